@@ -1,0 +1,367 @@
+"""The ``grunndata`` command: serve, demo, load, validate, loads, db, schema.
+
+Every expected failure (no PostgreSQL, no PostGIS, an unreachable database, a broken file)
+ends in one clear message and a non-zero exit, never a traceback. Set ``GRUNNDATA_DEBUG=1``
+to see the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from grunndata.config import Settings
+from grunndata.db import migrate
+from grunndata.db.database import Database, describe, embedded_cluster, open_database
+from grunndata.errors import GrunndataError
+from grunndata.loaders.run import Mode, RunOutcome, journal, run
+from grunndata.loaders.sources import SourceFile
+from grunndata.registers import REGISTERS
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    help="grunndata: Norway's base registers in PostGIS, served through one GraphQL API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+db_app = typer.Typer(
+    help="Manage the database: the embedded cluster and migrations.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+NoMigrate = Annotated[
+    bool, typer.Option("--no-migrate", help="Do not apply pending migrations on start.")
+]
+
+
+def _formats() -> list:
+    return [f for register in REGISTERS for f in register.formats]
+
+
+def _database(*, no_migrate: bool = False) -> Database:
+    database = open_database(Settings.from_env())
+    if no_migrate:
+        current, head = migrate.current_revision(database), migrate.head_revision()
+        if current != head:
+            err.print(
+                f"[yellow]warning:[/] the database is at revision {current or 'none'}, "
+                f"the code expects {head}; run `grunndata db upgrade`."
+            )
+    else:
+        migrate.upgrade(database)
+    return database
+
+
+# -- serving ----------------------------------------------------------------------------
+
+
+def _serve(database: Database, host: str, port: int, *, dev: bool) -> None:
+    import uvicorn
+
+    from grunndata.server import create_app
+
+    level = Settings.from_env().log_level.lower()
+    uvicorn.run(create_app(database.app_url, dev=dev), host=host, port=port, log_level=level)
+
+
+@app.command(
+    epilog="Examples:  grunndata serve --port 8000   |   grunndata serve --dev --host 0.0.0.0"
+)
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    dev: Annotated[bool, typer.Option("--dev", help="Serve GraphiQL at /graphql.")] = False,
+    no_migrate: NoMigrate = False,
+) -> None:
+    """Serve the GraphQL API at /graphql and health at /healthz."""
+    database = _database(no_migrate=no_migrate)
+    err.print(f"grunndata: serving {describe(database.app_url)} on http://{host}:{port}/graphql")
+    _serve(database, host, port, dev=dev)
+
+
+@app.command(epilog="Example:  grunndata demo --port 8000")
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    fixtures: Annotated[
+        Path, typer.Option(help="Folder of demo data in the registers' formats.")
+    ] = FIXTURES_DIR,
+    no_migrate: NoMigrate = False,
+) -> None:
+    """Start the embedded database, load the demo data and serve it with GraphiQL."""
+    settings = Settings.from_env()
+    cluster = None if settings.database_url else embedded_cluster(settings)
+    started_here = cluster is not None and not cluster.status().running
+    try:
+        database = _database(no_migrate=no_migrate)
+        if fixtures.is_dir():
+            outcome = run([fixtures], formats=_formats(), database=database)
+            _print_outcome(outcome)
+        url = f"http://{host}:{port}"
+        out.print(
+            f"\n[bold]grunndata demo[/] is up.\n"
+            f"  GraphiQL  {url}/graphql\n"
+            f"  health    {url}/healthz\n\n"
+            "Try:\n"
+            f"  curl -s {url}/graphql -H 'Content-Type: application/json' \\\n"
+            '    -d \'{"query": "{ serverInfo { version registers schemaVersion } }"}\'\n'
+        )
+        _serve(database, host, port, dev=True)
+    finally:
+        if started_here and cluster is not None:
+            cluster.stop()
+            err.print("grunndata: stopped the embedded PostgreSQL this demo started.")
+
+
+# -- loading ----------------------------------------------------------------------------
+
+PathsArg = Annotated[list[Path], typer.Argument(help="Files, .gz, .zip or directories.")]
+FormatOpt = Annotated[
+    str | None, typer.Option("--format", help="Skip detection: read every file as this format.")
+]
+RejectOpt = Annotated[
+    Path | None,
+    typer.Option("--reject-file", help="Write every reject and warning to this CSV file."),
+]
+
+
+class _RichProgress:
+    """A progress bar on a terminal; a line every 10 seconds otherwise (logs, CI)."""
+
+    def __init__(self) -> None:
+        self._bar: object | None = None
+        self._last = 0.0
+        self._source = ""
+        self._total = 0
+
+    def begin(self, source: SourceFile, total_bytes: int) -> None:
+        self._source, self._total, self._last = source.name, total_bytes, time.monotonic()
+        if err.is_terminal:
+            from rich.progress import Progress
+
+            bar = Progress(console=err, transient=True)
+            bar.start()
+            self._task = bar.add_task(source.name, total=total_bytes or None)
+            self._bar = bar
+
+    def advance(self, bytes_read: int, records: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=bytes_read, description=f"{records} records")  # type: ignore[attr-defined]
+        elif time.monotonic() - self._last > 10:
+            self._last = time.monotonic()
+            share = f" ({100 * bytes_read / self._total:.0f} %)" if self._total else ""
+            err.print(f"  {self._source}: {records} records{share}")
+
+    def end(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()  # type: ignore[attr-defined]
+            self._bar = None
+
+
+def _print_outcome(outcome: RunOutcome) -> None:
+    for skipped in outcome.skipped:
+        err.print(f"[dim]skipped {skipped}: not a format grunndata knows[/]")
+    for file in outcome.files:
+        mark = {0: "[green]✓[/]", 1: "[yellow]![/]"}.get(file.exit_code, "[red]✗[/]")
+        if file.message:
+            out.print(f"{mark} {file.message}")
+            continue
+        c = file.counts
+        load = f" [dim](load {file.load_id})[/]" if file.load_id else ""
+        changes = (
+            f", inserted {c.inserted}, superseded {c.superseded}, unchanged {c.unchanged}"
+            if file.status != "valid"
+            else ""
+        )
+        out.print(
+            f"{mark} {file.source} [{file.format}] {file.status}: {file.records} records"
+            f"{changes}, rejected {file.rejected}, warnings {file.warnings}{load}"
+        )
+        for finding in file.findings:
+            out.print(f"    {finding.location}: {finding.severity}: {finding.reason}")
+        shown = len(file.findings)
+        if file.rejected + file.warnings > shown:
+            out.print(f"    … and {file.rejected + file.warnings - shown} more (see --reject-file)")
+
+
+@app.command(
+    epilog="Examples:  grunndata load fixtures/   |   grunndata load enheter.json.gz "
+    "--reject-file rejects.csv   |   grunndata load --dry-run adresser.zip"
+)
+def load(
+    paths: PathsArg,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Do everything, then roll back: nothing is kept.")
+    ] = False,
+    format_name: FormatOpt = None,
+    reject_file: RejectOpt = None,
+    no_migrate: NoMigrate = False,
+) -> None:
+    """Load register files into the database, each file in one transaction.
+
+    Formats are detected from each file's name and first bytes. A directory loads every
+    file in it, in an order that satisfies cross-references. Exit code: 0 all loaded,
+    1 some records rejected (the rest loaded), 2 nothing written.
+    """
+    database = _database(no_migrate=no_migrate)
+    outcome = run(
+        paths,
+        formats=_formats(),
+        database=database,
+        mode=Mode.DRY_RUN if dry_run else Mode.LOAD,
+        format_name=format_name,
+        reject_file=reject_file,
+        progress=_RichProgress(),
+    )
+    _print_outcome(outcome)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command(epilog="Example:  grunndata validate enheter.json.gz --reject-file rejects.csv")
+def validate(paths: PathsArg, format_name: FormatOpt = None, reject_file: RejectOpt = None) -> None:
+    """Check register files as `load` would, without a database and without writing."""
+    outcome = run(
+        paths,
+        formats=_formats(),
+        database=None,
+        mode=Mode.VALIDATE,
+        format_name=format_name,
+        reject_file=reject_file,
+        progress=_RichProgress(),
+    )
+    _print_outcome(outcome)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command(epilog="Example:  grunndata loads --limit 10")
+def loads(
+    limit: Annotated[int, typer.Option(help="How many of the newest loads.")] = 50,
+) -> None:
+    """List past loads with their counts of inserted, superseded, unchanged and rejected."""
+    entries = journal(open_database(Settings.from_env()), limit)
+    table = Table(
+        "id", "started", "status", "source", "format", "ins", "sup", "unch", "rej", "warn"
+    )
+    for e in entries:
+        table.add_row(
+            str(e.id), f"{e.started_at:%Y-%m-%d %H:%M:%S}", e.status, e.source, e.format or "",
+            str(e.inserted), str(e.superseded), str(e.unchanged), str(e.rejected), str(e.warnings),
+        )  # fmt: skip
+    out.print(table if entries else "No loads yet.")
+
+
+@app.command(epilog="Example:  grunndata schema > schema.graphql")
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from grunndata.graphql.schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+
+
+# -- database ---------------------------------------------------------------------------
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostgreSQL (initialising it on first use) and prepare the database."""
+    settings = Settings.from_env()
+    _refuse_external(settings, "start")
+    cluster = embedded_cluster(settings)
+    started = cluster.start()
+    open_database(settings)
+    state = "started" if started else "already running"
+    out.print(f"embedded PostgreSQL {state} (PID {cluster.status().pid}) in {cluster.data_dir}")
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL; no server process is left behind."""
+    settings = Settings.from_env()
+    _refuse_external(settings, "stop")
+    stopped = embedded_cluster(settings).stop()
+    out.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the database is reachable (exit 0) or not (exit 1), and where it is."""
+    settings = Settings.from_env()
+    if settings.database_url:
+        try:
+            revision = migrate.current_revision(open_database(settings))
+        except GrunndataError as exc:
+            out.print(f"external database: unreachable: {exc.message}")
+            raise typer.Exit(1) from None
+        out.print(f"external {describe(settings.database_url)}: reachable, revision {revision}")
+        return
+    status = embedded_cluster(settings).status()
+    if not status.initialised:
+        out.print(f"embedded PostgreSQL: not initialised yet (data directory {status.data_dir})")
+        raise typer.Exit(1)
+    state = f"running (PID {status.pid})" if status.running else "stopped"
+    out.print(f"embedded PostgreSQL {status.major}: {state}; data directory {status.data_dir}")
+    if not status.running:
+        raise typer.Exit(1)
+
+
+@db_app.command("url")
+def db_url(
+    owner: Annotated[
+        bool, typer.Option("--owner", help="The schema owner's URL (for migrations).")
+    ] = False,
+) -> None:
+    """Print the libpq URL of the database (the app role's, or the owner's)."""
+    database = open_database(Settings.from_env(), start=False)
+    typer.echo(database.owner_url if owner else database.app_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (as the schema owner, under an advisory lock)."""
+    database = open_database(Settings.from_env())
+    before = migrate.current_revision(database)
+    after = migrate.upgrade(database)
+    out.print(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+
+
+def _refuse_external(settings: Settings, verb: str) -> None:
+    if settings.database_url:
+        raise GrunndataError(
+            f"GRUNNDATA_DATABASE_URL is set, so there is no embedded cluster to {verb}."
+        )
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=Settings.from_env().log_level, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app()
+    except GrunndataError as exc:
+        err.print(f"[red]error:[/] {exc.message}")
+        if exc.hint:
+            err.print(exc.hint)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("GRUNNDATA_DEBUG"):
+            raise
+        err.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            "Set GRUNNDATA_DEBUG=1 to see the traceback, and please report it."
+        )
+        sys.exit(2)

@@ -1,0 +1,413 @@
+"""The embedded PostgreSQL/PostGIS cluster grunndata runs when no database URL is set.
+
+It lives in a data directory grunndata owns (``Settings.data_dir``)::
+
+    <data_dir>/grunndata-cluster.json   marker: this directory is ours
+    <data_dir>/pgdata/                  PGDATA (initdb'd into a temporary folder, then renamed)
+    <data_dir>/.s.PGSQL.<port>          the Unix socket (no TCP: listen_addresses = '')
+    <data_dir>/postgresql.log           the server log
+    <data_dir>/.lock                    serialises start/stop between grunndata processes
+
+PostgreSQL refuses to run as root, so when grunndata runs as root the cluster runs as an
+unprivileged system user (``grunndata`` by default, created on first use) that owns the data
+directory. Local connections use ``trust`` authentication; only the cluster user and root can
+reach the socket, because the directory is mode 0700.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import pwd
+import re
+import shutil
+import stat
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from grunndata.config import running_as_root
+from grunndata.errors import SetupError
+
+PORT = 5432
+SUPERUSER = "postgres"
+_MARKER = "grunndata-cluster.json"
+_SOCKET_PATH_LIMIT = 100  # sun_path holds 107 bytes; keep a margin for ".s.PGSQL.5432"
+
+
+def install_hint(major: int | None = None) -> str:
+    package = f"postgresql-{major}-postgis-3" if major else "postgresql-<major>-postgis-3"
+    return (
+        f"Install it: Debian/Ubuntu `apt-get install {package}`; macOS `brew install postgis`; "
+        "or run `docker compose up db` and set GRUNNDATA_DATABASE_URL."
+    )
+
+
+@dataclass(frozen=True)
+class PgBinaries:
+    bindir: Path
+    major: int
+
+    def tool(self, name: str) -> str:
+        return str(self.bindir / name)
+
+
+def _major_of(bindir: Path) -> int | None:
+    try:
+        out = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    match = re.search(r"(\d+)(?:\.\d+)?", out)
+    return int(match.group(1)) if match else None
+
+
+def _candidate_bindirs(preferred: Path | None) -> Iterator[Path]:
+    if preferred is not None:
+        yield preferred
+        return
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            yield Path(out)
+    versioned = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
+    yield from versioned
+    initdb = shutil.which("initdb")
+    if initdb:
+        yield Path(initdb).resolve().parent
+
+
+def find_pg_binaries(preferred: Path | None = None) -> PgBinaries:
+    """The first directory holding initdb, pg_ctl and postgres: ``preferred``
+    (``GRUNNDATA_PG_BINDIR``), ``pg_config --bindir``, ``/usr/lib/postgresql/*/bin``
+    (newest first), then PATH."""
+    for bindir in _candidate_bindirs(preferred):
+        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
+            major = _major_of(bindir)
+            if major is not None:
+                return PgBinaries(bindir, major)
+    where = f" in {preferred}" if preferred else ""
+    raise SetupError(
+        f"PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found{where}.",
+        hint=install_hint(),
+    )
+
+
+def _postgis_installed(binaries: PgBinaries) -> bool | None:
+    """True/False when the share directory can be found, None when it cannot be told."""
+    pg_config = binaries.bindir / "pg_config"
+    if not pg_config.is_file():
+        return None
+    try:
+        sharedir = subprocess.run(
+            [str(pg_config), "--sharedir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return (Path(sharedir) / "extension" / "postgis.control").is_file()
+
+
+@dataclass(frozen=True)
+class ClusterStatus:
+    data_dir: Path
+    initialised: bool
+    running: bool
+    pid: int | None
+    major: int | None
+    socket_dir: Path
+
+
+class EmbeddedCluster:
+    """A private PostgreSQL cluster in ``data_dir``; see the module docstring."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        binaries: PgBinaries | None = None,
+        cluster_user: str = "grunndata",
+        port: int = PORT,
+    ) -> None:
+        self.data_dir = data_dir
+        self.pgdata = data_dir / "pgdata"
+        self.log_file = data_dir / "postgresql.log"
+        self.port = port
+        self._binaries = binaries
+        self._cluster_user_name = cluster_user
+
+    # -- facts --------------------------------------------------------------------------
+
+    @property
+    def binaries(self) -> PgBinaries:
+        if self._binaries is None:
+            self._binaries = find_pg_binaries()
+        return self._binaries
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.data_dir
+
+    def url(self, role: str = SUPERUSER, database: str = "postgres") -> str:
+        """A libpq URL that reaches the cluster over its Unix socket."""
+        return f"postgresql://{role}@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def status(self) -> ClusterStatus:
+        version_file = self.pgdata / "PG_VERSION"
+        major = int(version_file.read_text().strip()) if version_file.is_file() else None
+        pid = self._live_postmaster_pid()
+        return ClusterStatus(
+            data_dir=self.data_dir,
+            initialised=major is not None,
+            running=pid is not None,
+            pid=pid,
+            major=major,
+            socket_dir=self.socket_dir,
+        )
+
+    # -- start / stop -------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Initialise the cluster on first use and start it. True if this call started it,
+        False if it was already running. Idempotent and safe to call from several processes."""
+        with self._lock():
+            if self._live_postmaster_pid() is not None:
+                return False
+            binaries = self.binaries
+            if _postgis_installed(binaries) is False:
+                raise SetupError(
+                    f"PostGIS is not installed for PostgreSQL {binaries.major}.",
+                    hint=install_hint(binaries.major),
+                )
+            self._prepare_data_dir()
+            if not (self.pgdata / "PG_VERSION").is_file():
+                self._initdb()
+            self._check_version()
+            self._remove_stale_pid_file()
+            result = self._run_as_cluster_user(
+                [
+                    binaries.tool("pg_ctl"),
+                    "start",
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.log_file),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-s",
+                ]
+            )
+            if result.returncode != 0:
+                raise SetupError(
+                    f"The embedded PostgreSQL in {self.data_dir} did not start "
+                    f"(pg_ctl exit {result.returncode}). Last lines of {self.log_file}:\n"
+                    + self._log_tail(),
+                )
+            return True
+
+    def stop(self) -> bool:
+        """Stop the cluster and wait until no server process is left. True if it was running."""
+        with self._lock():
+            pid = self._live_postmaster_pid()
+            if pid is None:
+                return False
+            result = self._run_as_cluster_user(
+                [
+                    self.binaries.tool("pg_ctl"),
+                    "stop",
+                    "-D",
+                    str(self.pgdata),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    "60",
+                    "-s",
+                ]
+            )
+            if result.returncode != 0 and self._live_postmaster_pid() is not None:
+                raise SetupError(
+                    f"The embedded PostgreSQL (PID {pid}) did not stop: {result.stderr.strip()}"
+                )
+            return True
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _cluster_user(self) -> pwd.struct_passwd | None:
+        """The system user the cluster runs as: None means 'this process's user'."""
+        if not running_as_root():
+            return None
+        name = self._cluster_user_name
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+        useradd = shutil.which("useradd")
+        if useradd is None:
+            raise SetupError(
+                f"grunndata runs as root, and PostgreSQL refuses to; the system user {name!r} "
+                "that should run the cluster does not exist and `useradd` is not available.",
+                hint=f"Create an unprivileged user {name!r}, or run grunndata as a normal user.",
+            )
+        subprocess.run(
+            [useradd, "--system", "--user-group", "--no-create-home", "--home-dir",
+             str(self.data_dir), "--shell", "/usr/sbin/nologin", name],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        return pwd.getpwnam(name)
+
+    def _prepare_data_dir(self) -> None:
+        if len(str(self.socket_dir / f".s.PGSQL.{self.port}")) > _SOCKET_PATH_LIMIT:
+            raise SetupError(
+                f"The data directory path {self.data_dir} is too long for a Unix socket.",
+                hint="Choose a shorter GRUNNDATA_DATA_DIR.",
+            )
+        marker = self.data_dir / _MARKER
+        if self.data_dir.exists() and not marker.exists():
+            foreign = [p.name for p in self.data_dir.iterdir() if p.name != ".lock"]
+            if foreign:
+                raise SetupError(
+                    f"The data directory {self.data_dir} is occupied: it holds "
+                    f"{', '.join(sorted(foreign)[:5])} and is not a grunndata data directory.",
+                    hint="Set GRUNNDATA_DATA_DIR to an empty or new directory.",
+                )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        user = self._cluster_user()
+        if user is not None:
+            blocked = _first_unsearchable_ancestor(self.data_dir, user)
+            if blocked is not None:
+                raise SetupError(
+                    f"The cluster user {user.pw_name!r} cannot reach {self.data_dir}: "
+                    f"{blocked} is closed to other users.",
+                    hint="Set GRUNNDATA_DATA_DIR to a place it can reach, e.g. /var/lib/grunndata.",
+                )
+            os.chown(self.data_dir, user.pw_uid, user.pw_gid)
+        self.data_dir.chmod(0o700)
+        if not marker.exists():
+            marker.write_text(json.dumps({"kind": "grunndata embedded cluster", "port": self.port}))
+
+    def _initdb(self) -> None:
+        """initdb into a temporary folder, configure it, then rename: a failure never leaves
+        a half-initialised cluster where the next start would find it."""
+        staging = self.data_dir / "pgdata.initdb"
+        shutil.rmtree(staging, ignore_errors=True)
+        result = self._run_as_cluster_user(
+            [self.binaries.tool("initdb"), "-D", str(staging), "-U", SUPERUSER,
+             "--auth=trust", "--encoding=UTF8", "--no-locale"]
+        )  # fmt: skip
+        if result.returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise SetupError(f"initdb failed in {self.data_dir}: {result.stderr.strip()}")
+        with (staging / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "\n# grunndata embedded cluster\n"
+                "listen_addresses = ''\n"
+                f"unix_socket_directories = '{self.socket_dir}'\n"
+                f"port = {self.port}\n"
+                "max_connections = 200\n"
+                "shared_buffers = 256MB\n"
+                "unix_socket_permissions = 0700\n"
+            )
+        staging.rename(self.pgdata)
+
+    def _check_version(self) -> None:
+        made_by = int((self.pgdata / "PG_VERSION").read_text().strip())
+        if made_by != self.binaries.major:
+            raise SetupError(
+                f"The cluster in {self.pgdata} was made by PostgreSQL {made_by}, but this "
+                f"machine's PostgreSQL is {self.binaries.major}.",
+                hint=f"Install PostgreSQL {made_by}, upgrade the cluster with pg_upgrade, or "
+                "move the data directory away to start afresh.",
+            )
+
+    def _postmaster_pid_from_file(self) -> int | None:
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            first_line = pid_file.read_text().splitlines()[0]
+        except (OSError, IndexError):
+            return None
+        return int(first_line) if first_line.strip().isdigit() else None
+
+    def _live_postmaster_pid(self) -> int | None:
+        """The postmaster's PID if one is running on our pgdata (a postmaster.pid whose
+        process is gone, or is something else since the PID was reused, is stale)."""
+        pid = self._postmaster_pid_from_file()
+        if pid is None:
+            return None
+        proc = Path(f"/proc/{pid}")
+        if Path("/proc/self").exists():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                return None
+            looks_like_postgres = any(
+                Path(os.fsdecode(arg)).name in ("postgres", "postmaster") for arg in cmdline[:1]
+            )
+            return pid if looks_like_postgres else None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        return pid
+
+    def _remove_stale_pid_file(self) -> None:
+        if self._postmaster_pid_from_file() is not None and self._live_postmaster_pid() is None:
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+            (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
+            (self.socket_dir / f".s.PGSQL.{self.port}").unlink(missing_ok=True)
+
+    def _run_as_cluster_user(self, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        user = self._cluster_user()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env["LC_ALL"] = "C"
+        if user is None:
+            return subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        env.update(HOME=str(self.data_dir), USER=user.pw_name, LOGNAME=user.pw_name)
+        return subprocess.run(
+            argv, capture_output=True, text=True, env=env, check=False, cwd=self.data_dir,
+            user=user.pw_uid, group=user.pw_gid, extra_groups=[],
+        )  # fmt: skip
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _first_unsearchable_ancestor(path: Path, user: pwd.struct_passwd) -> Path | None:
+    """The first directory above ``path`` that ``user`` may not enter, if any."""
+    for directory in reversed(path.parents):
+        mode = directory.stat()
+        if mode.st_uid == user.pw_uid:
+            allowed = mode.st_mode & stat.S_IXUSR
+        elif mode.st_gid == user.pw_gid:
+            allowed = mode.st_mode & stat.S_IXGRP
+        else:
+            allowed = mode.st_mode & stat.S_IXOTH
+        if not allowed:
+            return directory
+    return None

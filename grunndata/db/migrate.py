@@ -1,0 +1,75 @@
+"""Alembic migrations, applied by ``grunndata db upgrade`` and on start of ``serve``,
+``demo`` and ``load``.
+
+Migrations run as the schema owner, under a PostgreSQL advisory lock, so several processes
+starting at once apply them exactly once. Alembic's version table lives in ``felles``.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+from grunndata.db.database import Database, connect
+
+MIGRATION_LOCK_KEY = 0x6772756E6464  # "grunnd"
+VERSION_SCHEMA = "felles"
+
+
+def engine_for(url: str) -> Engine:
+    """A SQLAlchemy engine over psycopg for a libpq URL or key=value string."""
+    return create_engine(
+        "postgresql+psycopg://", creator=lambda: psycopg.connect(url), poolclass=NullPool
+    )
+
+
+def _config(database: Database) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("grunndata.db") / "migrations"))
+    config.attributes["app_role"] = database.app_role
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_config(Database("", ""))).get_current_head()
+
+
+def current_revision(database: Database) -> str | None:
+    """The revision the database is at (None when never migrated), read as the app role."""
+    with connect(database.app_url) as conn:
+        exists = conn.execute("SELECT to_regclass('felles.alembic_version') IS NOT NULL").fetchone()
+        if not exists or not exists[0]:
+            return None
+        row = conn.execute("SELECT version_num FROM felles.alembic_version").fetchone()
+        return row[0] if row else None
+
+
+def upgrade(database: Database, revision: str = "head") -> str | None:
+    """Apply pending migrations as the owner; returns the revision now in force."""
+    config = _config(database)
+    engine = engine_for(database.owner_url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+            try:
+                connection.commit()
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                connection.commit()
+                context = MigrationContext.configure(
+                    connection, opts={"version_table_schema": VERSION_SCHEMA}
+                )
+                return context.get_current_revision()
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+                connection.commit()
+    finally:
+        engine.dispose()

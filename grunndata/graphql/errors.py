@@ -1,0 +1,67 @@
+"""Stable error codes on every GraphQL error, and nothing internal in any message.
+
+Every error leaves the HTTP view (``GraphQLApp.process_result``, which all of them pass,
+parse errors included) with ``extensions.code``: the code of a ``GrunndataError``,
+``INVALID_IDENTIFIER`` for identifier rules, ``GRAPHQL_PARSE_FAILED`` /
+``GRAPHQL_VALIDATION_FAILED`` for bad documents, and ``INTERNAL_SERVER_ERROR`` (with the
+request id, the details only in the server log) for anything unexpected.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from graphql import GraphQLError
+
+from grunndata.errors import GrunndataError
+from grunndata.identifiers import InvalidIdentifier
+
+log = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = "Internal server error."
+
+
+def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
+    """The code and caller-safe message of an error we raise on purpose, else None."""
+    if isinstance(exc, GrunndataError):
+        return exc.code, exc.message
+    if isinstance(exc, InvalidIdentifier):
+        return "INVALID_IDENTIFIER", str(exc)
+    return None
+
+
+def _with_code(error: GraphQLError, code: str, message: str) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+def coded_error(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        code = (
+            "GRAPHQL_PARSE_FAILED"
+            if error.message.startswith("Syntax Error")
+            else "GRAPHQL_VALIDATION_FAILED"
+        )
+        return _with_code(error, code, error.message)
+    known = error_code_and_message(original)
+    if known is not None:
+        return _with_code(error, *known)
+    log.error(
+        "unexpected error at %s (request %s)",
+        error.path,
+        request_id,
+        exc_info=(type(original), original, original.__traceback__),
+    )
+    coded = _with_code(error, "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE)
+    if request_id:
+        coded.extensions["requestId"] = request_id
+    return coded

@@ -1,0 +1,66 @@
+"""Schema assembly: the one place where each register plugs its root fields and types in.
+
+``build_schema()`` merges every register's ``query`` type with the engine's own root
+fields into one ``Query``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+import grunndata
+from grunndata.graphql.context import Context
+from grunndata.registers import REGISTERS, Register
+
+
+@strawberry.type(description="What this server is and which registers it holds.")
+class ServerInfo:
+    version: str
+    registers: list[str]
+
+    @strawberry.field(description="The database's migration revision.")
+    async def schema_version(self, info: Info[Context, None]) -> str | None:
+        async with info.context.pool.connection() as conn:
+            cursor = await conn.execute("SELECT version_num FROM felles.alembic_version")
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+
+def _core_query(registers: Sequence[Register]) -> type:
+    names = [register.name for register in registers]
+
+    @strawberry.type
+    class CoreQuery:
+        @strawberry.field(description="Version of grunndata and the registers it serves.")
+        def server_info(self) -> ServerInfo:
+            return ServerInfo(version=grunndata.__version__, registers=names)
+
+    return CoreQuery
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
+
+
+def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema:
+    query_types = [_core_query(registers)]
+    query_types += [register.query for register in registers if register.query is not None]
+    query = merge_types("Query", tuple(query_types))
+    extra_types = [t for register in registers for t in register.types]
+    return Schema(
+        query=query,
+        types=extra_types,
+        extensions=[
+            # Factories; both caches live at module level, shared by every request.
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
+        ],
+    )

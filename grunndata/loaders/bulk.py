@@ -1,0 +1,38 @@
+"""Bulk writing: COPY rows into a staging table that lives for one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+
+def create_staging(conn: psycopg.Connection, name: str, like: str, columns: Sequence[str]) -> None:
+    """A temporary table ``name`` with ``columns`` typed as in table ``like``; dropped at
+    commit or rollback."""
+    schema, table = like.split(".", 1)
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {}.{} WITH NO DATA").format(
+            sql.Identifier(name),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.Identifier(schema),
+            sql.Identifier(table),
+        )
+    )
+
+
+def copy_rows(
+    conn: psycopg.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """COPY ``rows`` into ``table`` (binary-safe, streaming); returns how many."""
+    count = 0
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*table.split(".")), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count

@@ -1,0 +1,76 @@
+"""The shape of a source format, and how a file finds its format.
+
+A register's room defines its formats (``Register.formats``); each reads one kind of file
+and writes it into that register's tables. ``read`` parses and validates record by record
+(rejects and warnings go to the report; a file that cannot be read at all raises
+``SourceError``); ``write`` bulk-writes what ``read`` yields and counts what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, BinaryIO, Protocol
+
+import psycopg
+
+from grunndata.loaders.report import Report
+from grunndata.loaders.sources import SourceFile
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    inserted: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: WriteCounts) -> WriteCounts:
+        return WriteCounts(
+            self.inserted + other.inserted,
+            self.superseded + other.superseded,
+            self.unchanged + other.unchanged,
+        )
+
+
+@dataclass
+class LoadContext:
+    """What a format knows about the load it takes part in."""
+
+    source: SourceFile
+    report: Report
+    load_id: int | None = None
+    extract_date: datetime | None = None
+    """The source's own extract date; a format sets it when the file says it."""
+    records_read: int = field(default=0)
+    sha256: str | None = None
+    """Hash of the file's bytes on disk, set once it has been read to the end."""
+
+
+class SourceFormat(Protocol):
+    name: str
+    register: str
+    order: int
+    """In a directory, formats with a lower order load first (what others refer to)."""
+
+    def matches(self, inner_name: str, head: bytes) -> bool:
+        """Whether a file with this (decompressed) name and first bytes is of this format."""
+        ...
+
+    def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Any]: ...
+
+    def write(
+        self, conn: psycopg.Connection, records: Iterable[Any], context: LoadContext
+    ) -> WriteCounts: ...
+
+
+def detect(source: SourceFile, formats: Sequence[SourceFormat]) -> SourceFormat | None:
+    head = source.head()
+    for source_format in formats:
+        if source_format.matches(source.inner_name, head):
+            return source_format
+    return None
+
+
+def by_name(formats: Sequence[SourceFormat], name: str) -> SourceFormat | None:
+    return next((f for f in formats if f.name == name), None)

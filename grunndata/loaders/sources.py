@@ -1,0 +1,158 @@
+"""Source files as data stewards hand them over: plain, ``.gz``, ``.zip`` or a directory.
+
+Everything streams: a file is read once, front to back, whatever its size. While it is
+read, the bytes taken from disk are counted (for progress) and hashed (for the journal).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from grunndata.errors import SourceError
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+HEAD_BYTES = 64 * 1024
+
+
+class CountingReader(io.RawIOBase):
+    """Reads through ``raw``, counting and hashing what passes."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.bytes_read = 0
+        self._hash = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.bytes_read += n
+        self._hash.update(data)
+        return n
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to load: a file on disk, or a member of a zip archive on disk."""
+
+    path: Path
+    member: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How reports and the journal name it: ``path`` or ``archive.zip!member``."""
+        return str(self.path) if self.member is None else f"{self.path}!{self.member}"
+
+    @property
+    def inner_name(self) -> str:
+        """The name of the content, without a compression suffix (for format detection)."""
+        name = self.member if self.member is not None else self.path.name
+        return name[:-3] if name.lower().endswith(".gz") else name
+
+    @property
+    def size(self) -> int:
+        """Bytes on disk (compressed): what progress is measured in."""
+        if self.member is None:
+            return self.path.stat().st_size
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(self.member).compress_size
+
+    @contextmanager
+    def open(self) -> Iterator[tuple[BinaryIO, CountingReader]]:
+        """The content stream (decompressed) and the counter on the bytes beneath it."""
+        try:
+            with self._open_raw() as raw:
+                counter = CountingReader(raw)
+                buffered = io.BufferedReader(counter, buffer_size=1 << 20)
+                if buffered.peek(2)[:2] == GZIP_MAGIC:
+                    stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+                else:
+                    stream = buffered  # type: ignore[assignment]
+                yield stream, counter
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise SourceError(f"{self.name}: cannot be read: {_describe(exc)}") from None
+
+    def head(self, size: int = HEAD_BYTES) -> bytes:
+        """The first bytes of the content (decompressed), for format detection: as much as
+        can be read, so that a truncated file is still recognised (and fails on load)."""
+        chunks: list[bytes] = []
+        with self.open() as (stream, _):
+            try:
+                while sum(map(len, chunks)) < size and (chunk := stream.read(8192)):
+                    chunks.append(chunk)
+            except (OSError, EOFError) as exc:
+                if not chunks:
+                    raise SourceError(f"{self.name}: cannot be read: {_describe(exc)}") from None
+        return b"".join(chunks)[:size]
+
+    @contextmanager
+    def _open_raw(self) -> Iterator[BinaryIO]:
+        if self.member is None:
+            with self.path.open("rb") as handle:
+                yield handle
+        else:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as handle:
+                yield handle  # type: ignore[misc]
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, gzip.BadGzipFile | zipfile.BadZipFile):
+        return f"not a valid {'gzip' if isinstance(exc, gzip.BadGzipFile) else 'zip'} file"
+    if isinstance(exc, EOFError):
+        return "the compressed data ends early (truncated file)"
+    return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == ZIP_MAGIC
+
+
+def _zip_members(path: Path) -> list[SourceFile]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [
+                info.filename
+                for info in archive.infolist()
+                if not info.is_dir()
+                and not info.filename.startswith("__MACOSX/")
+                and not Path(info.filename).name.startswith(".")
+            ]
+    except zipfile.BadZipFile:
+        raise SourceError(f"{path}: not a valid zip file") from None
+    return [SourceFile(path, member) for member in sorted(names)]
+
+
+def expand(paths: Sequence[Path]) -> tuple[list[SourceFile], list[SourceFile]]:
+    """The files named, as ``(given, found_in_directories)``: a zip gives its members, a
+    directory every file below it (hidden ones left out), in name order."""
+    given: list[SourceFile] = []
+    found: list[SourceFile] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    found.extend(_zip_members(child) if _is_zip(child) else [SourceFile(child)])
+        elif path.is_file():
+            given.extend(_zip_members(path) if _is_zip(path) else [SourceFile(path)])
+        elif path.exists():
+            raise SourceError(f"{path}: not a regular file or directory")
+        else:
+            raise SourceError(f"{path}: no such file or directory")
+    return given, found

@@ -1,0 +1,31 @@
+"""What a register brings to the engine: one small description per register.
+
+The schema assembly (``grunndata.graphql.schema``) and the loaders (``grunndata.loaders``)
+read these; a register's room never needs to know about the web framework or another
+register.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grunndata.loaders.formats import SourceFormat
+
+
+@dataclass(frozen=True)
+class Register:
+    """A register's plug: its database schema, its root GraphQL fields and its formats.
+
+    ``query`` is a strawberry type whose fields become root ``Query`` fields; ``types``
+    are extra types the schema must know even if no root field reaches them.
+    """
+
+    name: str
+    title: str
+    db_schema: str
+    query: type | None = None
+    types: Sequence[type] = ()
+    formats: Sequence[SourceFormat] = field(default_factory=tuple)

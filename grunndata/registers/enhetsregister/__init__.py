@@ -1,0 +1,5 @@
+"""Enhetsregisteret: its tables, queries, GraphQL types and source formats live in this room."""
+
+from grunndata.registers.base import Register
+
+REGISTER = Register(name="enhetsregister", title="Enhetsregisteret", db_schema="enhetsregister")

@@ -1,0 +1,145 @@
+"""The Starlette app: ``/graphql``, ``/healthz`` and GraphiQL's own static files.
+
+``create_app(database_url)`` is all a deployment needs; ``grunndata serve`` calls it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import strawberry
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+import grunndata
+from grunndata.graphql.context import Context
+from grunndata.graphql.errors import coded_error
+from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
+from grunndata.graphql.schema import build_schema
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_PATH = "/graphql"
+STATIC_PATH = "/static/graphiql"
+HEALTH_TIMEOUT_S = 2.0
+EXAMPLE_QUERY = "{\n  serverInfo {\n    version\n    registers\n    schemaVersion\n  }\n}\n"
+
+
+class RequestId:
+    """Gives every request an id (the caller's ``X-Request-Id`` or a new one), visible to
+    resolvers as ``scope["state"]["request_id"]`` and echoed in the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
+        request_id = given if given.isprintable() and given else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, schema: strawberry.Schema, *, ide: bool) -> None:
+        super().__init__(
+            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=False
+        )
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        return Context(pool=request.app.state.pool, request_id=request.state.request_id)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            request_id = request.state.request_id
+            response["errors"] = [coded_error(e, request_id).formatted for e in result.errors]
+        if result.extensions:
+            response["extensions"] = result.extensions
+        return response
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(graphiql_html(GRAPHQL_PATH, STATIC_PATH, default_query=EXAMPLE_QUERY))
+
+
+async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
+    async with pool.connection(timeout=HEALTH_TIMEOUT_S) as conn:
+        cursor = await conn.execute(
+            "SELECT (SELECT version_num FROM felles.alembic_version), postgis_lib_version()"
+        )
+        row = await cursor.fetchone()
+    schema_version, postgis = row if row else (None, None)
+    return {"reachable": True, "schemaVersion": schema_version, "postgis": postgis}
+
+
+async def healthz(request: Request) -> Response:
+    """200 with the database's reachability and schema version; 503 when it is down."""
+    body: dict[str, Any] = {"status": "ok", "version": grunndata.__version__}
+    try:
+        body["database"] = await _database_health(request.app.state.pool)
+    except Exception as exc:  # any failure to answer means: not healthy
+        log.warning("health check: database unreachable: %s", type(exc).__name__)
+        body["status"] = "unavailable"
+        body["database"] = {"reachable": False}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse(body)
+
+
+def create_app(
+    database_url: str,
+    *,
+    dev: bool = False,
+    schema: strawberry.Schema | None = None,
+    pool_size: int = 10,
+) -> Starlette:
+    """The ASGI app. ``dev`` turns on GraphiQL (served from grunndata's own files)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool = AsyncConnectionPool(
+            database_url,
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            kwargs={"autocommit": True, "application_name": "grunndata"},
+        )
+        await pool.open(wait=False)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    graphql_app = GraphQLApp(schema or build_schema(), ide=dev)
+    routes = [
+        Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if dev:
+        routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestId)])

@@ -1,0 +1,150 @@
+"""Test fixtures: a real PostGIS for every test that needs one.
+
+The suite runs on the embedded cluster (started if needed, stopped afterwards if the suite
+started it) or, when ``GRUNNDATA_TEST_DATABASE_URL`` names a superuser on another server,
+there. One database is migrated once per session and used as a template: ``database`` is a
+clone shared by read-mostly tests, ``fresh_database`` a new clone for a test that commits.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, settings
+from psycopg import sql
+
+from grunndata.config import Settings
+from grunndata.db import migrate
+from grunndata.db.database import Database, Roles, bootstrap, connect, embedded_cluster, with_params
+
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+TEST_ROLES = Roles(owner="grunndata_test_owner", app="grunndata_test_app")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    """A superuser URL on the server the tests use."""
+    external = os.environ.get("GRUNNDATA_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    cluster = embedded_cluster(Settings.from_env())
+    started = cluster.start()
+    yield cluster.url()
+    if started:
+        cluster.stop()
+
+
+def _drop(admin: str, name: str) -> None:
+    with connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def template_database(admin_url: str) -> Iterator[Database]:
+    name = f"grunndata_test_template_{_worker()}"
+    _drop(admin_url, name)
+    password = secrets.token_hex(16) if os.environ.get("GRUNNDATA_TEST_DATABASE_URL") else None
+    database = bootstrap(admin_url, name, TEST_ROLES, password=password)
+    migrate.upgrade(database)
+    yield database
+    _drop(admin_url, name)
+
+
+class Clones:
+    """Makes databases from the migrated template; drops them at the end."""
+
+    def __init__(self, admin: str, template: Database) -> None:
+        self.admin = admin
+        self.template = template
+        self.made: list[str] = []
+
+    def make(self) -> Database:
+        template_name = _dbname(self.template.app_url)
+        name = f"{template_name.replace('template', 'db')}_{len(self.made)}"
+        _drop(self.admin, name)
+        with connect(self.admin, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                    sql.Identifier(name),
+                    sql.Identifier(template_name),
+                    sql.Identifier(TEST_ROLES.owner),
+                )
+            )
+        self.made.append(name)
+        return Database(
+            app_url=with_params(self.template.app_url, dbname=name),
+            owner_url=with_params(self.template.owner_url, dbname=name),
+        )
+
+    def drop(self, database: Database) -> None:
+        _drop(self.admin, _dbname(database.app_url))
+
+
+def _dbname(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    return str(conninfo_to_dict(url)["dbname"])
+
+
+@pytest.fixture(scope="session")
+def clones(admin_url: str, template_database: Database) -> Iterator[Clones]:
+    made = Clones(admin_url, template_database)
+    yield made
+    for name in made.made:
+        _drop(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def database(clones: Clones) -> Database:
+    """A migrated database shared by tests that do not commit lasting changes."""
+    return clones.make()
+
+
+@pytest.fixture
+def fresh_database(clones: Clones) -> Iterator[Database]:
+    """A migrated database of this test's own."""
+    database = clones.make()
+    yield database
+    clones.drop(database)
+
+
+class LiveServer:
+    """A real uvicorn server on loopback, in a thread."""
+
+    def __init__(self, app: object) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
