@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from grunndata.config import Settings
@@ -26,8 +27,8 @@ from grunndata.loaders.run import Mode, RunOutcome, journal, run
 from grunndata.loaders.sources import SourceFile
 from grunndata.registers import REGISTERS
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 app = typer.Typer(
     help="grunndata: Norway's base registers in PostGIS, served through one GraphQL API.",
@@ -173,11 +174,11 @@ class _RichProgress:
 
 def _print_outcome(outcome: RunOutcome) -> None:
     for skipped in outcome.skipped:
-        err.print(f"[dim]skipped {skipped}: not a format grunndata knows[/]")
+        err.print(f"[dim]skipped {escape(skipped)}: not a format grunndata knows[/]")
     for file in outcome.files:
         mark = {0: "[green]✓[/]", 1: "[yellow]![/]"}.get(file.exit_code, "[red]✗[/]")
         if file.message:
-            out.print(f"{mark} {file.message}")
+            out.print(f"{mark} {escape(file.message)}")
             continue
         c = file.counts
         load = f" [dim](load {file.load_id})[/]" if file.load_id else ""
@@ -187,11 +188,13 @@ def _print_outcome(outcome: RunOutcome) -> None:
             else ""
         )
         out.print(
-            f"{mark} {file.source} [{file.format}] {file.status}: {file.records} records"
+            f"{mark} {escape(file.source)} ({file.format}) {file.status}: {file.records} records"
             f"{changes}, rejected {file.rejected}, warnings {file.warnings}{load}"
         )
         for finding in file.findings:
-            out.print(f"    {finding.location}: {finding.severity}: {finding.reason}")
+            out.print(
+                f"    {finding.severity} at {finding.location}: {finding.reason}", markup=False
+            )
         shown = len(file.findings)
         if file.rejected + file.warnings > shown:
             out.print(f"    … and {file.rejected + file.warnings - shown} more (see --reject-file)")
@@ -303,7 +306,7 @@ def db_status() -> None:
         try:
             revision = migrate.current_revision(open_database(settings))
         except GrunndataError as exc:
-            out.print(f"external database: unreachable: {exc.message}")
+            out.print(f"external database: unreachable: {escape(exc.message)}")
             raise typer.Exit(1) from None
         out.print(f"external {describe(settings.database_url)}: reachable, revision {revision}")
         return
@@ -351,9 +354,9 @@ def main() -> None:
     try:
         app()
     except GrunndataError as exc:
-        err.print(f"[red]error:[/] {exc.message}")
+        err.print(f"[red]error:[/] {escape(exc.message)}")
         if exc.hint:
-            err.print(exc.hint)
+            err.print(exc.hint, markup=False)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -361,7 +364,7 @@ def main() -> None:
         if os.environ.get("GRUNNDATA_DEBUG"):
             raise
         err.print(
-            f"[red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "Set GRUNNDATA_DEBUG=1 to see the traceback, and please report it."
         )
         sys.exit(2)

@@ -41,8 +41,10 @@ _SOCKET_PATH_LIMIT = 100  # sun_path holds 107 bytes; keep a margin for ".s.PGSQ
 def install_hint(major: int | None = None) -> str:
     package = f"postgresql-{major}-postgis-3" if major else "postgresql-<major>-postgis-3"
     return (
-        f"Install it: Debian/Ubuntu `apt-get install {package}`; macOS `brew install postgis`; "
-        "or run `docker compose up db` and set GRUNNDATA_DATABASE_URL."
+        "Install it:\n"
+        f"  Debian/Ubuntu:  apt-get install {package}\n"
+        "  macOS:          brew install postgis\n"
+        "  or use Docker:  docker compose up db, then set GRUNNDATA_DATABASE_URL"
     )
 
 
@@ -180,6 +182,15 @@ class EmbeddedCluster:
     def start(self) -> bool:
         """Initialise the cluster on first use and start it. True if this call started it,
         False if it was already running. Idempotent and safe to call from several processes."""
+        user = self._cluster_user()
+        if user is not None:
+            blocked = _first_unsearchable_ancestor(self.data_dir, user)
+            if blocked is not None:
+                raise SetupError(
+                    f"The cluster user {user.pw_name!r} cannot reach {self.data_dir}: "
+                    f"{blocked} is closed to other users.",
+                    hint="Set GRUNNDATA_DATA_DIR to a place it can reach, e.g. /var/lib/grunndata.",
+                )
         with self._lock():
             if self._live_postmaster_pid() is not None:
                 return False
@@ -285,13 +296,6 @@ class EmbeddedCluster:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         user = self._cluster_user()
         if user is not None:
-            blocked = _first_unsearchable_ancestor(self.data_dir, user)
-            if blocked is not None:
-                raise SetupError(
-                    f"The cluster user {user.pw_name!r} cannot reach {self.data_dir}: "
-                    f"{blocked} is closed to other users.",
-                    hint="Set GRUNNDATA_DATA_DIR to a place it can reach, e.g. /var/lib/grunndata.",
-                )
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
         self.data_dir.chmod(0o700)
         if not marker.exists():
@@ -399,8 +403,10 @@ class EmbeddedCluster:
 
 
 def _first_unsearchable_ancestor(path: Path, user: pwd.struct_passwd) -> Path | None:
-    """The first directory above ``path`` that ``user`` may not enter, if any."""
+    """The first existing directory above ``path`` that ``user`` may not enter, if any."""
     for directory in reversed(path.parents):
+        if not directory.exists():
+            return None
         mode = directory.stat()
         if mode.st_uid == user.pw_uid:
             allowed = mode.st_mode & stat.S_IXUSR

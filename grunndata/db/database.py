@@ -78,17 +78,23 @@ def describe(url: str) -> str:
     return f"database {params.get('dbname', '?')!r} as {params.get('user', '?')!r} on {host}:{port}"
 
 
+def open_connection(url: str, *, autocommit: bool = False, timeout: int = 10) -> psycopg.Connection:
+    """A new psycopg connection; an unreachable server is a ``DatabaseUnavailable``
+    naming it (without its password)."""
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=timeout)
+    except psycopg.OperationalError as exc:
+        text = str(exc).strip()
+        last_line = text.splitlines()[-1] if text else type(exc).__name__
+        raise DatabaseUnavailable(f"Cannot reach {describe(url)}: {last_line}") from None
+
+
 @contextmanager
 def connect(
     url: str, *, autocommit: bool = False, timeout: int = 10
 ) -> Iterator[psycopg.Connection]:
-    """A psycopg connection; an unreachable server is a ``DatabaseUnavailable`` naming it."""
-    try:
-        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=timeout)
-    except psycopg.OperationalError as exc:
-        first_line = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseUnavailable(f"Cannot reach {describe(url)}: {first_line}") from None
-    with conn:
+    """``open_connection`` as a context manager that closes it."""
+    with open_connection(url, autocommit=autocommit, timeout=timeout) as conn:
         yield conn
 
 

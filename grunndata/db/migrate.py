@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from importlib import resources
 
-import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from grunndata.db.database import Database, connect
+from grunndata.db.database import Database, connect, open_connection
 
 MIGRATION_LOCK_KEY = 0x6772756E6464  # "grunnd"
 VERSION_SCHEMA = "felles"
@@ -27,7 +26,7 @@ VERSION_SCHEMA = "felles"
 def engine_for(url: str) -> Engine:
     """A SQLAlchemy engine over psycopg for a libpq URL or key=value string."""
     return create_engine(
-        "postgresql+psycopg://", creator=lambda: psycopg.connect(url), poolclass=NullPool
+        "postgresql+psycopg://", creator=lambda: open_connection(url), poolclass=NullPool
     )
 
 

@@ -10,8 +10,10 @@ entities (all their current versions, staged in a temporary table) then:
   longer has (*superseded*: the row stays, with its history);
 - inserts every staged version that is not current yet (*inserted*).
 
-Entities absent from the snapshot are not touched. Merging the same snapshot twice
-changes nothing the second time.
+Which entities the snapshot covers are the keys staged, or, when a snapshot can say that
+an entity now has no versions at all (a multi-valued fact that became empty), the keys in
+a separate ``covered`` table. Entities not covered are not touched. Merging the same
+snapshot twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -53,10 +55,12 @@ def merge_snapshot(
     *,
     recorded_at: datetime,
     load_id: int,
+    covered: str | None = None,
 ) -> WriteCounts:
     names = {
         "target": _ident(table.name),
         "staging": sql.Identifier(staging),
+        "covered": sql.Identifier(covered or staging),
         "t_key": _row("t", table.key),
         "s_key": _row("s", table.key),
         "s_key_columns": sql.SQL(", ").join(sql.Identifier("s", c) for c in table.key),
@@ -81,7 +85,7 @@ def merge_snapshot(
             "UPDATE {target} t SET registrert = "
             "tstzrange(lower(t.registrert), greatest(lower(t.registrert), %(at)s)) "
             "WHERE upper_inf(t.registrert) "
-            "AND {t_key} IN (SELECT {s_key_columns} FROM {staging} s) "
+            "AND {t_key} IN (SELECT {s_key_columns} FROM {covered} s) "
             "AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE {same})"
         ).format(same=same_version, **names),
         params,

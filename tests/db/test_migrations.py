@@ -1,0 +1,79 @@
+"""Migrations: schemas, extensions, the two roles' privileges, and concurrent upgrades."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import psycopg
+import pytest
+from psycopg import errors, sql
+
+from grunndata.db import migrate
+from grunndata.db.database import bootstrap, connect
+from grunndata.registers import REGISTERS
+from tests.conftest import TEST_ROLES
+
+
+def test_every_register_has_its_schema_and_felles_exists(database):
+    with connect(database.app_url) as conn:
+        schemas = {r[0] for r in conn.execute("SELECT nspname FROM pg_namespace")}
+    assert {r.db_schema for r in REGISTERS} | {"felles"} <= schemas
+
+
+def test_extensions_are_installed(database):
+    with connect(database.app_url) as conn:
+        installed = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
+    assert {"postgis", "btree_gist", "pg_trgm", "unaccent"} <= installed
+
+
+def test_the_app_role_is_not_a_superuser_and_cannot_change_the_schema(database):
+    with connect(database.app_url) as conn:
+        is_super, can_create_role = conn.execute(
+            "SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        assert (is_super, can_create_role) == (False, False)
+        for statement in (
+            "CREATE TABLE folkeregister.intruder (x int)",
+            "UPDATE felles.alembic_version SET version_num = 'x'",
+            "DROP TABLE felles.load",
+            "DELETE FROM felles.load",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+                conn.execute(statement)
+
+
+def test_the_app_role_may_journal_loads(database):
+    with connect(database.app_url) as conn, conn.transaction() as tx:
+        row = conn.execute(
+            "INSERT INTO felles.load (source) VALUES ('x') RETURNING id, status, loaded_by"
+        ).fetchone()
+        assert row[1:] == ("running", TEST_ROLES.app)
+        conn.execute("UPDATE felles.load SET status = 'loaded' WHERE id = %s", [row[0]])
+        raise psycopg.Rollback(tx)
+
+
+def test_concurrent_upgrades_apply_migrations_once(admin_url):
+    name = f"grunndata_test_race_{uuid.uuid4().hex[:8]}"
+    database = bootstrap(admin_url, name, TEST_ROLES)
+    try:
+        results: list[object] = []
+
+        def upgrade() -> None:
+            try:
+                results.append(migrate.upgrade(database))
+            except Exception as exc:  # collected and asserted below
+                results.append(exc)
+
+        threads = [threading.Thread(target=upgrade) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results == [migrate.head_revision()] * 4
+        assert migrate.current_revision(database) == migrate.head_revision()
+        with connect(database.app_url) as conn:
+            assert conn.execute("SELECT count(*) FROM felles.alembic_version").fetchone() == (1,)
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
