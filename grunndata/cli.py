@@ -277,7 +277,7 @@ def schema() -> None:
 # -- database ---------------------------------------------------------------------------
 
 
-@db_app.command("start")
+@db_app.command("start", epilog="Example:  grunndata db start && grunndata db status")
 def db_start() -> None:
     """Start the embedded PostgreSQL (initialising it on first use) and prepare the database."""
     settings = Settings.from_env()
@@ -289,7 +289,7 @@ def db_start() -> None:
     out.print(f"embedded PostgreSQL {state} (PID {cluster.status().pid}) in {cluster.data_dir}")
 
 
-@db_app.command("stop")
+@db_app.command("stop", epilog="Example:  grunndata db stop")
 def db_stop() -> None:
     """Stop the embedded PostgreSQL; no server process is left behind."""
     settings = Settings.from_env()
@@ -298,7 +298,7 @@ def db_stop() -> None:
     out.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
 
 
-@db_app.command("status")
+@db_app.command("status", epilog="Example:  grunndata db status || grunndata db start")
 def db_status() -> None:
     """Say whether the database is reachable (exit 0) or not (exit 1), and where it is."""
     settings = Settings.from_env()
@@ -320,7 +320,7 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
-@db_app.command("url")
+@db_app.command("url", epilog='Example:  psql "$(grunndata db url)"')
 def db_url(
     owner: Annotated[
         bool, typer.Option("--owner", help="The schema owner's URL (for migrations).")
@@ -331,7 +331,7 @@ def db_url(
     typer.echo(database.owner_url if owner else database.app_url)
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", epilog="Example:  grunndata db upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (as the schema owner, under an advisory lock)."""
     database = open_database(Settings.from_env())

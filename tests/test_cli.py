@@ -1,0 +1,67 @@
+"""Every CLI command answers --help with examples; the commands that need no data work."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from grunndata.cli import app
+from grunndata.graphql.schema import build_schema
+
+GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
+
+
+def all_commands() -> list[list[str]]:
+    def walk(command, prefix: list[str]) -> list[list[str]]:
+        found = [prefix] if prefix else []
+        for name, sub in getattr(command, "commands", {}).items():
+            found += walk(sub, [*prefix, name])
+        return found
+
+    return walk(get_command(app), [])
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([GRUNNDATA, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_the_cli_has_the_commands_the_readme_promises():
+    names = {" ".join(c) for c in all_commands()}
+    expected = {"serve", "demo", "load", "validate", "loads", "schema", "db", "db start",
+                "db stop", "db status", "db url", "db upgrade"}  # fmt: skip
+    assert expected <= names
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=" ".join)
+def test_every_command_has_help_with_examples(command):
+    result = cli(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    if command != ["db"]:
+        assert "Example" in result.stdout
+
+
+def test_schema_prints_the_sdl():
+    result = cli("schema")
+    assert result.returncode == 0
+    assert result.stdout.strip() == build_schema().as_str().strip()
+
+
+def test_load_and_validate_fail_cleanly_on_bad_paths(tmp_path):
+    (tmp_path / "notes.txt").write_text("not register data")
+    missing = cli("validate", str(tmp_path / "missing.json"))
+    assert missing.returncode == 2
+    assert f"{tmp_path / 'missing.json'}: no such file or directory" in missing.stderr
+    unknown = cli("validate", str(tmp_path / "notes.txt"))
+    assert unknown.returncode == 2
+    assert "notes.txt: not a format grunndata knows" in unknown.stdout
+    for result in (missing, unknown):
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert cli("load").returncode == 2
+    assert cli("serve", "--port", "not-a-number").returncode == 2
