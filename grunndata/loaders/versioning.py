@@ -1,6 +1,7 @@
 """Set-based merge of a snapshot into a table of versions, where nothing is overwritten.
 
-A versioned table holds, besides its entity key and content columns,
+A versioned table holds, besides its entity key and content columns (and an index on the
+key of its current versions: ``... WHERE upper_inf(registrert)``),
 ``registrert tstzrange`` (recorded time: from when the engine knew the version until it
 was superseded) and ``load_id`` (the load that wrote it). Merging a snapshot of some
 entities (all their current versions, staged in a temporary table) then:
@@ -57,48 +58,53 @@ def merge_snapshot(
     load_id: int,
     covered: str | None = None,
 ) -> WriteCounts:
+    key = sql.SQL(", ").join(map(sql.Identifier, table.key))
     names = {
         "target": _ident(table.name),
         "staging": sql.Identifier(staging),
         "covered": sql.Identifier(covered or staging),
-        "t_key": _row("t", table.key),
-        "s_key": _row("s", table.key),
-        "s_key_columns": sql.SQL(", ").join(sql.Identifier("s", c) for c in table.key),
-        "t_content": _row("t", table.content),
-        "s_content": _row("s", table.content),
+        "new": sql.Identifier(f"{staging}_new"),
+        "gone": sql.Identifier(f"{staging}_gone"),
         "columns": sql.SQL(", ").join(map(sql.Identifier, table.columns)),
-        "s_columns": sql.SQL(", ").join(sql.Identifier("s", c) for c in table.columns),
+        "key": key,
+        "t_key": _row("t", table.key),
+        "g_key": _row("g", table.key),
+        "t_content": _row("t", table.content),
+        "g_content": _row("g", table.content),
     }
-    same_version = sql.SQL(
-        "{t_key} = {s_key} AND {t_content} IS NOT DISTINCT FROM {s_content}"
-    ).format(**names)
     params = {"at": recorded_at, "load_id": load_id}
 
-    unchanged = conn.execute(
-        sql.SQL(
-            "SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {staging}) s WHERE EXISTS "
-            "(SELECT 1 FROM {target} t WHERE upper_inf(t.registrert) AND {same})"
-        ).format(same=same_version, **names)
-    ).fetchone()
-    superseded = conn.execute(
-        sql.SQL(
-            "UPDATE {target} t SET registrert = "
-            "tstzrange(lower(t.registrert), greatest(lower(t.registrert), %(at)s)) "
-            "WHERE upper_inf(t.registrert) "
-            "AND {t_key} IN (SELECT {s_key_columns} FROM {covered} s) "
-            "AND NOT EXISTS (SELECT 1 FROM {staging} s WHERE {same})"
-        ).format(same=same_version, **names),
-        params,
-    ).rowcount
-    inserted = conn.execute(
-        sql.SQL(
-            "INSERT INTO {target} ({columns}, registrert, load_id) "
-            "SELECT {s_columns}, tstzrange(%(at)s, NULL), %(load_id)s "
-            "FROM (SELECT DISTINCT {columns} FROM {staging}) s "
-            "WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE upper_inf(t.registrert) AND {same})"
-        ).format(same=same_version, **names),
-        params,
-    ).rowcount
-    return WriteCounts(
-        inserted=inserted, superseded=superseded, unchanged=unchanged[0] if unchanged else 0
+    def run(statement: str, with_params: bool = False) -> psycopg.Cursor:
+        return conn.execute(sql.SQL(statement).format(**names), params if with_params else None)
+
+    # Temporary tables are never auto-analysed: without statistics the planner picks nested
+    # loops that are quadratic at a million rows. Set operations (EXCEPT treats NULLs as
+    # equal, as versions must) hash instead, and both differences are taken before anything
+    # is written, so no statement reads the table it writes.
+    run("ANALYZE {staging}")
+    if covered:
+        run("ANALYZE {covered}")
+    current = (
+        "SELECT {columns} FROM {target} WHERE upper_inf(registrert) "
+        "AND ({key}) IN (SELECT {key} FROM %s)"
     )
+    run("CREATE TEMP TABLE {new} ON COMMIT DROP AS "
+        "SELECT {columns} FROM {staging} EXCEPT " + current % "{staging}")  # fmt: skip
+    run("CREATE TEMP TABLE {gone} ON COMMIT DROP AS "
+        + current % "{covered}" + " EXCEPT SELECT {columns} FROM {staging}")  # fmt: skip
+    distinct_staged = run("SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {staging}) s")
+    staged_count = distinct_staged.fetchone()[0]  # type: ignore[index]
+    superseded = run(
+        "UPDATE {target} t SET registrert = "
+        "tstzrange(lower(t.registrert), greatest(lower(t.registrert), %(at)s)) "
+        "FROM {gone} g WHERE upper_inf(t.registrert) AND {t_key} = {g_key} "
+        "AND {t_content} IS NOT DISTINCT FROM {g_content}",
+        with_params=True,
+    ).rowcount
+    inserted = run(
+        "INSERT INTO {target} ({columns}, registrert, load_id) "
+        "SELECT {columns}, tstzrange(%(at)s, NULL), %(load_id)s FROM {new}",
+        with_params=True,
+    ).rowcount
+    run("DROP TABLE {new}, {gone}")
+    return WriteCounts(inserted=inserted, superseded=superseded, unchanged=staged_count - inserted)
