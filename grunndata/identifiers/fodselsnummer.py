@@ -78,6 +78,8 @@ Rule = Literal["1964", "2032"]
 _IDENTIFIER = "person id"
 #: K1 residues ``(Σ w1·d + K1) mod 11`` accepted by the 2032 rule.
 _RESIDUES_2032 = frozenset({0, 1, 2, 3})
+#: From this date numbers are issued under the 2032 rule (Skatteetaten).
+_RULE_2032_IN_FORCE = dt.date(2032, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -211,9 +213,21 @@ def parse_person_id(value: object, *, today: dt.date | None = None) -> PersonId:
 
     century = None
     individnummer = int(number[6:9])
+    today = today or dt.date.today()
     if rule == "1964":
         century = _century_1964(individnummer, year_digits)
-    born = _birth_date(year_digits, month, day, century, today or dt.date.today(), value)
+    try:
+        born = _birth_date(year_digits, month, day, century, today, value)
+    except InvalidIdentifier:
+        # From 2032 a number that passes both rules may have been issued under the new one,
+        # whose individnummer no longer tells the century: guess it rather than reject.
+        if century is None or today < _RULE_2032_IN_FORCE:
+            raise
+        born = _birth_date(year_digits, month, day, None, today, value)
+        warnings.append(
+            f"individnummer {individnummer:03d} puts the birth in {century + year_digits} under "
+            f"the 1964 rule, which is in the future; read as a 2032-rule number, born {born.year}"
+        )
     if rule == "1964" and century is None:
         warnings.append(
             f"individnummer {individnummer:03d} does not match any century for year "

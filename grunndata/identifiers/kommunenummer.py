@@ -19,7 +19,7 @@ A current code has no successors and no end date; ``navn`` is the latest name:
 >>> oslo = parse_kommunenummer("0301")
 >>> oslo.navn, oslo.gyldig_til, oslo.erstattet_av
 ('Oslo - Oslove', None, [])
->>> oslo.navn_pa(datetime.date(2024, 1, 1))
+>>> oslo.navn_paa(datetime.date(2024, 1, 1))
 'Oslo'
 >>> oslo.fylke.navn
 'Oslo - Oslove'
@@ -87,12 +87,12 @@ class Periode:
     gyldig_fra: datetime.date
     gyldig_til: datetime.date | None
 
-    def gyldig_pa(self, dato: datetime.date) -> bool:
+    def gyldig_paa(self, dato: datetime.date) -> bool:
         return self.gyldig_fra <= dato and (self.gyldig_til is None or dato <= self.gyldig_til)
 
 
-def _navn_pa(perioder: Iterable[Periode], dato: datetime.date) -> str | None:
-    return next((p.navn for p in perioder if p.gyldig_pa(dato)), None)
+def _navn_paa(perioder: Iterable[Periode], dato: datetime.date) -> str | None:
+    return next((p.navn for p in perioder if p.gyldig_paa(dato)), None)
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,12 @@ class Fylke:
     def __str__(self) -> str:
         return self.value
 
-    def gyldig_pa(self, dato: datetime.date) -> bool:
-        return any(p.gyldig_pa(dato) for p in self.perioder)
+    def gyldig_paa(self, dato: datetime.date) -> bool:
+        return any(p.gyldig_paa(dato) for p in self.perioder)
 
-    def navn_pa(self, dato: datetime.date) -> str | None:
+    def navn_paa(self, dato: datetime.date) -> str | None:
         """The name on ``dato``, or None if the code was not valid then."""
-        return _navn_pa(self.perioder, dato)
+        return _navn_paa(self.perioder, dato)
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,20 @@ class Kommune:
     ``navn`` is the name of the latest period, ``gyldig_fra`` the start of the first
     period, ``gyldig_til`` the end of the last one (None while the code is current).
     ``pseudokode`` is True for the Svalbard, Jan Mayen and continental-shelf codes.
+
+    A code that SSB's list (periods in force from 2017 on) does not hold, in a fylke that
+    existed before 2017, is an older kommune grunndata knows nothing more of: ``navn``
+    and ``gyldig_fra`` are None, ``gyldig_til`` is 2016-12-31 at the latest, and
+    ``warnings`` says so.
     """
 
     value: str
-    navn: str
-    gyldig_fra: datetime.date
+    navn: str | None
+    gyldig_fra: datetime.date | None
     gyldig_til: datetime.date | None
     perioder: tuple[Periode, ...] = field(default=(), repr=False)
     pseudokode: bool = False
+    warnings: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return self.value
@@ -155,16 +161,18 @@ class Kommune:
         kommuner = _kommuner()
         return [kommuner[code] for code in _current_successors(self.value)]
 
-    def gyldig_pa(self, dato: datetime.date) -> bool:
+    def gyldig_paa(self, dato: datetime.date) -> bool:
         if self.pseudokode:
             return True
-        return any(p.gyldig_pa(dato) for p in self.perioder)
+        if self.gyldig_fra is None:  # an older kommune: only its end is known
+            return self.gyldig_til is not None and dato <= self.gyldig_til
+        return any(p.gyldig_paa(dato) for p in self.perioder)
 
-    def navn_pa(self, dato: datetime.date) -> str | None:
+    def navn_paa(self, dato: datetime.date) -> str | None:
         """The name on ``dato``, or None if the code was not valid then."""
         if self.pseudokode:
             return self.navn
-        return _navn_pa(self.perioder, dato)
+        return _navn_paa(self.perioder, dato)
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -256,23 +264,50 @@ def parse_kommunenummer(value: object, *, dato: datetime.date | None = None) -> 
     """
     code = _require_str(value, _IDENTIFIER)
     _check_digits(code, 4, value, _IDENTIFIER)
-    kommune = _kommuner().get(code)
+    kommune = _kommuner().get(code) or _older_kommune(code)
     if kommune is None:
         reason = f"unknown kommune: {code} is not a kommunenummer in SSB Klass 131 (2017 onward)"
         raise InvalidIdentifier(value, reason, _IDENTIFIER)
-    if dato is not None and not kommune.gyldig_pa(dato):
+    if dato is not None and not kommune.gyldig_paa(dato):
         slutt = kommune.gyldig_til.isoformat() if kommune.gyldig_til else "today"
+        start = kommune.gyldig_fra.isoformat() if kommune.gyldig_fra else "an unknown date"
         reason = (
-            f"kommunenummer {code} was not valid on {dato.isoformat()} "
-            f"(valid {kommune.gyldig_fra.isoformat()} to {slutt})"
+            f"kommunenummer {code} was not valid on {dato.isoformat()} (valid {start} to {slutt})"
         )
         raise InvalidIdentifier(value, reason, _IDENTIFIER)
     return kommune
 
 
+#: Fylker of the structure before the 2018 and 2020 reforms (13 was Bergen until 1972).
+_FYLKER_BEFORE_2017 = frozenset(f"{n:02d}" for n in range(1, 21))
+_LIST_STARTS = datetime.date(2017, 1, 1)
+
+
+def _older_kommune(code: str) -> Kommune | None:
+    """A code missing from SSB's list, which covers only periods in force from 2017 on:
+    in a fylke of that time it may be an older kommune (0706 Sandefjord ended 2016), and
+    rejecting a valid number is worse than accepting an invalid one. Codes of fylker made
+    in 2018 or later would be in the list if they had existed.
+
+    >>> k = parse_kommunenummer("0706")
+    >>> k.navn, k.gyldig_til, k.erstattet_av
+    (None, datetime.date(2016, 12, 31), [])
+    >>> k.warnings[0][:62]
+    'kommunenummer 0706 is not in SSB Klass 131 from 2017 onward: a'
+    """
+    if code[:2] not in _FYLKER_BEFORE_2017:
+        return None
+    warning = (
+        f"kommunenummer {code} is not in SSB Klass 131 from 2017 onward: accepted as an older "
+        "kommune whose name, dates and successors grunndata does not know"
+    )
+    last_day = _LIST_STARTS - datetime.timedelta(days=1)
+    return Kommune(code, None, None, last_day, warnings=(warning,))
+
+
 def kommuner_gyldige(dato: datetime.date) -> list[Kommune]:
     """The kommuner valid on ``dato`` (Klass 131 codes only, no pseudo-codes), by code."""
-    return [k for _, k in sorted(_kommuner().items()) if not k.pseudokode and k.gyldig_pa(dato)]
+    return [k for _, k in sorted(_kommuner().items()) if not k.pseudokode and k.gyldig_paa(dato)]
 
 
 def fylke(fylkesnummer: object, dato: datetime.date | None = None) -> Fylke:
@@ -280,7 +315,7 @@ def fylke(fylkesnummer: object, dato: datetime.date | None = None) -> Fylke:
 
     >>> fylke("30").navn, fylke("30").gyldig_til
     ('Viken', datetime.date(2023, 12, 31))
-    >>> fylke("50").navn_pa(datetime.date(2019, 6, 1))
+    >>> fylke("50").navn_paa(datetime.date(2019, 6, 1))
     'Trøndelag'
     """
     code = _require_str(fylkesnummer, _FYLKE_IDENTIFIER)
@@ -289,7 +324,7 @@ def fylke(fylkesnummer: object, dato: datetime.date | None = None) -> Fylke:
     if found is None:
         reason = f"unknown fylke: {code} is not a fylkesnummer in SSB Klass 104"
         raise InvalidIdentifier(fylkesnummer, reason, _FYLKE_IDENTIFIER)
-    if dato is not None and not found.gyldig_pa(dato):
+    if dato is not None and not found.gyldig_paa(dato):
         reason = f"fylkesnummer {code} was not valid on {dato.isoformat()}"
         raise InvalidIdentifier(fylkesnummer, reason, _FYLKE_IDENTIFIER)
     return found
@@ -297,7 +332,7 @@ def fylke(fylkesnummer: object, dato: datetime.date | None = None) -> Fylke:
 
 def fylker_gyldige(dato: datetime.date) -> list[Fylke]:
     """The fylker valid on ``dato``, by code."""
-    return [f for _, f in sorted(_fylker().items()) if f.gyldig_pa(dato)]
+    return [f for _, f in sorted(_fylker().items()) if f.gyldig_paa(dato)]
 
 
 def is_valid(value: object) -> bool:

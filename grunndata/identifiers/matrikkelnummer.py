@@ -47,7 +47,7 @@ from grunndata.identifiers.kommunenummer import parse_kommunenummer
 
 _IDENTIFIER = "matrikkelnummer"
 _NOTATION = re.compile(
-    r"([0-9]+)(?:\s*-\s*|\s+)([0-9]+)\s*/\s*([0-9]+)(?:\s*/\s*([0-9]+))?(?:\s*/\s*([0-9]+))?",
+    r"([0-9]+)(?: *- *| +)([0-9]+) */ *([0-9]+)(?: */ *([0-9]+))?(?: */ *([0-9]+))?",
     re.ASCII,
 )
 _ALLOWED = frozenset("0123456789-/ ")
@@ -120,10 +120,10 @@ def _build(kommunenummer: str, parts: tuple[int, ...], value: object) -> Matrikk
     for (name, lowest, highest), part in zip(_LIMITS, parts, strict=True):
         if not lowest <= part <= highest:
             _out_of_range(name, lowest, highest, str(part), value)
-    warnings: tuple[str, ...] = ()
-    if not kommune.er_gjeldende:
+    warnings = kommune.warnings
+    if not kommune.er_gjeldende and kommune.erstattet_av:
         successors = ", ".join(k.value for k in kommune.erstattet_av)
-        warnings = (f"kommunenummer {kommune.value} is no longer in use; it became {successors}",)
+        warnings += (f"kommunenummer {kommune.value} is no longer in use; it became {successors}",)
     gnr, bnr, fnr, snr = parts
     return Matrikkelnummer(kommune.value, gnr, bnr, fnr, snr, warnings)
 

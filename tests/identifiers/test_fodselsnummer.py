@@ -306,3 +306,12 @@ def test_today_is_used_by_default():
     # A synthetic birth today is accepted; the strategy's TODAY matches date.today().
     first9 = f"{TODAY.day:02d}{TODAY.month + 80:02d}{TODAY.year % 100:02d}5"
     assert parse_person_id(number_for(first9)).birth_date == TODAY
+
+
+def test_from_2032_a_future_1964_century_is_read_as_the_2032_rule():
+    # 15033550100 passes both rules; the 1964 rule reads individnummer 501 as 2035.
+    with pytest.raises(InvalidIdentifier, match="future birth date: 2035-03-15"):
+        parse_person_id("15033550100", today=dt.date(2031, 12, 31))
+    pid = parse_person_id("15033550100", today=dt.date(2033, 6, 1))
+    assert pid.birth_date == dt.date(1935, 3, 15)
+    assert "read as a 2032-rule number, born 1935" in pid.warnings[0]

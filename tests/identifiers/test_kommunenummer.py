@@ -57,7 +57,7 @@ def read_rows(name: str) -> list[dict[str, str]]:
 def test_kommuner_valid_on(dato: dt.date, count: int):
     gyldige = kommuner_gyldige(dato)
     assert len(gyldige) == count
-    assert all(isinstance(k, Kommune) and k.gyldig_pa(dato) for k in gyldige)
+    assert all(isinstance(k, Kommune) and k.gyldig_paa(dato) for k in gyldige)
 
 
 @pytest.mark.parametrize(
@@ -82,11 +82,11 @@ def test_every_2017_code_reaches_codes_valid_on_2024():
     assert codes_2017
     for code in codes_2017:
         kommune = parse_kommunenummer(code)
-        if kommune.gyldig_pa(D(2024, 1, 1)):
+        if kommune.gyldig_paa(D(2024, 1, 1)):
             assert kommune.erstattet_av == []
         else:
             assert kommune.erstattet_av, code
-            assert all(s.gyldig_pa(D(2024, 1, 1)) for s in kommune.erstattet_av), code
+            assert all(s.gyldig_paa(D(2024, 1, 1)) for s in kommune.erstattet_av), code
 
 
 def test_every_ended_code_has_current_successors():
@@ -100,8 +100,8 @@ def test_change_rows_match_validity():
         dato = D.fromisoformat(row["dato"])
         old = parse_kommunenummer(row["gammelt_kommunenummer"])
         new = parse_kommunenummer(row["nytt_kommunenummer"])
-        assert old.navn_pa(dato - dt.timedelta(days=1)) == row["gammelt_navn"]
-        assert new.navn_pa(dato) == row["nytt_navn"]
+        assert old.navn_paa(dato - dt.timedelta(days=1)) == row["gammelt_navn"]
+        assert new.navn_paa(dato) == row["nytt_navn"]
 
 
 def test_periods_have_no_gaps_or_overlaps():
@@ -114,7 +114,7 @@ def test_periods_have_no_gaps_or_overlaps():
 def test_every_kommune_has_its_fylke_on_checkpoint_dates():
     for dato in (D(2017, 12, 31), D(2018, 1, 1), D(2020, 1, 1), D(2024, 1, 1), D(2026, 1, 1)):
         for kommune in kommuner_gyldige(dato):
-            assert fylke(kommune.fylkesnummer, dato).gyldig_pa(dato)
+            assert fylke(kommune.fylkesnummer, dato).gyldig_paa(dato)
 
 
 def test_vendored_csvs_are_unchanged_copies():
@@ -163,7 +163,7 @@ def test_0301_is_current():
     assert oslo.erstattet_av == []
     assert oslo.navn == "Oslo - Oslove"
     assert oslo.gyldig_fra == D(1971, 1, 1)
-    assert oslo.navn_pa(D(2025, 12, 31)) == "Oslo"
+    assert oslo.navn_paa(D(2025, 12, 31)) == "Oslo"
     assert oslo.fylkesnummer == "03"
     assert oslo.fylke is not None
     assert oslo.fylke.navn == "Oslo - Oslove"
@@ -177,7 +177,7 @@ def test_pseudo_codes_accepted(code: str):
     assert k.erstattet_av == []
     assert k.gyldig_til is None
     assert k.fylke is None
-    assert k.gyldig_pa(D(2024, 1, 1))
+    assert k.gyldig_paa(D(2024, 1, 1))
     assert k not in kommuner_gyldige(D(2024, 1, 1))
 
 
@@ -215,7 +215,7 @@ def test_surrounding_whitespace_is_ignored():
 
 def test_fylke_lookup():
     assert fylke("03").navn == "Oslo - Oslove"
-    assert fylke("03").navn_pa(D(2024, 1, 1)) == "Oslo"
+    assert fylke("03").navn_paa(D(2024, 1, 1)) == "Oslo"
     assert fylke("16").gyldig_til == D(2017, 12, 31)
     assert fylke("50", D(2018, 1, 1)).value == "50"
     with pytest.raises(InvalidIdentifier, match="not valid on 2017-06-01"):
@@ -235,3 +235,17 @@ def test_is_valid():
     assert is_valid("0301")
     assert is_valid("2111")
     assert not is_valid("9999")
+
+
+def test_an_older_kommune_missing_from_the_list_is_accepted_with_a_warning():
+    sandefjord = parse_kommunenummer("0706")  # merged into 0710 on 2017-01-01
+    assert (sandefjord.navn, sandefjord.gyldig_fra) == (None, None)
+    assert sandefjord.gyldig_til == dt.date(2016, 12, 31)
+    assert "not in SSB Klass 131 from 2017 onward" in sandefjord.warnings[0]
+    assert parse_kommunenummer("0706", dato=dt.date(1990, 1, 1)) == sandefjord
+    with pytest.raises(InvalidIdentifier, match="was not valid on 2020-01-01"):
+        parse_kommunenummer("0706", dato=dt.date(2020, 1, 1))
+    # Fylker made in 2018 or later: a missing code there never existed.
+    for code in ("3099", "5099", "0000", "9999", "2499"):
+        with pytest.raises(InvalidIdentifier, match="unknown kommune"):
+            parse_kommunenummer(code)
