@@ -254,7 +254,11 @@ def loads(
     limit: Annotated[int, typer.Option(help="How many of the newest loads.")] = 50,
 ) -> None:
     """List past loads with their counts of inserted, superseded, unchanged and rejected."""
-    entries = journal(open_database(Settings.from_env()), limit)
+    database = open_database(Settings.from_env())
+    if migrate.current_revision(database) is None:
+        out.print("No loads yet: the database has no grunndata schema (`grunndata db upgrade`).")
+        return
+    entries = journal(database, limit)
     table = Table(
         "id", "started", "status", "source", "format", "ins", "sup", "unch", "rej", "warn"
     )

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 GRAPHQL_PATH = "/graphql"
 STATIC_PATH = "/static/graphiql"
 HEALTH_TIMEOUT_S = 2.0
+POOL_TIMEOUT_S = 5.0  # how long a request waits for a connection before DATABASE_UNAVAILABLE
 EXAMPLE_QUERY = "{\n  serverInfo {\n    version\n    registers\n    schemaVersion\n  }\n}\n"
 
 
@@ -90,22 +91,27 @@ class GraphQLApp(GraphQL[Context, None]):
 async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
     async with pool.connection(timeout=HEALTH_TIMEOUT_S) as conn:
         cursor = await conn.execute(
-            "SELECT (SELECT version_num FROM felles.alembic_version), postgis_lib_version()"
+            "SELECT postgis_lib_version(), to_regclass('felles.alembic_version') IS NOT NULL"
         )
-        row = await cursor.fetchone()
-    schema_version, postgis = row if row else (None, None)
+        postgis, migrated = await cursor.fetchone() or (None, False)
+        schema_version = None
+        if migrated:
+            cursor = await conn.execute("SELECT version_num FROM felles.alembic_version")
+            schema_version = (await cursor.fetchone() or (None,))[0]
     return {"reachable": True, "schemaVersion": schema_version, "postgis": postgis}
 
 
 async def healthz(request: Request) -> Response:
-    """200 with the database's reachability and schema version; 503 when it is down."""
+    """200 with the database's reachability and schema version; 503 when the database is
+    down or has no grunndata schema yet."""
     body: dict[str, Any] = {"status": "ok", "version": grunndata.__version__}
     try:
         body["database"] = await _database_health(request.app.state.pool)
     except Exception as exc:  # any failure to answer means: not healthy
         log.warning("health check: database unreachable: %s", type(exc).__name__)
-        body["status"] = "unavailable"
         body["database"] = {"reachable": False}
+    if body["database"].get("schemaVersion") is None:
+        body["status"] = "unavailable"
         return JSONResponse(body, status_code=503)
     return JSONResponse(body)
 
@@ -116,6 +122,7 @@ def create_app(
     dev: bool = False,
     schema: strawberry.Schema | None = None,
     pool_size: int = 10,
+    pool_timeout: float = POOL_TIMEOUT_S,
 ) -> Starlette:
     """The ASGI app. ``dev`` turns on GraphiQL (served from grunndata's own files)."""
 
@@ -126,6 +133,7 @@ def create_app(
             min_size=1,
             max_size=pool_size,
             open=False,
+            timeout=pool_timeout,
             kwargs={"autocommit": True, "application_name": "grunndata"},
         )
         await pool.open(wait=False)

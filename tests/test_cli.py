@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from psycopg import sql
 from typer.main import get_command
 
 from grunndata.cli import app
+from grunndata.db.database import bootstrap, connect
 from grunndata.graphql.schema import build_schema
+from tests.conftest import TEST_ROLES
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
 
@@ -60,6 +65,18 @@ def test_load_and_validate_fail_cleanly_on_bad_paths(tmp_path):
     assert "notes.txt: not a format grunndata knows" in unknown.stdout
     for result in (missing, unknown):
         assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_loads_on_a_database_without_the_schema_says_so(admin_url):
+    name = f"grunndata_test_blank_{uuid.uuid4().hex[:8]}"
+    blank = bootstrap(admin_url, name, TEST_ROLES)
+    try:
+        result = cli("loads", env={**os.environ, "GRUNNDATA_DATABASE_URL": blank.app_url})
+        assert result.returncode == 0, result.stderr
+        assert "No loads yet: the database has no grunndata schema" in result.stdout
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_usage_errors_exit_2():

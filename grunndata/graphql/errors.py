@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from graphql import GraphQLError
+from psycopg_pool import PoolTimeout
 
-from grunndata.errors import GrunndataError
+from grunndata.errors import DatabaseUnavailable, GrunndataError
 from grunndata.identifiers import InvalidIdentifier
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
         return exc.code, exc.message
     if isinstance(exc, InvalidIdentifier):
         return "INVALID_IDENTIFIER", str(exc)
+    if isinstance(exc, PoolTimeout | psycopg.OperationalError):
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return DatabaseUnavailable.code, "The database is unavailable; try again shortly."
     return None
 
 

@@ -175,6 +175,12 @@ def _one(
         detail = exc.diag.message_primary or type(exc).__name__
         outcome.exit_code, outcome.status = 2, "failed"
         outcome.message = f"{source.name}: the database refused the load: {detail}"
+    except KeyboardInterrupt:
+        outcome.exit_code, outcome.status = 2, "failed"
+        outcome.message = f"{source.name}: interrupted; nothing from it was written"
+        if journal_id is not None and database is not None:
+            _journal_end(database, journal_id, outcome, context)
+        raise
     finally:
         progress.end()
     outcome.records = context.records_read

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
+import time
+import uuid
 
 import httpx
 import pytest
 import strawberry
+from psycopg import sql
 
+import grunndata
 from grunndata.db import migrate
+from grunndata.db.database import bootstrap, connect
 from grunndata.errors import NotFound
 from grunndata.graphql.ide import GRAPHIQL_ASSETS
 from grunndata.graphql.schema import build_schema
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import create_app
-from tests.conftest import LiveServer
+from tests.conftest import TEST_ROLES, LiveServer
 
 
 def post(base: str, query: str) -> httpx.Response:
@@ -45,6 +50,31 @@ def test_healthz_is_503_when_the_database_is_down(tmp_path):
         response = httpx.get(f"{base}/healthz", timeout=10)
     assert response.status_code == 503
     assert response.json()["database"] == {"reachable": False}
+
+
+def test_healthz_is_503_when_the_database_has_no_schema(admin_url):
+    name = f"grunndata_test_blank_{uuid.uuid4().hex[:8]}"
+    blank = bootstrap(admin_url, name, TEST_ROLES)
+    try:
+        with LiveServer(create_app(blank.app_url)) as base:
+            response = httpx.get(f"{base}/healthz", timeout=10)
+        assert response.status_code == 503
+        database = response.json()["database"]
+        assert database["reachable"] is True and database["schemaVersion"] is None
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_a_query_needing_a_database_that_is_down_fails_fast_with_a_code(tmp_path):
+    app = create_app(f"postgresql://nobody@/nothing?host={tmp_path}", pool_timeout=0.5)
+    with LiveServer(app) as base:
+        started = time.monotonic()
+        body = post(base, "{ serverInfo { version schemaVersion } }").json()
+    assert time.monotonic() - started < 5
+    assert body["data"]["serverInfo"] == {"version": grunndata.__version__, "schemaVersion": None}
+    assert body["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert "nobody" not in str(body) and "nothing" not in str(body)
 
 
 def test_graphql_answers_server_info(dev_server):
