@@ -21,7 +21,8 @@ from rich.table import Table
 
 from grunndata.config import Settings
 from grunndata.db import migrate
-from grunndata.db.database import Database, describe, embedded_cluster, open_database
+from grunndata.db.database import Database, embedded_cluster, open_database
+from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
 from grunndata.loaders.run import Mode, RunOutcome, journal, run
 from grunndata.loaders.sources import SourceFile

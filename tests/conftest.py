@@ -1,8 +1,10 @@
 """Test fixtures: a real PostGIS for every test that needs one.
 
-The suite runs on the embedded cluster (started if needed, stopped afterwards if the suite
-started it) or, when ``GRUNNDATA_TEST_DATABASE_URL`` names a superuser on another server,
-there. One database is migrated once per session and used as a template: ``database`` is a
+The suite runs on an embedded cluster of its own, never the one the demo uses: in
+``GRUNNDATA_TEST_DATA_DIR`` (default: the data directory with ``-test`` appended), started
+once by the controlling pytest process (also under xdist) and stopped at the end if it
+started it. Or, when ``GRUNNDATA_TEST_DATABASE_URL`` names a superuser on another server,
+there. One database is migrated once per worker and used as a template: ``database`` is a
 clone shared by read-mostly tests, ``fresh_database`` a new clone for a test that commits.
 """
 
@@ -13,15 +15,20 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import uvicorn
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
-from grunndata.config import Settings
+from grunndata.config import Settings, default_data_dir
 from grunndata.db import migrate
-from grunndata.db.database import Database, Roles, bootstrap, connect, embedded_cluster, with_params
+from grunndata.db.cluster import EmbeddedCluster
+from grunndata.db.database import Database, Roles, bootstrap, connect, embedded_cluster
+from grunndata.db.urls import with_params
+from grunndata.errors import SetupError
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -33,22 +40,37 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 TEST_ROLES = Roles(owner="grunndata_test_owner", app="grunndata_test_app")
 
 
+STARTED_HERE = pytest.StashKey[bool]()
+
+
+def suite_cluster() -> EmbeddedCluster:
+    default = default_data_dir()
+    data_dir = os.environ.get("GRUNNDATA_TEST_DATA_DIR") or f"{default}-test"
+    return embedded_cluster(replace(Settings.from_env(), data_dir=Path(data_dir)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("GRUNNDATA_TEST_DATABASE_URL") or hasattr(config, "workerinput"):
+        return
+    try:
+        config.stash[STARTED_HERE] = suite_cluster().start()
+    except SetupError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(STARTED_HERE, False):
+        suite_cluster().stop()
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="session")
-def admin_url() -> Iterator[str]:
+def admin_url() -> str:
     """A superuser URL on the server the tests use."""
-    external = os.environ.get("GRUNNDATA_TEST_DATABASE_URL")
-    if external:
-        yield external
-        return
-    cluster = embedded_cluster(Settings.from_env())
-    started = cluster.start()
-    yield cluster.url()
-    if started:
-        cluster.stop()
+    return os.environ.get("GRUNNDATA_TEST_DATABASE_URL") or suite_cluster().url()
 
 
 def _drop(admin: str, name: str) -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grunndata.config import running_as_root
+from grunndata.db.urls import socket_url
 from grunndata.errors import SetupError
 
 PORT = 5432
@@ -147,6 +148,7 @@ class EmbeddedCluster:
         self.port = port
         self._binaries = binaries
         self._cluster_user_name = cluster_user
+        self._user: pwd.struct_passwd | None = None
 
     # -- facts --------------------------------------------------------------------------
 
@@ -162,7 +164,7 @@ class EmbeddedCluster:
 
     def url(self, role: str = SUPERUSER, database: str = "postgres") -> str:
         """A libpq URL that reaches the cluster over its Unix socket."""
-        return f"postgresql://{role}@/{database}?host={self.socket_dir}&port={self.port}"
+        return socket_url(str(self.socket_dir), user=role, dbname=database, port=self.port)
 
     def status(self) -> ClusterStatus:
         version_file = self.pgdata / "PG_VERSION"
@@ -182,6 +184,14 @@ class EmbeddedCluster:
     def start(self) -> bool:
         """Initialise the cluster on first use and start it. True if this call started it,
         False if it was already running. Idempotent and safe to call from several processes."""
+        # Everything that can refuse is checked before anything is created.
+        binaries = self.binaries
+        if _postgis_installed(binaries) is False:
+            raise SetupError(
+                f"PostGIS is not installed for PostgreSQL {binaries.major}.",
+                hint=install_hint(binaries.major),
+            )
+        self._check_not_occupied()
         user = self._cluster_user()
         if user is not None:
             blocked = _first_unsearchable_ancestor(self.data_dir, user)
@@ -194,12 +204,6 @@ class EmbeddedCluster:
         with self._lock():
             if self._live_postmaster_pid() is not None:
                 return False
-            binaries = self.binaries
-            if _postgis_installed(binaries) is False:
-                raise SetupError(
-                    f"PostGIS is not installed for PostgreSQL {binaries.major}.",
-                    hint=install_hint(binaries.major),
-                )
             self._prepare_data_dir()
             if not (self.pgdata / "PG_VERSION").is_file():
                 self._initdb()
@@ -220,6 +224,10 @@ class EmbeddedCluster:
                 ]
             )
             if result.returncode != 0:
+                # pg_ctl gives up waiting after 60 s but may leave a server starting: stop it.
+                self._run_as_cluster_user(
+                    [binaries.tool("pg_ctl"), "stop", "-D", str(self.pgdata), "-m", "immediate"]
+                )
                 raise SetupError(
                     f"The embedded PostgreSQL in {self.data_dir} did not start "
                     f"(pg_ctl exit {result.returncode}). Last lines of {self.log_file}:\n"
@@ -259,33 +267,13 @@ class EmbeddedCluster:
         """The system user the cluster runs as: None means 'this process's user'."""
         if not running_as_root():
             return None
-        name = self._cluster_user_name
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            pass
-        useradd = shutil.which("useradd")
-        if useradd is None:
-            raise SetupError(
-                f"grunndata runs as root, and PostgreSQL refuses to; the system user {name!r} "
-                "that should run the cluster does not exist and `useradd` is not available.",
-                hint=f"Create an unprivileged user {name!r}, or run grunndata as a normal user.",
-            )
-        subprocess.run(
-            [useradd, "--system", "--user-group", "--no-create-home", "--home-dir",
-             str(self.data_dir), "--shell", "/usr/sbin/nologin", name],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        return pwd.getpwnam(name)
+        if self._user is None:
+            self._user = _system_user(self._cluster_user_name)
+        return self._user
 
-    def _prepare_data_dir(self) -> None:
-        if len(str(self.socket_dir / f".s.PGSQL.{self.port}")) > _SOCKET_PATH_LIMIT:
-            raise SetupError(
-                f"The data directory path {self.data_dir} is too long for a Unix socket.",
-                hint="Choose a shorter GRUNNDATA_DATA_DIR.",
-            )
+    def _check_not_occupied(self) -> None:
         marker = self.data_dir / _MARKER
-        if self.data_dir.exists() and not marker.exists():
+        if self.data_dir.is_dir() and not marker.exists():
             foreign = [p.name for p in self.data_dir.iterdir() if p.name != ".lock"]
             if foreign:
                 raise SetupError(
@@ -293,11 +281,20 @@ class EmbeddedCluster:
                     f"{', '.join(sorted(foreign)[:5])} and is not a grunndata data directory.",
                     hint="Set GRUNNDATA_DATA_DIR to an empty or new directory.",
                 )
+
+    def _prepare_data_dir(self) -> None:
+        if len(str(self.socket_dir / f".s.PGSQL.{self.port}")) > _SOCKET_PATH_LIMIT:
+            raise SetupError(
+                f"The data directory path {self.data_dir} is too long for a Unix socket.",
+                hint="Choose a shorter GRUNNDATA_DATA_DIR.",
+            )
+        self._check_not_occupied()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         user = self._cluster_user()
         if user is not None:
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
         self.data_dir.chmod(0o700)
+        marker = self.data_dir / _MARKER
         if not marker.exists():
             marker.write_text(json.dumps({"kind": "grunndata embedded cluster", "port": self.port}))
 
@@ -317,7 +314,7 @@ class EmbeddedCluster:
             conf.write(
                 "\n# grunndata embedded cluster\n"
                 "listen_addresses = ''\n"
-                f"unix_socket_directories = '{self.socket_dir}'\n"
+                f"unix_socket_directories = '{_conf_quote(self.socket_dir)}'\n"
                 f"port = {self.port}\n"
                 "max_connections = 200\n"
                 "shared_buffers = 256MB\n"
@@ -351,14 +348,12 @@ class EmbeddedCluster:
             return None
         proc = Path(f"/proc/{pid}")
         if Path("/proc/self").exists():
+            # The postmaster runs in its data directory: a reused PID, even another
+            # cluster's postgres, has another working directory (or one we may not read).
             try:
-                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+                return pid if (proc / "cwd").resolve(strict=True) == self.pgdata.resolve() else None
             except OSError:
                 return None
-            looks_like_postgres = any(
-                Path(os.fsdecode(arg)).name in ("postgres", "postmaster") for arg in cmdline[:1]
-            )
-            return pid if looks_like_postgres else None
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -400,6 +395,39 @@ class EmbeddedCluster:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _conf_quote(path: Path) -> str:
+    """A path inside a single-quoted postgresql.conf value."""
+    return str(path).replace("\\", "\\\\").replace("'", "''")
+
+
+def _system_user(name: str) -> pwd.struct_passwd:
+    """The unprivileged system user ``name``, created if missing (by another process at
+    the same time, too)."""
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        pass
+    useradd = shutil.which("useradd")
+    if useradd is None:
+        raise SetupError(
+            f"grunndata runs as root, and PostgreSQL refuses to; the system user {name!r} "
+            "that should run the cluster does not exist and `useradd` is not available.",
+            hint=f"Create an unprivileged user {name!r}, or run grunndata as a normal user.",
+        )
+    result = subprocess.run(
+        [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+         "--shell", "/usr/sbin/nologin", name],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    try:
+        return pwd.getpwnam(name)  # exit 9 (already exists) when another process won the race
+    except KeyError:
+        raise SetupError(
+            f"Could not create the system user {name!r} to run the cluster: "
+            f"{result.stderr.strip() or f'useradd exit {result.returncode}'}"
+        ) from None
 
 
 def _first_unsearchable_ancestor(path: Path, user: pwd.struct_passwd) -> Path | None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from grunndata.config import Settings
 from grunndata.db.cluster import EmbeddedCluster, find_pg_binaries, install_hint
+from grunndata.db.urls import describe, parse, with_params
 from grunndata.errors import DatabaseUnavailable, SetupError
 
 DATABASE_NAME = "grunndata"
@@ -40,53 +39,19 @@ class Database:
 
     @property
     def app_role(self) -> str | None:
-        return conninfo_to_dict(self.app_url).get("user")
-
-
-def with_params(url: str, **params: str) -> str:
-    """``url`` (a libpq URL or key=value string) as a ``postgresql://`` URL, with libpq
-    parameters replaced (``user``, ``dbname``, ``password`` …).
-
-    >>> with_params("postgresql:///grunndata?host=/var/lib/grunndata", user="grunndata_app")
-    'postgresql://grunndata_app@/grunndata?host=%2Fvar%2Flib%2Fgrunndata'
-    >>> with_params("postgresql://a:s%40cret@db:5433/x", dbname="y")
-    'postgresql://a:s%40cret@db:5433/y'
-    """
-    merged = conninfo_to_dict(make_conninfo(url, **params))
-    user = quote(str(merged.pop("user", "")), safe="")
-    password = merged.pop("password", None)
-    credentials = user + (f":{quote(str(password), safe='')}" if password is not None else "")
-    host = str(merged.pop("host", ""))
-    dbname = quote(str(merged.pop("dbname", "")), safe="")
-    netloc = f"{credentials}@" if credentials else ""
-    if host and not host.startswith("/"):
-        netloc += host
-        if "port" in merged:
-            netloc += f":{merged.pop('port')}"
-    elif host:
-        merged = {"host": host, **merged}
-    query = urlencode({k: str(v) for k, v in merged.items()})
-    return f"postgresql://{netloc}/{dbname}" + (f"?{query}" if query else "")
-
-
-def describe(url: str) -> str:
-    """A URL as it may be shown to a person: without its password."""
-    params = conninfo_to_dict(url)
-    params.pop("password", None)
-    host = params.get("host", "localhost")
-    port = params.get("port", "5432")
-    return f"database {params.get('dbname', '?')!r} as {params.get('user', '?')!r} on {host}:{port}"
+        return parse(self.app_url).get("user")
 
 
 def open_connection(url: str, *, autocommit: bool = False, timeout: int = 10) -> psycopg.Connection:
     """A new psycopg connection; an unreachable server is a ``DatabaseUnavailable``
     naming it (without its password)."""
+    where = describe(url)  # also rejects a malformed URL with a clear message
     try:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=timeout)
     except psycopg.OperationalError as exc:
-        text = str(exc).strip()
-        last_line = text.splitlines()[-1] if text else type(exc).__name__
-        raise DatabaseUnavailable(f"Cannot reach {describe(url)}: {last_line}") from None
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = " ".join(lines) or type(exc).__name__
+        raise DatabaseUnavailable(f"Cannot reach {where}: {reason}") from None
 
 
 @contextmanager
@@ -98,6 +63,9 @@ def connect(
         yield conn
 
 
+BOOTSTRAP_LOCK_KEY = 0x6772756E6462  # "grundb": one bootstrap at a time, cluster-wide
+
+
 def bootstrap(
     admin_url: str,
     database: str = DATABASE_NAME,
@@ -105,53 +73,82 @@ def bootstrap(
     *,
     password: str | None = None,
 ) -> Database:
-    """Make roles, the database and its extensions exist (idempotent); needs a superuser.
+    """Make roles, the database and its extensions exist; needs a superuser.
 
-    With ``password`` the roles get it (for servers that do not trust local connections)."""
+    Idempotent and safe to run from many processes at once: it holds an advisory lock (in
+    the ``postgres`` database, so every bootstrap of the cluster takes the same one) and
+    creates only what is missing. With ``password`` the roles get it (for servers that do
+    not trust local connections)."""
     with connect(admin_url, autocommit=True) as conn:
-        for role in (roles.owner, roles.app):
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
-            verb = "ALTER" if exists else "CREATE"
-            statement = sql.SQL(
-                "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
-            ).format(sql.SQL(verb), sql.Identifier(role))
-            if password is not None:
-                statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
-            conn.execute(statement)
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
-        if not exists:
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
-                    sql.Identifier(database), sql.Identifier(roles.owner)
-                )
-            )
-    db_admin_url = with_params(admin_url, dbname=database)
-    with connect(db_admin_url, autocommit=True) as conn:
-        available = {
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM pg_available_extensions WHERE name = ANY(%s)", [list(EXTENSIONS)]
-            )
-        }
-        missing = [name for name in EXTENSIONS if name not in available]
-        if missing:
-            major = conn.info.server_version // 10000
-            raise SetupError(
-                f"The PostgreSQL server lacks the extension(s) {', '.join(missing)}.",
-                hint=install_hint(major),
-            )
-        for name in EXTENSIONS:
-            conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(
-            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
-                sql.Identifier(database), sql.Identifier(roles.app)
-            )
-        )
+        conn.execute("SELECT pg_advisory_lock(%s)", [BOOTSTRAP_LOCK_KEY])
+        try:
+            _ensure_roles(conn, roles, password)
+            _ensure_database(conn, database, roles.owner)
+            with connect(with_params(admin_url, dbname=database), autocommit=True) as db_conn:
+                _ensure_extensions(db_conn)
+                _ensure_connect_grant(db_conn, database, roles.app)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", [BOOTSTRAP_LOCK_KEY])
     role_params = {"dbname": database} | ({"password": password} if password else {})
     return Database(
         app_url=with_params(admin_url, user=roles.app, **role_params),
         owner_url=with_params(admin_url, user=roles.owner, **role_params),
     )
+
+
+def _ensure_roles(conn: psycopg.Connection, roles: Roles, password: str | None) -> None:
+    for role in (roles.owner, roles.app):
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
+        if exists and password is None:
+            continue
+        statement = sql.SQL(
+            "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+        ).format(sql.SQL("ALTER" if exists else "CREATE"), sql.Identifier(role))
+        if password is not None:
+            statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+        conn.execute(statement)
+
+
+def _ensure_database(conn: psycopg.Connection, database: str, owner: str) -> None:
+    if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone():
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
+                sql.Identifier(database), sql.Identifier(owner)
+            )
+        )
+
+
+def _ensure_extensions(conn: psycopg.Connection) -> None:
+    rows = conn.execute(
+        "SELECT name, installed_version IS NOT NULL FROM pg_available_extensions "
+        "WHERE name = ANY(%s)",
+        [list(EXTENSIONS)],
+    ).fetchall()
+    installed = {name for name, is_installed in rows if is_installed}
+    missing = [name for name in EXTENSIONS if name not in {name for name, _ in rows}]
+    if missing:
+        major = conn.info.server_version // 10000
+        raise SetupError(
+            f"The PostgreSQL server lacks the extension(s) {', '.join(missing)}.",
+            hint=install_hint(major),
+        )
+    for name in EXTENSIONS:
+        if name not in installed:
+            conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(name)))
+
+
+def _ensure_connect_grant(conn: psycopg.Connection, database: str, app: str) -> None:
+    granted = conn.execute(
+        "SELECT has_database_privilege(%s, %s, 'CONNECT') "
+        "AND has_database_privilege(%s, %s, 'TEMPORARY')",
+        [app, database, app, database],
+    ).fetchone()
+    if not (granted and granted[0]):
+        conn.execute(
+            sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                sql.Identifier(database), sql.Identifier(app)
+            )
+        )
 
 
 def embedded_cluster(settings: Settings) -> EmbeddedCluster:

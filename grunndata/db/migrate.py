@@ -15,9 +15,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from grunndata.db.database import Database, connect, open_connection
+from grunndata.db.urls import describe
+from grunndata.errors import SetupError
 
 MIGRATION_LOCK_KEY = 0x6772756E6464  # "grunnd"
 VERSION_SCHEMA = "felles"
@@ -52,14 +55,17 @@ def current_revision(database: Database) -> str | None:
 
 
 def upgrade(database: Database, revision: str = "head") -> str | None:
-    """Apply pending migrations as the owner; returns the revision now in force."""
+    """Apply pending migrations as the owner; returns the revision now in force.
+
+    A migration that fails leaves the database at the revision it had (they run in one
+    transaction) and raises ``SetupError`` with the database's own reason."""
     config = _config(database)
     engine = engine_for(database.owner_url)
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+            connection.commit()
             try:
-                connection.commit()
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 connection.commit()
@@ -67,7 +73,16 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
                     connection, opts={"version_table_schema": VERSION_SCHEMA}
                 )
                 return context.get_current_revision()
+            except DBAPIError as exc:
+                connection.rollback()
+                reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
+                raise SetupError(
+                    f"Migrating {describe(database.owner_url)} failed: {reason or exc.orig}",
+                    hint="Migrations run as the schema owner (GRUNNDATA_OWNER_DATABASE_URL); "
+                    "it must own the database. The database is as it was before.",
+                ) from None
             finally:
+                connection.rollback()  # a failed transaction would refuse the unlock
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
                 connection.commit()
     finally:

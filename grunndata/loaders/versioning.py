@@ -25,6 +25,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from grunndata.errors import SourceError
 from grunndata.loaders.formats import WriteCounts
 
 
@@ -54,10 +55,16 @@ def merge_snapshot(
     table: VersionedTable,
     staging: str,
     *,
-    recorded_at: datetime,
     load_id: int,
+    recorded_at: datetime | None = None,
     covered: str | None = None,
 ) -> WriteCounts:
+    """Merge the snapshot in ``staging`` (see the module docstring).
+
+    ``recorded_at`` is when the snapshot's versions became known and the ones it replaces
+    stopped being current; by default the database's clock at this call (which, inside a
+    load, is after the register's lock was taken). A version cannot be superseded at or
+    before the time it was recorded: that raises ``SourceError`` and writes nothing."""
     key = sql.SQL(", ").join(map(sql.Identifier, table.key))
     names = {
         "target": _ident(table.name),
@@ -72,6 +79,8 @@ def merge_snapshot(
         "t_content": _row("t", table.content),
         "g_content": _row("g", table.content),
     }
+    if recorded_at is None:
+        recorded_at = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
     params = {"at": recorded_at, "load_id": load_id}
 
     def run(statement: str, with_params: bool = False) -> psycopg.Cursor:
@@ -92,11 +101,23 @@ def merge_snapshot(
         "SELECT {columns} FROM {staging} EXCEPT " + current % "{staging}")  # fmt: skip
     run("CREATE TEMP TABLE {gone} ON COMMIT DROP AS "
         + current % "{covered}" + " EXCEPT SELECT {columns} FROM {staging}")  # fmt: skip
+    too_late = run(
+        "SELECT max(lower(t.registrert)) FROM {target} t JOIN {gone} g ON {t_key} = {g_key} "
+        "AND {t_content} IS NOT DISTINCT FROM {g_content} "
+        "WHERE upper_inf(t.registrert) AND lower(t.registrert) >= %(at)s",
+        with_params=True,
+    ).fetchone()
+    if too_late and too_late[0] is not None:
+        run("DROP TABLE {new}, {gone}")
+        raise SourceError(
+            f"this snapshot, recorded at {recorded_at.isoformat()}, would supersede versions "
+            f"of {table.name} recorded later (up to {too_late[0].isoformat()}); "
+            "load extracts in the order they were made"
+        )
     distinct_staged = run("SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {staging}) s")
     staged_count = distinct_staged.fetchone()[0]  # type: ignore[index]
     superseded = run(
-        "UPDATE {target} t SET registrert = "
-        "tstzrange(lower(t.registrert), greatest(lower(t.registrert), %(at)s)) "
+        "UPDATE {target} t SET registrert = tstzrange(lower(t.registrert), %(at)s) "
         "FROM {gone} g WHERE upper_inf(t.registrert) AND {t_key} = {g_key} "
         "AND {t_content} IS NOT DISTINCT FROM {g_content}",
         with_params=True,

@@ -10,7 +10,8 @@ import pytest
 from psycopg import errors, sql
 
 from grunndata.db import migrate
-from grunndata.db.database import bootstrap, connect
+from grunndata.db.database import Database, bootstrap, connect
+from grunndata.errors import SetupError
 from grunndata.registers import REGISTERS
 from tests.conftest import TEST_ROLES
 
@@ -51,6 +52,22 @@ def test_the_app_role_may_journal_loads(database):
         assert row[1:] == ("running", TEST_ROLES.app)
         conn.execute("UPDATE felles.load SET status = 'loaded' WHERE id = %s", [row[0]])
         raise psycopg.Rollback(tx)
+
+
+def test_a_failing_migration_reports_its_cause_and_changes_nothing(admin_url, fresh_database):
+    # Migrating as the app role, which owns nothing, fails on its first statement.
+    wrong = Database(fresh_database.app_url, owner_url=fresh_database.app_url)
+    name = f"grunndata_test_blank_{uuid.uuid4().hex[:8]}"
+    blank = bootstrap(admin_url, name, TEST_ROLES)
+    try:
+        with pytest.raises(SetupError, match="failed: permission denied for") as caught:
+            migrate.upgrade(Database(blank.app_url, owner_url=blank.app_url))
+        assert "The database is as it was before" in str(caught.value)
+        assert migrate.current_revision(blank) is None
+        assert migrate.upgrade(wrong) == migrate.head_revision(), "already migrated: no-op"
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_concurrent_upgrades_apply_migrations_once(admin_url):

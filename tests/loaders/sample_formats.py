@@ -54,8 +54,7 @@ def _write(conn: psycopg.Connection, table: VersionedTable, rows: Iterable[tuple
     create_staging(conn, "staging", table.name, table.columns)
     copy_rows(conn, "staging", table.columns, rows)
     assert context.load_id is not None
-    recorded_at = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-    return merge_snapshot(conn, table, "staging", recorded_at=recorded_at, load_id=context.load_id)
+    return merge_snapshot(conn, table, "staging", load_id=context.load_id)
 
 
 class NavnFormat:

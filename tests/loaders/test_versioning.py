@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import psycopg
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grunndata.db.database import connect
+from grunndata.errors import SourceError
 from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 
@@ -40,7 +42,6 @@ def test_merging_snapshots_matches_the_model_and_loses_nothing(database, history
         )
         model: dict[int, set[tuple]] = {}
         rows_before = 0
-        start = datetime(2026, 1, 1, tzinfo=UTC)
         for step, snapshot in enumerate(history):
             staging = f"staging_{step}"
             create_staging(conn, staging, "pg_temp.fakta", TABLE.columns)
@@ -48,10 +49,7 @@ def test_merging_snapshots_matches_the_model_and_loses_nothing(database, history
                       [(k, v, g) for k, vs in snapshot.items() for v, g in vs])  # fmt: skip
             conn.execute(f"CREATE TEMP TABLE covered_{step} (entitet int) ON COMMIT DROP")
             copy_rows(conn, f"covered_{step}", ["entitet"], [(k,) for k in snapshot])
-            counts = merge_snapshot(
-                conn, TABLE, staging, recorded_at=start + timedelta(days=step), load_id=step,
-                covered=f"covered_{step}",
-            )  # fmt: skip
+            counts = merge_snapshot(conn, TABLE, staging, load_id=step, covered=f"covered_{step}")
             expected_unchanged = sum(len(vs & model.get(k, set())) for k, vs in snapshot.items())
             expected_superseded = sum(len(model.get(k, set()) - vs) for k, vs in snapshot.items())
             model.update({k: set(vs) for k, vs in snapshot.items()})
@@ -62,10 +60,31 @@ def test_merging_snapshots_matches_the_model_and_loses_nothing(database, history
             )
             rows_now = conn.execute("SELECT count(*) FROM pg_temp.fakta").fetchone()[0]
             assert rows_now == rows_before + counts.inserted, "nothing is ever deleted"
+            assert conn.execute(
+                "SELECT count(*) FROM pg_temp.fakta WHERE isempty(registrert) "
+                "OR lower(registrert) IS NULL OR lower(registrert) >= upper(registrert)"
+            ).fetchone() == (0,), "every version keeps when it was recorded, and when superseded"
             rows_before = rows_now
             # Repeating a snapshot changes nothing.
-            again = merge_snapshot(
-                conn, TABLE, staging, recorded_at=start, load_id=-1, covered=f"covered_{step}"
-            )
+            again = merge_snapshot(conn, TABLE, staging, load_id=-1, covered=f"covered_{step}")
             assert (again.inserted, again.superseded) == (0, 0)
+        raise psycopg.Rollback(tx)
+
+
+def test_superseding_before_a_version_was_recorded_is_refused(database):
+    with connect(database.app_url) as conn, conn.transaction() as tx:
+        conn.execute(
+            "CREATE TEMP TABLE fakta (entitet int, verdi text, gyldig int4range, "
+            "registrert tstzrange NOT NULL, load_id bigint NOT NULL) ON COMMIT DROP"
+        )
+        newer, older = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+        for name, verdi, at in (("first", "a", newer), ("second", "b", older)):
+            create_staging(conn, name, "pg_temp.fakta", TABLE.columns)
+            copy_rows(conn, name, TABLE.columns, [(1, verdi, None)])
+            if at is older:
+                with pytest.raises(SourceError, match=r"recorded later .* load extracts in the"):
+                    merge_snapshot(conn, TABLE, name, recorded_at=at, load_id=2)
+            else:
+                merge_snapshot(conn, TABLE, name, recorded_at=at, load_id=1)
+        assert current(conn) == {1: {("a", None)}}
         raise psycopg.Rollback(tx)
