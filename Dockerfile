@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY grunndata ./grunndata
 COPY fixtures ./fixtures
 RUN pip install --no-cache-dir . \

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from grunndata.config import Settings
@@ -24,12 +25,13 @@ from grunndata.db import migrate
 from grunndata.db.database import Database, embedded_cluster, open_database
 from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
+from grunndata.loaders.formats import SourceFormat
 from grunndata.loaders.run import Mode, RunOutcome, journal, run
-from grunndata.loaders.sources import SourceFile
+from grunndata.loaders.sources import SourceFile, expand
 from grunndata.registers import REGISTERS
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 app = typer.Typer(
     help="grunndata: Norway's base registers in PostGIS, served through one GraphQL API.",
@@ -49,7 +51,7 @@ NoMigrate = Annotated[
 ]
 
 
-def _formats() -> list:
+def _formats() -> list[SourceFormat]:
     return [f for register in REGISTERS for f in register.formats]
 
 
@@ -107,11 +109,11 @@ def demo(
     settings = Settings.from_env()
     cluster = None if settings.database_url else embedded_cluster(settings)
     started_here = cluster is not None and not cluster.status().running
+    if not fixtures.is_dir():
+        raise GrunndataError(f"{fixtures}: no such folder of demo data (--fixtures).")
     try:
         database = _database(no_migrate=no_migrate)
-        if fixtures.is_dir():
-            outcome = run([fixtures], formats=_formats(), database=database)
-            _print_outcome(outcome)
+        _print_outcome(run([fixtures], formats=_formats(), database=database))
         url = f"http://{host}:{port}"
         out.print(
             f"\n[bold]grunndata demo[/] is up.\n"
@@ -123,8 +125,7 @@ def demo(
         )
         _serve(database, host, port, dev=True)
     finally:
-        if started_here and cluster is not None:
-            cluster.stop()
+        if started_here and cluster is not None and cluster.stop():
             err.print("grunndata: stopped the embedded PostgreSQL this demo started.")
 
 
@@ -144,7 +145,8 @@ class _RichProgress:
     """A progress bar on a terminal; a line every 10 seconds otherwise (logs, CI)."""
 
     def __init__(self) -> None:
-        self._bar: object | None = None
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
         self._last = 0.0
         self._source = ""
         self._total = 0
@@ -152,16 +154,14 @@ class _RichProgress:
     def begin(self, source: SourceFile, total_bytes: int) -> None:
         self._source, self._total, self._last = source.name, total_bytes, time.monotonic()
         if err.is_terminal:
-            from rich.progress import Progress
-
             bar = Progress(console=err, transient=True)
             bar.start()
             self._task = bar.add_task(source.name, total=total_bytes or None)
             self._bar = bar
 
     def advance(self, bytes_read: int, records: int) -> None:
-        if self._bar is not None:
-            self._bar.update(self._task, completed=bytes_read, description=f"{records} records")  # type: ignore[attr-defined]
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=bytes_read, description=f"{records} records")
         elif time.monotonic() - self._last > 10:
             self._last = time.monotonic()
             share = f" ({100 * bytes_read / self._total:.0f} %)" if self._total else ""
@@ -169,7 +169,7 @@ class _RichProgress:
 
     def end(self) -> None:
         if self._bar is not None:
-            self._bar.stop()  # type: ignore[attr-defined]
+            self._bar.stop()
             self._bar = None
 
 
@@ -220,6 +220,7 @@ def load(
     file in it, in an order that satisfies cross-references. Exit code: 0 all loaded,
     1 some records rejected (the rest loaded), 2 nothing written.
     """
+    expand(paths)  # a mistyped path is reported before any database is started
     database = _database(no_migrate=no_migrate)
     outcome = run(
         paths,
@@ -288,9 +289,9 @@ def db_start() -> None:
     settings = Settings.from_env()
     _refuse_external(settings, "start")
     cluster = embedded_cluster(settings)
-    started = cluster.start()
-    open_database(settings)
-    state = "started" if started else "already running"
+    was_running = cluster.status().running
+    open_database(settings)  # starts it, and makes roles, database and extensions exist
+    state = "already running" if was_running else "started"
     out.print(f"embedded PostgreSQL {state} (PID {cluster.status().pid}) in {cluster.data_dir}")
 
 
@@ -353,10 +354,11 @@ def _refuse_external(settings: Settings, verb: str) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=Settings.from_env().log_level, format="%(levelname)s %(name)s: %(message)s"
-    )
     try:
+        level = Settings.from_env().log_level
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        if level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
         app()
     except GrunndataError as exc:
         err.print(f"[red]error:[/] {escape(exc.message)}")

@@ -1,14 +1,4 @@
-"""Settings, read once from the environment (``GRUNNDATA_*``).
-
-| variable | meaning | default |
-|---|---|---|
-| ``GRUNNDATA_DATABASE_URL`` | libpq URL the server and loaders connect with | embedded cluster |
-| ``GRUNNDATA_OWNER_DATABASE_URL`` | URL migrations run with (the schema owner) | the one above |
-| ``GRUNNDATA_DATA_DIR`` | where the embedded cluster lives | see ``default_data_dir`` |
-| ``GRUNNDATA_PG_BINDIR`` | PostgreSQL binaries to use for the embedded cluster | found |
-| ``GRUNNDATA_CLUSTER_USER`` | user running the cluster when grunndata is root | ``grunndata`` |
-| ``GRUNNDATA_LOG_LEVEL`` | log level | ``INFO`` |
-"""
+"""Settings, read once from the environment (``GRUNNDATA_*``); see docs/configuration.md."""
 
 from __future__ import annotations
 
@@ -18,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from grunndata.errors import SetupError
 
 ROOT_DATA_DIR = Path("/var/lib/grunndata")
 
@@ -59,5 +51,14 @@ class Settings:
             data_dir=Path(data_dir).expanduser().absolute() if data_dir else default_data_dir(),
             pg_bindir=Path(bindir) if bindir else None,
             cluster_user=get("CLUSTER_USER") or "grunndata",
-            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_level=_log_level(get("LOG_LEVEL") or "INFO"),
         )
+
+
+def _log_level(name: str) -> str:
+    levels = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+    if name.upper() not in levels:
+        raise SetupError(
+            f"GRUNNDATA_LOG_LEVEL {name!r} is not a log level: use {', '.join(levels)}."
+        )
+    return name.upper()

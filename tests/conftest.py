@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -147,6 +149,18 @@ def fresh_database(clones: Clones) -> Iterator[Database]:
     database = clones.make()
     yield database
     clones.drop(database)
+
+
+@pytest.fixture
+def cluster_dir(tmp_path: Path) -> Iterator[Path]:
+    """A new data directory for a cluster of the test's own, which the cluster user can
+    reach (as root, /tmp/pytest-of-root is closed to it, so use /var/lib)."""
+    if os.geteuid() != 0:
+        yield tmp_path / "cluster"
+        return
+    directory = Path("/var/lib/grunndata-tests") / uuid.uuid4().hex[:8]
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 class LiveServer:

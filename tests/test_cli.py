@@ -82,3 +82,25 @@ def test_loads_on_a_database_without_the_schema_says_so(admin_url):
 def test_usage_errors_exit_2():
     assert cli("load").returncode == 2
     assert cli("serve", "--port", "not-a-number").returncode == 2
+
+
+def test_bad_settings_get_one_clear_sentence(tmp_path):
+    base = {"PATH": os.environ["PATH"], "GRUNNDATA_DATA_DIR": str(tmp_path / "unused")}
+    level = cli("schema", env={**base, "GRUNNDATA_LOG_LEVEL": "verbose"})
+    assert level.returncode == 2
+    assert "GRUNNDATA_LOG_LEVEL 'verbose' is not a log level" in level.stderr
+    malformed = "postgresql://a:pw@h/db?nonsense=1"
+    url = cli("db", "status", env={**base, "GRUNNDATA_DATABASE_URL": malformed})
+    assert url.returncode == 1
+    assert "not a valid libpq URL" in url.stdout and "pw" not in url.stdout
+    for result in (level, url):
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_mistyped_path_is_reported_before_any_database_starts(tmp_path):
+    data_dir = tmp_path / "never-created"
+    env = {"PATH": os.environ["PATH"], "GRUNNDATA_DATA_DIR": str(data_dir)}
+    result = cli("load", str(tmp_path / "typo.json"), env=env)
+    assert result.returncode == 2
+    assert "typo.json: no such file or directory" in result.stderr
+    assert not data_dir.exists()

@@ -29,10 +29,25 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
         return exc.code, exc.message
     if isinstance(exc, InvalidIdentifier):
         return "INVALID_IDENTIFIER", str(exc)
-    if isinstance(exc, PoolTimeout | psycopg.OperationalError):
+    if _lost_the_database(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return DatabaseUnavailable.code, "The database is unavailable; try again shortly."
     return None
+
+
+#: SQLSTATEs meaning the server went away or will not take connections (class 08 aside).
+_SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _lost_the_database(exc: BaseException) -> bool:
+    """No connection could be had or kept; not any other OperationalError (a statement
+    timeout or a full disk is not 'unavailable, try again')."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, psycopg.OperationalError):
+        state = exc.sqlstate
+        return state is None or state.startswith("08") or state in _SHUTDOWN_STATES
+    return False
 
 
 def _with_code(error: GraphQLError, code: str, message: str) -> GraphQLError:

@@ -44,7 +44,7 @@ class LoadContext:
     """The source's own extract date; a format sets it when the file says it."""
     records_read: int = field(default=0)
     sha256: str | None = None
-    """Hash of the file's bytes on disk, set once it has been read to the end."""
+    """SHA-256 of the file as on disk (a zip member: its content), once read to the end."""
 
 
 class SourceFormat(Protocol):

@@ -13,8 +13,10 @@ loaded; 2 nothing was written (unreadable or malformed file, database failure).
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,9 +26,10 @@ from grunndata.db.database import Database, connect
 from grunndata.errors import DatabaseUnavailable, SourceError
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts, by_name, detect
 from grunndata.loaders.report import Finding, RejectWriter, Report
-from grunndata.loaders.sources import SourceFile, expand
+from grunndata.loaders.sources import CountingReader, SourceFile, expand
 
 PROGRESS_EVERY = 1000
+log = logging.getLogger(__name__)
 
 
 class Mode(enum.Enum):
@@ -133,7 +136,10 @@ def run(
     planned, skipped = _planned(paths, formats, format_name)
     progress = progress or NoProgress()
     outcomes: list[FileOutcome] = []
-    reject_handle = reject_file.open("w", newline="", encoding="utf-8") if reject_file else None
+    try:
+        reject_handle = reject_file.open("w", newline="", encoding="utf-8") if reject_file else None
+    except OSError as exc:
+        raise SourceError(f"cannot write the reject file {reject_file}: {exc.strerror}") from None
     try:
         writer = RejectWriter(reject_handle) if reject_handle else None
         for item in planned:
@@ -175,6 +181,13 @@ def _one(
         detail = exc.diag.message_primary or type(exc).__name__
         outcome.exit_code, outcome.status = 2, "failed"
         outcome.message = f"{source.name}: the database refused the load: {detail}"
+    except Exception as exc:  # a reader's bug must not stop the other files of a run
+        log.exception("unexpected error loading %s with %s", source.name, source_format.name)
+        outcome.exit_code, outcome.status = 2, "failed"
+        outcome.message = (
+            f"{source.name}: the {source_format.name} reader failed unexpectedly "
+            f"({type(exc).__name__}: {exc}); nothing from it was written"
+        )
     except KeyboardInterrupt:
         outcome.exit_code, outcome.status = 2, "failed"
         outcome.message = f"{source.name}: interrupted; nothing from it was written"
@@ -194,7 +207,7 @@ def _one(
 
 
 def _counted(
-    records: Iterable[Any], context: LoadContext, counter: Any, progress: Progress
+    records: Iterable[Any], context: LoadContext, counter: CountingReader, progress: Progress
 ) -> Iterator[Any]:
     for record in records:
         context.records_read += 1
@@ -232,6 +245,9 @@ def _load(
             )
             if journal_id is None:  # dry run: journal inside the transaction, rolled back
                 journal_id = _insert_journal(conn, source, source_format)
+            conn.execute(
+                "UPDATE felles.load SET locked_at = clock_timestamp() WHERE id = %s", [journal_id]
+            )
             context.load_id = journal_id
             records = _counted(source_format.read(stream, context), context, counter, progress)
             outcome.counts = source_format.write(conn, records, context)
@@ -287,12 +303,13 @@ def _journal_end(
 @dataclass(frozen=True)
 class JournalEntry:
     id: int
-    started_at: Any
-    finished_at: Any
+    started_at: datetime
+    locked_at: datetime | None
+    finished_at: datetime | None
     status: str
     source: str
     format: str | None
-    extract_date: Any
+    extract_date: datetime | None
     inserted: int
     superseded: int
     unchanged: int
@@ -305,7 +322,8 @@ def journal(database: Database, limit: int = 50) -> list[JournalEntry]:
     """The newest loads first."""
     with connect(database.app_url) as conn:
         rows = conn.execute(
-            "SELECT id, started_at, finished_at, status, source, format, extract_date, inserted, "
+            "SELECT id, started_at, locked_at, finished_at, status, source, format, extract_date, "
+            "inserted, "
             "superseded, unchanged, rejected, warnings, message "
             "FROM felles.load ORDER BY id DESC LIMIT %s",
             [limit],

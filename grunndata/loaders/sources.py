@@ -10,8 +10,9 @@ import gzip
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +45,7 @@ class CountingReader(io.RawIOBase):
 
     @property
     def sha256(self) -> str:
+        """Of the bytes read: the file as on disk, or a zip member's content."""
         return self._hash.hexdigest()
 
 
@@ -67,26 +69,30 @@ class SourceFile:
 
     @property
     def size(self) -> int:
-        """Bytes on disk (compressed): what progress is measured in."""
+        """The bytes the counter will count: the file on disk, or a zip member's content."""
         if self.member is None:
             return self.path.stat().st_size
         with zipfile.ZipFile(self.path) as archive:
-            return archive.getinfo(self.member).compress_size
+            return archive.getinfo(self.member).file_size
 
     @contextmanager
     def open(self) -> Iterator[tuple[BinaryIO, CountingReader]]:
-        """The content stream (decompressed) and the counter on the bytes beneath it."""
-        try:
-            with self._open_raw() as raw:
+        """The content stream (decompressed) and the counter on the bytes beneath it. A
+        failure to open or read the source raises ``SourceError`` naming it; errors of the
+        caller's own pass through untouched."""
+        with ExitStack() as stack:
+            try:
+                raw = stack.enter_context(self._open_raw())
                 counter = CountingReader(raw)
                 buffered = io.BufferedReader(counter, buffer_size=1 << 20)
-                if buffered.peek(2)[:2] == GZIP_MAGIC:
-                    stream: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
-                else:
-                    stream = buffered  # type: ignore[assignment]
-                yield stream, counter
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:
-            raise SourceError(f"{self.name}: cannot be read: {_describe(exc)}") from None
+                compressed = buffered.peek(2)[:2] == GZIP_MAGIC
+            except (OSError, zipfile.BadZipFile, KeyError) as exc:
+                raise SourceError(f"{self.name}: cannot be read: {_describe(exc)}") from None
+            content: BinaryIO = (
+                gzip.GzipFile(fileobj=buffered, mode="rb") if compressed else buffered
+            )  # type: ignore[assignment]
+            guarded = io.BufferedReader(_Guarded(content, self.name), buffer_size=1 << 16)
+            yield guarded, counter  # type: ignore[misc]
 
     def head(self, size: int = HEAD_BYTES) -> bytes:
         """The first bytes of the content (decompressed), for format detection: as much as
@@ -96,9 +102,9 @@ class SourceFile:
             try:
                 while sum(map(len, chunks)) < size and (chunk := stream.read(8192)):
                     chunks.append(chunk)
-            except (OSError, EOFError) as exc:
+            except SourceError:
                 if not chunks:
-                    raise SourceError(f"{self.name}: cannot be read: {_describe(exc)}") from None
+                    raise
         return b"".join(chunks)[:size]
 
     @contextmanager
@@ -111,6 +117,26 @@ class SourceFile:
                 yield handle  # type: ignore[misc]
 
 
+class _Guarded(io.RawIOBase):
+    """Reads ``stream``; a failure to read (truncated, corrupt, I/O error) becomes a
+    ``SourceError`` naming the source."""
+
+    def __init__(self, stream: BinaryIO, name: str) -> None:
+        self._stream = stream
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._stream.read(len(buffer))
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+            raise SourceError(f"{self._name}: cannot be read: {_describe(exc)}") from None
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, gzip.BadGzipFile | zipfile.BadZipFile):
         return f"not a valid {'gzip' if isinstance(exc, gzip.BadGzipFile) else 'zip'} file"
@@ -120,8 +146,11 @@ def _describe(exc: BaseException) -> str:
 
 
 def _is_zip(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(4) == ZIP_MAGIC
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == ZIP_MAGIC
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read: {_describe(exc)}") from None
 
 
 def _zip_members(path: Path) -> list[SourceFile]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,18 +20,6 @@ from tests.conftest import suite_cluster
 
 IS_ROOT = os.geteuid() == 0
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
-
-
-@pytest.fixture
-def cluster_dir(tmp_path: Path) -> Iterator[Path]:
-    """A new data directory the cluster user can reach (as root, /tmp/pytest-of-root is
-    closed to it, so use /var/lib)."""
-    if not IS_ROOT:
-        yield tmp_path / "cluster"
-        return
-    directory = Path("/var/lib/grunndata-tests") / uuid.uuid4().hex[:8]
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 def postgres_processes_on(pgdata: Path) -> list[int]:

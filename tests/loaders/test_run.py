@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import threading
 import zipfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict
 from grunndata.db.database import Database, connect
 from grunndata.errors import SourceError
 from grunndata.loaders.run import Mode, journal, run
+from grunndata.loaders.sources import expand
 from tests.loaders.sample_formats import FORMATS, SCHEMA_SQL
 
 
@@ -86,7 +88,7 @@ def test_a_changed_record_supersedes_without_losing_the_old_version(db, tmp_path
     assert current(db) == {1: "Kristiania", 2: "Bergen"}
     history = [(r[0], r[1], r[2].upper is None) for r in rows(db)]
     assert history == [(1, "Oslo", False), (1, "Kristiania", True), (2, "Bergen", True)]
-    assert (entry.superseded for entry in journal(db))
+    assert [entry.superseded for entry in journal(db)] == [1, 0]
 
 
 def test_rejected_records_are_reported_and_the_rest_loads(db, tmp_path):
@@ -231,8 +233,44 @@ def test_concurrent_overlapping_loads_equal_sequential_loads(db, clones, tmp_pat
     with connect(sequential.owner_url) as conn:
         conn.execute(SCHEMA_SQL.format(app=app))  # type: ignore[arg-type]
     # The same loads one after the other, in the order the concurrent ones held the lock.
-    for entry in sorted(order, key=lambda e: e.finished_at):
+    for entry in sorted(order, key=lambda e: e.locked_at):
         load(sequential, Path(entry.source))
     assert current(db) == current(sequential)
-    assert len(rows(db)) == len(rows(sequential))
+
+    def history(database: Database) -> list[tuple]:
+        return sorted((r[0], r[1], r[2].upper is None) for r in rows(database))
+
+    assert history(db) == history(sequential), "the same versions, superseded the same way"
     assert all(entry.status == "loaded" for entry in order)
+
+
+def test_a_reader_bug_fails_only_its_file_and_is_journalled(db, tmp_path):
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    # The sample reader parses the extract date with fromisoformat: this one makes it raise.
+    write(folder / "a.navn.csv", "# uttrekksdato: 31.01.2026", "id;navn", "1;Oslo")
+    write(folder / "b.navn.csv", "id;navn", "2;Bergen")
+    outcome = load(db, folder)
+    assert [f.exit_code for f in outcome.files] == [2, 0]
+    assert "the test-navn reader failed unexpectedly (ValueError" in outcome.files[0].message
+    assert current(db) == {2: "Bergen"}
+    assert [e.status for e in journal(db)] == ["loaded", "failed"]
+
+
+def test_zip_members_report_progress_and_hash_of_their_content(tmp_path):
+    content = b"id;navn\n" + b"".join(f"{i};n{i}\n".encode() for i in range(2000))
+    archive = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.navn.csv", content)
+    (member,) = expand([archive])[0]
+    assert member.size == len(content)
+    with member.open() as (stream, counter):
+        assert stream.read() == content
+    assert counter.bytes_read == len(content)
+    assert counter.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_an_error_of_the_caller_is_not_reported_as_an_unreadable_source(tmp_path):
+    source = expand([write(tmp_path / "a.navn.csv", "id;navn")])[0][0]
+    with pytest.raises(PermissionError), source.open():
+        raise PermissionError("the reject file's disk, not the source")

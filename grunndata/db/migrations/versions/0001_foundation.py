@@ -38,6 +38,7 @@ def upgrade() -> None:
         CREATE TABLE felles.load (
             id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             started_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+            locked_at    timestamptz,
             finished_at  timestamptz,
             status       text NOT NULL DEFAULT 'running'
                          CHECK (status IN ('running', 'loaded', 'partial', 'failed')),
@@ -62,6 +63,10 @@ def upgrade() -> None:
     op.execute(
         "COMMENT ON COLUMN felles.load.extract_date IS "
         "'The source''s own extract date (uttrekksdato), when the file says it'"
+    )
+    op.execute(
+        "COMMENT ON COLUMN felles.load.locked_at IS "
+        "'When the load got its register''s lock: loads of a register commit in this order'"
     )
     grant_app("GRANT SELECT, INSERT, UPDATE ON felles.load TO {app}")
 

@@ -1,0 +1,86 @@
+"""The CLI's success paths on a fresh embedded cluster: parallel starts, db commands, demo."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from grunndata.db import migrate
+from tests.db.test_cluster import postgres_processes_on
+
+GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
+
+
+def cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GRUNNDATA_DATA_DIR": str(data_dir)}
+    env.pop("GRUNNDATA_DATABASE_URL", None)
+    return subprocess.run([GRUNNDATA, *args], env=env, capture_output=True, text=True, timeout=180)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_parallel_commands_on_a_fresh_machine_then_every_db_command(cluster_dir):
+    # Six processes at once on a data directory that does not exist yet: one initialises,
+    # one bootstraps, one migrates; all succeed.
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: cli("db", "upgrade", data_dir=cluster_dir), range(6)))
+    assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results]
+    assert all(f"database at revision {migrate.head_revision()}" in r.stdout for r in results)
+    try:
+        status = cli("db", "status", data_dir=cluster_dir)
+        assert status.returncode == 0 and "running (PID" in status.stdout
+        assert cli("db", "start", data_dir=cluster_dir).stdout.startswith(
+            "embedded PostgreSQL already running"
+        )
+        url = cli("db", "url", data_dir=cluster_dir).stdout.strip()
+        assert url.startswith("postgresql://grunndata_app@/grunndata?host=")
+        owner = cli("db", "url", "--owner", data_dir=cluster_dir).stdout.strip()
+        assert owner.startswith("postgresql://grunndata_owner@/grunndata?host=")
+        assert cli("loads", data_dir=cluster_dir).stdout.strip() == "No loads yet."
+    finally:
+        stopped = cli("db", "stop", data_dir=cluster_dir)
+    assert stopped.stdout.strip() == "embedded PostgreSQL stopped"
+    assert postgres_processes_on(cluster_dir / "pgdata") == []
+    assert cli("db", "status", data_dir=cluster_dir).returncode == 1
+
+
+def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir):
+    port = free_port()
+    env = {**os.environ, "GRUNNDATA_DATA_DIR": str(cluster_dir)}
+    env.pop("GRUNNDATA_DATABASE_URL", None)
+    demo = subprocess.Popen(
+        [GRUNNDATA, "demo", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert demo.poll() is None, demo.communicate()
+                assert time.monotonic() < deadline, "demo did not come up"
+                time.sleep(0.2)
+        assert health.status_code == 200
+        page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "GraphiQL" in page.text
+    finally:
+        demo.send_signal(signal.SIGINT)
+        out, err = demo.communicate(timeout=60)
+    assert demo.returncode == 0, err
+    assert "grunndata demo is up" in out
+    assert "stopped the embedded PostgreSQL this demo started" in err
+    assert postgres_processes_on(cluster_dir / "pgdata") == []
