@@ -25,6 +25,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 import grunndata
+from grunndata.db.migrate import current_revision_async
 from grunndata.graphql.context import Context
 from grunndata.graphql.errors import coded_error
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
@@ -90,15 +91,13 @@ class GraphQLApp(GraphQL[Context, None]):
 
 async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
     async with pool.connection(timeout=HEALTH_TIMEOUT_S) as conn:
-        cursor = await conn.execute(
-            "SELECT postgis_lib_version(), to_regclass('felles.alembic_version') IS NOT NULL"
-        )
-        postgis, migrated = await cursor.fetchone() or (None, False)
-        schema_version = None
-        if migrated:
-            cursor = await conn.execute("SELECT version_num FROM felles.alembic_version")
-            schema_version = (await cursor.fetchone() or (None,))[0]
-    return {"reachable": True, "schemaVersion": schema_version, "postgis": postgis}
+        postgis = await (await conn.execute("SELECT postgis_lib_version()")).fetchone()
+        schema_version = await current_revision_async(conn)
+    return {
+        "reachable": True,
+        "schemaVersion": schema_version,
+        "postgis": postgis[0] if postgis else None,
+    }
 
 
 async def healthz(request: Request) -> Response:

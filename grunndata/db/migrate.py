@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -44,14 +45,23 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config(Database("", ""))).get_current_head()
 
 
+_IS_MIGRATED = "SELECT to_regclass('felles.alembic_version') IS NOT NULL"
+_VERSION = "SELECT version_num FROM felles.alembic_version"
+
+
 def current_revision(database: Database) -> str | None:
     """The revision the database is at (None when never migrated), read as the app role."""
     with connect(database.app_url) as conn:
-        exists = conn.execute("SELECT to_regclass('felles.alembic_version') IS NOT NULL").fetchone()
-        if not exists or not exists[0]:
-            return None
-        row = conn.execute("SELECT version_num FROM felles.alembic_version").fetchone()
-        return row[0] if row else None
+        migrated = conn.execute(_IS_MIGRATED).fetchone()
+        row = conn.execute(_VERSION).fetchone() if migrated and migrated[0] else None
+    return row[0] if row else None
+
+
+async def current_revision_async(conn: psycopg.AsyncConnection) -> str | None:
+    """``current_revision`` on an open async connection (the server's pool)."""
+    migrated = await (await conn.execute(_IS_MIGRATED)).fetchone()
+    row = await (await conn.execute(_VERSION)).fetchone() if migrated and migrated[0] else None
+    return row[0] if row else None
 
 
 def upgrade(database: Database, revision: str = "head") -> str | None:

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 import grunndata
+from grunndata.db.migrate import current_revision_async
 from grunndata.graphql.context import Context
 from grunndata.registers import REGISTERS, Register
 
@@ -28,9 +29,7 @@ class ServerInfo:
     @strawberry.field(description="The database's migration revision.")
     async def schema_version(self, info: Info[Context, None]) -> str | None:
         async with info.context.pool.connection() as conn:
-            cursor = await conn.execute("SELECT version_num FROM felles.alembic_version")
-            row = await cursor.fetchone()
-        return row[0] if row else None
+            return await current_revision_async(conn)
 
 
 def _core_query(registers: Sequence[Register]) -> type:
