@@ -222,27 +222,28 @@ def load(
     """
     expand(paths)  # a mistyped path is reported before any database is started
     database = _database(no_migrate=no_migrate)
-    outcome = run(
-        paths,
-        formats=_formats(),
-        database=database,
-        mode=Mode.DRY_RUN if dry_run else Mode.LOAD,
-        format_name=format_name,
-        reject_file=reject_file,
-        progress=_RichProgress(),
-    )
-    _print_outcome(outcome)
-    raise typer.Exit(outcome.exit_code)
+    mode = Mode.DRY_RUN if dry_run else Mode.LOAD
+    _run_and_exit(paths, database, mode, format_name, reject_file)
 
 
 @app.command(epilog="Example:  grunndata validate enheter.json.gz --reject-file rejects.csv")
 def validate(paths: PathsArg, format_name: FormatOpt = None, reject_file: RejectOpt = None) -> None:
     """Check register files as `load` would, without a database and without writing."""
+    _run_and_exit(paths, None, Mode.VALIDATE, format_name, reject_file)
+
+
+def _run_and_exit(
+    paths: list[Path],
+    database: Database | None,
+    mode: Mode,
+    format_name: str | None,
+    reject_file: Path | None,
+) -> None:
     outcome = run(
         paths,
         formats=_formats(),
-        database=None,
-        mode=Mode.VALIDATE,
+        database=database,
+        mode=mode,
         format_name=format_name,
         reject_file=reject_file,
         progress=_RichProgress(),
