@@ -1,17 +1,21 @@
 """Test fixtures: a real PostGIS for every test that needs one.
 
 The suite runs on an embedded cluster of its own, never the one the demo uses: in
-``GRUNNDATA_TEST_DATA_DIR`` (default: the data directory with ``-test`` appended), started
-once by the controlling pytest process (also under xdist) and stopped at the end if it
-started it. Or, when ``GRUNNDATA_TEST_DATABASE_URL`` names a superuser on another server,
-there. One database is migrated once per worker and used as a template: ``database`` is a
-clone shared by read-mostly tests, ``fresh_database`` a new clone for a test that commits.
+``GRUNNDATA_TEST_DATA_DIR`` (default: the data directory with ``-test`` appended). The
+first test that needs a database starts it (tests of pure rules need none); whichever
+process started it leaves a mark, and at the end the controlling process (also under
+xdist) stops it if no other client is still connected. Or, when
+``GRUNNDATA_TEST_DATABASE_URL`` names a superuser on another server, there.
+
+One database is migrated once per worker and used as a template: ``database`` is a clone
+shared by read-mostly tests, ``fresh_database`` a new clone for a test that commits. Names
+carry the session, so two test runs at once do not meet.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 import shutil
 import threading
 import time
@@ -42,7 +46,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 TEST_ROLES = Roles(owner="grunndata_test_owner", app="grunndata_test_app")
 
 
-STARTED_HERE = pytest.StashKey[bool]()
+STARTED_MARK = "started-by-tests"
+SESSION = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid()}")[:8]
 
 
 def suite_cluster() -> EmbeddedCluster:
@@ -51,28 +56,40 @@ def suite_cluster() -> EmbeddedCluster:
     return embedded_cluster(replace(Settings.from_env(), data_dir=Path(data_dir)))
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_unconfigure(config: pytest.Config) -> None:
     if os.environ.get("GRUNNDATA_TEST_DATABASE_URL") or hasattr(config, "workerinput"):
         return
     try:
-        config.stash[STARTED_HERE] = suite_cluster().start()
-    except SetupError as exc:
-        raise pytest.UsageError(str(exc)) from None
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    if config.stash.get(STARTED_HERE, False):
-        suite_cluster().stop()
+        cluster = suite_cluster()
+    except SetupError:
+        return  # no PostgreSQL here: nothing was started
+    mark = cluster.data_dir / STARTED_MARK
+    if not mark.exists() or not cluster.status().running:
+        return
+    with connect(cluster.url(), autocommit=True) as conn:
+        others = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        ).fetchone()
+    if others == (0,):  # else another test run is still using it, and will stop it
+        cluster.stop()
+        mark.unlink(missing_ok=True)
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{SESSION}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
 def admin_url() -> str:
     """A superuser URL on the server the tests use."""
-    return os.environ.get("GRUNNDATA_TEST_DATABASE_URL") or suite_cluster().url()
+    external = os.environ.get("GRUNNDATA_TEST_DATABASE_URL")
+    if external:
+        return external
+    cluster = suite_cluster()
+    if cluster.start():
+        (cluster.data_dir / STARTED_MARK).touch()
+    return cluster.url()
 
 
 def _drop(admin: str, name: str) -> None:
@@ -86,7 +103,10 @@ def _drop(admin: str, name: str) -> None:
 def template_database(admin_url: str) -> Iterator[Database]:
     name = f"grunndata_test_template_{_worker()}"
     _drop(admin_url, name)
-    password = secrets.token_hex(16) if os.environ.get("GRUNNDATA_TEST_DATABASE_URL") else None
+    external = os.environ.get("GRUNNDATA_TEST_DATABASE_URL")
+    # One password for every worker of a run (each sets it on the shared test roles).
+    password = hashlib.sha256(f"grunndata-test {external}".encode()).hexdigest()[:24]
+    password = password if external else None
     database = bootstrap(admin_url, name, TEST_ROLES, password=password)
     migrate.upgrade(database)
     yield database

@@ -354,16 +354,19 @@ class EmbeddedCluster:
                 return pid if (proc / "cwd").resolve(strict=True) == self.pgdata.resolve() else None
             except OSError:
                 return None
+        # Without /proc: a live PID counts only if our socket is there too.
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return None
         except PermissionError:
-            return pid
-        return pid
+            pass
+        return pid if (self.socket_dir / f".s.PGSQL.{self.port}").exists() else None
 
     def _remove_stale_pid_file(self) -> None:
-        if self._postmaster_pid_from_file() is not None and self._live_postmaster_pid() is None:
+        # Any postmaster.pid without a live postmaster of ours is stale: one left by a crash,
+        # one whose PID was reused, and one whose content is garbage.
+        if (self.pgdata / "postmaster.pid").exists() and self._live_postmaster_pid() is None:
             (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
             (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
             (self.socket_dir / f".s.PGSQL.{self.port}").unlink(missing_ok=True)

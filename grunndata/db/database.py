@@ -97,12 +97,19 @@ def bootstrap(
 
 
 def _ensure_roles(conn: psycopg.Connection, roles: Roles, password: str | None) -> None:
+    """Both roles exist, can log in, and hold no power beyond their grants (a role someone
+    made a superuser is put back: the app role must never be one)."""
     for role in (roles.owner, roles.app):
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
-        if exists and password is None:
+        row = conn.execute(
+            "SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR "
+            "rolreplication OR rolbypassrls) FROM pg_roles WHERE rolname = %s",
+            [role],
+        ).fetchone()
+        exists, as_it_should_be = row is not None, bool(row and row[0])
+        if as_it_should_be and password is None:
             continue
         statement = sql.SQL(
-            "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+            "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
         ).format(sql.SQL("ALTER" if exists else "CREATE"), sql.Identifier(role))
         if password is not None:
             statement += sql.SQL(" PASSWORD {}").format(sql.Literal(password))
@@ -138,12 +145,15 @@ def _ensure_extensions(conn: psycopg.Connection) -> None:
 
 
 def _ensure_connect_grant(conn: psycopg.Connection, database: str, app: str) -> None:
+    """Granted to the role itself, not only through PUBLIC (which a hardened server
+    revokes)."""
     granted = conn.execute(
-        "SELECT has_database_privilege(%s, %s, 'CONNECT') "
-        "AND has_database_privilege(%s, %s, 'TEMPORARY')",
-        [app, database, app, database],
+        "SELECT count(DISTINCT a.privilege_type) FROM pg_database d, aclexplode(d.datacl) a "
+        "WHERE d.datname = %s AND a.grantee = %s::regrole "
+        "AND a.privilege_type IN ('CONNECT', 'TEMPORARY')",
+        [database, app],
     ).fetchone()
-    if not (granted and granted[0]):
+    if not granted or granted[0] < 2:
         conn.execute(
             sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
                 sql.Identifier(database), sql.Identifier(app)

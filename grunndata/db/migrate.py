@@ -7,6 +7,7 @@ starting at once apply them exactly once. Alembic's version table lives in ``fel
 
 from __future__ import annotations
 
+import contextlib
 from importlib import resources
 
 import psycopg
@@ -14,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -83,8 +85,15 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
                     connection, opts={"version_table_schema": VERSION_SCHEMA}
                 )
                 return context.get_current_revision()
+            except CommandError as exc:
+                raise SetupError(
+                    f"Cannot migrate {describe(database.owner_url)}: {exc}",
+                    hint="A database at a revision this grunndata does not know was migrated "
+                    "by a newer grunndata: run that version, or restore a matching database.",
+                ) from None
             except DBAPIError as exc:
-                connection.rollback()
+                with contextlib.suppress(DBAPIError):
+                    connection.rollback()
                 reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
                 raise SetupError(
                     f"Migrating {describe(database.owner_url)} failed: {reason or exc.orig}",
@@ -92,8 +101,11 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
                     "it must own the database. The database is as it was before.",
                 ) from None
             finally:
-                connection.rollback()  # a failed transaction would refuse the unlock
-                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
-                connection.commit()
+                # A failed transaction would refuse the unlock; a lost connection released
+                # the lock with it.
+                with contextlib.suppress(DBAPIError):
+                    connection.rollback()
+                    connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+                    connection.commit()
     finally:
         engine.dispose()

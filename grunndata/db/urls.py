@@ -31,7 +31,7 @@ def with_params(url: str, **params: str) -> str:
     >>> with_params("postgresql://a:s%40cret@db:5433/x", dbname="y")
     'postgresql://a:s%40cret@db:5433/y'
     >>> with_params("host='/Users/me/Library/Application Support/grunndata' dbname=postgres")
-    'postgresql:///postgres?host=%2FUsers%2Fme%2FLibrary%2FApplication+Support%2Fgrunndata'
+    'postgresql:///postgres?host=%2FUsers%2Fme%2FLibrary%2FApplication%20Support%2Fgrunndata'
     """
     merged = parse(make_conninfo(url, **params))
     user = quote(merged.pop("user", ""), safe="")
@@ -46,7 +46,7 @@ def with_params(url: str, **params: str) -> str:
             netloc += f":{merged.pop('port')}"
     elif host:
         merged = {"host": host, **merged}
-    query = urlencode(merged)
+    query = urlencode(merged, quote_via=quote)  # libpq reads '+' literally, not as a space
     return f"postgresql://{netloc}/{dbname}" + (f"?{query}" if query else "")
 
 

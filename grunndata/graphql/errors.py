@@ -36,7 +36,7 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
 
 
 #: SQLSTATEs meaning the server went away or will not take connections (class 08 aside).
-_SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03"})
+_SHUTDOWN_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 
 def _lost_the_database(exc: BaseException) -> bool:

@@ -104,6 +104,8 @@ def _planned(
     skipped: list[str] = []
     for source in [*given, *found]:
         try:
+            if source.problem:
+                raise SourceError(source.problem)
             item = _Planned(source, forced_format or detect(source, formats))
         except SourceError as exc:
             item = _Planned(source, None, exc.message)
@@ -185,7 +187,7 @@ def _one(
         log.exception("unexpected error loading %s with %s", source.name, source_format.name)
         outcome.exit_code, outcome.status = 2, "failed"
         outcome.message = (
-            f"{source.name}: the {source_format.name} reader failed unexpectedly "
+            f"{source.name}: loading it as {source_format.name} failed unexpectedly "
             f"({type(exc).__name__}: {exc}); nothing from it was written"
         )
     except KeyboardInterrupt:

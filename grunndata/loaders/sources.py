@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,6 +55,8 @@ class SourceFile:
 
     path: Path
     member: str | None = None
+    problem: str | None = field(default=None, compare=False)
+    """Why it cannot be loaded at all, when that is known before reading (a broken zip)."""
 
     @property
     def name(self) -> str:
@@ -146,15 +148,17 @@ def _describe(exc: BaseException) -> str:
 
 
 def _is_zip(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) == ZIP_MAGIC
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot be read: {_describe(exc)}") from None
+    with path.open("rb") as handle:
+        return handle.read(4) == ZIP_MAGIC
 
 
-def _zip_members(path: Path) -> list[SourceFile]:
+def _files_in(path: Path) -> list[SourceFile]:
+    """A file, or a zip's members (hidden ones and ``__MACOSX/`` left out). An unreadable
+    file or a broken zip comes back as itself with its ``problem``, to fail on its own: one
+    bad file must not stop the others."""
     try:
+        if not _is_zip(path):
+            return [SourceFile(path)]
         with zipfile.ZipFile(path) as archive:
             names = [
                 info.filename
@@ -163,23 +167,24 @@ def _zip_members(path: Path) -> list[SourceFile]:
                 and not info.filename.startswith("__MACOSX/")
                 and not Path(info.filename).name.startswith(".")
             ]
-    except zipfile.BadZipFile:
-        raise SourceError(f"{path}: not a valid zip file") from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        return [SourceFile(path, problem=f"{path}: cannot be read: {_describe(exc)}")]
     return [SourceFile(path, member) for member in sorted(names)]
 
 
 def expand(paths: Sequence[Path]) -> tuple[list[SourceFile], list[SourceFile]]:
     """The files named, as ``(given, found_in_directories)``: a zip gives its members, a
-    directory every file below it (hidden ones left out), in name order."""
+    directory every file below it (hidden ones left out), in name order. A path that does
+    not exist is a usage error (``SourceError``) before anything is read."""
     given: list[SourceFile] = []
     found: list[SourceFile] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    found.extend(_zip_members(child) if _is_zip(child) else [SourceFile(child)])
+                    found.extend(_files_in(child))
         elif path.is_file():
-            given.extend(_zip_members(path) if _is_zip(path) else [SourceFile(path)])
+            given.extend(_files_in(path))
         elif path.exists():
             raise SourceError(f"{path}: not a regular file or directory")
         else:

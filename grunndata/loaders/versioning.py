@@ -111,8 +111,8 @@ def merge_snapshot(
         run("DROP TABLE {new}, {gone}")
         raise SourceError(
             f"this snapshot, recorded at {recorded_at.isoformat()}, would supersede versions "
-            f"of {table.name} recorded later (up to {too_late[0].isoformat()}); "
-            "load extracts in the order they were made"
+            f"of {table.name} recorded after it (up to {too_late[0].isoformat()}): "
+            "recorded time cannot run backwards"
         )
     distinct_staged = run("SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {staging}) s")
     staged_count = distinct_staged.fetchone()[0]  # type: ignore[index]

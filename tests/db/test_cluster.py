@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import subprocess
 import sys
 import uuid
@@ -40,7 +41,7 @@ def uid_of(pid: int) -> int:
     return int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
 
 
-def test_lifecycle_start_status_stop_leaves_nothing_running(cluster_dir):
+def test_lifecycle_start_status_stop_leaves_nothing_running(cluster_dir, admin_url):
     cluster = EmbeddedCluster(cluster_dir)
     assert not cluster.status().initialised
     assert cluster.start() is True
@@ -59,7 +60,7 @@ def test_lifecycle_start_status_stop_leaves_nothing_running(cluster_dir):
 
     # A postmaster.pid left by a crash, whose PID now belongs to another process (even
     # another cluster's postgres), is stale: never reported as ours, never signalled.
-    others = [os.getpid()]
+    others: list[object] = [os.getpid(), "garbage"]
     if not os.environ.get("GRUNNDATA_TEST_DATABASE_URL"):
         others.append(suite_cluster().status().pid)
     for other in others:
@@ -185,3 +186,16 @@ def test_the_cluster_runs_as_a_normal_user(cluster_dir):
         stopped = as_user(nobody, cluster.stop)
     assert stopped is True
     assert postgres_processes_on(cluster.pgdata) == []
+
+
+def test_a_data_directory_with_spaces_and_quotes_works(cluster_dir):
+    # macOS's default is ~/Library/Application Support/grunndata.
+    odd = cluster_dir.with_name(f"{cluster_dir.name} Application Support 'x'")
+    cluster = EmbeddedCluster(odd)
+    try:
+        assert cluster.start() is True
+        with connect(cluster.url()) as conn:
+            assert conn.execute("SHOW unix_socket_directories").fetchone() == (str(odd),)
+    finally:
+        cluster.stop()
+        shutil.rmtree(odd, ignore_errors=True)

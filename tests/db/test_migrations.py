@@ -94,3 +94,26 @@ def test_concurrent_upgrades_apply_migrations_once(admin_url):
     finally:
         with connect(admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_bootstrap_puts_back_a_role_that_was_given_superpowers(admin_url, database):
+    with connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER ROLE {} SUPERUSER").format(sql.Identifier(TEST_ROLES.app)))
+        try:
+            bootstrap(admin_url, database.app_url.split("/")[-1].split("?")[0], TEST_ROLES)
+            row = conn.execute(
+                "SELECT rolsuper FROM pg_roles WHERE rolname = %s", [TEST_ROLES.app]
+            ).fetchone()
+        finally:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} NOSUPERUSER").format(sql.Identifier(TEST_ROLES.app))
+            )
+    assert row == (False,)
+
+
+def test_a_database_ahead_of_the_code_is_one_clear_sentence(fresh_database):
+    with connect(fresh_database.owner_url) as conn:
+        conn.execute("UPDATE felles.alembic_version SET version_num = '9999'")
+    with pytest.raises(SetupError, match=r"Cannot migrate .*'9999'") as caught:
+        migrate.upgrade(fresh_database)
+    assert "migrated by a newer grunndata" in str(caught.value)

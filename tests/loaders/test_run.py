@@ -252,7 +252,7 @@ def test_a_reader_bug_fails_only_its_file_and_is_journalled(db, tmp_path):
     write(folder / "b.navn.csv", "id;navn", "2;Bergen")
     outcome = load(db, folder)
     assert [f.exit_code for f in outcome.files] == [2, 0]
-    assert "the test-navn reader failed unexpectedly (ValueError" in outcome.files[0].message
+    assert "loading it as test-navn failed unexpectedly (ValueError" in outcome.files[0].message
     assert current(db) == {2: "Bergen"}
     assert [e.status for e in journal(db)] == ["loaded", "failed"]
 
@@ -274,3 +274,14 @@ def test_an_error_of_the_caller_is_not_reported_as_an_unreadable_source(tmp_path
     source = expand([write(tmp_path / "a.navn.csv", "id;navn")])[0][0]
     with pytest.raises(PermissionError), source.open():
         raise PermissionError("the reject file's disk, not the source")
+
+
+def test_a_broken_zip_in_a_directory_fails_alone(db, tmp_path):
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    (folder / "a.zip").write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    write(folder / "b.navn.csv", "id;navn", "1;Oslo")
+    outcome = load(db, folder)
+    assert [f.exit_code for f in outcome.files] == [2, 0]
+    assert outcome.files[0].message == f"{folder / 'a.zip'}: cannot be read: not a valid zip file"
+    assert current(db) == {1: "Oslo"}

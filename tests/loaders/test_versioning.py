@@ -82,7 +82,9 @@ def test_superseding_before_a_version_was_recorded_is_refused(database):
             create_staging(conn, name, "pg_temp.fakta", TABLE.columns)
             copy_rows(conn, name, TABLE.columns, [(1, verdi, None)])
             if at is older:
-                with pytest.raises(SourceError, match=r"recorded later .* load extracts in the"):
+                with pytest.raises(
+                    SourceError, match=r"recorded after it .* recorded time cannot run backwards"
+                ):
                     merge_snapshot(conn, TABLE, name, recorded_at=at, load_id=2)
             else:
                 merge_snapshot(conn, TABLE, name, recorded_at=at, load_id=1)

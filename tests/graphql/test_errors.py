@@ -1,0 +1,28 @@
+"""Which exceptions become which codes."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import errors
+from psycopg_pool import PoolTimeout
+
+from grunndata.graphql.errors import error_code_and_message
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [PoolTimeout("no connection"), psycopg.OperationalError("connection refused"),
+     errors.AdminShutdown("x"), errors.ConnectionFailure("x"), errors.TooManyConnections("x")],
+)  # fmt: skip
+def test_lost_connections_are_database_unavailable(exc):
+    assert error_code_and_message(exc) == (
+        "DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly."
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "exc", [errors.QueryCanceled("timeout"), errors.DiskFull("x"), errors.SerializationFailure("x")]
+)
+def test_other_database_errors_are_not_called_unavailable(exc):
+    assert error_code_and_message(exc) is None, "left to masking as INTERNAL_SERVER_ERROR"
