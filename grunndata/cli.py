@@ -26,7 +26,8 @@ from grunndata.db.database import Database, embedded_cluster, open_database
 from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
 from grunndata.loaders.formats import SourceFormat
-from grunndata.loaders.run import Mode, RunOutcome, journal, run
+from grunndata.loaders.journal import journal
+from grunndata.loaders.run import Mode, RunOutcome, run
 from grunndata.loaders.sources import SourceFile, expand
 from grunndata.registers import REGISTERS
 

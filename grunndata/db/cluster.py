@@ -21,7 +21,6 @@ import fcntl
 import json
 import os
 import pwd
-import re
 import shutil
 import stat
 import subprocess
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grunndata.config import running_as_root
+from grunndata.db.binaries import PgBinaries, find_pg_binaries, install_hint, postgis_installed
 from grunndata.db.urls import socket_url
 from grunndata.errors import SetupError
 
@@ -37,88 +37,6 @@ PORT = 5432
 SUPERUSER = "postgres"
 _MARKER = "grunndata-cluster.json"
 _SOCKET_PATH_LIMIT = 100  # sun_path holds 107 bytes; keep a margin for ".s.PGSQL.5432"
-
-
-def install_hint(major: int | None = None) -> str:
-    package = f"postgresql-{major}-postgis-3" if major else "postgresql-<major>-postgis-3"
-    return (
-        "Install it:\n"
-        f"  Debian/Ubuntu:  apt-get install {package}\n"
-        "  macOS:          brew install postgis\n"
-        "  or use Docker:  docker compose up db, then set GRUNNDATA_DATABASE_URL"
-    )
-
-
-@dataclass(frozen=True)
-class PgBinaries:
-    bindir: Path
-    major: int
-
-    def tool(self, name: str) -> str:
-        return str(self.bindir / name)
-
-
-def _major_of(bindir: Path) -> int | None:
-    try:
-        out = subprocess.run(
-            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, check=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    match = re.search(r"(\d+)(?:\.\d+)?", out)
-    return int(match.group(1)) if match else None
-
-
-def _candidate_bindirs(preferred: Path | None) -> Iterator[Path]:
-    if preferred is not None:
-        yield preferred
-        return
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        with contextlib.suppress(OSError, subprocess.CalledProcessError):
-            out = subprocess.run(
-                [pg_config, "--bindir"], capture_output=True, text=True, check=True
-            ).stdout.strip()
-            yield Path(out)
-    versioned = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    yield from versioned
-    initdb = shutil.which("initdb")
-    if initdb:
-        yield Path(initdb).resolve().parent
-
-
-def find_pg_binaries(preferred: Path | None = None) -> PgBinaries:
-    """The first directory holding initdb, pg_ctl and postgres: ``preferred``
-    (``GRUNNDATA_PG_BINDIR``), ``pg_config --bindir``, ``/usr/lib/postgresql/*/bin``
-    (newest first), then PATH."""
-    for bindir in _candidate_bindirs(preferred):
-        if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
-            major = _major_of(bindir)
-            if major is not None:
-                return PgBinaries(bindir, major)
-    where = f" in {preferred}" if preferred else ""
-    raise SetupError(
-        f"PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found{where}.",
-        hint=install_hint(),
-    )
-
-
-def _postgis_installed(binaries: PgBinaries) -> bool | None:
-    """True/False when the share directory can be found, None when it cannot be told."""
-    pg_config = binaries.bindir / "pg_config"
-    if not pg_config.is_file():
-        return None
-    try:
-        sharedir = subprocess.run(
-            [str(pg_config), "--sharedir"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return (Path(sharedir) / "extension" / "postgis.control").is_file()
 
 
 @dataclass(frozen=True)
@@ -186,7 +104,7 @@ class EmbeddedCluster:
         False if it was already running. Idempotent and safe to call from several processes."""
         # Everything that can refuse is checked before anything is created.
         binaries = self.binaries
-        if _postgis_installed(binaries) is False:
+        if postgis_installed(binaries) is False:
             raise SetupError(
                 f"PostGIS is not installed for PostgreSQL {binaries.major}.",
                 hint=install_hint(binaries.major),
@@ -209,25 +127,10 @@ class EmbeddedCluster:
                 self._initdb()
             self._check_version()
             self._remove_stale_pid_file()
-            result = self._run_as_cluster_user(
-                [
-                    binaries.tool("pg_ctl"),
-                    "start",
-                    "-D",
-                    str(self.pgdata),
-                    "-l",
-                    str(self.log_file),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-s",
-                ]
-            )
+            result = self._pg_ctl("start", "-l", str(self.log_file), "-w", "-t", "60", "-s")
             if result.returncode != 0:
                 # pg_ctl gives up waiting after 60 s but may leave a server starting: stop it.
-                self._run_as_cluster_user(
-                    [binaries.tool("pg_ctl"), "stop", "-D", str(self.pgdata), "-m", "immediate"]
-                )
+                self._pg_ctl("stop", "-m", "immediate")
                 raise SetupError(
                     f"The embedded PostgreSQL in {self.data_dir} did not start "
                     f"(pg_ctl exit {result.returncode}). Last lines of {self.log_file}:\n"
@@ -241,20 +144,7 @@ class EmbeddedCluster:
             pid = self._live_postmaster_pid()
             if pid is None:
                 return False
-            result = self._run_as_cluster_user(
-                [
-                    self.binaries.tool("pg_ctl"),
-                    "stop",
-                    "-D",
-                    str(self.pgdata),
-                    "-m",
-                    "fast",
-                    "-w",
-                    "-t",
-                    "60",
-                    "-s",
-                ]
-            )
+            result = self._pg_ctl("stop", "-m", "fast", "-w", "-t", "60", "-s")
             if result.returncode != 0 and self._live_postmaster_pid() is not None:
                 raise SetupError(
                     f"The embedded PostgreSQL (PID {pid}) did not stop: {result.stderr.strip()}"
@@ -370,6 +260,11 @@ class EmbeddedCluster:
             (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
             (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
             (self.socket_dir / f".s.PGSQL.{self.port}").unlink(missing_ok=True)
+
+    def _pg_ctl(self, action: str, *options: str) -> subprocess.CompletedProcess[str]:
+        return self._run_as_cluster_user(
+            [self.binaries.tool("pg_ctl"), action, "-D", str(self.pgdata), *options]
+        )
 
     def _run_as_cluster_user(self, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
         user = self._cluster_user()

@@ -15,7 +15,8 @@ import psycopg
 from psycopg import sql
 
 from grunndata.config import Settings
-from grunndata.db.cluster import EmbeddedCluster, find_pg_binaries, install_hint
+from grunndata.db.binaries import find_pg_binaries, install_hint
+from grunndata.db.cluster import EmbeddedCluster
 from grunndata.db.urls import describe, parse, with_params
 from grunndata.errors import DatabaseUnavailable, SetupError
 

@@ -16,7 +16,6 @@ import enum
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +23,7 @@ import psycopg
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import DatabaseUnavailable, SourceError
+from grunndata.loaders import journal
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts, by_name, detect
 from grunndata.loaders.report import Finding, RejectWriter, Report
 from grunndata.loaders.sources import CountingReader, SourceFile, expand
@@ -175,7 +175,7 @@ def _one(
             outcome.status = "valid"
         else:
             if mode is Mode.LOAD:
-                journal_id = _journal_begin(database, source, source_format)
+                journal_id = journal.begin(database, source, source_format)
             _load(source, source_format, context, database, mode, journal_id, progress, outcome)
     except (SourceError, DatabaseUnavailable) as exc:
         outcome.exit_code, outcome.status, outcome.message = 2, "failed", exc.message
@@ -194,7 +194,7 @@ def _one(
         outcome.exit_code, outcome.status = 2, "failed"
         outcome.message = f"{source.name}: interrupted; nothing from it was written"
         if journal_id is not None and database is not None:
-            _journal_end(database, journal_id, outcome, context)
+            journal.end(database, journal_id, _ending(outcome, context))
         raise
     finally:
         progress.end()
@@ -204,8 +204,20 @@ def _one(
     if outcome.exit_code == 0 and report.rejected:
         outcome.exit_code, outcome.status = 1, "partial"
     if journal_id is not None and database is not None:
-        _journal_end(database, journal_id, outcome, context)
+        journal.end(database, journal_id, _ending(outcome, context))
     return outcome
+
+
+def _ending(outcome: FileOutcome, context: LoadContext) -> journal.Ending:
+    return journal.Ending(
+        status={0: "loaded", 1: "partial"}.get(outcome.exit_code, "failed"),
+        counts=outcome.counts,
+        rejected=outcome.rejected,
+        warnings=outcome.warnings,
+        message=outcome.message,
+        sha256=context.sha256,
+        extract_date=context.extract_date,
+    )
 
 
 def _counted(
@@ -246,7 +258,7 @@ def _load(
                 [register_lock_key(source_format.register)],
             )
             if journal_id is None:  # dry run: journal inside the transaction, rolled back
-                journal_id = _insert_journal(conn, source, source_format)
+                journal_id = journal.insert(conn, source, source_format)
             conn.execute(
                 "UPDATE felles.load SET locked_at = clock_timestamp() WHERE id = %s", [journal_id]
             )
@@ -258,76 +270,3 @@ def _load(
                 outcome.status = "dry-run"
                 raise psycopg.Rollback(transaction)
         context.sha256 = counter.sha256
-
-
-def _insert_journal(conn: psycopg.Connection, source: SourceFile, fmt: SourceFormat) -> int:
-    row = conn.execute(
-        "INSERT INTO felles.load (source, format, register) VALUES (%s, %s, %s) RETURNING id",
-        [source.name, fmt.name, fmt.register],
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def _journal_begin(database: Database, source: SourceFile, fmt: SourceFormat) -> int:
-    with connect(database.app_url, autocommit=True) as conn:
-        return _insert_journal(conn, source, fmt)
-
-
-def _journal_end(
-    database: Database, journal_id: int, outcome: FileOutcome, context: LoadContext
-) -> None:
-    status = {0: "loaded", 1: "partial"}.get(outcome.exit_code, "failed")
-    counts = outcome.counts if status != "failed" else WriteCounts()
-    try:
-        with connect(database.app_url, autocommit=True) as conn:
-            conn.execute(
-                "UPDATE felles.load SET finished_at = clock_timestamp(), status = %s, "
-                "sha256 = %s, extract_date = %s, inserted = %s, superseded = %s, "
-                "unchanged = %s, rejected = %s, warnings = %s, message = %s WHERE id = %s",
-                [
-                    status,
-                    context.sha256,
-                    context.extract_date,
-                    counts.inserted,
-                    counts.superseded,
-                    counts.unchanged,
-                    outcome.rejected,
-                    outcome.warnings,
-                    outcome.message,
-                    journal_id,
-                ],
-            )
-    except DatabaseUnavailable:
-        pass  # the outcome already says what went wrong; the journal row stays 'running'
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    id: int
-    started_at: datetime
-    locked_at: datetime | None
-    finished_at: datetime | None
-    status: str
-    source: str
-    format: str | None
-    extract_date: datetime | None
-    inserted: int
-    superseded: int
-    unchanged: int
-    rejected: int
-    warnings: int
-    message: str | None
-
-
-def journal(database: Database, limit: int = 50) -> list[JournalEntry]:
-    """The newest loads first."""
-    with connect(database.app_url) as conn:
-        rows = conn.execute(
-            "SELECT id, started_at, locked_at, finished_at, status, source, format, extract_date, "
-            "inserted, "
-            "superseded, unchanged, rejected, warnings, message "
-            "FROM felles.load ORDER BY id DESC LIMIT %s",
-            [limit],
-        ).fetchall()
-    return [JournalEntry(*row) for row in rows]

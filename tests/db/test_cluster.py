@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from grunndata.db.cluster import EmbeddedCluster, find_pg_binaries
+from grunndata.db.binaries import find_pg_binaries
+from grunndata.db.cluster import EmbeddedCluster
 from grunndata.db.database import connect
 from grunndata.errors import SetupError
 from tests.conftest import suite_cluster

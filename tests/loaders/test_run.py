@@ -15,7 +15,8 @@ from psycopg.conninfo import conninfo_to_dict
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import SourceError
-from grunndata.loaders.run import Mode, journal, run
+from grunndata.loaders.journal import journal
+from grunndata.loaders.run import Mode, run
 from grunndata.loaders.sources import expand
 from tests.loaders.sample_formats import FORMATS, SCHEMA_SQL
 
