@@ -32,7 +32,14 @@ from psycopg import sql
 from grunndata.config import Settings, default_data_dir
 from grunndata.db import migrate
 from grunndata.db.cluster import EmbeddedCluster
-from grunndata.db.database import Database, Roles, bootstrap, connect, embedded_cluster
+from grunndata.db.database import (
+    Database,
+    Roles,
+    bootstrap,
+    connect,
+    embedded_cluster,
+    open_connection,
+)
 from grunndata.db.urls import with_params
 from grunndata.errors import SetupError
 
@@ -47,6 +54,7 @@ TEST_ROLES = Roles(owner="grunndata_test_owner", app="grunndata_test_app")
 
 
 STARTED_MARK = "started-by-tests"
+HOLDER = "grunndata-test-"
 SESSION = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid()}")[:8]
 
 
@@ -80,16 +88,50 @@ def _worker() -> str:
     return f"{SESSION}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
+def scratch_name(kind: str) -> str:
+    """A database name of this session's own (so leftovers can be told from live ones)."""
+    return f"grunndata_test_{kind}_{SESSION}_{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture(scope="session")
-def admin_url() -> str:
-    """A superuser URL on the server the tests use."""
-    external = os.environ.get("GRUNNDATA_TEST_DATABASE_URL")
-    if external:
-        return external
-    cluster = suite_cluster()
-    if cluster.start():
-        (cluster.data_dir / STARTED_MARK).touch()
-    return cluster.url()
+def admin_url() -> Iterator[str]:
+    """A superuser URL on the server the tests use. A connection named after this session
+    stays open while it runs: other test runs see it is alive (and do not stop the cluster
+    or drop its databases)."""
+    url = os.environ.get("GRUNNDATA_TEST_DATABASE_URL")
+    if not url:
+        cluster = suite_cluster()
+        if cluster.start():
+            (cluster.data_dir / STARTED_MARK).touch()
+        url = cluster.url()
+    holder = open_connection(with_params(url, application_name=f"{HOLDER}{SESSION}"))
+    try:
+        _drop_leftovers(url)
+        yield url
+    finally:
+        holder.close()
+
+
+def _drop_leftovers(admin: str) -> None:
+    """Drop the test databases of sessions that are no longer running (killed runs)."""
+    with connect(admin, autocommit=True) as conn:
+        alive = {
+            name.removeprefix(HOLDER)
+            for (name,) in conn.execute(
+                "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE %s",
+                [f"{HOLDER}%"],
+            )
+        }
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'grunndata\\_test\\_%'"
+            )
+        ]
+    for name in names:
+        parts = name.split("_")  # grunndata, test, kind, session, ...
+        if len(parts) < 4 or parts[3] not in alive:
+            _drop(admin, name)
 
 
 def _drop(admin: str, name: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from typer.main import get_command
 from grunndata.cli import app
 from grunndata.db.database import bootstrap, connect
 from grunndata.graphql.schema import build_schema
-from tests.conftest import TEST_ROLES
+from tests.conftest import TEST_ROLES, scratch_name
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
 
@@ -68,7 +67,7 @@ def test_load_and_validate_fail_cleanly_on_bad_paths(tmp_path):
 
 
 def test_loads_on_a_database_without_the_schema_says_so(admin_url):
-    name = f"grunndata_test_blank_{uuid.uuid4().hex[:8]}"
+    name = scratch_name("blank")
     blank = bootstrap(admin_url, name, TEST_ROLES)
     try:
         result = cli("loads", env={**os.environ, "GRUNNDATA_DATABASE_URL": blank.app_url})

@@ -86,10 +86,14 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
                 )
                 return context.get_current_revision()
             except CommandError as exc:
+                known = {r.revision for r in ScriptDirectory.from_config(config).walk_revisions()}
+                ahead = current_revision(database) not in known | {None}
                 raise SetupError(
                     f"Cannot migrate {describe(database.owner_url)}: {exc}",
-                    hint="A database at a revision this grunndata does not know was migrated "
-                    "by a newer grunndata: run that version, or restore a matching database.",
+                    hint="The database's revision is unknown to this grunndata: a newer "
+                    "grunndata migrated it. Run that version, or restore a matching database."
+                    if ahead
+                    else None,
                 ) from None
             except DBAPIError as exc:
                 with contextlib.suppress(DBAPIError):

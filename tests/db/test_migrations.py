@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 import psycopg
 import pytest
 from psycopg import errors, sql
 
 from grunndata.db import migrate
-from grunndata.db.database import Database, bootstrap, connect
+from grunndata.db.database import Database, Roles, bootstrap, connect
 from grunndata.errors import SetupError
 from grunndata.registers import REGISTERS
-from tests.conftest import TEST_ROLES
+from tests.conftest import TEST_ROLES, scratch_name
 
 
 def test_every_register_has_its_schema_and_felles_exists(database):
@@ -57,7 +56,7 @@ def test_the_app_role_may_journal_loads(database):
 def test_a_failing_migration_reports_its_cause_and_changes_nothing(admin_url, fresh_database):
     # Migrating as the app role, which owns nothing, fails on its first statement.
     wrong = Database(fresh_database.app_url, owner_url=fresh_database.app_url)
-    name = f"grunndata_test_blank_{uuid.uuid4().hex[:8]}"
+    name = scratch_name("blank")
     blank = bootstrap(admin_url, name, TEST_ROLES)
     try:
         with pytest.raises(SetupError, match="failed: permission denied for") as caught:
@@ -71,7 +70,7 @@ def test_a_failing_migration_reports_its_cause_and_changes_nothing(admin_url, fr
 
 
 def test_concurrent_upgrades_apply_migrations_once(admin_url):
-    name = f"grunndata_test_race_{uuid.uuid4().hex[:8]}"
+    name = scratch_name("race")
     database = bootstrap(admin_url, name, TEST_ROLES)
     try:
         results: list[object] = []
@@ -96,19 +95,24 @@ def test_concurrent_upgrades_apply_migrations_once(admin_url):
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def test_bootstrap_puts_back_a_role_that_was_given_superpowers(admin_url, database):
-    with connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("ALTER ROLE {} SUPERUSER").format(sql.Identifier(TEST_ROLES.app)))
-        try:
-            bootstrap(admin_url, database.app_url.split("/")[-1].split("?")[0], TEST_ROLES)
+def test_bootstrap_puts_back_a_role_that_was_given_superpowers(admin_url):
+    # Roles and a database of this test's own: the shared test roles stay untouched.
+    name = scratch_name("roles")
+    roles = Roles(owner=f"{name}_owner", app=f"{name}_app")
+    bootstrap(admin_url, name, roles)
+    try:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER ROLE {} SUPERUSER").format(sql.Identifier(roles.app)))
+            bootstrap(admin_url, name, roles)
             row = conn.execute(
-                "SELECT rolsuper FROM pg_roles WHERE rolname = %s", [TEST_ROLES.app]
+                "SELECT rolsuper FROM pg_roles WHERE rolname = %s", [roles.app]
             ).fetchone()
-        finally:
-            conn.execute(
-                sql.SQL("ALTER ROLE {} NOSUPERUSER").format(sql.Identifier(TEST_ROLES.app))
-            )
-    assert row == (False,)
+        assert row == (False,)
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            for role in (roles.app, roles.owner):
+                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_a_database_ahead_of_the_code_is_one_clear_sentence(fresh_database):
@@ -116,4 +120,4 @@ def test_a_database_ahead_of_the_code_is_one_clear_sentence(fresh_database):
         conn.execute("UPDATE felles.alembic_version SET version_num = '9999'")
     with pytest.raises(SetupError, match=r"Cannot migrate .*'9999'") as caught:
         migrate.upgrade(fresh_database)
-    assert "migrated by a newer grunndata" in str(caught.value)
+    assert "a newer grunndata migrated it" in str(caught.value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from grunndata.graphql.schema import build_schema
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import create_app
-from tests.conftest import TEST_ROLES, LiveServer
+from tests.conftest import TEST_ROLES, LiveServer, scratch_name
 
 
 def post(base: str, query: str) -> httpx.Response:
@@ -53,7 +52,7 @@ def test_healthz_is_503_when_the_database_is_down(tmp_path):
 
 
 def test_healthz_is_503_when_the_database_has_no_schema(admin_url):
-    name = f"grunndata_test_blank_{uuid.uuid4().hex[:8]}"
+    name = scratch_name("blank")
     blank = bootstrap(admin_url, name, TEST_ROLES)
     try:
         with LiveServer(create_app(blank.app_url)) as base:
