@@ -28,7 +28,7 @@ from grunndata.errors import GrunndataError
 from grunndata.loaders.formats import SourceFormat
 from grunndata.loaders.journal import journal
 from grunndata.loaders.run import Mode, RunOutcome, run
-from grunndata.loaders.sources import SourceFile, expand
+from grunndata.loaders.sources import SourceFile, require
 from grunndata.registers import REGISTERS
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
@@ -221,7 +221,7 @@ def load(
     file in it, in an order that satisfies cross-references. Exit code: 0 all loaded,
     1 some records rejected (the rest loaded), 2 nothing written.
     """
-    expand(paths)  # a mistyped path is reported before any database is started
+    require(paths)  # a mistyped path is reported before any database is started
     database = _database(no_migrate=no_migrate)
     mode = Mode.DRY_RUN if dry_run else Mode.LOAD
     _run_and_exit(paths, database, mode, format_name, reject_file)

@@ -82,9 +82,8 @@ def journal(database: Database, limit: int = 50) -> list[JournalEntry]:
     """The newest loads first."""
     with connect(database.app_url) as conn:
         rows = conn.execute(
-            "SELECT id, started_at, locked_at, finished_at, status, source, format, extract_date, "
-            "inserted, "
-            "superseded, unchanged, rejected, warnings, message "
+            "SELECT id, started_at, locked_at, finished_at, status, source, format, "
+            "extract_date, inserted, superseded, unchanged, rejected, warnings, message "
             "FROM felles.load ORDER BY id DESC LIMIT %s",
             [limit],
         ).fetchall()

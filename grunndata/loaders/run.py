@@ -190,21 +190,19 @@ def _one(
             f"{source.name}: loading it as {source_format.name} failed unexpectedly "
             f"({type(exc).__name__}: {exc}); nothing from it was written"
         )
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C and the like: journalled as failed, then passed on
         outcome.exit_code, outcome.status = 2, "failed"
         outcome.message = f"{source.name}: interrupted; nothing from it was written"
-        if journal_id is not None and database is not None:
-            journal.end(database, journal_id, _ending(outcome, context))
         raise
     finally:
         progress.end()
-    outcome.records = context.records_read
-    outcome.rejected, outcome.warnings = report.rejected, report.warnings
-    outcome.findings = report.first
-    if outcome.exit_code == 0 and report.rejected:
-        outcome.exit_code, outcome.status = 1, "partial"
-    if journal_id is not None and database is not None:
-        journal.end(database, journal_id, _ending(outcome, context))
+        outcome.records = context.records_read
+        outcome.rejected, outcome.warnings = report.rejected, report.warnings
+        outcome.findings = report.first
+        if outcome.exit_code == 0 and report.rejected:
+            outcome.exit_code, outcome.status = 1, "partial"
+        if journal_id is not None and database is not None:
+            journal.end(database, journal_id, _ending(outcome, context))
     return outcome
 
 

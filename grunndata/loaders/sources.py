@@ -176,6 +176,7 @@ def expand(paths: Sequence[Path]) -> tuple[list[SourceFile], list[SourceFile]]:
     """The files named, as ``(given, found_in_directories)``: a zip gives its members, a
     directory every file below it (hidden ones left out), in name order. A path that does
     not exist is a usage error (``SourceError``) before anything is read."""
+    require(paths)
     given: list[SourceFile] = []
     found: list[SourceFile] = []
     for path in paths:
@@ -183,10 +184,15 @@ def expand(paths: Sequence[Path]) -> tuple[list[SourceFile], list[SourceFile]]:
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 if not any(part.startswith(".") for part in child.relative_to(path).parts):
                     found.extend(_files_in(child))
-        elif path.is_file():
-            given.extend(_files_in(path))
-        elif path.exists():
-            raise SourceError(f"{path}: not a regular file or directory")
         else:
-            raise SourceError(f"{path}: no such file or directory")
+            given.extend(_files_in(path))
     return given, found
+
+
+def require(paths: Sequence[Path]) -> None:
+    """Every path is a file or a directory: else a usage error (``SourceError``)."""
+    for path in paths:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or directory")
+        if not (path.is_dir() or path.is_file()):
+            raise SourceError(f"{path}: not a regular file or directory")

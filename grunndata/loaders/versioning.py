@@ -93,14 +93,18 @@ def merge_snapshot(
     run("ANALYZE {staging}")
     if covered:
         run("ANALYZE {covered}")
-    current = (
-        "SELECT {columns} FROM {target} WHERE upper_inf(registrert) "
-        "AND ({key}) IN (SELECT {key} FROM %s)"
-    )
-    run("CREATE TEMP TABLE {new} ON COMMIT DROP AS "
-        "SELECT {columns} FROM {staging} EXCEPT " + current % "{staging}")  # fmt: skip
-    run("CREATE TEMP TABLE {gone} ON COMMIT DROP AS "
-        + current % "{covered}" + " EXCEPT SELECT {columns} FROM {staging}")  # fmt: skip
+
+    def current_of(entities: sql.Composable) -> sql.Composable:
+        """The current versions of the entities whose keys are in table ``entities``."""
+        return sql.SQL(
+            "SELECT {columns} FROM {target} WHERE upper_inf(registrert) "
+            "AND ({key}) IN (SELECT {key} FROM {entities})"
+        ).format(entities=entities, **names)
+
+    staged = sql.SQL("SELECT {columns} FROM {staging}").format(**names)
+    difference = sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS {} EXCEPT {}")
+    conn.execute(difference.format(names["new"], staged, current_of(names["staging"])))
+    conn.execute(difference.format(names["gone"], current_of(names["covered"]), staged))
     too_late = run(
         "SELECT max(lower(t.registrert)) FROM {target} t JOIN {gone} g ON {t_key} = {g_key} "
         "AND {t_content} IS NOT DISTINCT FROM {g_content} "

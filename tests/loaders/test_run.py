@@ -18,7 +18,7 @@ from grunndata.errors import SourceError
 from grunndata.loaders.journal import journal
 from grunndata.loaders.run import Mode, run
 from grunndata.loaders.sources import expand
-from tests.loaders.sample_formats import FORMATS, SCHEMA_SQL
+from tests.loaders.sample_formats import FORMATS, SCHEMA_SQL, NavnFormat
 
 
 @pytest.fixture
@@ -286,3 +286,18 @@ def test_a_broken_zip_in_a_directory_fails_alone(db, tmp_path):
     assert [f.exit_code for f in outcome.files] == [2, 0]
     assert outcome.files[0].message == f"{folder / 'a.zip'}: cannot be read: not a valid zip file"
     assert current(db) == {1: "Oslo"}
+
+
+def test_an_interrupted_load_is_journalled_as_failed_with_its_counts(db, tmp_path):
+    class Interrupted(NavnFormat):
+        def read(self, stream, context):
+            context.report.reject("line 2", "bad")
+            raise KeyboardInterrupt
+
+    source = write(tmp_path / "a.navn.csv", "id;navn", "x;Oslo")
+    with pytest.raises(KeyboardInterrupt):
+        run([source], formats=[Interrupted()], database=db)
+    (entry,) = journal(db)
+    assert (entry.status, entry.rejected, entry.inserted) == ("failed", 1, 0)
+    assert entry.message == f"{source}: interrupted; nothing from it was written"
+    assert rows(db) == []
