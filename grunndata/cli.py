@@ -177,6 +177,8 @@ class _RichProgress:
 def _print_outcome(outcome: RunOutcome) -> None:
     for skipped in outcome.skipped:
         err.print(f"[dim]skipped {escape(skipped)}: not a format grunndata knows[/]")
+    if not outcome.files:
+        out.print("[red]✗[/] nothing to load: no file given is of a format grunndata knows")
     for file in outcome.files:
         mark = {0: "[green]✓[/]", 1: "[yellow]![/]"}.get(file.exit_code, "[red]✗[/]")
         if file.message:

@@ -103,3 +103,10 @@ def test_a_mistyped_path_is_reported_before_any_database_starts(tmp_path):
     assert result.returncode == 2
     assert "typo.json: no such file or directory" in result.stderr
     assert not data_dir.exists()
+
+
+def test_validating_files_of_no_known_format_says_nothing_was_loaded(tmp_path):
+    (tmp_path / "notes.md").write_text("not register data")
+    result = cli("validate", str(tmp_path))
+    assert result.returncode == 2
+    assert "nothing to load: no file given is of a format grunndata knows" in result.stdout

@@ -77,7 +77,8 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        return max((f.exit_code for f in self.files), default=0)
+        """The worst of the files; 2 when there was nothing to load (nothing was written)."""
+        return max((f.exit_code for f in self.files), default=2)
 
 
 def register_lock_key(register: str) -> str:

@@ -301,3 +301,12 @@ def test_an_interrupted_load_is_journalled_as_failed_with_its_counts(db, tmp_pat
     assert (entry.status, entry.rejected, entry.inserted) == ("failed", 1, 0)
     assert entry.message == f"{source}: interrupted; nothing from it was written"
     assert rows(db) == []
+
+
+def test_a_directory_with_nothing_loadable_is_not_a_success(db, tmp_path):
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    write(folder / "README.md", "# not data")
+    outcome = load(db, folder)
+    assert (outcome.files, outcome.exit_code) == ([], 2)
+    assert outcome.skipped == [str(folder / "README.md")]
