@@ -130,8 +130,8 @@ def test_any_valid_and_recorded_pair_answers_as_the_rules_say(
     doc1 = data.draw(st.lists(st.sampled_from(unique), min_size=1, unique=True))
     doc2 = data.draw(st.lists(st.sampled_from(unique), unique=True))
     number, _ = next(NUMBERS)
-    ident = {"identifikasjonsnummer": [{"foedselsEllerDNummer": number, "status": "iBruk",
-                                        "identifikatortype": "foedselsnummer", "erGjeldende": True}]}  # fmt: skip
+    identifier = {"foedselsEllerDNummer": number, "status": "iBruk", "erGjeldende": True}
+    ident = {"identifikasjonsnummer": [identifier]}
     folder = Path(tmp_path_factory.mktemp("docs"))
     files = [write_json(folder / "1.json", {**ident, "navn": [v.json() for v in doc1]})]
     if doc2:
