@@ -66,6 +66,7 @@ class _Buffer:
         return char
 
     def value(self, record: int) -> Any:
+        self.peek()
         while True:
             try:
                 value, end = self._decoder.raw_decode(self.text, self.pos)
