@@ -11,6 +11,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from grunndata.db.database import Database
 from grunndata.graphql.context import Context
+from grunndata.graphql.errors import error_code_and_message
 from grunndata.graphql.schema import build_schema
 from grunndata.loaders.run import Mode, RunOutcome, run
 from grunndata.registers.folkeregister import REGISTER
@@ -38,12 +39,12 @@ async def _ask(url: str, query: str, variables: dict[str, Any] | None) -> dict[s
     ) as pool:
         context = Context(pool=pool, request_id="test", entities=REGISTER.entities)
         result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
-    errors = [
-        {"message": e.message, "code": (e.extensions or {}).get("code")}
-        for e in result.errors or []
-    ]
-    if errors and any(e["code"] is None for e in errors):
-        raise AssertionError(result.errors)
+    errors = []
+    for error in result.errors or []:
+        known = error.original_error and error_code_and_message(error.original_error)
+        if not known:
+            raise AssertionError(result.errors)
+        errors.append({"code": known[0], "message": known[1]})
     return {"data": result.data, "errors": errors}
 
 

@@ -79,7 +79,7 @@ async def fakta(pool: AsyncConnectionPool, tid: Tidspunkt, persons: list[int]) -
         f"""SELECT {_FAKT_COLUMNS} FROM folkeregister.fakta f
             JOIN folkeregister.versjon v ON v.id = f.versjon_id
             WHERE f.person_id = ANY(%(persons)s) AND {condition}
-            ORDER BY f.person_id, f.element, lower(f.gyldig) NULLS FIRST, v.id""",
+            ORDER BY f.person_id, f.element, lower(f.gyldig) NULLS FIRST, f.relasjon, v.id""",
         {**params, "persons": persons},
     )
     return _by_person(rows, persons)
@@ -103,7 +103,7 @@ async def historikk(
         f"""SELECT {_FAKT_COLUMNS} FROM folkeregister.fakta f
             JOIN folkeregister.versjon v ON v.id = f.versjon_id
             WHERE f.person_id = ANY(%(persons)s) AND f.element = ANY(%(elements)s) AND {recorded}
-            ORDER BY f.person_id, f.element, lower(f.gyldig) NULLS FIRST, v.id""",
+            ORDER BY f.person_id, f.element, lower(f.gyldig) NULLS FIRST, f.relasjon, v.id""",
         {"persons": persons, "elements": list(HISTORIKK), "registrert": registrert},
     )
     return _by_person(rows, persons)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.tid import tidspunkt
 from grunndata.identifiers import parse_person_id
 from grunndata.registers.folkeregister import queries
-from grunndata.registers.folkeregister.types import Person, person_batch
+from grunndata.registers.folkeregister.types import Person
 
 MAX_PERSONER = 1000
 
@@ -70,7 +71,7 @@ class FolkeregisterQuery:
             )
         numbers = [parse_person_id(value).value for value in identifikasjonsnummer]
         tid = tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)
-        return await person_batch(info.context, tid, numbers)
+        return list(await asyncio.gather(*(info.context.entity("Person", n, tid) for n in numbers)))
 
     @strawberry.field(
         description="Freg's unambiguous search: the one person with this name "
