@@ -18,6 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,7 +99,7 @@ class Version:
     aarsak: str | None
     data: dict[str, Any]
 
-    @property
+    @cached_property
     def innhold(self) -> str:
         """The version's identity: everything but ``erGjeldende`` (which a newer document
         flips when a newer version arrives)."""

@@ -157,7 +157,11 @@ def write_batch(
             for v in d.versions
         ),
     )
+    # Temporary tables have no statistics until analysed: without them the planner
+    # picks nested loops that grow quadratically with the batch.
+    conn.execute("ANALYZE st_dok, st_ident, st_versjon")
     _resolve_persons(conn, context)
+    conn.execute("ANALYZE st_person")
     conn.execute(
         """INSERT INTO folkeregister.person (id, load_id) SELECT person_id, %s FROM st_person
            WHERE person_id NOT IN (SELECT id FROM folkeregister.person)""",
@@ -181,10 +185,11 @@ def write_batch(
                FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
                ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST
                ON CONFLICT (person_id, innhold) DO NOTHING
-               RETURNING person_id)
-           INSERT INTO st_berort SELECT DISTINCT person_id FROM ny""",
+               RETURNING person_id),
+           berort AS (INSERT INTO st_berort SELECT DISTINCT person_id FROM ny)
+           SELECT count(*) FROM ny""",
         [load_id],
-    ).rowcount
+    ).fetchone()[0]
     # The newest document holding a version says whether it is erGjeldende.
     conn.execute(
         """UPDATE folkeregister.versjon v
@@ -214,6 +219,7 @@ def write_batch(
                RETURNING v.person_id)
            INSERT INTO st_berort SELECT DISTINCT person_id FROM endret ON CONFLICT DO NOTHING"""
     )
+    conn.execute("ANALYZE st_berort")
     closed = _rederive(conn, load_id)
     held = sum(len(d.versions) for d in documents)
     return WriteCounts(inserted=inserted, superseded=closed, unchanged=max(held - inserted, 0))
@@ -243,6 +249,7 @@ def _rederive(conn: psycopg.Connection, load_id: int | None) -> int:
     """Bring the affected persons' registrations in line with their versions: close
     what a newer version ended, add what is new. Returns how many were closed."""
     conn.execute(f"CREATE TEMP TABLE st_fakta ON COMMIT DROP AS {DERIVE}")
+    conn.execute("ANALYZE st_fakta")
     conn.execute(
         f"""DELETE FROM folkeregister.fakta f USING st_berort b
             WHERE f.person_id = b.person_id
@@ -259,7 +266,8 @@ def _rederive(conn: psycopg.Connection, load_id: int | None) -> int:
             SELECT n.versjon_id, n.person_id, n.element, n.relasjon, n.gyldig, n.registrert, %s
             FROM st_fakta n
             WHERE NOT EXISTS (SELECT 1 FROM folkeregister.fakta f
-                              WHERE {_SAME} AND f.registrert = n.registrert)""",
+                              WHERE {_SAME} AND f.registrert = n.registrert)
+            ORDER BY n.person_id, n.element, n.relasjon""",
         [load_id],
     )
     conn.execute("DROP TABLE st_fakta")
