@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -306,3 +308,12 @@ def test_the_http_endpoint_answers(demo):
 def test_the_demo_loads_the_fixture_twice_without_change(demo):
     again = load(demo, FIXTURE)
     assert again.files[0].counts.inserted == 0 and again.files[0].counts.superseded == 0
+
+
+DOC = Path(__file__).parents[2] / "docs" / "folkeregister.md"
+
+
+@pytest.mark.parametrize("query", re.findall(r"```graphql\n(.*?)```", DOC.read_text(), re.S))
+def test_the_documented_queries_work_on_the_demo(demo, query):
+    body = ask(demo, query)
+    assert not body["errors"] and body["data"]["person"] is not None
