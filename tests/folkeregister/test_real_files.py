@@ -106,3 +106,27 @@ def test_loading_the_same_file_twice_changes_nothing(loaded):
     outcome = load(loaded, STRENGT)
     assert outcome.exit_code == 0
     assert outcome.files[0].counts.inserted == 0 and outcome.files[0].counts.superseded == 0
+
+
+def test_a_stillborn_child_without_identifier_is_kept(loaded):
+    body = ask(
+        loaded,
+        """{ person(identifikasjonsnummer: "21860398300") { familierelasjoner {
+            relatertPersonsRolle relatertPersonUtenFolkeregisteridentifikator {
+            navn { fornavn etternavn } foedselsdato kjoenn } } barn { identifikasjonsnummer } } }""",
+    )
+    person = body["data"]["person"]
+    stillborn = [
+        r for r in person["familierelasjoner"] if r["relatertPersonsRolle"] == "doedfoedtBarn"
+    ]
+    assert stillborn == [
+        {
+            "relatertPersonsRolle": "doedfoedtBarn",
+            "relatertPersonUtenFolkeregisteridentifikator": {
+                "navn": {"fornavn": "KOMPLETT*GUTT", "etternavn": "DROMEDAR"},
+                "foedselsdato": "2022-11-05",
+                "kjoenn": "mann",
+            },
+        }
+    ]
+    assert person["barn"] == [], "the child 25912299921 is not in the register"

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -212,6 +213,9 @@ def _relasjon(element: str, data: dict[str, Any], warn: Callable[[str], None]) -
     if element == "statsborgerskap":
         return str(data.get("statsborgerskap", ""))
     if element == "identifikasjonsnummer":
+        number = data.get("foedselsEllerDNummer")
+        with suppress(InvalidIdentifier):  # judged with the other identifiers (_identifiers)
+            data["foedselsEllerDNummer"] = parse_person_id(number).value
         return str(data.get("foedselsEllerDNummer", ""))
     if element in MULTI_VALUED_BY_CONTENT:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]

@@ -19,36 +19,9 @@ from strawberry.types import Info
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers.folkeregister import queries
+from grunndata.registers.folkeregister.adresser import Bostedsadresse, Postadresse
 from grunndata.registers.folkeregister.queries import Fakt, Fakta
-
-
-@strawberry.type(description="Times and source of one version of a fact.")
-class Versjon:
-    gyldighetstidspunkt: dt.datetime | None = strawberry.field(
-        description="Valid from (null: since always)."
-    )
-    opphoerstidspunkt: dt.datetime | None = strawberry.field(
-        description="Valid to: opphoerstidspunkt, else where the next version begins (null: open)."
-    )
-    ajourholdstidspunkt: dt.datetime | None = strawberry.field(description="When recorded.")
-    er_gjeldende: bool | None
-    kilde: str | None
-    aarsak: str | None
-
-
-def _meta(fakt: Fakt) -> dict[str, Any]:
-    return {
-        "gyldighetstidspunkt": fakt.gyldig_fra,
-        "opphoerstidspunkt": fakt.gyldig_til,
-        "ajourholdstidspunkt": fakt.ajourholdstidspunkt,
-        "er_gjeldende": fakt.er_gjeldende,
-        "kilde": fakt.kilde,
-        "aarsak": fakt.aarsak,
-    }
-
-
-def _date(value: Any) -> dt.date | None:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else None
+from grunndata.registers.folkeregister.versjon import Versjon, date, meta
 
 
 @strawberry.type
@@ -77,177 +50,7 @@ class Navn(Personnavn, Versjon):
             fornavn=data.get("fornavn"),
             mellomnavn=data.get("mellomnavn"),
             etternavn=data.get("etternavn"),
-            **_meta(fakt),
-        )
-
-
-@strawberry.type
-class Adressenummer:
-    husnummer: str | None
-    husbokstav: str | None
-
-
-@strawberry.type
-class Poststed:
-    postnummer: str | None
-    poststedsnavn: str | None
-
-
-def _poststed(data: dict[str, Any] | None) -> Poststed | None:
-    if not data:
-        return None
-    return Poststed(postnummer=data.get("postnummer"), poststedsnavn=data.get("poststedsnavn"))
-
-
-@strawberry.type
-class Vegadresse:
-    adressenavn: str | None
-    adressenummer: Adressenummer | None
-    adressekode: str | None
-    kommunenummer: str | None
-    bruksenhetsnummer: str | None
-    adressetilleggsnavn: str | None
-    co_adressenavn: str | None
-    poststed: Poststed | None
-
-    @classmethod
-    def of(cls, data: dict[str, Any] | None) -> Vegadresse | None:
-        if not data:
-            return None
-        nummer = data.get("adressenummer") or {}
-        return cls(
-            adressenavn=data.get("adressenavn"),
-            adressenummer=Adressenummer(
-                husnummer=_text(nummer.get("husnummer")), husbokstav=nummer.get("husbokstav")
-            )
-            if nummer
-            else None,
-            adressekode=_text(data.get("adressekode")),
-            kommunenummer=data.get("kommunenummer"),
-            bruksenhetsnummer=data.get("bruksenhetsnummer"),
-            adressetilleggsnavn=data.get("adressetilleggsnavn"),
-            co_adressenavn=data.get("coAdressenavn"),
-            poststed=_poststed(data.get("poststed")),
-        )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-@strawberry.type
-class Matrikkelnummer:
-    kommunenummer: str | None
-    gaardsnummer: int | None
-    bruksnummer: int | None
-    festenummer: int | None
-
-
-@strawberry.type
-class Matrikkeladresse:
-    matrikkelnummer: Matrikkelnummer | None
-    undernummer: int | None
-    bruksenhetsnummer: str | None
-    adressetilleggsnavn: str | None
-    poststed: Poststed | None
-
-    @classmethod
-    def of(cls, data: dict[str, Any] | None) -> Matrikkeladresse | None:
-        if not data:
-            return None
-        nummer = data.get("matrikkelnummer") or {}
-        return cls(
-            matrikkelnummer=Matrikkelnummer(
-                kommunenummer=nummer.get("kommunenummer"),
-                gaardsnummer=nummer.get("gaardsnummer"),
-                bruksnummer=nummer.get("bruksnummer"),
-                festenummer=nummer.get("festenummer"),
-            )
-            if nummer
-            else None,
-            undernummer=data.get("undernummer"),
-            bruksenhetsnummer=data.get("bruksenhetsnummer"),
-            adressetilleggsnavn=data.get("adressetilleggsnavn"),
-            poststed=_poststed(data.get("poststed")),
-        )
-
-
-@strawberry.type
-class UkjentBosted:
-    bostedskommune: str | None
-
-
-@strawberry.type(description="Where the person lives (bostedsadresse) or stays (oppholdsadresse).")
-class Bostedsadresse(Versjon):
-    vegadresse: Vegadresse | None
-    matrikkeladresse: Matrikkeladresse | None
-    ukjent_bosted: UkjentBosted | None
-    adresse_identifikator_fra_matrikkelen: str | None = strawberry.field(
-        description="The address's adresseId in Matrikkelen."
-    )
-    adressegradering: str | None
-    flyttedato: dt.date | None
-
-    @classmethod
-    def of_fakt(cls, fakt: Fakt) -> Bostedsadresse:
-        data = fakt.data
-        ukjent = data.get("ukjentBosted")
-        return cls(
-            vegadresse=Vegadresse.of(data.get("vegadresse")),
-            matrikkeladresse=Matrikkeladresse.of(data.get("matrikkeladresse")),
-            ukjent_bosted=UkjentBosted(bostedskommune=ukjent.get("bostedskommune"))
-            if isinstance(ukjent, dict)
-            else None,
-            adresse_identifikator_fra_matrikkelen=_text(
-                data.get("adresseIdentifikatorFraMatrikkelen")
-            ),
-            adressegradering=data.get("adressegradering"),
-            flyttedato=_date(data.get("flyttedato") or data.get("oppholdsadressedato")),
-            **_meta(fakt),
-        )
-
-
-@strawberry.type
-class Postboksadresse:
-    postbokseier: str | None
-    postboks: str | None
-    poststed: Poststed | None
-
-
-@strawberry.type
-class PostadresseIFrittFormat:
-    adresselinje: list[str]
-    poststed: Poststed | None
-
-
-@strawberry.type(description="Where post goes: a vegadresse, a postboks or free format.")
-class Postadresse(Versjon):
-    vegadresse: Vegadresse | None
-    postboksadresse: Postboksadresse | None
-    postadresse_i_fritt_format: PostadresseIFrittFormat | None
-    adressegradering: str | None
-
-    @classmethod
-    def of_fakt(cls, fakt: Fakt) -> Postadresse:
-        data = fakt.data
-        boks, fri = data.get("postboksadresse"), data.get("postadresseIFrittFormat")
-        return cls(
-            vegadresse=Vegadresse.of(data.get("vegadresse")),
-            postboksadresse=Postboksadresse(
-                postbokseier=boks.get("postbokseier"),
-                postboks=boks.get("postboks"),
-                poststed=_poststed(boks.get("poststed")),
-            )
-            if isinstance(boks, dict)
-            else None,
-            postadresse_i_fritt_format=PostadresseIFrittFormat(
-                adresselinje=[str(x) for x in fri.get("adresselinje") or []],
-                poststed=_poststed(fri.get("poststed")),
-            )
-            if isinstance(fri, dict)
-            else None,
-            adressegradering=data.get("adressegradering"),
-            **_meta(fakt),
+            **meta(fakt),
         )
 
 
@@ -270,10 +73,10 @@ class Sivilstand(Versjon):
         relatert = data.get("relatertVedSivilstand")
         return cls(
             sivilstand=data.get("sivilstand"),
-            sivilstandsdato=_date(data.get("sivilstandsdato")),
+            sivilstandsdato=date(data.get("sivilstandsdato")),
             relatert_ved_sivilstand=strawberry.ID(relatert) if relatert else None,
             tid=tid,
-            **_meta(fakt),
+            **meta(fakt),
         )
 
 
@@ -315,14 +118,14 @@ class Familierelasjon(Versjon):
             relatert_person=strawberry.ID(relatert) if relatert else None,
             relatert_person_uten_folkeregisteridentifikator=RelatertPersonUtenIdentifikator(
                 navn=Personnavn.of(uten.get("navn")),
-                foedselsdato=_date(uten.get("foedselsdato")),
+                foedselsdato=date(uten.get("foedselsdato")),
                 kjoenn=uten.get("kjoenn"),
                 statsborgerskap=uten.get("statsborgerskap"),
             )
             if isinstance(uten, dict)
             else None,
             tid=tid,
-            **_meta(fakt),
+            **meta(fakt),
         )
 
 
@@ -411,7 +214,7 @@ class Person:
 
     @strawberry.field
     async def foedselsdato(self, info: Info[Context, None]) -> dt.date | None:
-        return _date((await self._data(info, "foedsel")).get("foedselsdato"))
+        return date((await self._data(info, "foedsel")).get("foedselsdato"))
 
     @strawberry.field
     async def foedselsaar(self, info: Info[Context, None]) -> int | None:
@@ -427,7 +230,7 @@ class Person:
 
     @strawberry.field
     async def doedsdato(self, info: Info[Context, None]) -> dt.date | None:
-        return _date((await self._data(info, "doedsfall")).get("doedsdato"))
+        return date((await self._data(info, "doedsfall")).get("doedsdato"))
 
     @strawberry.field
     async def bostedsadresse(self, info: Info[Context, None]) -> Bostedsadresse | None:
@@ -481,7 +284,7 @@ class Person:
                 ansvar=f.data.get("ansvar"),
                 ansvarlig=f.data.get("ansvarlig"),
                 ansvarssubjekt=f.data.get("ansvarssubjekt"),
-                **_meta(f),
+                **meta(f),
             )
             for f in (await self._fakta(info)).get("foreldreansvar", [])
         ]
@@ -510,7 +313,7 @@ class Person:
             bostedsadresse=[Bostedsadresse.of_fakt(f) for f in fakta.get("bostedsadresse", [])],
             sivilstand=[Sivilstand.of_fakt(f, self.tid) for f in fakta.get("sivilstand", [])],
             status=[
-                Personstatus(status=f.data.get("status"), **_meta(f))
+                Personstatus(status=f.data.get("status"), **meta(f))
                 for f in fakta.get("status", [])
             ],
         )
