@@ -113,7 +113,8 @@ def test_a_stillborn_child_without_identifier_is_kept(loaded):
         loaded,
         """{ person(identifikasjonsnummer: "21860398300") { familierelasjoner {
             relatertPersonsRolle relatertPersonUtenFolkeregisteridentifikator {
-            navn { fornavn etternavn } foedselsdato kjoenn } } barn { identifikasjonsnummer } } }""",
+            navn { fornavn etternavn } foedselsdato kjoenn } }
+            barn { identifikasjonsnummer } } }""",
     )
     person = body["data"]["person"]
     stillborn = [
