@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from grunndata.db.database import Database, connect
@@ -263,3 +264,36 @@ def test_a_truncated_or_non_json_file_fails_clearly_and_loads_nothing(
     assert result.returncode == 2
     assert message in " ".join(result.stdout.split())
     assert persons(fresh_database) == 0, "the file's valid records before the damage are not kept"
+
+
+def test_a_document_joining_two_stored_persons_is_rejected(fresh_database, tmp_path):
+    assert load(fresh_database, write_json(tmp_path / "a.json", [REAL, OTHER])).exit_code == 0
+    both = copy.deepcopy(OTHER)
+    both["identifikasjonsnummer"].append(
+        {"foedselsEllerDNummer": "21860398300", "status": "opphoert", "erGjeldende": False}
+    )
+    outcome = load(fresh_database, write_json(tmp_path / "b.json", both))
+    assert outcome.exit_code == 1
+    [finding] = outcome.files[0].findings
+    assert finding.location == "record 1 (08871748471, 21860398300)"
+    assert "belong to different persons" in finding.reason
+    assert persons(fresh_database) == 2
+
+
+def test_the_database_refuses_overlapping_current_versions_of_one_fact(fresh_database, tmp_path):
+    assert load(fresh_database, write_json(tmp_path / "p.json", OTHER)).exit_code == 0
+    overlapping = """INSERT INTO folkeregister.fakta
+        (versjon_id, person_id, element, relasjon, gyldig, registrert, load_id)
+        SELECT versjon_id, person_id, element, relasjon, gyldig,
+               tstzrange('2030-01-01', NULL), load_id
+        FROM folkeregister.fakta WHERE element = %s LIMIT 1"""
+    with connect(fresh_database.app_url) as conn:
+        with pytest.raises(psycopg.errors.ExclusionViolation), conn.transaction():
+            conn.execute(overlapping, ["navn"])
+        with conn.transaction():  # a multi-valued fact: only per relation
+            conn.execute(
+                """INSERT INTO folkeregister.fakta
+                   (versjon_id, person_id, element, relasjon, gyldig, registrert, load_id)
+                   SELECT versjon_id, person_id, element, 'SWE', gyldig, registrert, load_id
+                   FROM folkeregister.fakta WHERE element = 'statsborgerskap'"""
+            )
