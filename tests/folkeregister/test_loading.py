@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 
 from grunndata.db.database import Database, connect
+from grunndata.registers.folkeregister.document import read_document
 from tests.folkeregister.helpers import DATA, ask, load, write_json
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
@@ -383,3 +385,22 @@ def test_the_openapi_year_object_and_an_element_given_as_one_object_are_read(
         "data": {"person": {"foedselsaar": 1917, "navn": {"fornavn": "MINKENDE"}}},
         "errors": [],
     }
+
+
+def test_concurrent_loads_of_the_same_persons_make_each_person_once(fresh_database, tmp_path):
+    files = [
+        write_json(tmp_path / f"{i}.json", [REAL, OTHER][:: 1 if i % 2 else -1]) for i in range(4)
+    ]
+    outcomes = []
+    threads = [
+        threading.Thread(target=lambda f=f: outcomes.append(load(fresh_database, f))) for f in files
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [o.exit_code for o in outcomes] == [0, 0, 0, 0]
+    assert persons(fresh_database) == 2
+    assert sum(o.files[0].counts.inserted for o in outcomes) == len(
+        {v.innhold for d in (REAL, OTHER) for v in read_document(d, "").versions}
+    ), "the first load writes every version, the others nothing"
