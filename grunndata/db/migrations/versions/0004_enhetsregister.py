@@ -5,15 +5,99 @@ Revises: 0003
 Create Date: 2026-11-28
 """
 
+from alembic import op
+
+from grunndata.db.migration_helpers import grant_app
+from grunndata.registers.enhetsregister.fields import FIELDS
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+VERSIONED = """
+    gyldig      tstzrange NOT NULL CHECK (NOT isempty(gyldig)),
+    registrert  tstzrange NOT NULL CHECK (NOT isempty(registrert)),
+    load_id     bigint NOT NULL REFERENCES felles.load (id)
+"""
+CURRENT = "WHERE upper_inf(registrert)"
+NOW = "WHERE upper_inf(registrert) AND upper_inf(gyldig)"
+
 
 def upgrade() -> None:
-    """Filled in by the register's issue."""
+    columns = ",\n    ".join(
+        f"{name} {field.sql_type}" for field in FIELDS for name in field.columns
+    )
+    op.execute(
+        f"""
+        CREATE TABLE enhetsregister.enhet (
+            organisasjonsnummer text NOT NULL CHECK (organisasjonsnummer ~ '^[0-9]{{9}}$'),
+            er_underenhet boolean NOT NULL,
+            {columns},
+            {VERSIONED},
+            EXCLUDE USING gist (organisasjonsnummer WITH =, gyldig WITH &&)
+                WHERE (upper_inf(registrert))
+        )
+        """
+    )
+    op.execute(
+        "COMMENT ON TABLE enhetsregister.enhet IS 'Hovedenheter and underenheter, versioned: "
+        "valid time (gyldig) and recorded time (registrert); fields as Brønnøysund names them'"
+    )
+    kommunenummer = "(coalesce(forretningsadresse, beliggenhetsadresse) ->> 'kommunenummer')"
+    for name, expression, where in (
+        ("enhet_key", "organisasjonsnummer", CURRENT),
+        ("enhet_navn_trgm", "USING gin (lower(navn) gin_trgm_ops)", NOW),
+        ("enhet_organisasjonsform", "organisasjonsform_kode", NOW),
+        ("enhet_naeringskode1", "naeringskode1_kode text_pattern_ops", NOW),
+        ("enhet_kommunenummer", kommunenummer, NOW),
+        ("enhet_overordnet", "overordnet_enhet", NOW),
+    ):
+        using = expression if expression.startswith("USING") else f"({expression})"
+        op.execute(f"CREATE INDEX {name} ON enhetsregister.enhet {using} {where}")
+
+    op.execute(
+        f"""
+        CREATE TABLE enhetsregister.rolle (
+            organisasjonsnummer text NOT NULL,
+            rollegruppe_kode text NOT NULL,
+            rollegruppe_beskrivelse text,
+            sist_endret date,
+            rolletype_kode text NOT NULL,
+            rolletype_beskrivelse text,
+            person_fodselsnummer text,
+            person_fodselsdato date,
+            person_fornavn text,
+            person_mellomnavn text,
+            person_etternavn text,
+            person_er_doed boolean,
+            enhet_organisasjonsnummer text,
+            enhet_navn text,
+            enhet_organisasjonsform_kode text,
+            enhet_er_slettet boolean,
+            valgt_av_kode text,
+            valgt_av_beskrivelse text,
+            ansvarsandel text,
+            fratraadt boolean,
+            rekkefolge integer,
+            {VERSIONED}
+        )
+        """
+    )
+    op.execute(
+        "COMMENT ON TABLE enhetsregister.rolle IS 'Roller of an enhet (organisasjonsnummer) "
+        "and who holds them: a person (fodselsnummer only from the authorised variant) or "
+        "an enhet'"
+    )
+    for name, column in (
+        ("rolle_enhet", "organisasjonsnummer"),
+        ("rolle_innehaver_enhet", "enhet_organisasjonsnummer"),
+        ("rolle_innehaver_person", "person_fodselsnummer"),
+    ):
+        op.execute(f"CREATE INDEX {name} ON enhetsregister.rolle ({column}) {CURRENT}")
+    grant_app("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA enhetsregister TO {app}")
 
 
 def downgrade() -> None:
-    """Filled in by the register's issue."""
+    op.execute("DROP TABLE enhetsregister.rolle")
+    op.execute("DROP TABLE enhetsregister.enhet")
