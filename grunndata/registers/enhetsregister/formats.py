@@ -2,7 +2,7 @@
 (one enhet's document, or the bulk ``roller/totalbestand``).
 
 Every reader streams; every file is one snapshot of the units (or roles) it holds, merged
-into the versioned tables in the file's one transaction (``merge.merge_valid``).
+into the versioned tables in the file's one transaction (``merge.merge``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.registers.enhetsregister import fields
 from grunndata.registers.enhetsregister.jsonstream import values
-from grunndata.registers.enhetsregister.merge import merge_valid, stage
+from grunndata.registers.enhetsregister.merge import merge, stage
 from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTENT
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -106,7 +106,7 @@ class _EnhetFormat:
         copy_rows(conn, "enhet_staging", columns, rows)
         _drop_repeated(conn, context)
         _warn_unknown_parents(conn, context)
-        return merge_valid(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
+        return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
 
 
 def _drop_repeated(conn: psycopg.Connection, context: LoadContext) -> None:
@@ -303,7 +303,7 @@ class RollerJson:
         for number, orgnr in unknown:
             context.report.warn(f"record {number}", f"roller of {orgnr}, an enhet not in the "
                                 "register (yet): loaded, shown once it arrives")  # fmt: skip
-        return merge_valid(conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at,
+        return merge(conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at,
                            covered="rolle_covered")  # fmt: skip
 
 
