@@ -7,7 +7,6 @@ into the versioned tables in the file's one transaction (``merge.merge``).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -199,7 +198,7 @@ class EnheterCsv(_EnhetFormat):
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
         name = context.source.name
-        text = codecs.getreader("utf-8-sig")(stream, errors="strict")
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         reader = csv.reader(_decoded_lines(text, name))
         header = next(reader, None)
         if header is None:
@@ -230,7 +229,7 @@ class EnheterCsv(_EnhetFormat):
                 yield orgnr, row, number
 
 
-def _decoded_lines(text: io.TextIOBase | codecs.StreamReader, name: str) -> Iterator[str]:
+def _decoded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
     try:
         yield from text
     except UnicodeDecodeError as exc:

@@ -163,7 +163,7 @@ class Search:
             return (
                 "lower(e.navn) = %(navn)s DESC, lower(e.navn) LIKE %(navn_prefix)s DESC, "
                 "word_similarity(%(navn)s, lower(e.navn)) DESC, "
-                "similarity(%(navn)s, lower(e.navn)) DESC, e.organisasjonsnummer"
+                "similarity(%(navn)s, lower(e.navn)) DESC, e.er_underenhet, e.organisasjonsnummer"
             )
         return "e.organisasjonsnummer"
 

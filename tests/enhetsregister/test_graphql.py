@@ -1,0 +1,165 @@
+"""The GraphQL surface on the demo fixtures, through a real server."""
+
+from __future__ import annotations
+
+import pytest
+
+ENHET = """
+query ($nr: ID!) {
+  enhet(organisasjonsnummer: $nr) {
+    organisasjonsnummer navn erUnderenhet mvaNummer
+    organisasjonsform { kode beskrivelse }
+    naeringskode1 { kode } naeringskoder { kode }
+    forretningsadresse { adresse postnummer poststed kommunenummer land landkode }
+    postadresse { adresse }
+    konkurs konkursdato underAvvikling slettedato stiftelsesdato
+    registreringsdatoEnhetsregisteret hjemmeside vedtektsfestetFormaal
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "given", ["310911410", "310 911 410", "NO310911410MVA", "NO 310911410 MVA"]
+)
+def test_a_unit_by_any_form_of_its_number(api, given):
+    enhet = api(ENHET, nr=given)["enhet"]
+    assert enhet["organisasjonsnummer"] == "310911410"
+    assert enhet["navn"] == "KORSVIK BYGG AS"
+    assert enhet["mvaNummer"] == "NO310911410MVA"
+    assert enhet["organisasjonsform"] == {"kode": "AS", "beskrivelse": "Aksjeselskap"}
+    assert [k["kode"] for k in enhet["naeringskoder"]] == ["41.200", "43.320"]
+    assert enhet["forretningsadresse"] == {
+        "adresse": ["Tyrihansveien 38"], "postnummer": "4638", "poststed": "KRISTIANSAND S",
+        "kommunenummer": "4204", "land": "Norge", "landkode": "NO",
+    }  # fmt: skip
+    assert enhet["postadresse"] == {"adresse": ["Postboks 112"]}, "null and '' lines dropped"
+    assert enhet["stiftelsesdato"] == "2004-05-12"
+
+
+def test_an_invalid_number_is_an_invalid_identifier_naming_the_reason(api):
+    body = api.raw(ENHET, nr="112233445")
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "INVALID_IDENTIFIER"
+    assert "112233445 is never issued: its check digit computes to 10" in error["message"]
+
+
+def test_an_unknown_unit_is_null(api):
+    assert api(ENHET, nr="974760673")["enhet"] is None
+
+
+def test_a_deleted_unit_answers_with_its_slettedato(api):
+    enhet = api(ENHET, nr="317848641")["enhet"]
+    assert enhet["slettedato"] == "2021-06-30"
+    assert enhet["navn"] == "GAMLE VARDÅS HANDEL AS"
+    assert enhet["forretningsadresse"] is None and enhet["vedtektsfestetFormaal"] == []
+
+
+def test_status_fields(api):
+    holm = api(ENHET, nr="312081962")["enhet"]
+    assert holm["konkurs"] is True and holm["konkursdato"] == "2024-03-11"
+    assert api(ENHET, nr="317273177")["enhet"]["underAvvikling"] is True
+
+
+def test_roles_with_persons_and_units_as_holders(api):
+    data = api(
+        """{ enhet(organisasjonsnummer: "310911410") { roller {
+            type { kode beskrivelse } rollegruppe { kode } rekkefolge fratraadt sistEndret
+            enhet { organisasjonsnummer }
+            innehaver { navn foedselsdato erDoed foedselsnummer enhet { navn } } } } }"""
+    )
+    roller = {(r["type"]["kode"], r["innehaver"]["navn"]): r for r in data["enhet"]["roller"]}
+    assert set(roller) == {
+        ("DAGL", "Arne Korsvik"), ("LEDE", "Camilla Strand"), ("MEDL", "David Strand"),
+        ("VARA", "Berit Korsvik"), ("REVI", "RANDESUND REVISJON AS"),
+    }  # fmt: skip
+    leder = roller[("LEDE", "Camilla Strand")]
+    assert leder["innehaver"]["foedselsdato"] == "1975-06-21"
+    assert leder["innehaver"]["foedselsnummer"] == "21867525758"
+    assert leder["rollegruppe"] == {"kode": "STYR"} and leder["sistEndret"] == "2020-06-15"
+    assert leder["enhet"] == {"organisasjonsnummer": "310911410"}
+    revisor = roller[("REVI", "RANDESUND REVISJON AS")]["innehaver"]
+    assert revisor["enhet"] == {"navn": "RANDESUND REVISJON AS"}
+    assert revisor["foedselsdato"] is None
+
+
+def test_a_deceased_holder(api):
+    data = api('{ enhet(organisasjonsnummer: "312081962") { roller { fratraadt '
+               "innehaver { navn erDoed } } } }")  # fmt: skip
+    oda = next(r for r in data["enhet"]["roller"] if r["innehaver"]["navn"] == "Oda Holm")
+    assert oda == {"fratraadt": True, "innehaver": {"navn": "Oda Holm", "erDoed": True}}
+
+
+def test_underenheter_and_their_parent(api):
+    data = api(
+        """{ enhet(organisasjonsnummer: "310911410") {
+            underenheter(first: 1) { totalCount pageInfo { hasNextPage endCursor }
+              edges { node { organisasjonsnummer erUnderenhet beliggenhetsadresse { adresse }
+                             overordnetEnhet { navn } } } } } }"""
+    )
+    page = data["enhet"]["underenheter"]
+    assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"] is True
+    (edge,) = page["edges"]
+    assert edge["node"] == {
+        "organisasjonsnummer": "314400291", "erUnderenhet": True,
+        "beliggenhetsadresse": {"adresse": ["Tyrihansveien 36"]},
+        "overordnetEnhet": {"navn": "KORSVIK BYGG AS"},
+    }  # fmt: skip
+    after = page["pageInfo"]["endCursor"]
+    rest = api(
+        """query ($after: String) { enhet(organisasjonsnummer: "310911410") {
+            underenheter(first: 5, after: $after) { edges { node { organisasjonsnummer } } } } }""",
+        after=after,
+    )
+    assert [e["node"]["organisasjonsnummer"] for e in
+            rest["enhet"]["underenheter"]["edges"]] == ["317875347"]  # fmt: skip
+
+
+def numbers(api, filter: dict, first: int = 100) -> tuple[list[str], int]:
+    data = api(
+        """query ($f: EnhetFilter, $first: Int) { enheter(filter: $f, first: $first) {
+            totalCount edges { node { organisasjonsnummer } } } }""",
+        f=filter,
+        first=first,
+    )["enheter"]
+    return [e["node"]["organisasjonsnummer"] for e in data["edges"]], data["totalCount"]
+
+
+def test_search_by_name_is_typo_tolerant_and_ranked(api):
+    found, total = numbers(api, {"navn": "korsvk bygg"})
+    assert found[0] == "310911410"
+    assert total == len(found)
+    assert numbers(api, {"navn": "Sørlandet IT"})[0][:2] == ["318716897", "317787685"]
+
+
+def test_filters(api):
+    assert numbers(api, {"naeringskode": "62"})[0] == ["317787685", "318716897"]
+    assert numbers(api, {"organisasjonsform": ["ENK", "FLI"]})[0] == ["317294050", "317880936"]
+    assert numbers(api, {"konkurs": True})[0] == ["312081962"]
+    assert numbers(api, {"underAvvikling": True})[0] == ["317273177"]
+    assert numbers(api, {"erSlettet": True})[0] == ["317848641"]
+    assert numbers(api, {"overordnetEnhet": "310 911 410"})[0] == ["314400291", "317875347"]
+    everything, total = numbers(api, {})
+    assert total == 18 == len(everything)
+    assert numbers(api, {"erUnderenhet": True})[1] == 8
+    assert numbers(api, {"kommunenummer": "4204"})[1] == 17, "all but the deleted one"
+    ansatte = numbers(api, {"fraAntallAnsatte": 5, "tilAntallAnsatte": 14, "erUnderenhet": False})
+    assert ansatte == (["310911410", "317075367"], 2)
+
+
+def test_filters_combine(api):
+    both = {"naeringskode": "62", "erUnderenhet": True}
+    assert numbers(api, both) == (["317787685"], 1)
+    assert numbers(api, {"kommunenummer": "0301", "konkurs": False}) == ([], 0)
+
+
+def test_a_page_beyond_the_end_still_counts(api):
+    found, total = numbers(api, {}, first=0)
+    assert found == [] and total == 18
+
+
+def test_bad_arguments_are_invalid_argument(api):
+    body = api.raw("{ enheter(first: 5000) { totalCount } }")
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+    body = api.raw('{ enheter(filter: {navn: "  "}) { totalCount } }')
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
