@@ -30,6 +30,7 @@ def write_json(path: Path, value: Any) -> Path:
 
 def query(db: Database, statement: str, params: Any = None) -> list[tuple]:
     with connect(db.app_url) as conn:
+        conn.execute("SET TIME ZONE 'Europe/Oslo'")
         return conn.execute(statement, params).fetchall()
 
 

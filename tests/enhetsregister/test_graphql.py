@@ -30,9 +30,13 @@ def test_a_unit_by_any_form_of_its_number(api, given):
     assert enhet["organisasjonsform"] == {"kode": "AS", "beskrivelse": "Aksjeselskap"}
     assert [k["kode"] for k in enhet["naeringskoder"]] == ["41.200", "43.320"]
     assert enhet["forretningsadresse"] == {
-        "adresse": ["Tyrihansveien 38"], "postnummer": "4638", "poststed": "KRISTIANSAND S",
-        "kommunenummer": "4204", "land": "Norge", "landkode": "NO",
-    }  # fmt: skip
+        "adresse": ["Tyrihansveien 38"],
+        "postnummer": "4638",
+        "poststed": "KRISTIANSAND S",
+        "kommunenummer": "4204",
+        "land": "Norge",
+        "landkode": "NO",
+    }
     assert enhet["postadresse"] == {"adresse": ["Postboks 112"]}, "null and '' lines dropped"
     assert enhet["stiftelsesdato"] == "2004-05-12"
 
@@ -70,9 +74,12 @@ def test_roles_with_persons_and_units_as_holders(api):
     )
     roller = {(r["type"]["kode"], r["innehaver"]["navn"]): r for r in data["enhet"]["roller"]}
     assert set(roller) == {
-        ("DAGL", "Arne Korsvik"), ("LEDE", "Camilla Strand"), ("MEDL", "David Strand"),
-        ("VARA", "Berit Korsvik"), ("REVI", "RANDESUND REVISJON AS"),
-    }  # fmt: skip
+        ("DAGL", "Arne Korsvik"),
+        ("LEDE", "Camilla Strand"),
+        ("MEDL", "David Strand"),
+        ("VARA", "Berit Korsvik"),
+        ("REVI", "RANDESUND REVISJON AS"),
+    }
     leder = roller[("LEDE", "Camilla Strand")]
     assert leder["innehaver"]["foedselsdato"] == "1975-06-21"
     assert leder["innehaver"]["foedselsnummer"] == "21867525758"
@@ -84,8 +91,10 @@ def test_roles_with_persons_and_units_as_holders(api):
 
 
 def test_a_deceased_holder(api):
-    data = api('{ enhet(organisasjonsnummer: "312081962") { roller { fratraadt '
-               "innehaver { navn erDoed } } } }")  # fmt: skip
+    data = api(
+        '{ enhet(organisasjonsnummer: "312081962") { roller { fratraadt '
+        "innehaver { navn erDoed } } } }"
+    )
     oda = next(r for r in data["enhet"]["roller"] if r["innehaver"]["navn"] == "Oda Holm")
     assert oda == {"fratraadt": True, "innehaver": {"navn": "Oda Holm", "erDoed": True}}
 
@@ -101,18 +110,20 @@ def test_underenheter_and_their_parent(api):
     assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"] is True
     (edge,) = page["edges"]
     assert edge["node"] == {
-        "organisasjonsnummer": "314400291", "erUnderenhet": True,
+        "organisasjonsnummer": "314400291",
+        "erUnderenhet": True,
         "beliggenhetsadresse": {"adresse": ["Tyrihansveien 36"]},
         "overordnetEnhet": {"navn": "KORSVIK BYGG AS"},
-    }  # fmt: skip
+    }
     after = page["pageInfo"]["endCursor"]
     rest = api(
         """query ($after: String) { enhet(organisasjonsnummer: "310911410") {
             underenheter(first: 5, after: $after) { edges { node { organisasjonsnummer } } } } }""",
         after=after,
     )
-    assert [e["node"]["organisasjonsnummer"] for e in
-            rest["enhet"]["underenheter"]["edges"]] == ["317875347"]  # fmt: skip
+    assert [e["node"]["organisasjonsnummer"] for e in rest["enhet"]["underenheter"]["edges"]] == [
+        "317875347"
+    ]
 
 
 def numbers(api, filter: dict, first: int = 100) -> tuple[list[str], int]:

@@ -117,9 +117,9 @@ def _drop_repeated(conn: psycopg.Connection, context: LoadContext) -> None:
     ).fetchall()
     for number, orgnr in sorted(set(repeated)):
         context.report.warn(
-            f"record {number}", f"organisasjonsnummer {orgnr} comes again later in the file; "
-            "the last record is loaded"
-        )  # fmt: skip
+            f"record {number}",
+            f"organisasjonsnummer {orgnr} comes again later in the file; the last record is loaded",
+        )
 
 
 def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext) -> None:
@@ -159,8 +159,9 @@ class EnheterJson(_EnhetFormat):
             if not isinstance(record, dict):
                 context.report.reject(location, "not a JSON object")
                 continue
-            orgnr = _orgnr(record.get("organisasjonsnummer"), context, location,
-                           "organisasjonsnummer")  # fmt: skip
+            orgnr = _orgnr(
+                record.get("organisasjonsnummer"), context, location, "organisasjonsnummer"
+            )
             if orgnr is None:
                 continue
             try:
@@ -216,8 +217,7 @@ class EnheterCsv(_EnhetFormat):
                 context.report.reject(location, f"{len(cells)} columns, expected {len(header)}")
                 continue
             record = dict(zip(header, cells, strict=True))
-            orgnr = _orgnr(record["organisasjonsnummer"], context, location,
-                           "organisasjonsnummer")  # fmt: skip
+            orgnr = _orgnr(record["organisasjonsnummer"], context, location, "organisasjonsnummer")
             if orgnr is None:
                 continue
             try:
@@ -264,9 +264,10 @@ class RollerJson:
                 given = in_name[-1]
             if given is None:
                 context.report.reject(
-                    location, "no organisasjonsnummer: the document has no _links.enhet.href "
-                    "and the file name carries no 9-digit number"
-                )  # fmt: skip
+                    location,
+                    "no organisasjonsnummer: the document has no _links.enhet.href "
+                    "and the file name carries no 9-digit number",
+                )
                 continue
             orgnr = _orgnr(given, context, location, "organisasjonsnummer")
             if orgnr is not None:
@@ -300,10 +301,14 @@ class RollerJson:
             "c.organisasjonsnummer AND upper_inf(e.registrert)) GROUP BY 2 ORDER BY 1"
         )
         for number, orgnr in unknown:
-            context.report.warn(f"record {number}", f"roller of {orgnr}, an enhet not in the "
-                                "register (yet): loaded, shown once it arrives")  # fmt: skip
-        return merge(conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at,
-                           covered="rolle_covered")  # fmt: skip
+            context.report.warn(
+                f"record {number}",
+                f"roller of {orgnr}, an enhet not in the "
+                "register (yet): loaded, shown once it arrives",
+            )
+        return merge(
+            conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at, covered="rolle_covered"
+        )
 
 
 def _from_link(document: dict[str, Any]) -> str | None:

@@ -21,8 +21,13 @@ from typing import Any
 from grunndata.registers.enhetsregister import fields
 from grunndata.registers.enhetsregister.fields import CSV_LIST_SEPARATOR, Kind
 
-FORMER = [("AS", "Aksjeselskap"), ("ENK", "Enkeltpersonforetak"), ("ANS", "Ansvarlig selskap"),
-          ("FLI", "Forening/lag/innretning"), ("STI", "Stiftelse")]  # fmt: skip
+FORMER = [
+    ("AS", "Aksjeselskap"),
+    ("ENK", "Enkeltpersonforetak"),
+    ("ANS", "Ansvarlig selskap"),
+    ("FLI", "Forening/lag/innretning"),
+    ("STI", "Stiftelse"),
+]
 UNDER_FORMER = [
     ("BEDR", "Underenhet til næringsdrivende og offentlig forvaltning"),
     ("AAFY", "Underenhet til ikke-næringsdrivende"),
@@ -70,8 +75,15 @@ def _adresse(rng: random.Random) -> dict[str, Any]:
     lines = [f"{rng.choice(ORD).title()}veien {rng.randint(1, 200)}"]
     if rng.random() < 0.2:
         lines.insert(0, f"c/o {rng.choice(ORD).title()}")
-    return {"land": "Norge", "landkode": "NO", "postnummer": postnummer, "poststed": poststed,
-            "adresse": lines, "kommune": kommune, "kommunenummer": kommunenummer}  # fmt: skip
+    return {
+        "land": "Norge",
+        "landkode": "NO",
+        "postnummer": postnummer,
+        "poststed": poststed,
+        "adresse": lines,
+        "kommune": kommune,
+        "kommunenummer": kommunenummer,
+    }
 
 
 def _value(rng: random.Random, f: fields.Field) -> Any:
@@ -102,9 +114,12 @@ def enheter(
     for _ in range(n):
         orgnr = next(numbers)
         if rng.random() < 0.02:  # deleted: only a few fields
-            yield {"organisasjonsnummer": orgnr, "navn": _navn(rng),
-                   "organisasjonsform": {"kode": "AS", "beskrivelse": "Aksjeselskap"},
-                   "slettedato": _date(rng, 2000)}  # fmt: skip
+            yield {
+                "organisasjonsnummer": orgnr,
+                "navn": _navn(rng),
+                "organisasjonsform": {"kode": "AS", "beskrivelse": "Aksjeselskap"},
+                "slettedato": _date(rng, 2000),
+            }
             continue
         record: dict[str, Any] = {"organisasjonsnummer": orgnr, "navn": _navn(rng)}
         for f in fields.fields_of(underenhet):

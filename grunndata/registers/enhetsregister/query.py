@@ -51,8 +51,10 @@ def _search(filter: EnhetFilter | None) -> queries.Search:
     navn = (filter.navn or "").strip()
     if filter.navn is not None and not navn:
         raise InvalidArgument("filter.navn: give some letters of the name, or leave it out")
-    for name, value in (("fraAntallAnsatte", filter.fra_antall_ansatte),
-                        ("tilAntallAnsatte", filter.til_antall_ansatte)):  # fmt: skip
+    for name, value in (
+        ("fraAntallAnsatte", filter.fra_antall_ansatte),
+        ("tilAntallAnsatte", filter.til_antall_ansatte),
+    ):
         if value is not None and value < 0:
             raise InvalidArgument(f"filter.{name}: must be 0 or more, was {value}")
     return queries.Search(

@@ -62,8 +62,10 @@ def _kode(kode: str | None, beskrivelse: str | None) -> Kode | None:
 def _adresse(value: dict[str, Any] | None) -> Adresse | None:
     if not value:
         return None
-    parts = {k: value.get(k) for k in ("postnummer", "poststed", "kommune", "kommunenummer",
-                                        "land", "landkode")}  # fmt: skip
+    parts = {
+        k: value.get(k)
+        for k in ("postnummer", "poststed", "kommune", "kommunenummer", "land", "landkode")
+    }
     return Adresse(adresse=list(value.get("adresse") or []), **parts)
 
 
@@ -132,8 +134,10 @@ class Enhet:
     def navn(self) -> str | None:
         return self._row["navn"]
 
-    @strawberry.field(description="The number in MVA form, NO + orgnr + MVA, when registered "
-                      "in Merverdiavgiftsregisteret.")  # fmt: skip
+    @strawberry.field(
+        description="The number in MVA form, NO + orgnr + MVA, when registered "
+        "in Merverdiavgiftsregisteret."
+    )
     def mva_nummer(self) -> str | None:
         if not self._row["registrert_i_mvaregisteret"]:
             return None
@@ -141,8 +145,10 @@ class Enhet:
 
     @strawberry.field(description="naeringskode1–3 that the unit has, in order.")
     def naeringskoder(self) -> list[Kode]:
-        codes = (_kode(self._row[f"naeringskode{i}_kode"],
-                       self._row[f"naeringskode{i}_beskrivelse"]) for i in (1, 2, 3))  # fmt: skip
+        codes = (
+            _kode(self._row[f"naeringskode{i}_kode"], self._row[f"naeringskode{i}_beskrivelse"])
+            for i in (1, 2, 3)
+        )
         return [code for code in codes if code is not None]
 
     @strawberry.field(description="Valid time of this version: from (null: unknown, always).")
