@@ -242,3 +242,17 @@ def test_csv_cells_read_back_as_the_json_does(underenhet):
         cells = csv_row(record, underenhet)
         cells.setdefault("slettedato", record.get("slettedato") or "")
         assert fields.row_from_csv(cells, underenhet) == fields.row_from_json(record, underenhet)
+
+
+def test_the_table_has_a_column_for_every_field(db):
+    from grunndata.registers.enhetsregister.tables import ENHET
+
+    columns = {
+        r[0]
+        for r in query(
+            db,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'enhetsregister' AND table_name = 'enhet'",
+        )
+    }
+    assert set(ENHET.columns) <= columns

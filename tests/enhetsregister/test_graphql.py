@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from grunndata.registers.enhetsregister.types import HAS_PERSON
+from grunndata.server import create_app
+from tests.conftest import LiveServer
+from tests.enhetsregister.conftest import FIXTURES, Api, load
+
 ENHET = """
 query ($nr: ID!) {
   enhet(organisasjonsnummer: $nr) {
@@ -174,3 +179,22 @@ def test_bad_arguments_are_invalid_argument(api):
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
     body = api.raw('{ enheter(filter: {navn: "  "}) { totalCount } }')
     assert body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+@pytest.mark.skipif(not HAS_PERSON, reason="the folkeregister room has no GraphQL types here")
+def test_a_holder_with_a_known_identifier_links_to_the_person_register(clones):
+    """Across registers: the cast's fixtures in every register's format."""
+    database = clones.make()
+    try:
+        assert load(database, FIXTURES.parent).exit_code in (0, 1)
+        with LiveServer(create_app(database.app_url)) as base:
+            data = Api(base)(
+                '{ enhet(organisasjonsnummer: "310911410") { roller { type { kode } '
+                "innehaver { navn person { identifikasjonsnummer } } } } }"
+            )
+    finally:
+        clones.drop(database)
+    leder = next(r for r in data["enhet"]["roller"] if r["type"]["kode"] == "LEDE")
+    assert leder["innehaver"]["person"] == {"identifikasjonsnummer": "21867525758"}
+    revisor = next(r for r in data["enhet"]["roller"] if r["type"]["kode"] == "REVI")
+    assert revisor["innehaver"]["person"] is None

@@ -1,7 +1,8 @@
 """Synthetic ``lastned`` files: any number of made-up enheter with every field filled in
 (or left out) the way Brønnøysund does, for tests, benchmarks and trying a load.
 
->>> >>> records = list(enheter(3, seed=1))
+>>> from grunndata.identifiers import parse_orgnr
+>>> records = list(enheter(3, seed=1))
 >>> [parse_orgnr(r["organisasjonsnummer"]).value == r["organisasjonsnummer"] for r in records]
 [True, True, True]
 """

@@ -8,7 +8,6 @@ Create Date: 2026-11-28
 from alembic import op
 
 from grunndata.db.migration_helpers import grant_app
-from grunndata.registers.enhetsregister.fields import FIELDS
 
 revision = "0004"
 down_revision = "0003"
@@ -25,15 +24,69 @@ NOW = "WHERE upper_inf(registrert) AND upper_inf(gyldig)"
 
 
 def upgrade() -> None:
-    columns = ",\n    ".join(
-        f"{name} {field.sql_type}" for field in FIELDS for name in field.columns
-    )
     op.execute(
         f"""
         CREATE TABLE enhetsregister.enhet (
             organisasjonsnummer text NOT NULL CHECK (organisasjonsnummer ~ '^[0-9]{{9}}$'),
             er_underenhet boolean NOT NULL,
-            {columns},
+            navn text,
+            organisasjonsform_kode text,
+            organisasjonsform_beskrivelse text,
+            naeringskode1_kode text,
+            naeringskode1_beskrivelse text,
+            naeringskode2_kode text,
+            naeringskode2_beskrivelse text,
+            naeringskode3_kode text,
+            naeringskode3_beskrivelse text,
+            hjelpeenhetskode_kode text,
+            hjelpeenhetskode_beskrivelse text,
+            har_registrert_antall_ansatte boolean,
+            antall_ansatte integer,
+            registreringsdato_antall_ansatte_enhetsregisteret date,
+            registreringsdato_antall_ansatte_nav_aaregisteret date,
+            hjemmeside text,
+            epostadresse text,
+            telefon text,
+            mobil text,
+            postadresse jsonb,
+            forretningsadresse jsonb,
+            beliggenhetsadresse jsonb,
+            institusjonell_sektorkode_kode text,
+            institusjonell_sektorkode_beskrivelse text,
+            siste_innsendte_aarsregnskap text,
+            registreringsdato_enhetsregisteret date,
+            stiftelsesdato date,
+            registrert_i_mvaregisteret boolean,
+            registreringsdato_merverdiavgiftsregisteret date,
+            registreringsdato_merverdiavgiftsregisteret_enhetsregisteret date,
+            frivillig_mva_registrert_beskrivelser text[],
+            registreringsdato_frivillig_merverdiavgiftsregisteret date,
+            registrert_i_frivillighetsregisteret boolean,
+            registreringsdato_frivillighetsregisteret date,
+            registrert_i_foretaksregisteret boolean,
+            registreringsdato_foretaksregisteret date,
+            registrert_i_stiftelsesregisteret boolean,
+            registrert_i_partiregisteret boolean,
+            registreringsdato_partiregisteret date,
+            konkurs boolean,
+            konkursdato date,
+            under_avvikling boolean,
+            under_avvikling_dato date,
+            under_tvangsavvikling_eller_tvangsopplosning boolean,
+            tvangsopplost_pga_manglende_daglig_leder_dato date,
+            tvangsopplost_pga_manglende_revisor_dato date,
+            tvangsopplost_pga_manglende_regnskap_dato date,
+            tvangsopplost_pga_mangelfullt_styre_dato date,
+            tvangsavviklet_pga_manglende_sletting_dato date,
+            overordnet_enhet text,
+            maalform text,
+            vedtektsdato date,
+            vedtektsfestet_formaal text[],
+            aktivitet text[],
+            oppstartsdato date,
+            dato_eierskifte date,
+            nedleggelsesdato date,
+            slettedato date,
             {VERSIONED},
             EXCLUDE USING gist (organisasjonsnummer WITH =, gyldig WITH &&)
                 WHERE (upper_inf(registrert))
