@@ -20,6 +20,7 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 
@@ -46,7 +47,7 @@ class Field:
     hovedenhet: bool = True
     underenhet: bool = True
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
         base = column(self.name)
         if self.kind is Kind.CODE:
@@ -223,15 +224,20 @@ def row_from_json(record: dict[str, Any], underenhet: bool) -> Row:
     """The columns of one JSON enhet (without its key), quirks cleaned; ``FieldError``
     names a field that cannot be read."""
     row: Row = {"er_underenhet": underenhet}
-    for f in FIELDS:
+    for f, columns in _PLAN:
         value = record.get(f.name)
-        if f.kind is Kind.CODE:
+        if value is None:
+            row.update(dict.fromkeys(columns))
+        elif f.kind is Kind.CODE:
             code = value if isinstance(value, dict) else {}
-            row[f.columns[0]] = text(code.get("kode"))
-            row[f.columns[1]] = text(code.get("beskrivelse"))
+            row[columns[0]] = text(code.get("kode"))
+            row[columns[1]] = text(code.get("beskrivelse"))
         else:
-            row[f.columns[0]] = convert(f, value)
+            row[columns[0]] = convert(f, value)
     return row
+
+
+_PLAN = tuple((f, f.columns) for f in FIELDS)
 
 
 def convert(f: Field, value: Any) -> Any:

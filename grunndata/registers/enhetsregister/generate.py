@@ -145,8 +145,17 @@ def enheter(
         yield record
 
 
+#: Made-up name words: a few thousand, so that names are as varied as real ones.
+STAVELSER = "kor svik var dås strand sør land holm aas berg dal vik nes by stad fjell".split()  # noqa: SIM905
+STAVELSER += "tek bygg data rør elek kraft lys mat hav skog sand stein bro gård lund".split()  # noqa: SIM905
+
+
 def _navn(rng: random.Random) -> str:
-    words = rng.sample(ORD, rng.randint(1, 3))
+    if rng.random() < 0.1:
+        words = rng.sample(ORD, rng.randint(1, 3))
+    else:
+        count = rng.randint(1, 3)
+        words = ["".join(rng.sample(STAVELSER, rng.randint(2, 3))).upper() for _ in range(count)]
     return " ".join(words) + rng.choice([" AS", "", " ANS", " SA"])
 
 
