@@ -38,14 +38,17 @@ def _midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time(), OSLO) if day else None
 
 
-def _orgnr(value: Any, context: LoadContext, location: str, what: str) -> str | None:
-    """The checked number, or None after rejecting the record with the reason."""
+def _orgnr(
+    value: Any, context: LoadContext, location: str, what: str, *, warn: bool = True
+) -> str | None:
+    """The checked number, or None after rejecting the record with the reason; warnings
+    (a first digit other than 8 or 9) are reported when ``warn``."""
     try:
         orgnr = parse_orgnr(value if isinstance(value, str) else str(value or ""))
     except InvalidIdentifier as exc:
         context.report.reject(location, f"{what} {value!r} is not valid: {exc.reason}")
         return None
-    for warning in orgnr.warnings:
+    for warning in orgnr.warnings if warn else ():
         context.report.warn(location, f"{what} {orgnr.value}: {warning}")
     return orgnr.value
 
@@ -177,7 +180,7 @@ def _checked_parent(row: fields.Row, context: LoadContext, location: str) -> boo
     parent = row["overordnet_enhet"]
     if parent is None:
         return True
-    checked = _orgnr(parent, context, location, "overordnetEnhet")
+    checked = _orgnr(parent, context, location, "overordnetEnhet", warn=False)
     row["overordnet_enhet"] = checked
     return checked is not None
 
