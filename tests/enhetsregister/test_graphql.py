@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 import pytest
 
 from grunndata.registers.enhetsregister.types import HAS_PERSON
 from grunndata.server import create_app
 from tests.conftest import LiveServer
-from tests.enhetsregister.conftest import FIXTURES, Api, load
+from tests.enhetsregister.conftest import FIXTURES, Api, load, query, write_json
 
 ENHET = """
 query ($nr: ID!) {
@@ -198,3 +201,39 @@ def test_a_holder_with_a_known_identifier_links_to_the_person_register(clones):
     assert leder["innehaver"]["person"] == {"identifikasjonsnummer": "21867525758"}
     revisor = next(r for r in data["enhet"]["roller"] if r["type"]["kode"] == "REVI")
     assert revisor["innehaver"]["person"] is None
+
+
+DOC = FIXTURES.parent.parent / "docs" / "enhetsregister.md"
+
+
+@pytest.mark.parametrize("query", re.findall(r"```graphql\n(.*?)```", DOC.read_text(), re.S))
+def test_the_documented_queries_answer_on_the_demo(api, query):
+    data = api(textwrap.dedent(query))
+    assert all(value for value in data.values()), data
+
+
+def test_history_and_time_arguments(fresh_database, tmp_path):
+    from tests.enhetsregister.test_formats import KORSVIK
+
+    load(fresh_database, write_json(tmp_path / "enheter.json", [KORSVIK]))
+    (between,) = query(fresh_database, "SELECT clock_timestamp()")[0]
+    renamed = {**KORSVIK, "navn": "KORSVIK BYGG OG ANLEGG AS"}
+    load(fresh_database, write_json(tmp_path / "enheter.json", [renamed]))
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        api = Api(base)
+        asked = """query ($g: DateTime, $a: DateTime) {
+            enhet(organisasjonsnummer: "310911410", gyldighetstidspunkt: $g,
+                  ajourholdstidspunkt: $a) { navn historikk { navn gyldigFra gyldigTil } } }"""
+        now = api(asked)["enhet"]
+        then = api(asked, g="2010-01-01T12:00:00")["enhet"]
+        known_then = api(asked, a=between.isoformat())["enhet"]
+        before = api(asked, g="2000-01-01T00:00:00")["enhet"]
+    assert now["navn"] == "KORSVIK BYGG OG ANLEGG AS"
+    assert then["navn"] == "KORSVIK BYGG AS", "valid in 2010: the old name"
+    assert known_then["navn"] == "KORSVIK BYGG AS", "as the register knew it between loads"
+    assert before is None, "not registered yet in 2000"
+    history = now["historikk"]
+    assert [h["navn"] for h in history] == ["KORSVIK BYGG AS", "KORSVIK BYGG OG ANLEGG AS"]
+    assert history[0]["gyldigFra"] == "2004-05-12T00:00:00+02:00"
+    assert history[0]["gyldigTil"] == history[1]["gyldigFra"] and history[1]["gyldigTil"] is None
+    assert [h["navn"] for h in known_then["historikk"]] == ["KORSVIK BYGG AS"]
