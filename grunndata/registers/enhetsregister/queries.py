@@ -19,6 +19,8 @@ Row = dict[str, Any]
 KOMMUNENUMMER = "coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'kommunenummer'"
 #: What "now" looks like for the search indexes (partial on these two conditions).
 PRESENT = "upper_inf(e.registrert) AND upper_inf(e.gyldig)"
+#: How alike (pg_trgm word similarity) a name must be to the one asked for.
+NAVN_THRESHOLD = 0.5
 
 
 async def _rows(conn: AsyncConnection, statement: str, params: dict[str, Any]) -> list[Row]:
@@ -182,13 +184,16 @@ async def search(
     if search.navn:
         params["navn_prefix"] = f"{_escape_like(search.navn.lower())}%"
     where = " AND ".join(conditions)
-    total = await _rows(
-        conn, f"SELECT count(*) AS n FROM enhetsregister.enhet e WHERE {where}", params
-    )
-    rows = await _rows(
-        conn,
-        f"SELECT e.* FROM enhetsregister.enhet e WHERE {where} ORDER BY {search.order()} "
-        "LIMIT %(limit)s OFFSET %(offset)s",
-        {**params, "limit": page.limit, "offset": page.offset},
-    )
+    async with conn.transaction():
+        # One dropped or swapped letter in a word of eight still matches (default 0.6).
+        await conn.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {NAVN_THRESHOLD}")
+        total = await _rows(
+            conn, f"SELECT count(*) AS n FROM enhetsregister.enhet e WHERE {where}", params
+        )
+        rows = await _rows(
+            conn,
+            f"SELECT e.* FROM enhetsregister.enhet e WHERE {where} ORDER BY {search.order()} "
+            "LIMIT %(limit)s OFFSET %(offset)s",
+            {**params, "limit": page.limit, "offset": page.offset},
+        )
     return rows, total[0]["n"]
