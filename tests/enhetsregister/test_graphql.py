@@ -237,3 +237,26 @@ def test_history_and_time_arguments(fresh_database, tmp_path):
     assert history[0]["gyldigFra"] == "2004-05-12T00:00:00+02:00"
     assert history[0]["gyldigTil"] == history[1]["gyldigFra"] and history[1]["gyldigTil"] is None
     assert [h["navn"] for h in known_then["historikk"]] == ["KORSVIK BYGG AS"]
+
+
+def test_other_registers_reach_units_through_the_enhet_entity(demo):
+    import asyncio
+
+    from psycopg_pool import AsyncConnectionPool
+
+    from grunndata.graphql.context import Context
+    from grunndata.registers.enhetsregister import REGISTER
+
+    async def lookup() -> list:
+        async with AsyncConnectionPool(demo[0].app_url, open=False) as pool:
+            context = Context(pool=pool, request_id="t", entities=REGISTER.entities)
+            return await asyncio.gather(
+                context.entity("Enhet", "310911410"),
+                context.entity("Enhet", "314400291"),
+                context.entity("Enhet", "974760673"),
+                context.entity("Enhet", "not a number"),
+            )
+
+    korsvik, avdeling, unknown, invalid = asyncio.run(lookup())
+    assert korsvik.navn() == "KORSVIK BYGG AS" and avdeling.er_underenhet is True
+    assert unknown is None and invalid is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -23,9 +23,6 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers.enhetsregister import queries
 from grunndata.registers.enhetsregister.fields import FIELDS, Field, Kind
-
-if TYPE_CHECKING:
-    from grunndata.registers.folkeregister.types import Person
 
 Row = dict[str, Any]
 #: The person register's GraphQL types, when that register is installed in this build.
@@ -280,7 +277,7 @@ class Rolleinnehaver:
         )
         async def person(
             self, info: Info[Context, None]
-        ) -> Annotated["Person", strawberry.lazy(PERSON_TYPES)] | None:  # noqa: UP037
+        ) -> Annotated["Person", strawberry.lazy(PERSON_TYPES)] | None:  # noqa: F821, UP037
             if self.foedselsnummer is None:
                 return None
             return await info.context.entity("Person", self.foedselsnummer, self._tid)
