@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from grunndata.loaders.run import run
+from grunndata.registers import REGISTERS
 from grunndata.registers.enhetsregister.types import HAS_PERSON
 from grunndata.server import create_app
 from tests.conftest import LiveServer
@@ -189,7 +191,9 @@ def test_a_holder_with_a_known_identifier_links_to_the_person_register(clones):
     """Across registers: the cast's fixtures in every register's format."""
     database = clones.make()
     try:
-        assert load(database, FIXTURES.parent).exit_code in (0, 1)
+        every_format = [f for register in REGISTERS for f in register.formats]
+        outcome = run([FIXTURES.parent], formats=every_format, database=database)
+        assert outcome.exit_code == 0, outcome
         with LiveServer(create_app(database.app_url)) as base:
             data = Api(base)(
                 '{ enhet(organisasjonsnummer: "310911410") { roller { type { kode } '
