@@ -88,7 +88,8 @@ def upgrade() -> None:
             nedleggelsesdato date,
             slettedato date,
             {VERSIONED},
-            EXCLUDE USING gist (organisasjonsnummer WITH =, gyldig WITH &&)
+            -- on the number as an integer: GiST on text triples the cost of each insert
+            EXCLUDE USING gist ((organisasjonsnummer::integer) WITH =, gyldig WITH &&)
                 WHERE (upper_inf(registrert))
         )
         """
