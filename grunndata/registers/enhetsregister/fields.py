@@ -160,6 +160,11 @@ def _blank(value: Any) -> bool:
 
 
 def parse_date(name: str, value: Any) -> date | None:
+    if type(value) is str and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if _blank(value):
         return None
     try:
@@ -193,9 +198,11 @@ def parse_int(name: str, value: Any) -> int | None:
 
 
 def text(value: Any) -> str | None:
-    if _blank(value):
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
         return None
-    return str(value).strip()
+    return str(value).strip() or None
 
 
 def text_list(values: Any) -> list[str] | None:
