@@ -30,12 +30,14 @@ from grunndata.errors import SourceError
 CHUNK = 1 << 20
 MAX_VALUE = 64 << 20  # one enhet is a few KiB: longer means malformed
 _WHITESPACE = " \t\n\r"
+_AFTER_NUMBER = frozenset(_WHITESPACE + ",]}")
 _decoder = json.JSONDecoder()
 
 
 class _Buffer:
-    def __init__(self, stream: BinaryIO, name: str) -> None:
+    def __init__(self, stream: BinaryIO, name: str, chunk: int) -> None:
         self._stream = stream
+        self._chunk = chunk
         self._decode = codecs.getincrementaldecoder("utf-8-sig")()
         self.name = name
         self.text = ""
@@ -46,7 +48,7 @@ class _Buffer:
         """Read another chunk; False at the end of the stream."""
         if self.eof:
             return False
-        data = self._stream.read(CHUNK)
+        data = self._stream.read(self._chunk)
         try:
             decoded = self._decode.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -82,16 +84,19 @@ class _Buffer:
                     f"{self.name}: not valid JSON: {exc.msg} (near character {exc.colno} of "
                     f"line {line + 1} of the current chunk)"
                 ) from None
-            if end == len(self.text) and not self.eof and self.more():
-                continue  # a number or literal may go on in the next chunk
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            cut = end == len(self.text) or (number and self.text[end] not in _AFTER_NUMBER)
+            if cut and not self.eof and self.more():
+                continue  # a number may go on in the next chunk
             self.pos = end
             return value
 
 
-def values(stream: BinaryIO, name: str) -> Iterator[tuple[int, Any]]:
+def values(stream: BinaryIO, name: str, *, chunk: int = CHUNK) -> Iterator[tuple[int, Any]]:
     """``(number, value)`` for each element of a top-level array, or each top-level value
-    (one object; JSON Lines). Malformed JSON raises ``SourceError`` naming the file."""
-    buffer = _Buffer(stream, name)
+    (one object; JSON Lines), reading ``chunk`` bytes at a time. Malformed JSON raises
+    ``SourceError`` naming the file."""
+    buffer = _Buffer(stream, name, chunk)
     first = buffer.skip_space()
     number = 0
     if first == "[":
