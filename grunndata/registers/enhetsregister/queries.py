@@ -152,7 +152,7 @@ class Search:
             ("er_underenhet", self.er_underenhet),
         ):
             if value is not None:
-                conditions.append(f"e.{column} IS {'TRUE' if value else 'NOT TRUE'}")
+                conditions.append(f"e.{column}" if value else f"e.{column} IS NOT TRUE")
         if self.er_slettet is not None:
             conditions.append(f"e.slettedato IS {'NOT ' if self.er_slettet else ''}NULL")
         if self.overordnet_enhet is not None:

@@ -105,7 +105,10 @@ def upgrade() -> None:
         ("enhet_organisasjonsform", "organisasjonsform_kode", NOW),
         ("enhet_naeringskode1", "naeringskode1_kode text_pattern_ops", NOW),
         ("enhet_kommunenummer", kommunenummer, NOW),
-        ("enhet_overordnet", "overordnet_enhet", NOW),
+        ("enhet_overordnet", "overordnet_enhet", CURRENT),  # underenheter at any time
+        ("enhet_konkurs", "organisasjonsnummer", f"{NOW} AND konkurs"),
+        ("enhet_under_avvikling", "organisasjonsnummer", f"{NOW} AND under_avvikling"),
+        ("enhet_slettet", "organisasjonsnummer", f"{NOW} AND slettedato IS NOT NULL"),
     ):
         using = expression if expression.startswith("USING") else f"({expression})"
         op.execute(f"CREATE INDEX {name} ON enhetsregister.enhet {using} {where}")
