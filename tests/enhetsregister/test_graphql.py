@@ -264,3 +264,31 @@ def test_other_registers_reach_units_through_the_enhet_entity(demo):
     korsvik, avdeling, unknown, invalid = asyncio.run(lookup())
     assert korsvik.navn() == "KORSVIK BYGG AS" and avdeling.er_underenhet is True
     assert unknown is None and invalid is None
+
+
+def test_relations_are_batched_one_statement_per_level(api, monkeypatch):
+    """As many SQL statements for 18 units as for 2: DataLoaders, not one query per unit."""
+    import psycopg
+
+    statements: list[str] = []
+    execute = psycopg.AsyncCursor.execute
+
+    async def counted(self, query, params=None, **kwargs):
+        statements.append(str(query))
+        return await execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncCursor, "execute", counted)
+
+    def run(first: int) -> int:
+        statements.clear()
+        data = api(
+            """query ($first: Int) { enheter(first: $first) { edges { node {
+                navn overordnetEnhet { navn } underenheter { totalCount } historikk { navn }
+                roller { enhet { navn } innehaver { navn enhet { navn } } } } } } }""",
+            first=first,
+        )
+        assert len(data["enheter"]["edges"]) == first
+        return sum("enhetsregister." in s for s in statements)
+
+    few, many = run(2), run(18)
+    assert 0 < few == many <= 7, (few, many)
