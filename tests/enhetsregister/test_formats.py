@@ -256,3 +256,33 @@ def test_the_table_has_a_column_for_every_field(db):
         )
     }
     assert set(ENHET.columns) <= columns
+
+
+def test_each_role_group_keeps_its_own_valid_time(db, tmp_path):
+    """A new board from 2024 does not rewrite the daglig leder of 2004, nor start in 2004."""
+    from tests.enhetsregister.conftest import FIXTURES
+
+    documents = json.loads((FIXTURES / "roller_totalbestand.json").read_text())
+    korsvik = next(d for d in documents if d["organisasjonsnummer"] == "310911410")
+    load(db, write_json(tmp_path / "roller.json", [korsvik]))
+    styre = next(g for g in korsvik["rollegrupper"] if g["type"]["kode"] == "STYR")
+    styre["sistEndret"] = "2024-06-01"
+    styre["roller"] = styre["roller"][:1]
+    korsvik["rollegrupper"] = [g for g in korsvik["rollegrupper"] if g["type"]["kode"] != "REVI"]
+    (file,) = load(db, write_json(tmp_path / "roller.json", [korsvik])).files
+    assert file.exit_code == 0
+    rows = query(
+        db,
+        "SELECT rollegruppe_kode, rolletype_kode, lower(gyldig)::date, "
+        "upper(gyldig)::date FROM enhetsregister.rolle WHERE upper_inf(registrert) "
+        "ORDER BY 1, 3, 2",
+    )
+    today = query(db, "SELECT current_date")[0][0]
+    assert rows == [
+        ("DAGL", "DAGL", date(2004, 5, 12), None),
+        ("REVI", "REVI", date(2010, 1, 1), today),
+        ("STYR", "LEDE", date(2020, 6, 15), date(2024, 6, 1)),
+        ("STYR", "MEDL", date(2020, 6, 15), date(2024, 6, 1)),
+        ("STYR", "VARA", date(2020, 6, 15), date(2024, 6, 1)),
+        ("STYR", "LEDE", date(2024, 6, 1), None),
+    ]

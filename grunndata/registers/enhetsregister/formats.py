@@ -282,7 +282,7 @@ class RollerJson:
         assert context.load_id is not None
         at = _now(conn)
         stage(conn, "rolle_staging", ROLLE)
-        columns = (*ROLLE.columns, "gyldig_fra", "foerst_gyldig_fra", "nr")
+        columns = ("organisasjonsnummer", *ROLLE_CONTENT, "gyldig_fra", "foerst_gyldig_fra", "nr")
         empty = (None,) * (len(ROLLE_CONTENT) + 2)
 
         def rows() -> Iterator[tuple[Any, ...]]:
@@ -293,15 +293,21 @@ class RollerJson:
                     yield (orgnr, *rolle, sist_endret, sist_endret, number)
 
         copy_rows(conn, "rolle_staging", columns, rows())
+        # A role group is one entity (valid from its own sistEndret); a document speaks
+        # for every group its unit has or had, so a group it lacks ends.
         conn.execute(
-            "CREATE TEMP TABLE rolle_covered ON COMMIT DROP AS SELECT organisasjonsnummer, "
+            "CREATE TEMP TABLE rolle_dokument ON COMMIT DROP AS SELECT organisasjonsnummer, "
             "min(nr) AS nr FROM rolle_staging GROUP BY organisasjonsnummer; "
-            "DELETE FROM rolle_staging WHERE rollegruppe_kode IS NULL"
+            "DELETE FROM rolle_staging WHERE rollegruppe_kode IS NULL; "
+            "CREATE TEMP TABLE rolle_covered ON COMMIT DROP AS "
+            "SELECT organisasjonsnummer, rollegruppe_kode FROM rolle_staging UNION "
+            "SELECT r.organisasjonsnummer, r.rollegruppe_kode FROM enhetsregister.rolle r "
+            "JOIN rolle_dokument d USING (organisasjonsnummer) WHERE upper_inf(r.registrert)"
         )
         unknown = conn.execute(
-            "SELECT min(c.nr), c.organisasjonsnummer FROM rolle_covered c WHERE NOT EXISTS "
+            "SELECT d.nr, d.organisasjonsnummer FROM rolle_dokument d WHERE NOT EXISTS "
             "(SELECT 1 FROM enhetsregister.enhet e WHERE e.organisasjonsnummer = "
-            "c.organisasjonsnummer AND upper_inf(e.registrert)) GROUP BY 2 ORDER BY 1"
+            "d.organisasjonsnummer AND upper_inf(e.registrert)) ORDER BY 1"
         )
         for number, orgnr in unknown:
             context.report.warn(

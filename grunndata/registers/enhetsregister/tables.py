@@ -31,4 +31,9 @@ ROLLE_CONTENT: tuple[str, ...] = (
     "fratraadt",
     "rekkefolge",
 )
-ROLLE = VersionedTable("enhetsregister.rolle", key=("organisasjonsnummer",), content=ROLLE_CONTENT)
+#: One role group of one unit is one entity: it changes as a whole, from its sistEndret.
+ROLLE = VersionedTable(
+    "enhetsregister.rolle",
+    key=("organisasjonsnummer", "rollegruppe_kode"),
+    content=tuple(c for c in ROLLE_CONTENT if c != "rollegruppe_kode"),
+)
