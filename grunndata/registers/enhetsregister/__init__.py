@@ -1,5 +1,20 @@
-"""Enhetsregisteret: its tables, queries, GraphQL types and source formats live in this room."""
+"""Enhetsregisteret: its tables, queries, GraphQL types and source formats live in this room.
+
+- ``fields``: every field of Brønnøysund's enhet/underenhet (JSON and CSV names, columns);
+- ``jsonstream``, ``formats``, ``merge``: the loaders; ``tables``: the versioned tables;
+- ``queries``: batched SQL; ``types`` and ``query``: the GraphQL surface.
+"""
 
 from grunndata.registers.base import Register
+from grunndata.registers.enhetsregister.formats import FORMATS
+from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
+from grunndata.registers.enhetsregister.types import enhet_batch
 
-REGISTER = Register(name="enhetsregister", title="Enhetsregisteret", db_schema="enhetsregister")
+REGISTER = Register(
+    name="enhetsregister",
+    title="Enhetsregisteret",
+    db_schema="enhetsregister",
+    query=EnhetsregisterQuery,
+    formats=FORMATS,
+    entities={"Enhet": enhet_batch},
+)

@@ -1,0 +1,429 @@
+"""Brønnøysund's own files: enheter and underenheter (JSON and CSV ``lastned``), roller
+(one enhet's document, or the bulk ``roller/totalbestand``).
+
+Every reader streams; every file is one snapshot of the units (or roles) it holds, merged
+into the versioned tables in the file's one transaction (``merge.merge``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from grunndata.errors import SourceError
+from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
+from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.registers.enhetsregister import fields
+from grunndata.registers.enhetsregister.jsonstream import values
+from grunndata.registers.enhetsregister.merge import merge, stage
+from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTENT
+
+OSLO = ZoneInfo("Europe/Oslo")
+REGISTER = "enhetsregister"
+ADDRESSES = frozenset(f.columns[0] for f in fields.FIELDS if f.kind is fields.Kind.ADDRESS)
+EnhetRecord = tuple[str, fields.Row, int]
+RolleRecord = tuple[str, list[tuple[Any, ...]], int]
+
+
+def _midnight(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(), OSLO) if day else None
+
+
+def _orgnr(
+    value: Any, context: LoadContext, location: str, what: str, *, warn: bool = True
+) -> str | None:
+    """The checked number, or None after rejecting the record with the reason; warnings
+    (a first digit other than 8 or 9) are reported when ``warn``."""
+    try:
+        orgnr = parse_orgnr(value if isinstance(value, str) else str(value or ""))
+    except InvalidIdentifier as exc:
+        context.report.reject(location, f"{what} {value!r} is not valid: {exc.reason}")
+        return None
+    for warning in orgnr.warnings if warn else ():
+        context.report.warn(location, f"{what} {orgnr.value}: {warning}")
+    return orgnr.value
+
+
+def _now(conn: psycopg.Connection) -> datetime:
+    return conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+
+
+def _json_head_kind(inner_name: str, head: bytes) -> str | None:
+    """``roller``, ``underenheter``, ``enheter`` or None, for a JSON file's name and head."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start not in (b"[", b"{"):
+        return None
+    if b'"rollegrupper"' in head:
+        return "roller"
+    if b'"organisasjonsnummer"' not in head:
+        return None
+    name = inner_name.lower()
+    if "underenhet" in name:
+        return "underenheter"
+    if "enhet" in name:
+        return "enheter"
+    hints = (b'"beliggenhetsadresse"', b'"oppstartsdato"', b'"nedleggelsesdato"')
+    return "underenheter" if any(h in head for h in hints) else "enheter"
+
+
+def _csv_head_kind(inner_name: str, head: bytes) -> str | None:
+    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    if b"organisasjonsnummer" not in first or b"," not in first or first.lstrip()[:1] in b"[{":
+        return None
+    if "underenhet" in inner_name.lower() or b"beliggenhetsadresse." in first:
+        return "underenheter"
+    return "enheter"
+
+
+class _EnhetFormat:
+    register = REGISTER
+    underenhet: bool
+    kind: str
+
+    def write(
+        self, conn: psycopg.Connection, records: Iterable[EnhetRecord], context: LoadContext
+    ) -> WriteCounts:
+        assert context.load_id is not None
+        at = _now(conn)
+        stage(conn, "enhet_staging", ENHET)
+        columns = (*ENHET.columns, "foerst_gyldig_fra", "nr")
+        rows = (
+            (
+                orgnr,
+                *(Jsonb(row[c]) if c in ADDRESSES and row[c] else row[c] for c in ENHET.content),
+                _midnight(row["registreringsdato_enhetsregisteret"]),
+                number,
+            )
+            for orgnr, row, number in records
+        )
+        copy_rows(conn, "enhet_staging", columns, rows)
+        _drop_repeated(conn, context)
+        _warn_unknown_parents(conn, context)
+        return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
+
+
+def _drop_repeated(conn: psycopg.Connection, context: LoadContext) -> None:
+    """A number twice in one file: the last record wins, with a warning."""
+    repeated = conn.execute(
+        "DELETE FROM enhet_staging s USING enhet_staging later "
+        "WHERE later.organisasjonsnummer = s.organisasjonsnummer AND later.nr > s.nr "
+        "RETURNING s.nr, s.organisasjonsnummer"
+    ).fetchall()
+    for number, orgnr in sorted(set(repeated)):
+        context.report.warn(
+            f"record {number}",
+            f"organisasjonsnummer {orgnr} comes again later in the file; the last record is loaded",
+        )
+
+
+def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext) -> None:
+    unknown = conn.execute(
+        "SELECT s.nr, s.organisasjonsnummer, s.overordnet_enhet FROM enhet_staging s "
+        "WHERE s.overordnet_enhet IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM enhet_staging p "
+        "  WHERE p.organisasjonsnummer = s.overordnet_enhet) "
+        "AND NOT EXISTS (SELECT 1 FROM enhetsregister.enhet e "
+        "  WHERE e.organisasjonsnummer = s.overordnet_enhet AND upper_inf(e.registrert)) "
+        "ORDER BY s.nr"
+    )
+    for number, orgnr, parent in unknown:
+        context.report.warn(
+            f"record {number}",
+            f"{orgnr}: overordnetEnhet {parent} is not in the register (yet); "
+            "it resolves to null until that enhet is loaded",
+        )
+
+
+class EnheterJson(_EnhetFormat):
+    """``enheter/lastned`` (and ``underenheter/lastned``): a JSON array of units, gzip'ed
+    or not; also one unit (the API's answer) or JSON Lines."""
+
+    def __init__(self, underenhet: bool) -> None:
+        self.underenhet = underenhet
+        self.kind = "underenheter" if underenhet else "enheter"
+        self.name = f"brreg-{self.kind}-json"
+        self.order = 20 if underenhet else 10
+
+    def matches(self, inner_name: str, head: bytes) -> bool:
+        return _json_head_kind(inner_name, head) == self.kind
+
+    def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
+        for number, record in values(stream, context.source.name):
+            location = f"record {number}"
+            if not isinstance(record, dict):
+                context.report.reject(location, "not a JSON object")
+                continue
+            orgnr = _orgnr(
+                record.get("organisasjonsnummer"), context, location, "organisasjonsnummer"
+            )
+            if orgnr is None:
+                continue
+            try:
+                row = fields.row_from_json(record, self.underenhet)
+            except fields.FieldError as exc:
+                context.report.reject(location, f"{orgnr}: {exc}")
+                continue
+            if _checked_parent(row, context, location):
+                yield orgnr, row, number
+
+
+def _checked_parent(row: fields.Row, context: LoadContext, location: str) -> bool:
+    parent = row["overordnet_enhet"]
+    if parent is None:
+        return True
+    checked = _orgnr(parent, context, location, "overordnetEnhet", warn=False)
+    row["overordnet_enhet"] = checked
+    return checked is not None
+
+
+class EnheterCsv(_EnhetFormat):
+    """``enheter/lastned/csv`` (and ``underenheter/lastned/csv``): comma-separated,
+    ``"``-quoted, dotted column names (``brreg-csv-headers.md``); several values in one
+    cell (address lines, ``vedtektsfestetFormaal``, ``aktivitet``) are separated by
+    line breaks."""
+
+    def __init__(self, underenhet: bool) -> None:
+        self.underenhet = underenhet
+        self.kind = "underenheter" if underenhet else "enheter"
+        self.name = f"brreg-{self.kind}-csv"
+        self.order = 21 if underenhet else 11
+
+    def matches(self, inner_name: str, head: bytes) -> bool:
+        return _csv_head_kind(inner_name, head) == self.kind
+
+    def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
+        name = context.source.name
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        reader = csv.reader(_decoded_lines(text, name))
+        header = next(reader, None)
+        if header is None:
+            raise SourceError(f"{name}: empty file: expected a CSV header")
+        missing = [c for c in fields.csv_header(self.underenhet) if c not in header]
+        if missing:
+            raise SourceError(
+                f"{name}: not a Brønnøysund {self.kind} CSV: the header lacks the column(s) "
+                f"{', '.join(missing)}"
+            )
+        for cells in reader:
+            number = reader.line_num
+            location = f"line {number}"
+            if len(cells) != len(header):
+                context.report.reject(location, f"{len(cells)} columns, expected {len(header)}")
+                continue
+            record = dict(zip(header, cells, strict=True))
+            orgnr = _orgnr(record["organisasjonsnummer"], context, location, "organisasjonsnummer")
+            if orgnr is None:
+                continue
+            try:
+                row = fields.row_from_csv(record, self.underenhet)
+            except fields.FieldError as exc:
+                context.report.reject(location, f"{orgnr}: {exc}")
+                continue
+            if _checked_parent(row, context, location):
+                yield orgnr, row, number
+
+
+def _decoded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
+    try:
+        yield from text
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{name}: not UTF-8 ({exc.reason})") from None
+
+
+_ORGNR_IN_NAME = re.compile(r"(?<!\d)(\d{9})(?!\d)")
+
+
+class RollerJson:
+    """Roller: one enhet's document (``enheter/{orgnr}/roller``: ``rollegrupper``, the
+    orgnr from ``_links.enhet.href`` or, failing that, the last 9-digit number in the file
+    name) or the bulk ``roller/totalbestand`` (an array of ``{organisasjonsnummer,
+    rollegrupper}``). A file speaks for every enhet it names: roles no longer in it end."""
+
+    name = "brreg-roller-json"
+    register = REGISTER
+    order = 30
+
+    def matches(self, inner_name: str, head: bytes) -> bool:
+        return _json_head_kind(inner_name, head) == "roller"
+
+    def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[RolleRecord]:
+        in_name = _ORGNR_IN_NAME.findall(context.source.inner_name)
+        for number, document in values(stream, context.source.name):
+            location = f"record {number}"
+            if not isinstance(document, dict) or not isinstance(document.get("rollegrupper"), list):
+                context.report.reject(location, "not a roller document (no rollegrupper list)")
+                continue
+            given = document.get("organisasjonsnummer") or _from_link(document)
+            if given is None and in_name:
+                given = in_name[-1]
+            if given is None:
+                context.report.reject(
+                    location,
+                    "no organisasjonsnummer: the document has no _links.enhet.href "
+                    "and the file name carries no 9-digit number",
+                )
+                continue
+            orgnr = _orgnr(given, context, location, "organisasjonsnummer")
+            if orgnr is not None:
+                yield orgnr, list(_roller(document["rollegrupper"], context, location)), number
+
+    def write(
+        self, conn: psycopg.Connection, records: Iterable[RolleRecord], context: LoadContext
+    ) -> WriteCounts:
+        assert context.load_id is not None
+        at = _now(conn)
+        stage(conn, "rolle_staging", ROLLE)
+        columns = ("organisasjonsnummer", *ROLLE_CONTENT, "gyldig_fra", "foerst_gyldig_fra", "nr")
+        empty = (None,) * (len(ROLLE_CONTENT) + 2)
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for orgnr, roller, number in records:
+                yield (orgnr, *empty, number)  # says: this file speaks for orgnr
+                for rolle in roller:
+                    sist_endret = _midnight(rolle[2])
+                    yield (orgnr, *rolle, sist_endret, sist_endret, number)
+
+        copy_rows(conn, "rolle_staging", columns, rows())
+        # A role group is one entity (valid from its own sistEndret); a document speaks
+        # for every group its unit has or had, so a group it lacks ends.
+        conn.execute(
+            "CREATE TEMP TABLE rolle_dokument ON COMMIT DROP AS SELECT organisasjonsnummer, "
+            "min(nr) AS nr FROM rolle_staging GROUP BY organisasjonsnummer; "
+            "DELETE FROM rolle_staging WHERE rollegruppe_kode IS NULL; "
+            "CREATE TEMP TABLE rolle_covered ON COMMIT DROP AS "
+            "SELECT organisasjonsnummer, rollegruppe_kode FROM rolle_staging UNION "
+            "SELECT r.organisasjonsnummer, r.rollegruppe_kode FROM enhetsregister.rolle r "
+            "JOIN rolle_dokument d USING (organisasjonsnummer) WHERE upper_inf(r.registrert)"
+        )
+        unknown = conn.execute(
+            "SELECT d.nr, d.organisasjonsnummer FROM rolle_dokument d WHERE NOT EXISTS "
+            "(SELECT 1 FROM enhetsregister.enhet e WHERE e.organisasjonsnummer = "
+            "d.organisasjonsnummer AND upper_inf(e.registrert)) ORDER BY 1"
+        )
+        for number, orgnr in unknown:
+            context.report.warn(
+                f"record {number}",
+                f"roller of {orgnr}, an enhet not in the "
+                "register (yet): loaded, shown once it arrives",
+            )
+        return merge(
+            conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at, covered="rolle_covered"
+        )
+
+
+def _from_link(document: dict[str, Any]) -> str | None:
+    links = document.get("_links")
+    href = links.get("enhet", {}).get("href") if isinstance(links, dict) else None
+    if not isinstance(href, str):
+        return None
+    return href.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _code(value: Any) -> tuple[str | None, str | None]:
+    if isinstance(value, dict):
+        return fields.text(value.get("kode")), fields.text(value.get("beskrivelse"))
+    return fields.text(value), None
+
+
+def _roller(groups: list[Any], context: LoadContext, location: str) -> Iterator[tuple[Any, ...]]:
+    """One tuple per role, in ``ROLLE_CONTENT`` order."""
+    for group in groups:
+        if not isinstance(group, dict):
+            context.report.warn(location, "a rollegruppe that is not an object was left out")
+            continue
+        gruppe = _code(group.get("type"))
+        try:
+            sist_endret = fields.parse_date("sistEndret", group.get("sistEndret"))
+        except fields.FieldError as exc:
+            context.report.warn(location, f"{exc}; read as unknown")
+            sist_endret = None
+        for rolle in group.get("roller") or []:
+            row = _rolle(rolle, context, location)
+            if row is not None and gruppe[0] is not None:
+                yield (*gruppe, sist_endret, *row)
+
+
+def _rolle(rolle: Any, context: LoadContext, location: str) -> tuple[Any, ...] | None:
+    if not isinstance(rolle, dict) or _code(rolle.get("type"))[0] is None:
+        context.report.warn(location, "a rolle without a type was left out")
+        return None
+    person = rolle.get("person") if isinstance(rolle.get("person"), dict) else None
+    enhet = rolle.get("enhet") if isinstance(rolle.get("enhet"), dict) else None
+    person_columns: tuple[Any, ...] = (None,) * 6
+    enhet_columns: tuple[Any, ...] = (None,) * 4
+    try:
+        if person is not None:
+            person_columns = _person(person, context, location)
+        if enhet is not None:
+            enhet_columns = _enhet_holder(enhet, context, location)
+        rekkefolge = fields.parse_int("rekkefolge", rolle.get("rekkefolge"))
+        fratraadt = fields.parse_bool("fratraadt", rolle.get("fratraadt"))
+    except fields.FieldError as exc:
+        context.report.warn(location, f"a rolle was left out: {exc}")
+        return None
+    ansvarsandel = rolle.get("ansvarsandel")
+    return (
+        *_code(rolle.get("type")),
+        *person_columns,
+        *enhet_columns,
+        *_code(rolle.get("valgtAv")),
+        fields.text(ansvarsandel if not isinstance(ansvarsandel, dict) else None),
+        fratraadt,
+        rekkefolge,
+    )
+
+
+def _person(person: dict[str, Any], context: LoadContext, location: str) -> tuple[Any, ...]:
+    navn = person.get("navn") if isinstance(person.get("navn"), dict) else {}
+    fnr = fields.text(person.get("fodselsnummer"))
+    if fnr is not None:
+        try:
+            fnr = parse_person_id(fnr).value
+        except InvalidIdentifier as exc:
+            context.report.warn(location, f"fodselsnummer of a role holder left out: {exc}")
+            fnr = None
+    return (
+        fnr,
+        fields.parse_date("fodselsdato", person.get("fodselsdato")),
+        fields.text(navn.get("fornavn")),
+        fields.text(navn.get("mellomnavn")),
+        fields.text(navn.get("etternavn")),
+        fields.parse_bool("erDoed", person.get("erDoed")),
+    )
+
+
+def _enhet_holder(enhet: dict[str, Any], context: LoadContext, location: str) -> tuple[Any, ...]:
+    orgnr = fields.text(enhet.get("organisasjonsnummer"))
+    if orgnr is not None:
+        try:
+            orgnr = parse_orgnr(orgnr).value
+        except InvalidIdentifier as exc:
+            context.report.warn(location, f"organisasjonsnummer of a role holder left out: {exc}")
+            orgnr = None
+    navn = enhet.get("navn")
+    lines = fields.text_list(navn) if isinstance(navn, list | str) else None
+    return (
+        orgnr,
+        " ".join(lines) if lines else None,
+        _code(enhet.get("organisasjonsform"))[0],
+        fields.parse_bool("erSlettet", enhet.get("erSlettet")),
+    )
+
+
+FORMATS = (
+    EnheterJson(underenhet=False),
+    EnheterCsv(underenhet=False),
+    EnheterJson(underenhet=True),
+    EnheterCsv(underenhet=True),
+    RollerJson(),
+)
+assert len(ROLLE_CONTENT) == 20

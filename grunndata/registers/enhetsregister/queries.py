@@ -1,0 +1,199 @@
+"""The SQL the register answers with, batched: every function takes many keys and runs one
+statement. Rows come back as dicts keyed by column."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from grunndata.graphql.connection import Page
+from grunndata.graphql.tid import Tidspunkt
+
+Row = dict[str, Any]
+KOMMUNENUMMER = "coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'kommunenummer'"
+#: What "now" looks like for the search indexes (partial on these two conditions).
+PRESENT = "upper_inf(e.registrert) AND upper_inf(e.gyldig)"
+#: How alike (pg_trgm word similarity) a name must be to the one asked for.
+NAVN_THRESHOLD = 0.5
+
+
+async def _rows(conn: AsyncConnection, statement: str, params: dict[str, Any]) -> list[Row]:
+    async with conn.cursor(row_factory=dict_row) as cursor:
+        await cursor.execute(statement, params)  # type: ignore[arg-type]
+        return await cursor.fetchall()
+
+
+async def enheter(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) -> list[Row | None]:
+    """The version of each unit ``tid`` sees, in the keys' order (None: unknown then)."""
+    as_of, params = tid.as_of_sql("e")
+    rows = await _rows(
+        conn,
+        f"SELECT e.* FROM enhetsregister.enhet e "
+        f"WHERE e.organisasjonsnummer = ANY(%(keys)s) AND {as_of}",
+        {**params, "keys": list(orgnrs)},
+    )
+    found = {row["organisasjonsnummer"]: row for row in rows}
+    return [found.get(key) for key in orgnrs]
+
+
+async def historikk(
+    conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]
+) -> list[list[Row]]:
+    """Every version of each unit in valid time, as registered at ``tid`` (default: now),
+    oldest first."""
+    recorded = (
+        "upper_inf(e.registrert)"
+        if tid.registrert is None
+        else "e.registrert @> %(registrert)s::timestamptz"
+    )
+    rows = await _rows(
+        conn,
+        f"SELECT e.* FROM enhetsregister.enhet e WHERE e.organisasjonsnummer = ANY(%(keys)s) "
+        f"AND {recorded} ORDER BY lower(e.gyldig) NULLS FIRST",
+        {"keys": list(orgnrs), "registrert": tid.registrert},
+    )
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["organisasjonsnummer"]].append(row)
+    return [grouped.get(key, []) for key in orgnrs]
+
+
+async def roller(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) -> list[list[Row]]:
+    """The roles of each unit, in Brønnøysund's order (group, then rekkefolge)."""
+    as_of, params = tid.as_of_sql("r")
+    rows = await _rows(
+        conn,
+        f"SELECT r.* FROM enhetsregister.rolle r WHERE r.organisasjonsnummer = ANY(%(keys)s) "
+        f"AND {as_of} ORDER BY r.organisasjonsnummer, r.rollegruppe_kode, r.rekkefolge, "
+        "r.rolletype_kode, r.person_etternavn, r.person_fornavn, r.enhet_organisasjonsnummer",
+        {**params, "keys": list(orgnrs)},
+    )
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["organisasjonsnummer"]].append(row)
+    return [grouped.get(key, []) for key in orgnrs]
+
+
+async def underenheter(
+    conn: AsyncConnection, tid: Tidspunkt, parents: Sequence[str], page: Page
+) -> list[tuple[list[Row], int]]:
+    """One page of each unit's sub-units (by organisasjonsnummer) and how many there are."""
+    as_of, params = tid.as_of_sql("e")
+    rows = await _rows(
+        conn,
+        "SELECT * FROM (SELECT e.*, count(*) OVER w AS total, row_number() OVER "
+        "(w ORDER BY e.organisasjonsnummer) AS n FROM enhetsregister.enhet e "
+        f"WHERE e.overordnet_enhet = ANY(%(keys)s) AND {as_of} "
+        "WINDOW w AS (PARTITION BY e.overordnet_enhet)) s "
+        "WHERE s.n > %(offset)s AND s.n <= %(offset)s + %(limit)s "
+        "OR s.n = 1 ORDER BY s.overordnet_enhet, s.n",
+        {**params, "keys": list(parents), "offset": page.offset, "limit": page.limit},
+    )
+    pages: dict[str, list[Row]] = defaultdict(list)
+    totals: dict[str, int] = {}
+    for row in rows:
+        parent = row["overordnet_enhet"]
+        totals[parent] = row["total"]
+        if page.offset < row["n"] <= page.offset + page.limit:
+            pages[parent].append(row)
+    return [(pages.get(key, []), totals.get(key, 0)) for key in parents]
+
+
+@dataclass(frozen=True)
+class Search:
+    """The ``enheter`` filter, checked. Empty lists and None mean: no condition."""
+
+    navn: str | None = None
+    organisasjonsform: tuple[str, ...] = ()
+    kommunenummer: tuple[str, ...] = ()
+    naeringskode: tuple[str, ...] = ()
+    fra_antall_ansatte: int | None = None
+    til_antall_ansatte: int | None = None
+    konkurs: bool | None = None
+    under_avvikling: bool | None = None
+    er_slettet: bool | None = None
+    overordnet_enhet: str | None = None
+    er_underenhet: bool | None = None
+
+    def where(self) -> tuple[list[str], dict[str, Any]]:
+        conditions = [PRESENT, "e.gyldig @> %(naa)s::timestamptz"]
+        params: dict[str, Any] = {}
+        if self.navn:
+            params["navn"] = self.navn.lower()
+            params["navn_like"] = f"%{_escape_like(self.navn.lower())}%"
+            conditions.append("(%(navn)s <%% lower(e.navn) OR lower(e.navn) LIKE %(navn_like)s)")
+        if self.organisasjonsform:
+            params["former"] = [f.upper() for f in self.organisasjonsform]
+            conditions.append("e.organisasjonsform_kode = ANY(%(former)s)")
+        if self.kommunenummer:
+            params["kommuner"] = list(self.kommunenummer)
+            conditions.append(f"({KOMMUNENUMMER}) = ANY(%(kommuner)s)")
+        if self.naeringskode:
+            params["koder"] = [f"{_escape_like(k)}%" for k in self.naeringskode]
+            conditions.append(
+                "(e.naeringskode1_kode LIKE ANY(%(koder)s) OR e.naeringskode2_kode "
+                "LIKE ANY(%(koder)s) OR e.naeringskode3_kode LIKE ANY(%(koder)s))"
+            )
+        if self.fra_antall_ansatte is not None:
+            params["fra"] = self.fra_antall_ansatte
+            conditions.append("e.antall_ansatte >= %(fra)s")
+        if self.til_antall_ansatte is not None:
+            params["til"] = self.til_antall_ansatte
+            conditions.append("e.antall_ansatte <= %(til)s")
+        for column, value in (
+            ("konkurs", self.konkurs),
+            ("under_avvikling", self.under_avvikling),
+            ("er_underenhet", self.er_underenhet),
+        ):
+            if value is not None:
+                conditions.append(f"e.{column}" if value else f"e.{column} IS NOT TRUE")
+        if self.er_slettet is not None:
+            conditions.append(f"e.slettedato IS {'NOT ' if self.er_slettet else ''}NULL")
+        if self.overordnet_enhet is not None:
+            params["overordnet"] = self.overordnet_enhet
+            conditions.append("e.overordnet_enhet = %(overordnet)s")
+        return conditions, params
+
+    def order(self) -> str:
+        if self.navn:
+            return (
+                "lower(e.navn) = %(navn)s DESC, lower(e.navn) LIKE %(navn_prefix)s DESC, "
+                "word_similarity(%(navn)s, lower(e.navn)) DESC, "
+                "similarity(%(navn)s, lower(e.navn)) DESC, e.er_underenhet, e.organisasjonsnummer"
+            )
+        return "e.organisasjonsnummer"
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search(
+    conn: AsyncConnection, search: Search, page: Page, naa: datetime
+) -> tuple[list[Row], int]:
+    """One page of the units valid at ``naa`` matching ``search`` (ranked by name when a
+    name is given, else by organisasjonsnummer) and how many match in all."""
+    conditions, params = search.where()
+    params["naa"] = naa
+    if search.navn:
+        params["navn_prefix"] = f"{_escape_like(search.navn.lower())}%"
+    where = " AND ".join(conditions)
+    async with conn.transaction():
+        # One dropped or swapped letter in a word of eight still matches (default 0.6).
+        await conn.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {NAVN_THRESHOLD}")
+        total = await _rows(
+            conn, f"SELECT count(*) AS n FROM enhetsregister.enhet e WHERE {where}", params
+        )
+        rows = await _rows(
+            conn,
+            f"SELECT e.* FROM enhetsregister.enhet e WHERE {where} ORDER BY {search.order()} "
+            "LIMIT %(limit)s OFFSET %(offset)s",
+            {**params, "limit": page.limit, "offset": page.offset},
+        )
+    return rows, total[0]["n"]

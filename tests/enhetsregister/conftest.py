@@ -1,0 +1,76 @@
+"""Loading Brønnøysund files into a test database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from grunndata.db.database import Database, connect
+from grunndata.loaders.run import RunOutcome, run
+from grunndata.registers.enhetsregister import REGISTER
+from grunndata.server import create_app
+from tests.conftest import Clones, LiveServer
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(db: Database | None, *paths: Path, **kwargs: Any) -> RunOutcome:
+    return run(list(paths), formats=REGISTER.formats, database=db, **kwargs)
+
+
+def write_json(path: Path, value: Any) -> Path:
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def query(db: Database, statement: str, params: Any = None) -> list[tuple]:
+    with connect(db.app_url) as conn:
+        conn.execute("SET TIME ZONE 'Europe/Oslo'")
+        return conn.execute(statement, params).fetchall()
+
+
+@pytest.fixture
+def db(fresh_database: Database) -> Database:
+    return fresh_database
+
+
+FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "enhetsregister"
+
+
+class Api:
+    """GraphQL over HTTP against a live server."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def raw(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base}/graphql", json={"query": query, "variables": variables}, timeout=30
+        )
+        return response.json()
+
+    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        body = self.raw(query, **variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture(scope="module")
+def demo(clones: Clones) -> Iterator[tuple[Database, Api]]:
+    """A database with the demo fixtures loaded, and a server on it."""
+    database = clones.make()
+    outcome = load(database, FIXTURES)
+    assert [f.status for f in outcome.files] == ["loaded"] * 3, outcome
+    with LiveServer(create_app(database.app_url)) as base:
+        yield database, Api(base)
+    clones.drop(database)
+
+
+@pytest.fixture(scope="module")
+def api(demo: tuple[Database, Api]) -> Api:
+    return demo[1]

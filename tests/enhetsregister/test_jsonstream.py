@@ -1,0 +1,85 @@
+"""The streaming JSON reader: same values as ``json.loads``, whatever the chunking; flat
+memory however long the array."""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grunndata.errors import SourceError
+from grunndata.registers.enhetsregister import jsonstream
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(items=st.lists(JSON, max_size=8), chunk=st.integers(1, 40), indent=st.none() | st.just(2))
+def test_an_array_reads_as_json_loads_reads_it(items, chunk, indent):
+    data = json.dumps(items, indent=indent, ensure_ascii=False).encode()
+    assert [v for _, v in jsonstream.values(io.BytesIO(data), "f", chunk=chunk)] == items
+
+
+@given(
+    items=st.lists(st.dictionaries(st.text(), JSON, max_size=4), min_size=1, max_size=6),
+    chunk=st.integers(1, 40),
+)
+def test_json_lines_and_single_values(items, chunk):
+    lines = "\n".join(json.dumps(item) for item in items) + "\n"
+    found = jsonstream.values(io.BytesIO(lines.encode()), "f", chunk=chunk)
+    assert [v for _, v in found] == items
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('[{"a": 1} {"a": 2}]', "expected ',' or ']' after value 1"),
+        ('[{"a": 1},', "the file ends early"),
+        ('[{"a": tru}]', "not valid JSON"),
+        ('[{"a": 1}] x', "text after the top-level array"),
+        ('{"a": "\xff"}', None),
+    ],
+)
+def test_malformed_json_fails_naming_the_file(text, reason):
+    data = text.encode("latin-1") if reason is None else text.encode()
+    with pytest.raises(SourceError) as raised:
+        list(jsonstream.values(io.BytesIO(data), "enheter.json"))
+    assert raised.value.message.startswith("enheter.json: ")
+    assert (reason or "not UTF-8") in raised.value.message
+
+
+class _Endless(io.RawIOBase):
+    """An array of ``n`` small objects, made as it is read."""
+
+    def __init__(self, n: int) -> None:
+        self._left = n
+        self._pending = b"["
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        while len(self._pending) < len(buffer) and self._left:
+            self._left -= 1
+            self._pending += b'{"organisasjonsnummer": "310911410", "navn": "KORSVIK"}'
+            self._pending += b"," if self._left else b"]"
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def test_memory_stays_flat_however_long_the_array():
+    tracemalloc.start()
+    count = sum(1 for _ in jsonstream.values(io.BufferedReader(_Endless(200_000)), "big"))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == 200_000
+    assert peak < 8 * jsonstream.CHUNK, f"peak {peak / 1e6:.1f} MB"
