@@ -252,7 +252,7 @@ def test_validate_reports_the_same_problems_without_writing(fresh_database, tmp_
             "[" + json.dumps(REAL) + ", " + json.dumps(OTHER)[:200],
             "is not valid JSON or the file is truncated",
         ),
-        ("[" + json.dumps(REAL) + ", " + json.dumps(OTHER), "the array is never closed"),
+        ("[" + json.dumps(REAL) + ", " + json.dumps(OTHER), "ends inside the top-level array"),
         ("foedselsEllerDNummer;identifikasjonsnummer\n1;2\n", "not JSON"),
     ],
     ids=["truncated-record", "unclosed-array", "csv"],

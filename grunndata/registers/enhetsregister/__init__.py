@@ -1,7 +1,7 @@
 """Enhetsregisteret: its tables, queries, GraphQL types and source formats live in this room.
 
 - ``fields``: every field of Brønnøysund's enhet/underenhet (JSON and CSV names, columns);
-- ``jsonstream``, ``formats``, ``merge``: the loaders; ``tables``: the versioned tables;
+- ``formats``, ``merge``: the loaders; ``tables``: the versioned tables;
 - ``queries``: batched SQL; ``types`` and ``query``: the GraphQL surface.
 """
 

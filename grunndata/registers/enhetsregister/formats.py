@@ -22,8 +22,8 @@ from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.jsonstream import json_values
 from grunndata.registers.enhetsregister import fields
-from grunndata.registers.enhetsregister.jsonstream import values
 from grunndata.registers.enhetsregister.merge import merge, stage
 from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTENT
 
@@ -157,7 +157,7 @@ class EnheterJson(_EnhetFormat):
         return _json_head_kind(inner_name, head) == self.kind
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
-        for number, record in values(stream, context.source.name):
+        for number, record in json_values(stream, context.source.name):
             location = f"record {number}"
             if not isinstance(record, dict):
                 context.report.reject(location, "not a JSON object")
@@ -257,7 +257,7 @@ class RollerJson:
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[RolleRecord]:
         in_name = _ORGNR_IN_NAME.findall(context.source.inner_name)
-        for number, document in values(stream, context.source.name):
+        for number, document in json_values(stream, context.source.name):
             location = f"record {number}"
             if not isinstance(document, dict) or not isinstance(document.get("rollegrupper"), list):
                 context.report.reject(location, "not a roller document (no rollegrupper list)")

@@ -10,8 +10,8 @@ from typing import BinaryIO
 import psycopg
 
 from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.jsonstream import json_values
 from grunndata.registers.folkeregister.document import BadRecord, PersonDocument, read_document
-from grunndata.registers.folkeregister.jsonstream import json_values
 from grunndata.registers.folkeregister.merge import write_batch
 
 BATCH = 2000
@@ -28,7 +28,7 @@ class FregPersonFormat:
         return json_name and all(marker in head for marker in _MARKERS)
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[PersonDocument]:
-        for index, raw in enumerate(json_values(stream, context.source.name), start=1):
+        for index, raw in json_values(stream, context.source.name):
             location = f"record {index}"
             if isinstance(raw, dict):
                 numbers = [

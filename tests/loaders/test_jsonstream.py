@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grunndata.errors import SourceError
-from grunndata.registers.enhetsregister import jsonstream
+from grunndata.loaders import jsonstream
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -24,7 +24,7 @@ JSON = st.recursive(
 @given(items=st.lists(JSON, max_size=8), chunk=st.integers(1, 40), indent=st.none() | st.just(2))
 def test_an_array_reads_as_json_loads_reads_it(items, chunk, indent):
     data = json.dumps(items, indent=indent, ensure_ascii=False).encode()
-    assert [v for _, v in jsonstream.values(io.BytesIO(data), "f", chunk=chunk)] == items
+    assert [v for _, v in jsonstream.json_values(io.BytesIO(data), "f", chunk=chunk)] == items
 
 
 @given(
@@ -33,16 +33,20 @@ def test_an_array_reads_as_json_loads_reads_it(items, chunk, indent):
 )
 def test_json_lines_and_single_values(items, chunk):
     lines = "\n".join(json.dumps(item) for item in items) + "\n"
-    found = jsonstream.values(io.BytesIO(lines.encode()), "f", chunk=chunk)
+    found = jsonstream.json_values(io.BytesIO(lines.encode()), "f", chunk=chunk)
     assert [v for _, v in found] == items
 
 
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ('[{"a": 1} {"a": 2}]', "expected ',' or ']' after value 1"),
-        ('[{"a": 1},', "the file ends early"),
-        ('[{"a": tru}]', "not valid JSON"),
+        ('[{"a": 1} {"a": 2}]', "expected ',' or ']' after record 1"),
+        ('[{"a": 1},', "the file is truncated"),
+        ('[{"a": 1}', "the file is truncated"),
+        ('[{"a": tru}]', "record 1 is not valid JSON"),
+        ('[{"a": 1}, {"a": 2', "record 2 is not valid JSON or the file is truncated"),
+        ("", "the file is empty"),
+        ("<html>", "not JSON (starts with '<'"),
         ('[{"a": 1}] x', "text after the top-level array"),
         ('{"a": "\xff"}', None),
     ],
@@ -50,7 +54,7 @@ def test_json_lines_and_single_values(items, chunk):
 def test_malformed_json_fails_naming_the_file(text, reason):
     data = text.encode("latin-1") if reason is None else text.encode()
     with pytest.raises(SourceError) as raised:
-        list(jsonstream.values(io.BytesIO(data), "enheter.json"))
+        list(jsonstream.json_values(io.BytesIO(data), "enheter.json"))
     assert raised.value.message.startswith("enheter.json: ")
     assert (reason or "not UTF-8") in raised.value.message
 
@@ -78,8 +82,47 @@ class _Endless(io.RawIOBase):
 
 def test_memory_stays_flat_however_long_the_array():
     tracemalloc.start()
-    count = sum(1 for _ in jsonstream.values(io.BufferedReader(_Endless(200_000)), "big"))
+    count = sum(1 for _ in jsonstream.json_values(io.BufferedReader(_Endless(200_000)), "big"))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert count == 200_000
     assert peak < 8 * jsonstream.CHUNK, f"peak {peak / 1e6:.1f} MB"
+
+
+RECORDS = [
+    {"a": True, "b": False, "c": None, "d": -12.5e3, "e": 'Å\u00e6\\n"', "f": [1, 22, 333]},
+    {"g": "x" * 40, "h": {"i": [None, True, False, 0]}},
+]
+
+
+class Reads(io.BytesIO):
+    """A stream that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.read_bytes = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 11, 64])
+@pytest.mark.parametrize("layout", ["array", "lines", "ascii-lines"])
+def test_records_cut_anywhere_by_a_chunk_boundary_are_read_whole(chunk, layout):
+    ascii = layout == "ascii-lines"
+    if layout == "array":
+        text = json.dumps(RECORDS, ensure_ascii=False, indent=1)
+    else:
+        text = "\n".join(json.dumps(r, ensure_ascii=ascii) for r in RECORDS) + "\n"
+    found = jsonstream.json_values(io.BytesIO(text.encode()), "f", chunk=chunk)
+    assert [value for _, value in found] == RECORDS
+
+
+def test_a_damaged_record_fails_without_reading_the_rest_of_the_file():
+    good = json.dumps(RECORDS[1]) + "\n"
+    stream = Reads(('{"identifikasjonsnummer": [}\n' + good * 10_000).encode())
+    with pytest.raises(SourceError, match="record 1 is not valid JSON"):
+        list(jsonstream.json_values(stream, "f", chunk=1024))
+    assert stream.read_bytes <= 2 * 1024, "the damage is in the record: more text cannot mend it"
