@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 import strawberry
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
@@ -74,7 +75,11 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
-        return Context(pool=request.app.state.pool, request_id=request.state.request_id)
+        return Context(
+            pool=request.app.state.pool,
+            request_id=request.state.request_id,
+            entities=getattr(self.schema, "entity_batches", {}),
+        )
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
@@ -87,6 +92,11 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(graphiql_html(GRAPHQL_PATH, STATIC_PATH, default_query=EXAMPLE_QUERY))
+
+
+async def _configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Timestamps leave in Norwegian local time, with their offset."""
+    await conn.execute("SET TIME ZONE 'Europe/Oslo'")
 
 
 async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
@@ -134,6 +144,7 @@ def create_app(
             open=False,
             timeout=pool_timeout,
             kwargs={"autocommit": True, "application_name": "grunndata"},
+            configure=_configure_connection,
         )
         await pool.open(wait=False)
         app.state.pool = pool

@@ -1,23 +1,34 @@
 """The per-request context every resolver receives.
 
 DataLoaders are created per request (``loader``), so batching and caching never leak
-between callers.
+between callers. ``now`` is the request's one instant: every "now" in one answer is the
+same. ``entity`` loads another register's entities by key without importing its room.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 from strawberry.dataloader import DataLoader
+
+from grunndata.graphql.tid import Tidspunkt
+
+#: Loads entities of one type by key, in the keys' order (None for an unknown key): one
+#: SQL statement for the whole batch.
+EntityBatch = Callable[["Context", Tidspunkt, list[str]], Awaitable[list[Any]]]
 
 
 @dataclass
 class Context:
     pool: AsyncConnectionPool
     request_id: str
+    entities: Mapping[str, EntityBatch] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
 
     def loader(
@@ -27,3 +38,16 @@ class Context:
         if key not in self.loaders:
             self.loaders[key] = make()
         return self.loaders[key]
+
+    async def entity(self, type_name: str, key: str, tid: Tidspunkt | None = None) -> Any:
+        """The entity ``type_name`` (e.g. ``"Person"``) with ``key`` as of ``tid`` (default:
+        now), batched with every other such lookup at the same level of the request. None
+        when unknown, or when no register serving ``type_name`` runs in this process."""
+        batch = self.entities.get(type_name)
+        if batch is None:
+            return None
+        tid = tid or Tidspunkt(gyldig=self.now)
+        loader = self.loader(
+            ("entity", type_name, tid), lambda: DataLoader(partial(batch, self, tid))
+        )
+        return await loader.load(key)

@@ -6,7 +6,7 @@ fields into one ``Query``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import strawberry
@@ -17,7 +17,7 @@ from strawberry.types import Info
 
 import grunndata
 from grunndata.db.migrate import current_revision_async
-from grunndata.graphql.context import Context
+from grunndata.graphql.context import Context, EntityBatch
 from grunndata.registers import REGISTERS, Register
 
 
@@ -45,6 +45,10 @@ def _core_query(registers: Sequence[Register]) -> type:
 
 
 class Schema(strawberry.Schema):
+    """The composed schema, knowing which entity types its registers serve each other."""
+
+    entity_batches: Mapping[str, EntityBatch] = {}
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
 
@@ -54,7 +58,7 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
     query_types += [register.query for register in registers if register.query is not None]
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
-    return Schema(
+    schema = Schema(
         query=query,
         types=extra_types,
         extensions=[
@@ -63,3 +67,7 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
             lambda: ValidationCache(maxsize=1024),
         ],
     )
+    schema.entity_batches = {
+        name: batch for register in registers for name, batch in register.entities.items()
+    }
+    return schema

@@ -7,11 +7,12 @@ register.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from grunndata.graphql.context import EntityBatch
     from grunndata.loaders.formats import SourceFormat
 
 
@@ -20,7 +21,10 @@ class Register:
     """A register's plug: its database schema, its root GraphQL fields and its formats.
 
     ``query`` is a strawberry type whose fields become root ``Query`` fields; ``types``
-    are extra types the schema must know even if no root field reaches them.
+    are extra types the schema must know even if no root field reaches them. ``entities``
+    are the entity types it serves to other registers by key (``"Person"`` by
+    identifikasjonsnummer, ...): other rooms reach them through ``Context.entity`` and a
+    lazy type annotation, never by importing this room.
     """
 
     name: str
@@ -29,3 +33,4 @@ class Register:
     query: type | None = None
     types: Sequence[type] = ()
     formats: Sequence[SourceFormat] = field(default_factory=tuple)
+    entities: Mapping[str, EntityBatch] = field(default_factory=dict)
