@@ -54,16 +54,22 @@ def check(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = None
             kinds = rule if isinstance(rule, list) else [rule]
             if not any(_is(value, kind) for kind in kinds):
                 return [f"{at}: expected {' or '.join(kinds)}, got {json.dumps(value)[:40]}"]
-        elif keyword == "const" and value != rule:
-            errors.append(f"{at}: must be {json.dumps(rule)}")
-        elif keyword == "enum" and value not in rule:
-            errors.append(f"{at}: {json.dumps(value)} is not one of {', '.join(rule)}")
+        elif keyword == "const":
+            if value != rule:
+                errors.append(f"{at}: must be {json.dumps(rule)}")
+        elif keyword == "enum":
+            if value not in rule:
+                errors.append(f"{at}: {json.dumps(value)} is not one of {', '.join(rule)}")
         elif keyword == "oneOf":
             passing = [check(option, value, root, at) for option in rule]
             if sum(not p for p in passing) != 1:
                 best = min(passing, key=len)
                 errors += best or [f"{at}: matches more than one alternative"]
-        elif keyword in ("properties", "required", "additionalProperties", "minProperties"):
+        elif keyword == "additionalProperties":
+            if rule is False and isinstance(value, dict):
+                known = schema.get("properties", {})
+                errors += [f"{at}: unknown member {k}" for k in value if k not in known]
+        elif keyword in ("properties", "required", "minProperties"):
             if isinstance(value, dict):
                 errors += _object(keyword, rule, value, root, at)
         elif keyword in ("items", "minItems"):
@@ -101,35 +107,9 @@ def _object(keyword: str, rule: Any, value: dict[str, Any], root: dict[str, Any]
                 for e in check(sub, value[k], root, f"{at}.{k}")]  # fmt: skip
     if keyword == "required":
         return [f"{at}: {k} is missing" for k in rule if k not in value]
-    if keyword == "minProperties":
-        return [f"{at}: needs at least {rule} member(s)"] if len(value) < rule else []
-    return []  # additionalProperties: checked by the caller's properties below
+    return [f"{at}: needs at least {rule} member(s)"] if len(value) < rule else []
 
 
 def check_object(schema: dict[str, Any], value: Any) -> list[str]:
-    """``check`` plus ``additionalProperties: false`` wherever the schema says it."""
-    return check(schema, value) + _extra(schema, value, schema, "$")
-
-
-def _extra(schema: dict[str, Any], value: Any, root: dict[str, Any], at: str) -> list[str]:
-    if "$ref" in schema:
-        target = root
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        return _extra(target, value, root, at)
-    if "oneOf" in schema:
-        for option in schema["oneOf"]:
-            if not check(option, value, root, at):
-                return _extra(option, value, root, at)
-        return []
-    errors: list[str] = []
-    if isinstance(value, dict) and "properties" in schema:
-        if schema.get("additionalProperties") is False:
-            errors += [f"{at}: unknown member {k}" for k in value if k not in schema["properties"]]
-        for k, sub in schema["properties"].items():
-            if k in value:
-                errors += _extra(sub, value[k], root, f"{at}.{k}")
-    if isinstance(value, list) and "items" in schema:
-        for i, item in enumerate(value):
-            errors += _extra(schema["items"], item, root, f"{at}[{i}]")
-    return errors
+    """The reasons a whole document does not match ``schema``."""
+    return check(schema, value)
