@@ -1,0 +1,117 @@
+"""Address search in two steps, as PERFORMANCE-NOTES.md measured at national scale.
+
+1. The street-name part of the text is matched, in search form (``matrikkel.sokeform``:
+   lower case, no diacritics, vei/veg/veien/vegen and gate/gata/gaten folded), against
+   the small table of distinct street names: exactly, as a prefix (autocomplete), with
+   ``*`` wildcards, or by trigram similarity (typos).
+2. The addresses of the best names are fetched by B-tree on (name, number, letter); a
+   number typed is a prefix (``3`` finds 3, 30, 38 …), the exact number and letter rank
+   first.
+
+>>> soketekst("Vardasveien 110 B, 4637 Kristiansand")
+Soketekst(navn='Vardasveien', nummer='110', bokstav='B')
+>>> soketekst("tyrihansvegen 3")
+Soketekst(navn='tyrihansvegen', nummer='3', bokstav=None)
+>>> soketekst("Tyrihans*")
+Soketekst(navn='Tyrihans*', nummer=None, bokstav=None)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
+
+_TEKST = re.compile(r"^(?P<navn>.*?)(?:\s+(?P<nummer>\d{1,5})\s*(?P<bokstav>[A-Za-zÆØÅæøå])?)?$")
+NAME_CANDIDATES = 8
+
+
+@dataclass(frozen=True)
+class Soketekst:
+    navn: str
+    nummer: str | None
+    bokstav: str | None
+
+
+def soketekst(text: str) -> Soketekst:
+    first = text.split(",")[0].strip()
+    match = _TEKST.match(first)
+    assert match is not None  # the pattern matches any text
+    navn = match["navn"].strip()
+    if not navn and match["nummer"]:  # only a number: it is a name (or nothing) after all
+        return Soketekst(first, None, None)
+    return Soketekst(navn, match["nummer"], match["bokstav"].upper() if match["bokstav"] else None)
+
+
+def _name_step(navn: str) -> tuple[str, dict[str, Any]]:
+    """SQL giving ``(sokenavn, score)`` of the street names that match ``navn``."""
+    if "*" in navn:
+        pattern = navn.replace("%", "").replace("_", "").replace("*", "%")
+        return (
+            "SELECT sokenavn, 2.0 AS score FROM matrikkel.adressenavn "
+            "WHERE sokenavn LIKE matrikkel.sokeform(%(pattern)s) "
+            "ORDER BY sokenavn LIMIT %(names)s",
+            {"pattern": pattern},
+        )
+    return (
+        """
+        SELECT sokenavn,
+               CASE WHEN sokenavn = q THEN 3 WHEN sokenavn LIKE q || '%%' THEN 2 ELSE 1 END
+               + word_similarity(q, sokenavn) AS score
+        FROM matrikkel.adressenavn, (SELECT matrikkel.sokeform(%(navn)s) AS q) AS given
+        WHERE sokenavn LIKE q || '%%' OR q <%% sokenavn OR q %% sokenavn
+        ORDER BY score DESC, sokenavn LIMIT %(names)s
+        """,
+        {"navn": navn.replace("%", "").replace("_", "")},
+    )
+
+
+async def sok(
+    conn: AsyncConnection,
+    text: str | None,
+    kommunenummer: list[str] | None,
+    postnummer: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    """A page of addresses matching the search, best first, with the total count."""
+    filters = ["upper_inf(a.registrert)", "upper_inf(a.gyldig)"]
+    params: dict[str, Any] = {"limit": limit, "offset": offset, "names": NAME_CANDIDATES}
+    if kommunenummer is not None:
+        filters.append("a.kommunenummer = ANY(%(kommunenummer)s)")
+        params["kommunenummer"] = kommunenummer
+    if postnummer is not None:
+        filters.append("a.postnummer = %(postnummer)s")
+        params["postnummer"] = postnummer
+    where = " AND ".join(filters)
+    parsed = soketekst(text) if text and text.strip() else None
+    if parsed is None or not parsed.navn.strip("* "):
+        query = (
+            f"SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total FROM matrikkel.adresse a "
+            f"WHERE {where} ORDER BY a.adressenavn, a.nummer, a.bokstav NULLS FIRST, "
+            "a.adressetekst, a.adresse_id LIMIT %(limit)s OFFSET %(offset)s"
+        )
+        return _with_total(await _all(conn, query, params))
+    names, name_params = _name_step(parsed.navn)
+    params |= name_params | {"nummer": parsed.nummer, "bokstav": parsed.bokstav}
+    query = f"""
+        WITH names AS ({names})
+        SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total
+        FROM names JOIN matrikkel.adresse a ON matrikkel.sokeform(a.adressenavn) = names.sokenavn
+        WHERE {where}
+          AND (%(nummer)s::text IS NULL OR a.nummer::text LIKE %(nummer)s::text || '%%')
+        ORDER BY names.score DESC,
+                 a.nummer::text = %(nummer)s::text DESC NULLS LAST,
+                 a.bokstav IS NOT DISTINCT FROM %(bokstav)s::text DESC,
+                 a.adressenavn, a.nummer, a.bokstav NULLS FIRST, a.adresse_id
+        LIMIT %(limit)s OFFSET %(offset)s
+    """
+    return _with_total(await _all(conn, query, params))
+
+
+def _with_total(rows: list[Row]) -> tuple[list[Row], int]:
+    return rows, rows[0]["total"] if rows else 0
