@@ -129,12 +129,24 @@ def matrikkeladresser(template: dict[str, str]) -> list[Adresse]:
     for i, (x, y) in enumerate(((91250.0, 6466950.0), (93050.0, 6467150.0), (93150.0, 6465500.0))):
         ident = 900900001 + i
         fields = {k: "" for k in template}
-        fields.update({k: template[k] for k in ("kommunenummer", "kommunenavn", "EPSG-kode",
-                                                "poststed", "oppdateringsdato", "datauttaksdato")})
+        fields.update(
+            {
+                k: template[k]
+                for k in (
+                    "kommunenummer",
+                    "kommunenavn",
+                    "EPSG-kode",
+                    "poststed",
+                    "oppdateringsdato",
+                    "datauttaksdato",
+                )
+            }
+        )
         fields.update({
             "lokalid": str(ident), "adresseId": str(ident), "adressetype": "matrikkeladresse",
             "gardsnummer": "104", "bruksnummer": str(i + 1), "undernummer": "1",
-            "adresseTekst": f"104/{i + 1}-1", "adresseTekstUtenAdressetilleggsnavn": f"104/{i + 1}-1",
+            "adresseTekst": f"104/{i + 1}-1",
+            "adresseTekstUtenAdressetilleggsnavn": f"104/{i + 1}-1",
             "Nord": f"{y:.2f}", "Øst": f"{x:.2f}", "postnummer": "4638",
             "uuidAdresse": str(uuid.uuid5(uuid.NAMESPACE_URL, f"grunndata:{ident}")),
         })  # fmt: skip

@@ -116,7 +116,10 @@ def test_representasjonspunkt_in_4326_agrees_with_proj_within_a_centimetre(serve
     if shutil.which("cs2cs"):  # and against PROJ itself, when the machine has it
         out = subprocess.run(
             ["cs2cs", "-f", "%.10f", "EPSG:25833", "EPSG:4326"],
-            input="92406.38 6466460.67\n", capture_output=True, text=True, check=True,
+            input="92406.38 6466460.67\n",
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split()
         assert metres_between((lon, lat), (float(out[1]), float(out[0]))) < 0.01
 
@@ -152,7 +155,8 @@ def test_a_point_on_a_shared_border_finds_both_units(server, demo_database):
         ).fetchone()
         lon, lat = conn.execute(
             "SELECT ST_X(g), ST_Y(g) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 25833), "
-            "4326) AS g", [x, y]
+            "4326) AS g",
+            [x, y],
         ).fetchone()
     for args in ({"x": x, "y": y, "epsg": 25833}, {"x": lon, "y": lat, "epsg": 4326}):
         units = data(server, POINT, **args)["eiendommerVedPunkt"]
@@ -241,11 +245,10 @@ def test_eiendommer_filters_and_pages(server):
 
 def test_eiendommer_by_geometry_in_geojson_and_wkt(server):
     x, y = transformed(server, 25833)
-    square = f"POLYGON(({x-1} {y-1},{x+1} {y-1},{x+1} {y+1},{x-1} {y+1},{x-1} {y-1}))"
+    corners = [(x - 1, y - 1), (x + 1, y - 1), (x + 1, y + 1), (x - 1, y + 1), (x - 1, y - 1)]
+    square = "POLYGON((" + ",".join(f"{a} {b}" for a, b in corners) + "))"
     hits = data(server, LIST, filter={"geometri": {"intersects": square, "epsg": 25833}})
-    assert [e["node"]["matrikkelnummer"] for e in hits["eiendommer"]["edges"]] == [
-        "4204-97/90/0/0"
-    ]
+    assert [e["node"]["matrikkelnummer"] for e in hits["eiendommer"]["edges"]] == ["4204-97/90/0/0"]
     big = {"type": "Polygon", "coordinates": [[[7.9, 58.0], [8.3, 58.0], [8.3, 58.3],
                                                [7.9, 58.3], [7.9, 58.0]]]}  # fmt: skip
     within = data(server, LIST, filter={"geometri": {"within": big}})["eiendommer"]

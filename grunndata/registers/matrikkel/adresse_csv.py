@@ -27,16 +27,54 @@ from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
 
-HEADER = (
-    "lokalid;kommunenummer;kommunenavn;adressetype;adressetilleggsnavn;"
-    "adressetilleggsnavnKilde;adressekode;adressenavn;nummer;bokstav;gardsnummer;bruksnummer;"
-    "festenummer;undernummer;adresseTekst;adresseTekstUtenAdressetilleggsnavn;EPSG-kode;Nord;"
-    "Øst;postnummer;poststed;grunnkretsnummer;grunnkretsnavn;soknenummer;soknenavn;"
-    "organisasjonsnummer;tettstednummer;tettstednavn;valgkretsnummer;valgkretsnavn;"
-    "oppdateringsdato;datauttaksdato;adresseId;uuidAdresse;atkomstId;uuidAtkomst;atkomstNord;"
-    "atkomstØst;sommeratkomstId;uuidSommeratkomst;sommeratkomstNord;sommeratkomstØst;"
-    "vinteratkomstId;uuidVinteratkomst;vinteratkomstNord;vinteratkomstØst"
-).split(";")
+HEADER = [
+    "lokalid",
+    "kommunenummer",
+    "kommunenavn",
+    "adressetype",
+    "adressetilleggsnavn",
+    "adressetilleggsnavnKilde",
+    "adressekode",
+    "adressenavn",
+    "nummer",
+    "bokstav",
+    "gardsnummer",
+    "bruksnummer",
+    "festenummer",
+    "undernummer",
+    "adresseTekst",
+    "adresseTekstUtenAdressetilleggsnavn",
+    "EPSG-kode",
+    "Nord",
+    "Øst",
+    "postnummer",
+    "poststed",
+    "grunnkretsnummer",
+    "grunnkretsnavn",
+    "soknenummer",
+    "soknenavn",
+    "organisasjonsnummer",
+    "tettstednummer",
+    "tettstednavn",
+    "valgkretsnummer",
+    "valgkretsnavn",
+    "oppdateringsdato",
+    "datauttaksdato",
+    "adresseId",
+    "uuidAdresse",
+    "atkomstId",
+    "uuidAtkomst",
+    "atkomstNord",
+    "atkomstØst",
+    "sommeratkomstId",
+    "uuidSommeratkomst",
+    "sommeratkomstNord",
+    "sommeratkomstØst",
+    "vinteratkomstId",
+    "uuidVinteratkomst",
+    "vinteratkomstNord",
+    "vinteratkomstØst",
+]
 ADRESSETYPER = ("vegadresse", "matrikkeladresse")
 
 ADRESSE = VersionedTable(
@@ -150,7 +188,9 @@ class AdresseCsv:
             f"{kommune.value}-{gnr}/{bnr}/{fnr}/0" if gnr is not None and bnr is not None else None
         )
         try:
-            oppdatert = parse_tidspunkt(row["oppdateringsdato"]) if row["oppdateringsdato"] else None
+            oppdatert = (
+                parse_tidspunkt(row["oppdateringsdato"]) if row["oppdateringsdato"] else None
+            )
             if row["datauttaksdato"] and context.extract_date is None:
                 context.extract_date = parse_tidspunkt(row["datauttaksdato"])
         except ValueError:

@@ -139,7 +139,9 @@ class MatrikkelJsonl:
             obj.get("status", "aktiv"), obj.get("bruksnavn"),
         )  # fmt: skip
         enhet = Enhet(line, row, gyldig_fra)
-        enhet.tidligere = [str(matrikkelnummer_fra(m)) for m in obj.get("tidligereMatrikkelnumre", [])]
+        enhet.tidligere = [
+            str(matrikkelnummer_fra(m)) for m in obj.get("tidligereMatrikkelnumre", [])
+        ]
         enhet.eiere = [_eier(f, line, context) for f in obj.get("eierforhold", [])]
         return enhet
 
@@ -165,12 +167,14 @@ class MatrikkelJsonl:
             conn.execute(f"ALTER TABLE {name} ADD gyldig_fra timestamptz")
             copy_rows(conn, name, (*table.columns, "gyldig_fra"), rows)
 
-        staged(MATRIKKELENHET, "enhet_stage",
-               ((*e.row, e.gyldig_fra or default) for e in enheter))  # fmt: skip
+        def fra(e: Enhet) -> datetime:
+            return e.gyldig_fra or default
+
+        staged(MATRIKKELENHET, "enhet_stage", ((*e.row, fra(e)) for e in enheter))
         staged(TIDLIGERE, "tidligere_stage",
-               ((e.row[0], t, e.gyldig_fra or default) for e in enheter for t in e.tidligere))  # fmt: skip
+               ((e.row[0], t, fra(e)) for e in enheter for t in e.tidligere))  # fmt: skip
         staged(EIERFORHOLD, "eier_stage",
-               ((e.row[0], *o, e.gyldig_fra or default) for e in enheter for o in e.eiere))  # fmt: skip
+               ((e.row[0], *o, fra(e)) for e in enheter for o in e.eiere))  # fmt: skip
         counts = stage.merge(conn, MATRIKKELENHET, "enhet_stage", context)
         counts += stage.merge(conn, TIDLIGERE, "tidligere_stage", context, covered="enhet_stage")
         return counts + stage.merge(conn, EIERFORHOLD, "eier_stage", context, covered="enhet_stage")

@@ -118,7 +118,8 @@ async def bygninger(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str])
         "SELECT n.matrikkelnummer, b.bygningsnummer, b.bygningstype, b.bygningsstatus, "
         "b.matrikkelnumre, ST_X(b.punkt) AS x, ST_Y(b.punkt) AS y, "
         f"{geojson_sql('b.punkt', '4326')} AS punkt_4326 "
-        "FROM matrikkel.bygning b CROSS JOIN LATERAL unnest(b.matrikkelnumre) AS n(matrikkelnummer) "
+        "FROM matrikkel.bygning b "
+        "CROSS JOIN LATERAL unnest(b.matrikkelnumre) AS n(matrikkelnummer) "
         f"WHERE b.matrikkelnumre && %(numre)s::text[] AND {where} "
         "AND n.matrikkelnummer = ANY(%(numre)s) ORDER BY b.bygningsnummer",
         {**params, "numre": list(numre)},
@@ -207,9 +208,7 @@ async def finn_enheter(
     return rows, counted[0]["total"]
 
 
-async def naermeste(
-    conn: AsyncConnection, punkt: bytes, radius: float, first: int
-) -> list[Row]:
+async def naermeste(conn: AsyncConnection, punkt: bytes, radius: float, first: int) -> list[Row]:
     """Addresses within ``radius`` true metres, nearest first: the KNN index picks the
     candidates in the UTM plane, the geography distance ranks and cuts them."""
     return await _all(

@@ -16,11 +16,13 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt, tidspunkt
 from grunndata.identifiers import (
     InvalidIdentifier,
-    Kommune as KommuneId,
     Matrikkelnummer,
     kommuner_gyldige,
     parse_kommunenummer,
     parse_matrikkelnummer,
+)
+from grunndata.identifiers import (
+    Kommune as KommuneId,
 )
 from grunndata.registers.matrikkel import geometri, queries, sok
 from grunndata.registers.matrikkel.types import (
@@ -98,7 +100,9 @@ async def eiendom_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> li
             canonical.append(key)
     async with context.pool.connection() as conn:
         rows = await queries.enheter(conn, tid, canonical)
-    return [Eiendom.from_row(r, tid) if r else None for r in by_key(rows, canonical, "matrikkelnummer")]
+    return [
+        Eiendom.from_row(r, tid) if r else None for r in by_key(rows, canonical, "matrikkelnummer")
+    ]
 
 
 async def adresse_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> list[Any]:
@@ -120,11 +124,11 @@ def _kommunenumre(text: str) -> list[str]:
 def _kommune(kommune: KommuneId, dato: dt.date | None) -> Kommune:
     fylke = kommune.fylke
     navn = kommune.navn_paa(dato) if dato else kommune.navn
+    fylkesnavn = fylke and ((fylke.navn_paa(dato) if dato else None) or fylke.navn)
     return Kommune(
         kommunenummer=kommune.value,
         navn=navn,
-        fylke=Fylke(fylkesnummer=fylke.value, navn=(fylke.navn_paa(dato) if dato else None)
-                    or fylke.navn) if fylke else None,  # fmt: skip
+        fylke=Fylke(fylkesnummer=fylke.value, navn=fylkesnavn) if fylke and fylkesnavn else None,
         gyldig_fra=kommune.gyldig_fra,
         gyldig_til=kommune.gyldig_til,
         erstattet_av=[_kommune(k, None) for k in kommune.erstattet_av],
@@ -173,7 +177,9 @@ async def _conditions(
         async with info.context.pool.connection() as conn:
             params["shape"] = await geometri.to_storage(conn, wkb, g.epsg, argument=argument)
         shape = "ST_SetSRID(ST_GeomFromWKB(%(shape)s), 25833)"
-        teiger = "FROM matrikkel.teig t WHERE t.matrikkelnummer = m.matrikkelnummer AND {teig_as_of}"
+        teiger = (
+            "FROM matrikkel.teig t WHERE t.matrikkelnummer = m.matrikkelnummer AND {teig_as_of}"
+        )
         if g.intersects is not None:
             conditions.append(f"EXISTS (SELECT 1 {teiger} AND ST_Intersects(t.geometri, {shape}))")
         else:
@@ -257,7 +263,9 @@ class MatrikkelQuery:
         wanted = page(first, after)
         kommuner = _kommunefilter(kommunenummer)
         async with info.context.pool.connection() as conn:
-            rows, total = await _search(conn, sok, kommuner, postnummer, wanted.limit, wanted.offset)
+            rows, total = await _search(
+                conn, sok, kommuner, postnummer, wanted.limit, wanted.offset
+            )
         return connection([Adresse.from_row(r) for r in rows], wanted, total)
 
     @strawberry.field(

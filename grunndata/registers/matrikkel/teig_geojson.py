@@ -102,9 +102,7 @@ class TeigGeojson:
             except ValueError as exc:
                 context.report.reject(f"feature {number}", str(exc))
 
-    def _record(
-        self, number: int, feature: Any, epsg: int, context: LoadContext
-    ) -> TeigRad:
+    def _record(self, number: int, feature: Any, epsg: int, context: LoadContext) -> TeigRad:
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise ValueError("not a GeoJSON Feature")
         properties = feature.get("properties") or {}

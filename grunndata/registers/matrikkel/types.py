@@ -134,7 +134,9 @@ class Bygning:
     _punkt_4326: strawberry.Private[Any]
 
     @strawberry.field(description="The building's point in the given EPSG code.")
-    async def representasjonspunkt(self, info: Info[Context, None], epsg: int = 4326) -> GeoJSON | None:  # type: ignore[valid-type]  # fmt: skip
+    async def representasjonspunkt(
+        self, info: Info[Context, None], epsg: int = 4326
+    ) -> GeoJSON | None:  # type: ignore[valid-type]  # fmt: skip
         if self._x is None or self._y is None:
             return None
         return await _point_in(info, self._x, self._y, epsg, self._punkt_4326)
