@@ -89,15 +89,33 @@ def sample_rows() -> tuple[list[str], list[Adresse]]:
         return list(reader.fieldnames or []), [Adresse(dict(row)) for row in reader]
 
 
+SYLLABLES = ("bjør", "kors", "vard", "tyri", "ran", "sol", "berg", "lun", "hol", "eik",
+             "fur", "gran", "stein", "dal", "vik", "ås", "mo", "nes", "øy", "li")  # fmt: skip
+SUFFIXES = ("veien", "gata", "vegen", "lia", "kroken", "stien", "bakken", "svingen")
+
+
+def street_name(s: int) -> str:
+    """A distinct, plausible street name for street ``s`` (beyond the demo's six)."""
+    n = len(SYLLABLES)
+    name = (SYLLABLES[s % n] + SYLLABLES[(s // n) % n]).capitalize()
+    name += SUFFIXES[(s // (n * n)) % len(SUFFIXES)]
+    rounds = s // (n * n * len(SUFFIXES))
+    return (
+        f"Øvre {name}" * (rounds % 2)
+        + name * (1 - rounds % 2)
+        + f" {rounds // 2 + 1}" * (rounds > 1)
+    )
+
+
 def generated(template: dict[str, str], n_streets: int, per_street: int) -> list[Adresse]:
     rows: list[Adresse] = []
     next_id = 900000001
     for s in range(n_streets):
         base_name, code, east, north, bearing, gnr = STREETS[s % len(STREETS)]
         cycle = s // len(STREETS)
-        name = base_name if cycle == 0 else f"{base_name} {cycle + 1}"
-        east += cycle * 4000.0
-        north += (cycle % 50) * 3000.0
+        name = base_name if cycle == 0 else street_name(s)
+        east += (cycle % 40) * 900.0
+        north += (cycle // 40) * 900.0
         dx, dy = math.sin(math.radians(bearing)), math.cos(math.radians(bearing))
         for i in range(per_street):
             nummer = i + 1
@@ -111,7 +129,8 @@ def generated(template: dict[str, str], n_streets: int, per_street: int) -> list
             fields.update({
                 "lokalid": str(next_id), "adresseId": str(next_id),
                 "uuidAdresse": str(uuid.uuid5(uuid.NAMESPACE_URL, f"grunndata:{next_id}")),
-                "adressekode": str(code + 1000 * cycle), "adressenavn": name,
+                "adressekode": str(code + 1000 * cycle) if cycle < 80 else str(100000 + s),
+                "adressenavn": name,
                 "nummer": str(nummer), "bokstav": bokstav,
                 "gardsnummer": str(gnr + 10 * cycle), "bruksnummer": str(nummer),
                 "adresseTekst": tekst, "adresseTekstUtenAdressetilleggsnavn": tekst,
