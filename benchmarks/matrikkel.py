@@ -117,6 +117,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="addresses (and units)")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--keep", action="store_true", help=f"keep database {DATABASE}")
     args = parser.parse_args()
     rng = random.Random(4204)
 
@@ -186,9 +187,12 @@ def main() -> None:
         for name, how, samples in sorted(rows, key=lambda r: (r[0], r[1])):
             print(f"  {name:<20}{how:<9}{percentiles(samples)}")
     finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(DATABASE)))  # fmt: skip
+        if args.keep:
+            print(f"kept: {database.app_url}")
+        else:
+            with connect(admin, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(DATABASE)))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -177,7 +177,8 @@ def teiger(adresser: list[Adresse], margin: float = 60.0) -> dict[str, shapely.G
     """Each unit's teig: the union of its addresses' Voronoi cells, clipped to the area;
     coordinates rounded to the centimetre (shared borders keep identical vertices)."""
     points = MultiPoint([a.point for a in adresser])
-    area = box(*points.buffer(margin).bounds)
+    west, south, east, north = points.bounds
+    area = box(west - margin, south - margin, east + margin, north + margin)
     cells = shapely.voronoi_polygons(points, extend_to=area)
     geoms = [cell.intersection(area) for cell in cells.geoms]
     tree = shapely.STRtree(geoms)

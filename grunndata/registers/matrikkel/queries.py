@@ -166,12 +166,12 @@ async def enheter_ved_punkt(conn: AsyncConnection, tid: Tidspunkt, punkt: bytes)
     where_m, _ = _as_of(tid, "m")
     return await _all(
         conn,
-        f"SELECT {ENHET_COLUMNS} FROM matrikkel.matrikkelenhet m, "
-        "(SELECT ST_SetSRID(ST_GeomFromWKB(%(punkt)s), 25833) AS g) p "
-        f"WHERE {where_m} AND m.matrikkelnummer IN (SELECT t.matrikkelnummer "
-        f"FROM matrikkel.teig t WHERE {where_t} AND ST_DWithin(t.geometri, p.g, {TOLERANCE_M})) "
-        "ORDER BY m.kommunenummer, m.gardsnummer, m.bruksnummer, m.festenummer, "
-        "m.seksjonsnummer",
+        f"SELECT {ENHET_COLUMNS} FROM (SELECT DISTINCT t.matrikkelnummer "
+        "FROM matrikkel.teig t, (SELECT ST_SetSRID(ST_GeomFromWKB(%(punkt)s), 25833) AS g) p "
+        f"WHERE {where_t} AND ST_DWithin(t.geometri, p.g, {TOLERANCE_M})) AS hit "
+        "JOIN matrikkel.matrikkelenhet m ON m.matrikkelnummer = hit.matrikkelnummer "
+        f"WHERE {where_m} ORDER BY m.kommunenummer, m.gardsnummer, m.bruksnummer, "
+        "m.festenummer, m.seksjonsnummer",
         {**params, "punkt": punkt},
     )
 
