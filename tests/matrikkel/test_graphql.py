@@ -289,3 +289,71 @@ def test_an_address_links_to_its_unit_and_the_unit_back(server):
     assert {h["navn"] for h in result["eiendom"]["hjemmelshavere"]} == {
         "Camilla Strand", "David Strand"
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('{ adresse(adresseId: "abc") { adresseId } }', "adresseId: 'abc' is not a number"),
+        ("{ naermesteAdresser(x: 8.07, y: 58.15, radiusMeter: 1e7) { avstandMeter } }",
+         "radiusMeter"),
+        ("{ naermesteAdresser(x: 8.07, y: 58.15, first: 5000) { avstandMeter } }", "first"),
+        ('{ adresser(first: 5000) { totalCount } }', "first"),
+        ('{ adresser(after: "nonsense") { totalCount } }', "after"),
+        ('{ eiendom(matrikkelnummer: "4204-97/90") { geometri(epsg: 1) } }',
+         "not an EPSG code PostGIS knows"),
+        ('{ eiendommer(filter: {geometri: {epsg: 4326}}) { totalCount } }', "exactly one"),
+    ],
+)  # fmt: skip
+def test_bad_arguments_are_invalid_arguments_with_a_reason(server, query, message):
+    (error,) = gql(server, query)["errors"]
+    assert error["extensions"]["code"] == "INVALID_ARGUMENT", error
+    assert message in error["message"]
+
+
+def test_an_unknown_address_is_null(server):
+    assert gql(server, '{ adresse(adresseId: "1") { adresseId } }') == {"data": {"adresse": None}}
+
+
+def test_matrikkeladresser_are_found_by_their_text_and_point(server):
+    result = data(server, '{ adresse(adresseId: "900900001") { adressetype adressetekst '
+                          "undernummer eiendom { matrikkelnummer } } }")["adresse"]  # fmt: skip
+    assert result == {
+        "adressetype": "matrikkeladresse", "adressetekst": "104/1-1", "undernummer": 1,
+        "eiendom": {"matrikkelnummer": "4204-104/1/0/0"},
+    }  # fmt: skip
+
+
+def test_one_query_loads_each_relation_once_per_level(demo_database, monkeypatch):
+    import asyncio
+
+    from psycopg import AsyncCursor
+    from psycopg_pool import AsyncConnectionPool
+
+    from grunndata.graphql.context import Context
+    from grunndata.graphql.schema import build_schema
+
+    statements: list[str] = []
+    execute = AsyncCursor.execute
+
+    async def counted(self, query, *args, **kwargs):
+        statements.append(str(query)[:60])
+        return await execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncCursor, "execute", counted)
+    schema = build_schema()
+    query = """{ eiendommer(first: 50) { edges { node { matrikkelnummer arealM2
+      adresser { adressetekst eiendom { matrikkelnummer } }
+      bygninger { bygningsnummer } hjemmelshavere { navn } } } } }"""
+
+    async def run() -> object:
+        async with AsyncConnectionPool(demo_database.app_url, open=False,
+                                       kwargs={"autocommit": True}) as pool:  # fmt: skip
+            context = Context(pool=pool, request_id="t", entities=schema.entity_batches)
+            return await schema.execute(query, context_value=context)
+
+    result = asyncio.run(run())
+    assert result.errors is None, result.errors
+    assert len(result.data["eiendommer"]["edges"]) == 50
+    # units; teiger (area); addresses; their units (entity batch); buildings; owners
+    assert len(statements) == 6, statements

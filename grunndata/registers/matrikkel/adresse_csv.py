@@ -226,4 +226,5 @@ class AdresseCsv:
             "matrikkel.sokeform(adressenavn), adressenavn FROM adresse_stage "
             "WHERE adressenavn IS NOT NULL ON CONFLICT DO NOTHING"
         )
+        stage.analyze(conn, ADRESSE.name, "matrikkel.adressenavn")
         return counts

@@ -158,6 +158,7 @@ class MatrikkelJsonl:
             counts += self._write_enheter(conn, enheter, default, context)
         if bygninger:
             counts += self._write_bygninger(conn, bygninger, default, context)
+        stage.analyze(conn, MATRIKKELENHET.name, TIDLIGERE.name, EIERFORHOLD.name, BYGNING.name)
         return counts
 
     def _write_enheter(self, conn: psycopg.Connection, enheter: list[Enhet],

@@ -124,6 +124,13 @@ def default_valid_from(conn: psycopg.Connection, context: LoadContext) -> dateti
     return conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
 
 
+def analyze(conn: psycopg.Connection, *tables: str) -> None:
+    """Fresh statistics for the tables a load wrote, so the first queries after a big load
+    plan with them (autovacuum would get there, later)."""
+    for table in tables:
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*table.split("."))))
+
+
 def merge(
     conn: psycopg.Connection,
     table: VersionedTable,

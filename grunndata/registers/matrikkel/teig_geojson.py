@@ -154,4 +154,6 @@ class TeigGeojson:
             "FROM teig_raw",
             [stage.default_valid_from(conn, context)],
         )
-        return stage.merge(conn, TEIG, "teig_stage", context)
+        counts = stage.merge(conn, TEIG, "teig_stage", context)
+        stage.analyze(conn, TEIG.name)
+        return counts
