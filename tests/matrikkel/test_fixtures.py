@@ -5,25 +5,29 @@ from __future__ import annotations
 import json
 
 from grunndata.db.database import connect
-from grunndata.registers.matrikkel.jsonschema_lite import check_object, matrikkel_schema
+from grunndata.registers.matrikkel.jsonschema_lite import check, check_matrikkel, matrikkel_schema
 from tests.matrikkel.conftest import FIXTURES
 
 
 def test_every_fixture_line_validates_against_the_shipped_schema():
-    schema = matrikkel_schema()
     lines = (FIXTURES / "matrikkel.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) > 300
     for number, line in enumerate(lines, start=1):
-        assert check_object(schema, json.loads(line)) == [], f"line {number}"
+        assert check_matrikkel(json.loads(line)) == [], f"line {number}"
 
 
 def test_the_schema_checker_finds_what_is_wrong():
     schema = matrikkel_schema()
     record = {"objekttype": "matrikkelenhet", "matrikkelnummer": "4204-97/90",
               "matrikkelenhetstype": "slott", "ekstra": 1}  # fmt: skip
-    problems = check_object(schema, record)
+    problems = check_matrikkel(record)
     assert any("slott" in p for p in problems)
     assert "$: unknown member ekstra" in problems
+    assert check(schema, record) == problems, "the full oneOf gives the same answer"
+    bygning = {"objekttype": "bygning", "bygningsnummer": 0, "matrikkelenheter": []}
+    assert check_matrikkel(bygning) == [
+        "$.bygningsnummer: 0 is less than 1", "$.matrikkelenheter: needs at least 1 item(s)"
+    ]  # fmt: skip
 
 
 def test_every_address_lies_in_its_own_units_teig(demo_database):

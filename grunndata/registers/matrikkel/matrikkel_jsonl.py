@@ -24,7 +24,7 @@ from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
-from grunndata.registers.matrikkel.jsonschema_lite import check_object, matrikkel_schema
+from grunndata.registers.matrikkel.jsonschema_lite import check_matrikkel
 from grunndata.registers.matrikkel.nummer import matrikkelnummer_fra
 from grunndata.registers.matrikkel.teig_geojson import valid_from
 
@@ -94,7 +94,6 @@ class MatrikkelJsonl:
         return inner_name.lower().endswith((".jsonl", ".ndjson")) and b'"objekttype"' in head
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Enhet | Bygning]:
-        schema = matrikkel_schema()
         seen: set[tuple[str, object]] = set()
         for number, raw in enumerate(stream, start=1):
             try:
@@ -105,7 +104,7 @@ class MatrikkelJsonl:
                 continue
             try:
                 obj = json.loads(text)
-                problems = check_object(schema, obj)
+                problems = check_matrikkel(obj)
                 if problems:
                     raise ValueError("; ".join(problems[:3]))
                 record = self._record(number, obj, context)
