@@ -185,7 +185,7 @@ def test_svalbard_and_jan_mayen_are_in_norway(server):
 
 EIENDOM = """query($m: String!) { eiendom(matrikkelnummer: $m) {
   matrikkelnummer kommunenummer gardsnummer bruksnummer type arealM2
-  geometri(epsg: 25833) teiger { arealM2 geometri }
+  geometri(epsg: 25833) teiger { arealM2 geometri i25833: geometri(epsg: 25833) }
   adresser { adressetekst } bygninger { bygningsnummer representasjonspunkt }
   hjemmelshavere { andel { teller nevner } navn identifikasjonsnummer organisasjonsnummer }
   tidligereMatrikkelnumre } }"""
@@ -198,6 +198,10 @@ def test_eiendom_in_both_notations_with_everything_on_it(server):
     assert [a["adressetekst"] for a in short["adresser"]] == ["Tyrihansveien 38"]
     assert len(short["bygninger"]) == 1 and short["geometri"]["type"] == "MultiPolygon"
     assert 100 < short["arealM2"] == pytest.approx(sum(t["arealM2"] for t in short["teiger"]))
+    (teig,) = short["teiger"]
+    assert teig["geometri"]["type"] == "MultiPolygon"
+    assert teig["i25833"] == short["geometri"], "one teig: the unit's geometry"
+    assert 91000 < teig["i25833"]["coordinates"][0][0][0][0] < 93000
     assert {h["identifikasjonsnummer"] for h in short["hjemmelshavere"]} == {
         "14834806046", "02915116372"
     }  # fmt: skip

@@ -81,7 +81,8 @@ async def teiger(
         f"SELECT t.matrikkelnummer, {geojson_sql('t.geometri')} AS geometri, "
         "ST_Area(ST_Transform(t.geometri, 4326)::geography) AS areal "
         f"FROM matrikkel.teig t WHERE t.matrikkelnummer = ANY(%(numre)s) AND {where} "
-        "ORDER BY t.matrikkelnummer, ST_XMin(t.geometri), ST_YMin(t.geometri)",
+        "ORDER BY t.matrikkelnummer, ST_XMin(t.geometri), ST_YMin(t.geometri), "
+        "ST_XMax(t.geometri), ST_YMax(t.geometri)",
         {**params, "numre": list(numre), "epsg": epsg},
     )
 

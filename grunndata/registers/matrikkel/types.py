@@ -116,11 +116,17 @@ class Hjemmelshaver:
 @strawberry.type(description="A teig: one contiguous parcel of a unit.")
 class Teig:
     areal_m2: float = strawberry.field(description="True (ellipsoidal) area in square metres.")
-    _geometri: strawberry.Private[dict[int, Any]]
+    _eiendom: strawberry.Private[Eiendom]
+    _index: strawberry.Private[int]
+    _geometri_4326: strawberry.Private[Any]
 
     @strawberry.field(description="The teig's polygon(s) in the given EPSG code.")
     async def geometri(self, info: Info[Context, None], epsg: int = 4326) -> GeoJSON | None:  # type: ignore[valid-type]
-        return self._geometri.get(epsg)
+        if epsg == 4326:
+            return self._geometri_4326
+        await checked_epsg(info, epsg)
+        rows = await self._eiendom._load(info, "teiger", queries.teiger, epsg)
+        return rows[self._index]["geometri"] if self._index < len(rows) else None
 
 
 @strawberry.type(description="A bygning with its representasjonspunkt.")
@@ -188,11 +194,12 @@ class Eiendom:
         return _loader(info, (name, tid, *extra), batch).load(str(self.matrikkelnummer))
 
     @strawberry.field(description="The teiger (parcels) of the unit.")
-    async def teiger(self, info: Info[Context, None], epsg: int = 4326) -> list[Teig]:
-        if epsg != 4326:
-            await checked_epsg(info, epsg)
-        rows = await self._load(info, "teiger", queries.teiger, epsg)
-        return [Teig(areal_m2=r["areal"], _geometri={epsg: r["geometri"]}) for r in rows]
+    async def teiger(self, info: Info[Context, None]) -> list[Teig]:
+        rows = await self._load(info, "teiger", queries.teiger, 4326)
+        return [
+            Teig(areal_m2=r["areal"], _eiendom=self, _index=i, _geometri_4326=r["geometri"])
+            for i, r in enumerate(rows)
+        ]
 
     @strawberry.field(description="True (ellipsoidal) area of all its teiger, square metres.")
     async def areal_m2(self, info: Info[Context, None]) -> float | None:
