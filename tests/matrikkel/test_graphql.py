@@ -361,3 +361,8 @@ def test_one_query_loads_each_relation_once_per_level(demo_database, monkeypatch
     assert len(result.data["eiendommer"]["edges"]) == 50
     # units; teiger (area); addresses; their units (entity batch); buildings; owners
     assert len(statements) == 6, statements
+
+
+def test_matrikkeladresser_are_found_by_search_too(server):
+    assert found(server, "104/2-1") == ["104/2-1"]
+    assert found(server, "104/") == ["104/1-1", "104/2-1", "104/3-1"]

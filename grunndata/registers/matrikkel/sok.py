@@ -8,6 +8,8 @@
    number typed is a prefix (``3`` finds 3, 30, 38 …), the exact number and letter rank
    first.
 
+A text like ``104/1-1`` (gnr/bnr-undernummer) finds matrikkeladresser by their text.
+
 >>> soketekst("Vardasveien 110 B, 4637 Kristiansand")
 Soketekst(navn='Vardasveien', nummer='110', bokstav='B')
 >>> soketekst("tyrihansvegen 3")
@@ -26,6 +28,7 @@ from psycopg import AsyncConnection
 
 from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
 
+_MATRIKKELADRESSE = re.compile(r"^\d+\s*/[\d\s/-]*$")
 _TEKST = re.compile(r"^(?P<navn>.*?)(?:\s+(?P<nummer>\d{1,5})\s*(?P<bokstav>[A-Za-zÆØÅæøå])?)?$")
 NAME_CANDIDATES = 8
 
@@ -94,6 +97,17 @@ async def sok(
             f"SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total FROM matrikkel.adresse a "
             f"WHERE {where} ORDER BY a.adressenavn, a.nummer, a.bokstav NULLS FIRST, "
             "a.adressetekst, a.adresse_id LIMIT %(limit)s OFFSET %(offset)s"
+        )
+        return _with_total(await _all(conn, query, params))
+    first_part = text.split(",")[0].strip() if text else ""
+    if _MATRIKKELADRESSE.match(first_part):
+        params["tekst"] = re.sub(r"\s+", "", first_part)
+        query = (
+            f"SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total FROM matrikkel.adresse a "
+            f"WHERE {where} AND a.adressetype = 'matrikkeladresse' "
+            "AND a.adressetekst LIKE %(tekst)s || '%%' "
+            "ORDER BY a.adressetekst = %(tekst)s DESC, a.adressetekst, a.adresse_id "
+            "LIMIT %(limit)s OFFSET %(offset)s"
         )
         return _with_total(await _all(conn, query, params))
     names, name_params = _name_step(parsed.navn)

@@ -139,6 +139,11 @@ _INDEXES = (
     "CREATE INDEX ON matrikkel.adresse USING gist (punkt) WHERE upper_inf(registrert)",
     "CREATE INDEX adresse_sok ON matrikkel.adresse "
     "(matrikkel.sokeform(adressenavn), nummer, bokstav) WHERE upper_inf(registrert)",
+    "CREATE INDEX ON matrikkel.adresse (kommunenummer, adressenavn, nummer, bokstav) "
+    "WHERE upper_inf(registrert)",
+    "CREATE INDEX ON matrikkel.adresse (postnummer) WHERE upper_inf(registrert)",
+    "CREATE INDEX ON matrikkel.adresse (adressetekst text_pattern_ops) "
+    "WHERE upper_inf(registrert) AND adressetype = 'matrikkeladresse'",
     "CREATE INDEX ON matrikkel.adressenavn USING gin (sokenavn public.gin_trgm_ops)",
 )
 
