@@ -50,6 +50,24 @@ def soketekst(text: str) -> Soketekst:
     return Soketekst(navn, match["nummer"], match["bokstav"].upper() if match["bokstav"] else None)
 
 
+def number_ranges(prefix: str) -> tuple[list[int], list[int]]:
+    """The house numbers (at most 5 digits) that start with ``prefix``, as ranges, so the
+    B-tree on (name, number) serves a prefix.
+
+    >>> number_ranges("3")
+    ([3, 30, 300, 3000, 30000], [3, 39, 399, 3999, 39999])
+    >>> number_ranges("110")
+    ([110, 1100, 11000], [110, 1109, 11099])
+    """
+    value, lows, highs = int(prefix), [], []
+    width = 1
+    while value * width <= 99999:
+        lows.append(value * width)
+        highs.append(value * width + width - 1)
+        width *= 10
+    return lows, highs
+
+
 def _name_step(navn: str) -> tuple[str, dict[str, Any]]:
     """SQL giving ``(sokenavn, score)`` of the street names that match ``navn``."""
     if "*" in navn:
@@ -112,12 +130,18 @@ async def sok(
         return _with_total(await _all(conn, query, params))
     names, name_params = _name_step(parsed.navn)
     params |= name_params | {"nummer": parsed.nummer, "bokstav": parsed.bokstav}
+    # One index probe per (name, number range): the number typed is a prefix.
+    ranges, number = "", ""
+    if parsed.nummer is not None:
+        params["lows"], params["highs"] = number_ranges(parsed.nummer)
+        ranges = "CROSS JOIN unnest(%(lows)s::int[], %(highs)s::int[]) AS r(lo, hi)"
+        number = "AND a.nummer BETWEEN r.lo AND r.hi"
     query = f"""
         WITH names AS ({names})
         SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total
-        FROM names JOIN matrikkel.adresse a ON matrikkel.sokeform(a.adressenavn) = names.sokenavn
+        FROM names {ranges}
+        JOIN matrikkel.adresse a ON matrikkel.sokeform(a.adressenavn) = names.sokenavn {number}
         WHERE {where}
-          AND (%(nummer)s::text IS NULL OR a.nummer::text LIKE %(nummer)s::text || '%%')
         ORDER BY names.score DESC,
                  a.nummer::text = %(nummer)s::text DESC NULLS LAST,
                  a.bokstav IS NOT DISTINCT FROM %(bokstav)s::text DESC,
