@@ -47,3 +47,21 @@ def test_renumbering_alone_keeps_gnr_bnr_and_owners_change_in_recorded_time(
     # As recorded between the loads (and valid then): the first owner.
     assert then == {"matrikkelnummer": "3201-10/5/0/0", "hjemmelshavere": [{"navn": "Første Eier"}]}
     assert moved["errors"][0]["extensions"]["code"] == "MOVED"
+
+
+def test_a_former_number_of_several_units_is_moved_naming_them(fresh_database, tmp_path):
+    lines = [
+        json.dumps({"objekttype": "matrikkelenhet", "matrikkelnummer": f"4204-200/{bnr}",
+                    "matrikkelenhetstype": "grunneiendom",
+                    "tidligereMatrikkelnumre": ["1018-5/5"]})
+        for bnr in (1, 2)
+    ]  # fmt: skip
+    path = tmp_path / "delt.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run([path], formats=REGISTER.formats, database=fresh_database).exit_code == 0
+    with LiveServer(create_app(fresh_database.app_url)) as server:
+        body = gql(server, QUERY, m="1018-5/5")
+    assert body["data"] == {"eiendom": None}
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "MOVED"
+    assert "4204-200/1/0/0, 4204-200/2/0/0" in error["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Sequence
@@ -16,7 +17,6 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt, tidspunkt
 from grunndata.identifiers import (
     InvalidIdentifier,
-    Matrikkelnummer,
     kommuner_gyldige,
     parse_kommunenummer,
     parse_matrikkelnummer,
@@ -64,18 +64,18 @@ def _only_renumbered(old: str) -> str | None:
     return new.value if len(merged) == 1 else None
 
 
-def _with_kommune(nummer: Matrikkelnummer, kommunenummer: str) -> str:
-    n = nummer
-    return f"{kommunenummer}-{n.gardsnummer}/{n.bruksnummer}/{n.festenummer}/{n.seksjonsnummer}"
-
-
 async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom | None:
     nummer = parse_matrikkelnummer(text)
     async with context.pool.connection() as conn:
         rows = await queries.enheter(conn, tid, [str(nummer)])
         if not rows:
             successors = await queries.etterfolgere(conn, tid, str(nummer))
-            rows = await queries.enheter(conn, tid, successors[:1]) if successors else []
+            if len(successors) > 1:  # a unit that was split: which one is not ours to guess
+                raise Moved(
+                    f"matrikkelnummer {nummer.short} is recorded as the former number of "
+                    f"several units: {', '.join(successors)}"
+                )
+            rows = await queries.enheter(conn, tid, successors) if successors else []
         kommune = parse_kommunenummer(nummer.kommunenummer)
         if not rows and not kommune.er_gjeldende:
             renumbered = _only_renumbered(kommune.value)
@@ -86,7 +86,8 @@ async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom |
                     f"use; it became {names or 'a kommune grunndata does not know'}, and no "
                     "former matrikkelnummer recorded there maps it to today's number"
                 )
-            rows = await queries.enheter(conn, tid, [_with_kommune(nummer, renumbered)])
+            today = dataclasses.replace(nummer, kommunenummer=renumbered, warnings=())
+            rows = await queries.enheter(conn, tid, [str(today)])
     return Eiendom.from_row(rows[0], tid) if rows else None
 
 
