@@ -140,7 +140,7 @@ def _kommune(kommune: KommuneId, dato: dt.date | None) -> Kommune:
 class GeometriFilter:
     intersects: GeoJSON | None = None  # type: ignore[valid-type]
     within: GeoJSON | None = None  # type: ignore[valid-type]
-    epsg: int = 4326
+    epsg: int | None = 4326
 
 
 @strawberry.input(description="Filter for `eiendommer`. Old kommunenummer mean today's.")
@@ -176,7 +176,9 @@ async def _conditions(
         argument = "filter.geometri." + ("intersects" if g.intersects is not None else "within")
         wkb = geometri.parse_shape(g.intersects or g.within, argument=argument)  # type: ignore[arg-type]
         async with info.context.pool.connection() as conn:
-            params["shape"] = await geometri.to_storage(conn, wkb, g.epsg, argument=argument)
+            params["shape"] = await geometri.to_storage(
+                conn, wkb, g.epsg or 4326, argument=argument
+            )
         shape = "ST_SetSRID(ST_GeomFromWKB(%(shape)s), 25833)"
         teiger = (
             "FROM matrikkel.teig t WHERE t.matrikkelnummer = m.matrikkelnummer AND {teig_as_of}"
@@ -217,11 +219,11 @@ class MatrikkelQuery:
         "point on a shared border (within a few millimetres) finds both."
     )
     async def eiendommer_ved_punkt(
-        self, info: Info[Context, None], x: float, y: float, epsg: int = 4326
+        self, info: Info[Context, None], x: float, y: float, epsg: int | None = 4326
     ) -> list[Eiendom]:
         tid = Tidspunkt(gyldig=info.context.now)
         async with info.context.pool.connection() as conn:
-            punkt = await geometri.point_to_storage(conn, x, y, epsg)
+            punkt = await geometri.point_to_storage(conn, x, y, epsg or 4326)
             rows = await queries.enheter_ved_punkt(conn, tid, punkt)
         return [Eiendom.from_row(r, tid) for r in rows]
 
@@ -277,10 +279,12 @@ class MatrikkelQuery:
         info: Info[Context, None],
         x: float,
         y: float,
-        epsg: int = 4326,
-        radius_meter: float = 1000,
-        first: int = 10,
+        epsg: int | None = 4326,
+        radius_meter: float | None = 1000,
+        first: int | None = 10,
     ) -> list[AdresseTreff]:
+        epsg, radius_meter = epsg or 4326, 1000 if radius_meter is None else radius_meter
+        first = 10 if first is None else first
         if not 0 <= first <= MAX_NEAREST:
             raise InvalidArgument(f"first: must be between 0 and {MAX_NEAREST}, was {first}")
         if not 0 <= radius_meter <= 100_000:

@@ -80,8 +80,9 @@ async def checked_epsg(info: Info[Context, None], epsg: int) -> None:
         await geometri.check_epsg(conn, epsg)
 
 
-async def _point_in(info: Info[Context, None], x: float, y: float, epsg: int,
+async def _point_in(info: Info[Context, None], x: float, y: float, epsg: int | None,
                     in_4326: Any) -> Any:  # fmt: skip
+    epsg = epsg or 4326
     if epsg == 4326:
         return in_4326
     if epsg == 25833:
@@ -121,7 +122,8 @@ class Teig:
     _geometri_4326: strawberry.Private[Any]
 
     @strawberry.field(description="The teig's polygon(s) in the given EPSG code.")
-    async def geometri(self, info: Info[Context, None], epsg: int = 4326) -> GeoJSON | None:  # type: ignore[valid-type]
+    async def geometri(self, info: Info[Context, None], epsg: int | None = 4326) -> GeoJSON | None:  # type: ignore[valid-type]
+        epsg = epsg or 4326
         if epsg == 4326:
             return self._geometri_4326
         await checked_epsg(info, epsg)
@@ -141,7 +143,7 @@ class Bygning:
 
     @strawberry.field(description="The building's point in the given EPSG code.")
     async def representasjonspunkt(
-        self, info: Info[Context, None], epsg: int = 4326
+        self, info: Info[Context, None], epsg: int | None = 4326
     ) -> GeoJSON | None:  # type: ignore[valid-type]  # fmt: skip
         if self._x is None or self._y is None:
             return None
@@ -207,7 +209,8 @@ class Eiendom:
         return sum(r["areal"] for r in rows) if rows else None
 
     @strawberry.field(description="All its teiger as one (Multi)Polygon in the given EPSG.")
-    async def geometri(self, info: Info[Context, None], epsg: int = 4326) -> GeoJSON | None:  # type: ignore[valid-type]
+    async def geometri(self, info: Info[Context, None], epsg: int | None = 4326) -> GeoJSON | None:  # type: ignore[valid-type]
+        epsg = epsg or 4326
         if epsg != 4326:
             await checked_epsg(info, epsg)
         rows = await self._load(info, "geometri", queries.samlet_geometri, epsg)
@@ -276,7 +279,9 @@ class Adresse:
         )  # fmt: skip
 
     @strawberry.field(description="The address point in the given EPSG code.")
-    async def representasjonspunkt(self, info: Info[Context, None], epsg: int = 4326) -> GeoJSON:  # type: ignore[valid-type]
+    async def representasjonspunkt(
+        self, info: Info[Context, None], epsg: int | None = 4326
+    ) -> GeoJSON | None:  # type: ignore[valid-type]
         return await _point_in(info, self._x, self._y, epsg, self._punkt_4326)
 
     @strawberry.field(description="The matrikkelenhet the address belongs to.")
