@@ -78,14 +78,25 @@ def _name_step(navn: str) -> tuple[str, dict[str, Any]]:
             "ORDER BY sokenavn LIMIT %(names)s",
             {"pattern": pattern},
         )
+    # The exact name, or names it begins (B-tree); only when there are none, similar
+    # names (trigram word similarity: typos, a missing first word).
     return (
         """
-        SELECT sokenavn,
-               CASE WHEN sokenavn = q THEN 3 WHEN sokenavn LIKE q || '%%' THEN 2 ELSE 1 END
-               + word_similarity(q, sokenavn) AS score
-        FROM matrikkel.adressenavn, (SELECT matrikkel.sokeform(%(navn)s) AS q) AS given
-        WHERE sokenavn LIKE q || '%%' OR q <%% sokenavn OR q %% sokenavn
-        ORDER BY score DESC, sokenavn LIMIT %(names)s
+        SELECT * FROM (
+            SELECT sokenavn, CASE WHEN sokenavn = q THEN 3.0 ELSE 2.0 END AS score
+            FROM matrikkel.adressenavn, given
+            WHERE sokenavn LIKE q || '%%'
+            ORDER BY score DESC, length(sokenavn), sokenavn LIMIT %(names)s
+        ) AS exact_names
+        UNION ALL
+        SELECT * FROM (
+            SELECT sokenavn, 1 + word_similarity(q, sokenavn) AS score
+            FROM matrikkel.adressenavn, given
+            WHERE NOT EXISTS (SELECT 1 FROM matrikkel.adressenavn, given
+                              WHERE sokenavn LIKE q || '%%')
+              AND q <%% sokenavn
+            ORDER BY score DESC, sokenavn LIMIT %(names)s
+        ) AS similar_names
         """,
         {"navn": navn.replace("%", "").replace("_", "")},
     )
@@ -129,19 +140,26 @@ async def sok(
         )
         return _with_total(await _all(conn, query, params))
     names, name_params = _name_step(parsed.navn)
+    given = (
+        "given AS (SELECT matrikkel.sokeform(%(navn)s) AS q), " if "*" not in parsed.navn else ""
+    )
     params |= name_params | {"nummer": parsed.nummer, "bokstav": parsed.bokstav}
-    # One index probe per (name, number range): the number typed is a prefix.
+    # One index probe per (name, number range), whatever the planner estimates (LATERAL,
+    # kept from being flattened into a hash join by OFFSET 0): the number is a prefix.
     ranges, number = "", ""
     if parsed.nummer is not None:
         params["lows"], params["highs"] = number_ranges(parsed.nummer)
         ranges = "CROSS JOIN unnest(%(lows)s::int[], %(highs)s::int[]) AS r(lo, hi)"
         number = "AND a.nummer BETWEEN r.lo AND r.hi"
     query = f"""
-        WITH names AS ({names})
+        WITH {given}names AS ({names})
         SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total
         FROM names {ranges}
-        JOIN matrikkel.adresse a ON matrikkel.sokeform(a.adressenavn) = names.sokenavn {number}
-        WHERE {where}
+        CROSS JOIN LATERAL (
+            SELECT * FROM matrikkel.adresse a
+            WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn {number} AND {where}
+            OFFSET 0
+        ) AS a
         ORDER BY names.score DESC,
                  a.nummer::text = %(nummer)s::text DESC NULLS LAST,
                  a.bokstav IS NOT DISTINCT FROM %(bokstav)s::text DESC,

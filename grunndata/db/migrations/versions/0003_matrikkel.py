@@ -145,6 +145,7 @@ _INDEXES = (
     "CREATE INDEX ON matrikkel.adresse (adressetekst text_pattern_ops) "
     "WHERE upper_inf(registrert) AND adressetype = 'matrikkeladresse'",
     "CREATE INDEX ON matrikkel.adressenavn USING gin (sokenavn public.gin_trgm_ops)",
+    "CREATE INDEX ON matrikkel.adressenavn (sokenavn text_pattern_ops)",
 )
 
 _TABLE_NAMES = (
