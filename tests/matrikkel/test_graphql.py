@@ -253,6 +253,8 @@ def test_eiendommer_by_geometry_in_geojson_and_wkt(server):
     square = "POLYGON((" + ",".join(f"{a} {b}" for a, b in corners) + "))"
     hits = data(server, LIST, filter={"geometri": {"intersects": square, "epsg": 25833}})
     assert [e["node"]["matrikkelnummer"] for e in hits["eiendommer"]["edges"]] == ["4204-97/90/0/0"]
+    partly = data(server, LIST, filter={"geometri": {"within": square, "epsg": 25833}})
+    assert partly["eiendommer"]["totalCount"] == 0, "a unit only partly within is not within"
     big = {"type": "Polygon", "coordinates": [[[7.9, 58.0], [8.3, 58.0], [8.3, 58.3],
                                                [7.9, 58.3], [7.9, 58.0]]]}  # fmt: skip
     within = data(server, LIST, filter={"geometri": {"within": big}})["eiendommer"]

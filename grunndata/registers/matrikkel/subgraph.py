@@ -180,15 +180,18 @@ async def _conditions(
                 conn, wkb, g.epsg or 4326, argument=argument
             )
         shape = "ST_SetSRID(ST_GeomFromWKB(%(shape)s), 25833)"
-        teiger = (
-            "FROM matrikkel.teig t WHERE t.matrikkelnummer = m.matrikkelnummer AND {teig_as_of}"
+        # Driven by the teiger's GiST index: the units whose teiger meet the shape.
+        hits = (
+            "m.matrikkelnummer IN (SELECT t.matrikkelnummer FROM matrikkel.teig t "
+            "WHERE {teig_as_of} AND "
         )
         if g.intersects is not None:
-            conditions.append(f"EXISTS (SELECT 1 {teiger} AND ST_Intersects(t.geometri, {shape}))")
+            conditions.append(f"{hits}ST_Intersects(t.geometri, {shape}))")
         else:
             conditions.append(
-                f"EXISTS (SELECT 1 {teiger} AND t.geometri && {shape}) "
-                f"AND NOT EXISTS (SELECT 1 {teiger} AND NOT ST_Within(t.geometri, {shape}))"
+                f"{hits}ST_Within(t.geometri, {shape})) AND NOT EXISTS (SELECT 1 "
+                "FROM matrikkel.teig t WHERE t.matrikkelnummer = m.matrikkelnummer "
+                f"AND {{teig_as_of}} AND NOT ST_Within(t.geometri, {shape}))"
             )
     return conditions, params
 
