@@ -205,6 +205,22 @@ def database(clones: Clones) -> Database:
     return clones.make()
 
 
+@pytest.fixture(scope="session")
+def demo_database(clones: Clones) -> Database:
+    """A database holding the demo data of ``fixtures/``, loaded as ``grunndata demo``
+    loads it; the demo data must load whole, without a reject."""
+    from grunndata.cli import FIXTURES_DIR
+    from grunndata.loaders.run import run
+    from grunndata.registers import REGISTERS
+
+    database = clones.make()
+    formats = [f for register in REGISTERS for f in register.formats]
+    outcome = run([FIXTURES_DIR], formats=formats, database=database)
+    if formats:
+        assert outcome.exit_code == 0, outcome
+    return database
+
+
 @pytest.fixture
 def fresh_database(clones: Clones) -> Iterator[Database]:
     """A migrated database of this test's own."""

@@ -23,8 +23,8 @@ def test_the_readme_documents_queries_and_commands():
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_every_documented_query_answers_without_errors(database, query):
-    with LiveServer(create_app(database.app_url)) as base:
+def test_every_documented_query_answers_without_errors(demo_database, query):
+    with LiveServer(create_app(demo_database.app_url)) as base:
         body = httpx.post(f"{base}/graphql", json={"query": query}, timeout=10).json()
     assert "errors" not in body, body
     assert body["data"] and all(value is not None for value in body["data"].values())

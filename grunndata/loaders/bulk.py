@@ -9,9 +9,16 @@ import psycopg
 from psycopg import sql
 
 
-def create_staging(conn: psycopg.Connection, name: str, like: str, columns: Sequence[str]) -> None:
-    """A temporary table ``name`` with ``columns`` typed as in table ``like``; dropped at
-    commit or rollback."""
+def create_staging(
+    conn: psycopg.Connection,
+    name: str,
+    like: str,
+    columns: Sequence[str],
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
+    """A temporary table ``name`` with ``columns`` typed as in table ``like``, plus
+    ``extra`` (name, SQL type) columns such as ``("gyldig_fra", "timestamptz")``; dropped
+    at commit or rollback."""
     schema, table = like.split(".", 1)
     conn.execute(
         sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {}.{} WITH NO DATA").format(
@@ -21,6 +28,12 @@ def create_staging(conn: psycopg.Connection, name: str, like: str, columns: Sequ
             sql.Identifier(table),
         )
     )
+    for column, sql_type in extra:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(
+                sql.Identifier(name), sql.Identifier(column), sql.SQL(sql_type)
+            )
+        )
 
 
 def copy_rows(

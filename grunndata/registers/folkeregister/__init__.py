@@ -1,5 +1,16 @@
-"""Folkeregisteret: its tables, queries, GraphQL types and source formats live in this room."""
+"""Folkeregisteret: persons with every identifier they held and bitemporal versions of
+their facts, loaded from the register's own person documents (Freg JSON)."""
 
 from grunndata.registers.base import Register
+from grunndata.registers.folkeregister.formats import FORMATS
+from grunndata.registers.folkeregister.query import FolkeregisterQuery
+from grunndata.registers.folkeregister.types import person_batch
 
-REGISTER = Register(name="folkeregister", title="Folkeregisteret", db_schema="folkeregister")
+REGISTER = Register(
+    name="folkeregister",
+    title="Folkeregisteret",
+    db_schema="folkeregister",
+    query=FolkeregisterQuery,
+    formats=FORMATS,
+    entities={"Person": person_batch},
+)

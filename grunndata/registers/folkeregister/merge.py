@@ -1,0 +1,274 @@
+"""Freg's bitemporal merge: documents' versions into ``versjon``, registrations into ``fakta``.
+
+Recorded times come from the documents (``ajourholdstidspunkt``), not from the load
+clock, so the registrations are derived from the versions by the time rules:
+
+- a version's valid time is [gyldighetstidspunkt, opphoerstidspunkt); without an
+  opphoerstidspunkt it ends where the next version of the fact (the same relation, for a
+  multi-valued fact) begins, as the register knew it at that recorded time; a
+  missing gyldighetstidspunkt is "since always"; a next version that begins before a
+  given opphoerstidspunkt ends the valid time there;
+- a version's recorded time starts at ajourholdstidspunkt (missing: since always) and
+  ends when a version that replaces it is recorded (one with the same
+  gyldighetstidspunkt, recorded later) or at ``fjernet`` (a newer document holding the
+  element no longer holds the version). ``erGjeldende`` does not end it.
+
+Everything is set-based: staging tables filled by COPY, then a few statements per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.registers.folkeregister.document import PersonDocument
+
+STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS st_dok (doc int, gruppe int, ajourholdt timestamptz,
+    location text) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS st_ident (gruppe int, identifikasjonsnummer text) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS st_versjon (doc int, gruppe int, element text, relasjon text,
+    gyldighetstidspunkt timestamptz, opphoerstidspunkt timestamptz,
+    ajourholdstidspunkt timestamptz, er_gjeldende boolean, kilde text, aarsak text,
+    data jsonb, innhold text) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS st_person (gruppe int PRIMARY KEY, person_id bigint) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS st_berort (person_id bigint PRIMARY KEY) ON COMMIT DROP;
+TRUNCATE st_dok, st_ident, st_versjon, st_person, st_berort;
+"""
+
+#: Registrations of the versions of the persons in ``st_berort``, by the time rules.
+DERIVE = """
+WITH v AS (
+    SELECT v.id, v.person_id, v.element, v.relasjon,
+           coalesce(v.gyldighetstidspunkt, '-infinity') AS g,
+           v.opphoerstidspunkt AS o,
+           coalesce(v.ajourholdstidspunkt, '-infinity') AS a,
+           least(v.fjernet, lead(coalesce(v.ajourholdstidspunkt, '-infinity')) OVER (
+               PARTITION BY v.person_id, v.element, v.relasjon,
+                            coalesce(v.gyldighetstidspunkt, '-infinity')
+               ORDER BY coalesce(v.ajourholdstidspunkt, '-infinity'), v.id)) AS slutt
+    FROM folkeregister.versjon v JOIN st_berort USING (person_id)
+), live AS (
+    SELECT * FROM v WHERE slutt IS NULL OR slutt > a
+), grenser AS (
+    SELECT DISTINCT person_id, element, relasjon, t
+    FROM live CROSS JOIN LATERAL (VALUES (a), (slutt)) AS x (t) WHERE t IS NOT NULL
+), intervall AS (
+    SELECT person_id, element, relasjon, t AS fra, lead(t) OVER w AS til, row_number() OVER w AS i
+    FROM grenser WINDOW w AS (PARTITION BY person_id, element, relasjon ORDER BY t)
+), sett AS (
+    SELECT l.id, l.person_id, l.element, l.relasjon, n.i, n.fra, n.til, l.g,
+           least(l.o, lead(l.g) OVER (PARTITION BY l.person_id, l.element, l.relasjon, n.i
+                                      ORDER BY l.g)) AS gslutt
+    FROM live l JOIN intervall n USING (person_id, element, relasjon)
+    WHERE l.a <= n.fra AND (l.slutt IS NULL OR l.slutt >= n.til)
+), oyer AS (
+    SELECT *, i - row_number() OVER (PARTITION BY id, gslutt ORDER BY i) AS oy
+    FROM sett WHERE gslutt IS NULL OR gslutt > g
+)
+SELECT id AS versjon_id, person_id, element, relasjon,
+       tstzrange(nullif(g, '-infinity'), gslutt) AS gyldig,
+       tstzrange(nullif(min(fra), '-infinity'),
+                 CASE WHEN bool_or(til IS NULL) THEN NULL ELSE max(til) END) AS registrert
+FROM oyer GROUP BY id, person_id, element, relasjon, g, gslutt, oy
+"""
+
+_SAME = "n.versjon_id = f.versjon_id AND n.gyldig = f.gyldig"
+_SAME_START = f"{_SAME} AND lower(n.registrert) IS NOT DISTINCT FROM lower(f.registrert)"
+
+
+def _groups(documents: Sequence[PersonDocument]) -> list[int]:
+    """Documents sharing an identifier are of one person: union-find over the batch."""
+    parent = list(range(len(documents)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for index, document in enumerate(documents):
+        for number in document.identifikatorer:
+            if number in owner:
+                parent[root(index)] = root(owner[number])
+            else:
+                owner[number] = index
+    return [root(i) for i in range(len(documents))]
+
+
+def write_batch(
+    conn: psycopg.Connection, documents: Sequence[PersonDocument], context: LoadContext
+) -> WriteCounts:
+    """Merge one batch of documents (one transaction is the caller's)."""
+    load_id = context.load_id
+    conn.execute(STAGING)
+    groups = _groups(documents)
+    copy_rows(
+        conn,
+        "st_dok",
+        ("doc", "gruppe", "ajourholdt", "location"),
+        ((i, groups[i], d.ajourholdt, d.location) for i, d in enumerate(documents)),
+    )
+    copy_rows(
+        conn,
+        "st_ident",
+        ("gruppe", "identifikasjonsnummer"),
+        ((groups[i], n) for i, d in enumerate(documents) for n in d.identifikatorer),
+    )
+    columns = (
+        "doc",
+        "gruppe",
+        "element",
+        "relasjon",
+        "gyldighetstidspunkt",
+        "opphoerstidspunkt",
+        "ajourholdstidspunkt",
+        "er_gjeldende",
+        "kilde",
+        "aarsak",
+        "data",
+        "innhold",
+    )
+    copy_rows(
+        conn,
+        "st_versjon",
+        columns,
+        (
+            (
+                i,
+                groups[i],
+                v.element,
+                v.relasjon,
+                v.gyldighetstidspunkt,
+                v.opphoerstidspunkt,
+                v.ajourholdstidspunkt,
+                v.er_gjeldende,
+                v.kilde,
+                v.aarsak,
+                Jsonb(v.data),
+                v.innhold,
+            )
+            for i, d in enumerate(documents)
+            for v in d.versions
+        ),
+    )
+    # Temporary tables have no statistics until analysed: without them the planner
+    # picks nested loops that grow quadratically with the batch.
+    conn.execute("ANALYZE st_dok, st_ident, st_versjon")
+    _resolve_persons(conn, context)
+    conn.execute("ANALYZE st_person")
+    conn.execute(
+        """INSERT INTO folkeregister.person (id, load_id) SELECT person_id, %s FROM st_person
+           WHERE person_id NOT IN (SELECT id FROM folkeregister.person)""",
+        [load_id],
+    )
+    conn.execute(
+        """INSERT INTO folkeregister.identifikator (identifikasjonsnummer, person_id, load_id)
+           SELECT DISTINCT s.identifikasjonsnummer, p.person_id, %s
+           FROM st_ident s JOIN st_person p USING (gruppe)
+           ON CONFLICT (identifikasjonsnummer) DO NOTHING""",
+        [load_id],
+    )
+    inserted = conn.execute(
+        """WITH ny AS (
+               INSERT INTO folkeregister.versjon (person_id, element, relasjon, gyldighetstidspunkt,
+                   opphoerstidspunkt, ajourholdstidspunkt, er_gjeldende, kilde, aarsak, data,
+                   innhold, sist_sett, load_id)
+               SELECT DISTINCT ON (p.person_id, s.innhold) p.person_id, s.element, s.relasjon,
+                   s.gyldighetstidspunkt, s.opphoerstidspunkt, s.ajourholdstidspunkt,
+                   s.er_gjeldende, s.kilde, s.aarsak, s.data, s.innhold, d.ajourholdt, %s
+               FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
+               ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST
+               ON CONFLICT (person_id, innhold) DO NOTHING
+               RETURNING person_id),
+           berort AS (INSERT INTO st_berort SELECT DISTINCT person_id FROM ny)
+           SELECT count(*) FROM ny""",
+        [load_id],
+    ).fetchone()[0]
+    # The newest document holding a version says whether it is erGjeldende.
+    conn.execute(
+        """UPDATE folkeregister.versjon v
+           SET er_gjeldende = s.er_gjeldende, sist_sett = s.ajourholdt
+           FROM (SELECT DISTINCT ON (p.person_id, s.innhold) p.person_id, s.innhold,
+                        s.er_gjeldende, d.ajourholdt
+                 FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
+                 ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST) s
+           WHERE v.person_id = s.person_id AND v.innhold = s.innhold
+             AND s.ajourholdt >= coalesce(v.sist_sett, '-infinity')
+             AND v.er_gjeldende IS DISTINCT FROM s.er_gjeldende"""
+    )
+    # A newer document that holds an element but no longer a version of it: removed then.
+    conn.execute(
+        """WITH borte AS (
+               SELECT v.id, min(d.ajourholdt) AS t
+               FROM st_dok d JOIN st_person p USING (gruppe)
+               JOIN folkeregister.versjon v ON v.person_id = p.person_id
+               WHERE coalesce(v.ajourholdstidspunkt, '-infinity') < d.ajourholdt
+                 AND EXISTS (SELECT 1 FROM st_versjon s
+                             WHERE s.doc = d.doc AND s.element = v.element)
+                 AND NOT EXISTS (SELECT 1 FROM st_versjon s
+                                 WHERE s.doc = d.doc AND s.innhold = v.innhold)
+               GROUP BY v.id), endret AS (
+               UPDATE folkeregister.versjon v SET fjernet = borte.t FROM borte
+               WHERE v.id = borte.id AND (v.fjernet IS NULL OR v.fjernet > borte.t)
+               RETURNING v.person_id)
+           INSERT INTO st_berort SELECT DISTINCT person_id FROM endret ON CONFLICT DO NOTHING"""
+    )
+    conn.execute("ANALYZE st_berort")
+    closed = _rederive(conn, load_id)
+    held = sum(len(d.versions) for d in documents)
+    return WriteCounts(inserted=inserted, superseded=closed, unchanged=max(held - inserted, 0))
+
+
+def _resolve_persons(conn: psycopg.Connection, context: LoadContext) -> None:
+    """Each group's person: the one its identifiers already belong to, or a new one.
+    Identifiers of two different persons in one document reject it."""
+    conflicts = conn.execute(
+        """SELECT d.location, string_agg(DISTINCT s.identifikasjonsnummer, ', ')
+           FROM st_ident s JOIN folkeregister.identifikator i USING (identifikasjonsnummer)
+           JOIN st_dok d USING (gruppe)
+           GROUP BY d.doc, d.location HAVING count(DISTINCT i.person_id) > 1"""
+    ).fetchall()
+    for location, numbers in conflicts:
+        context.report.reject(location, f"identifiers {numbers} belong to different persons")
+    conn.execute(
+        """INSERT INTO st_person (gruppe, person_id)
+           SELECT s.gruppe, coalesce(min(i.person_id),
+                  nextval(pg_get_serial_sequence('folkeregister.person', 'id')))
+           FROM st_ident s LEFT JOIN folkeregister.identifikator i USING (identifikasjonsnummer)
+           GROUP BY s.gruppe HAVING count(DISTINCT i.person_id) <= 1"""
+    )
+
+
+def _rederive(conn: psycopg.Connection, load_id: int | None) -> int:
+    """Bring the affected persons' registrations in line with their versions: close
+    what a newer version ended, add what is new. Returns how many were closed."""
+    conn.execute(f"CREATE TEMP TABLE st_fakta ON COMMIT DROP AS {DERIVE}")
+    conn.execute("ANALYZE st_fakta")
+    conn.execute(
+        f"""DELETE FROM folkeregister.fakta f USING st_berort b
+            WHERE f.person_id = b.person_id
+              AND NOT EXISTS (SELECT 1 FROM st_fakta n WHERE {_SAME_START})"""
+    )
+    closed = conn.execute(
+        f"""UPDATE folkeregister.fakta f SET registrert = n.registrert, load_id = %s
+            FROM st_fakta n WHERE {_SAME_START} AND n.registrert <> f.registrert""",
+        [load_id],
+    ).rowcount
+    conn.execute(
+        f"""INSERT INTO folkeregister.fakta
+                (versjon_id, person_id, element, relasjon, gyldig, registrert, load_id)
+            SELECT n.versjon_id, n.person_id, n.element, n.relasjon, n.gyldig, n.registrert, %s
+            FROM st_fakta n
+            WHERE NOT EXISTS (SELECT 1 FROM folkeregister.fakta f
+                              WHERE {_SAME} AND f.registrert = n.registrert)
+            ORDER BY n.person_id, n.element, n.relasjon""",
+        [load_id],
+    )
+    conn.execute("DROP TABLE st_fakta")
+    return closed

@@ -1,0 +1,142 @@
+"""Reading Folkeregisteret: one SQL statement per batch of persons, as of a Tidspunkt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from grunndata.graphql.tid import Tidspunkt
+
+
+@dataclass(frozen=True)
+class Fakt:
+    """One version of a fact as a Tidspunkt sees it: its fields and its times."""
+
+    element: str
+    data: dict[str, Any]
+    gyldig_fra: dt.datetime | None
+    gyldig_til: dt.datetime | None
+    ajourholdstidspunkt: dt.datetime | None
+    er_gjeldende: bool | None
+    kilde: str | None
+    aarsak: str | None
+
+
+Fakta = dict[str, list[Fakt]]
+
+_FAKT_COLUMNS = """f.person_id, f.element, v.data, lower(f.gyldig) AS gyldig_fra,
+    upper(f.gyldig) AS gyldig_til, v.ajourholdstidspunkt, v.er_gjeldende, v.kilde, v.aarsak"""
+
+
+def _fakt(row: dict[str, Any]) -> Fakt:
+    return Fakt(
+        row["element"],
+        row["data"],
+        row["gyldig_fra"],
+        row["gyldig_til"],
+        row["ajourholdstidspunkt"],
+        row["er_gjeldende"],
+        row["kilde"],
+        row["aarsak"],
+    )
+
+
+async def _rows(pool: AsyncConnectionPool, query: str, params: dict[str, Any]) -> list[dict]:
+    async with pool.connection() as conn:
+        cursor = await conn.cursor(row_factory=dict_row).execute(query, params)  # type: ignore[arg-type]
+        return await cursor.fetchall()
+
+
+async def person_ids(
+    pool: AsyncConnectionPool, tid: Tidspunkt, identifiers: list[str]
+) -> dict[str, int]:
+    """The persons holding (now or ever) these identifiers, as the register knew at the
+    recorded instant: identifier → person id."""
+    known = "TRUE"
+    if tid.registrert is not None:
+        known = """EXISTS (SELECT 1 FROM folkeregister.fakta f WHERE f.person_id = i.person_id
+                   AND f.element = 'identifikasjonsnummer'
+                   AND f.registrert @> %(registrert)s::timestamptz)"""
+    rows = await _rows(
+        pool,
+        f"""SELECT i.identifikasjonsnummer, i.person_id FROM folkeregister.identifikator i
+            WHERE i.identifikasjonsnummer = ANY(%(keys)s) AND {known}""",
+        {"keys": identifiers, "registrert": tid.registrert},
+    )
+    return {row["identifikasjonsnummer"]: row["person_id"] for row in rows}
+
+
+async def fakta(pool: AsyncConnectionPool, tid: Tidspunkt, persons: list[int]) -> list[Fakta]:
+    """Every fact of each person valid at ``tid.gyldig`` as known at ``tid.registrert``."""
+    condition, params = tid.as_of_sql("f")
+    rows = await _rows(
+        pool,
+        f"""SELECT {_FAKT_COLUMNS} FROM folkeregister.fakta f
+            JOIN folkeregister.versjon v ON v.id = f.versjon_id
+            WHERE f.person_id = ANY(%(persons)s) AND {condition}
+            ORDER BY f.person_id, f.element, lower(f.gyldig) NULLS FIRST, f.relasjon, v.id""",
+        {**params, "persons": persons},
+    )
+    return _by_person(rows, persons)
+
+
+HISTORIKK = ("navn", "bostedsadresse", "sivilstand", "status")
+
+
+async def historikk(
+    pool: AsyncConnectionPool, registrert: dt.datetime | None, persons: list[int]
+) -> list[Fakta]:
+    """Every version of the historic elements as the register knew it at ``registrert``
+    (None: now), whatever its valid time."""
+    recorded = (
+        "upper_inf(f.registrert)"
+        if registrert is None
+        else "f.registrert @> %(registrert)s::timestamptz"
+    )
+    rows = await _rows(
+        pool,
+        f"""SELECT {_FAKT_COLUMNS} FROM folkeregister.fakta f
+            JOIN folkeregister.versjon v ON v.id = f.versjon_id
+            WHERE f.person_id = ANY(%(persons)s) AND f.element = ANY(%(elements)s) AND {recorded}
+            ORDER BY f.person_id, f.element, lower(f.gyldig) NULLS FIRST, f.relasjon, v.id""",
+        {"persons": persons, "elements": list(HISTORIKK), "registrert": registrert},
+    )
+    return _by_person(rows, persons)
+
+
+def _by_person(rows: list[dict[str, Any]], persons: list[int]) -> list[Fakta]:
+    grouped: dict[int, Fakta] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        grouped[row["person_id"]][row["element"]].append(_fakt(row))
+    return [grouped.get(person, {}) for person in persons]
+
+
+def _normalised_name(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+async def personsoek(pool: AsyncConnectionPool, navn: str, foedselsdato: dt.date) -> list[int]:
+    """Persons (at most two: enough to tell 'several') with this name, current or
+    historic, and this birth date, by the current registrations."""
+    rows = await _rows(
+        pool,
+        """SELECT DISTINCT n.person_id
+           FROM folkeregister.fakta n JOIN folkeregister.versjon nv ON nv.id = n.versjon_id
+           JOIN folkeregister.fakta b ON b.person_id = n.person_id AND b.element = 'foedsel'
+                AND upper_inf(b.registrert)
+           JOIN folkeregister.versjon bv ON bv.id = b.versjon_id
+           WHERE n.element = 'navn' AND upper_inf(n.registrert)
+             AND bv.data->>'foedselsdato' = %(foedselsdato)s
+             AND %(navn)s IN (
+                 lower(concat_ws(' ', nv.data->>'fornavn', nv.data->>'mellomnavn',
+                                      nv.data->>'etternavn')),
+                 lower(concat_ws(' ', nv.data->>'fornavn', nv.data->>'etternavn')))
+           LIMIT 2""",
+        {"navn": _normalised_name(navn), "foedselsdato": foedselsdato.isoformat()},
+    )
+    return [row["person_id"] for row in rows]
