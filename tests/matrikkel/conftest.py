@@ -1,4 +1,4 @@
-"""A database with Matrikkelen's demo fixtures loaded, shared by the register's tests."""
+"""The demo data (``demo_database``, all of ``fixtures/``) served over HTTP for these tests."""
 
 from __future__ import annotations
 
@@ -8,20 +8,10 @@ from pathlib import Path
 import pytest
 
 from grunndata.db.database import Database
-from grunndata.loaders.run import run
-from grunndata.registers.matrikkel import REGISTER
 from grunndata.server import create_app
-from tests.conftest import Clones, LiveServer
+from tests.conftest import LiveServer
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "matrikkel"
-
-
-@pytest.fixture(scope="session")
-def demo_database(clones: Clones) -> Database:
-    database = clones.make()
-    outcome = run([FIXTURES], formats=REGISTER.formats, database=database)
-    assert [f.exit_code for f in outcome.files] == [0, 0, 0], outcome
-    return database
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,8 @@ from psycopg import sql
 
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
-from grunndata.loaders.versioning import VersionedTable
+from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 from grunndata.registers.matrikkel.geometri import NORGE_SQL, STORAGE_EPSG
-from grunndata.registers.matrikkel.merge import merge_valid_from
 
 OSLO = ZoneInfo("Europe/Oslo")
 RAW_EXTRA = ("x", "y", "epsg", "gyldig_fra")
@@ -138,5 +137,8 @@ def merge(
     context: LoadContext,
     covered: str | None = None,
 ) -> WriteCounts:
+    """Merge a staging table with a ``gyldig_fra`` column (valid from) as versions."""
     assert context.load_id is not None
-    return merge_valid_from(conn, table, staging, load_id=context.load_id, covered=covered)
+    return merge_snapshot(
+        conn, table, staging, load_id=context.load_id, covered=covered, valid_from="gyldig_fra"
+    )
