@@ -134,7 +134,10 @@ def transformed(server: str, epsg: int) -> tuple[float, float]:
     return x, y
 
 
-@pytest.mark.parametrize("epsg", [4326, 4258, 25832, 25833, 25835])
+EPSG_CODES = (4326, 4258, 25832, 25833, 25835)
+
+
+@pytest.mark.parametrize("epsg", EPSG_CODES)
 def test_a_point_inside_a_teig_finds_its_unit_in_every_epsg(server, epsg):
     x, y = transformed(server, epsg)
     units = data(server, POINT, x=x, y=y, epsg=epsg)["eiendommerVedPunkt"]
@@ -153,12 +156,17 @@ def test_a_point_on_a_shared_border_finds_both_units(server, demo_database):
             "ST_Intersection(a.geometri, b.geometri), 2)), 1), 0.5) AS p "
             "WHERE a.matrikkelnummer = '4204-97/90/0/0' LIMIT 1"
         ).fetchone()
-        lon, lat = conn.execute(
-            "SELECT ST_X(g), ST_Y(g) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 25833), "
-            "4326) AS g",
-            [x, y],
-        ).fetchone()
-    for args in ({"x": x, "y": y, "epsg": 25833}, {"x": lon, "y": lat, "epsg": 4326}):
+        cases = []
+        for epsg in EPSG_CODES:
+            # Rounded as a client would send it: 9 decimals of a degree, 1 mm in metres.
+            px, py = conn.execute(
+                "SELECT round(ST_X(g)::numeric, %(d)s)::float8, "
+                "round(ST_Y(g)::numeric, %(d)s)::float8 "
+                "FROM ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 25833), %(epsg)s) AS g",
+                {"x": x, "y": y, "epsg": epsg, "d": 9 if epsg in (4326, 4258) else 3},
+            ).fetchone()
+            cases.append({"x": px, "y": py, "epsg": epsg})
+    for args in cases:
         units = data(server, POINT, **args)["eiendommerVedPunkt"]
         assert {u["matrikkelnummer"] for u in units} == {a, b}, args
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from grunndata.db.database import connect
 from grunndata.registers.matrikkel.sok import soketekst
 from tests.matrikkel.conftest import FIXTURES
-from tests.matrikkel.test_graphql import found
+from tests.matrikkel.test_graphql import POINT, data, found
 
 with (FIXTURES / "adresser.csv").open(encoding="utf-8", newline="") as handle:
     VEGADRESSER = [r for r in csv.DictReader(handle, delimiter=";") if r["adressenavn"]]
@@ -64,3 +64,18 @@ def test_vei_veg_and_gate_gata_spellings_have_one_search_form(database, stem):
             [stem] * 6,
         ).fetchone()
     assert forms[0] == forms[1] == forms[2] and forms[3] == forms[4] == forms[5]
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(1, 10_000), epsg=st.sampled_from([4326, 4258, 25832, 25833, 25835]))
+def test_any_point_inside_a_teig_finds_its_unit_in_any_epsg(server, demo_database, seed, epsg):
+    with connect(demo_database.app_url) as conn:
+        unit, x, y = conn.execute(
+            "SELECT t.matrikkelnummer, ST_X(g), ST_Y(g) FROM (SELECT * FROM matrikkel.teig "
+            "ORDER BY md5(matrikkelnummer || %(seed)s) LIMIT 1) t, "
+            "LATERAL ST_Transform(ST_GeometryN(ST_GeneratePoints(ST_Buffer(t.geometri, -0.01), "
+            "1, %(seed)s), 1), %(epsg)s) AS g",
+            {"seed": seed, "epsg": epsg},
+        ).fetchone()
+    units = data(server, POINT, x=x, y=y, epsg=epsg)["eiendommerVedPunkt"]
+    assert [u["matrikkelnummer"] for u in units] == [unit]
