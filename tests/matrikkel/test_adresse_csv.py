@@ -80,3 +80,14 @@ def test_a_wrong_header_fails_the_file_naming_the_missing_columns(tmp_path):
                   mode=Mode.VALIDATE, format_name="kartverket-adresse-csv").files  # fmt: skip
     assert file.exit_code == 2
     assert file.message.endswith("missing column(s) Nord, adresseId")
+
+
+def test_a_repeated_adresse_id_is_rejected_and_the_first_kept(fresh_database, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    source = tmp_path / "adresser.csv"
+    source.write_text("\n".join([lines[0], lines[1], lines[2], lines[1]]) + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, source).files
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 2, 1)
+    assert [(f.location, f.reason) for f in file.findings] == [
+        ("line 4", "adresseId 219136687 repeated in the file")
+    ]

@@ -80,7 +80,7 @@ def enhet(nummer: str, **extra: Any) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
-def test_jsonl_rejects_bad_lines_by_number(tmp_path):
+def test_jsonl_rejects_bad_lines_by_number(fresh_database, tmp_path):
     path = tmp_path / "matrikkel.jsonl"
     path.write_text("\n".join([
         enhet("4204-1/1"),
@@ -91,8 +91,8 @@ def test_jsonl_rejects_bad_lines_by_number(tmp_path):
         enhet("4204-1/4", eierforhold=[{"eier": {"navn": "A"},
                                         "andel": {"teller": 3, "nevner": 2}}]),
     ]) + "\n", encoding="utf-8")  # fmt: skip
-    (file,) = load(None, path).files
-    assert (file.exit_code, file.rejected) == (1, 5)
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 5, 1)
     found = {f.location: f.reason for f in file.findings}
     assert found["line 2"].startswith("not JSON")
     assert found["line 3"].startswith("invalid person id '12345678901'")

@@ -140,7 +140,6 @@ class AdresseCsv:
                     f"file: missing column(s) {', '.join(missing)}"
                 )
             index = {column: header.index(column) for column in HEADER}
-            seen: set[int] = set()
             for number, line in enumerate(text, start=2):
                 line = line.rstrip("\r\n")
                 if not line:
@@ -157,11 +156,6 @@ class AdresseCsv:
                 except (ValueError, InvalidIdentifier) as exc:
                     context.report.reject(f"line {number}", str(exc))
                     continue
-                adresse_id = record.values[0]
-                if adresse_id in seen:
-                    context.report.reject(f"line {number}", f"adresseId {adresse_id} repeated")
-                    continue
-                seen.add(adresse_id)  # type: ignore[arg-type]
                 yield record
         except UnicodeDecodeError as exc:
             raise SourceError(f"{context.source.name}: not UTF-8 ({exc.reason})") from None
@@ -212,6 +206,11 @@ class AdresseCsv:
         content = [c for c in ADRESSE.columns if c != "punkt"]
         rows = ((r.line, *r.values) for r in records)
         stage.copy_points(conn, "adresse_raw", ADRESSE.name, content, rows)
+        for line, adresse_id in conn.execute(
+            "DELETE FROM adresse_raw r USING adresse_raw o WHERE r.adresse_id = o.adresse_id "
+            "AND r.line > o.line RETURNING r.line, r.adresse_id"
+        ).fetchall():
+            context.report.reject(f"line {line}", f"adresseId {adresse_id} repeated in the file")
         stage.reject_bad_points(conn, "adresse_raw", context)
         conn.execute(
             f"CREATE TEMP TABLE adresse_stage ON COMMIT DROP AS "

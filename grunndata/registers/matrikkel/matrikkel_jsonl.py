@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -53,23 +53,16 @@ BYGNING = VersionedTable(
 )
 
 
-@dataclass
-class Enhet:
+@dataclass(frozen=True)
+class Rad:
+    """One checked line: its kind and its values, named as the staging columns."""
+
     line: int
-    row: tuple[Any, ...]
-    gyldig_fra: datetime | None
-    tidligere: list[str] = field(default_factory=list)
-    eiere: list[tuple[Any, ...]] = field(default_factory=list)
+    kind: str
+    data: dict[str, Any]
 
 
-@dataclass
-class Bygning:
-    line: int
-    row: tuple[Any, ...]
-    """bygningsnummer, type, status, matrikkelnumre, x, y, epsg, gyldig_fra"""
-
-
-def _eier(forhold: dict[str, Any], line: int, context: LoadContext) -> tuple[Any, ...]:
+def _eier(forhold: dict[str, Any], line: int, context: LoadContext) -> dict[str, Any]:
     eier = forhold["eier"]
     ident, orgnr = eier.get("identifikasjonsnummer"), eier.get("organisasjonsnummer")
     if ident is not None:
@@ -82,7 +75,10 @@ def _eier(forhold: dict[str, Any], line: int, context: LoadContext) -> tuple[Any
     andel = forhold.get("andel") or {}
     if andel and andel["teller"] > andel["nevner"]:
         raise ValueError(f"andel {andel['teller']}/{andel['nevner']} is more than the whole")
-    return (andel.get("teller"), andel.get("nevner"), eier.get("navn"), ident, orgnr)
+    return {
+        "andel_teller": andel.get("teller"), "andel_nevner": andel.get("nevner"),
+        "navn": eier.get("navn"), "identifikasjonsnummer": ident, "organisasjonsnummer": orgnr,
+    }  # fmt: skip
 
 
 class MatrikkelJsonl:
@@ -93,8 +89,7 @@ class MatrikkelJsonl:
     def matches(self, inner_name: str, head: bytes) -> bool:
         return inner_name.lower().endswith((".jsonl", ".ndjson")) and b'"objekttype"' in head
 
-    def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Enhet | Bygning]:
-        seen: set[tuple[str, object]] = set()
+    def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Rad]:
         for number, raw in enumerate(stream, start=1):
             try:
                 text = raw.decode("utf-8").strip()
@@ -107,12 +102,7 @@ class MatrikkelJsonl:
                 problems = check_matrikkel(obj)
                 if problems:
                     raise ValueError("; ".join(problems[:3]))
-                record = self._record(number, obj, context)
-                key = (obj["objekttype"], record.row[0])
-                if key in seen:
-                    raise ValueError(f"{obj['objekttype']} {record.row[0]} repeated in the file")
-                seen.add(key)
-                yield record
+                yield self._record(number, obj, context)
             except json.JSONDecodeError as exc:
                 context.report.reject(f"line {number}", f"not JSON: {exc.msg}")
             except InvalidIdentifier as exc:
@@ -120,79 +110,112 @@ class MatrikkelJsonl:
             except ValueError as exc:
                 context.report.reject(f"line {number}", str(exc))
 
-    def _record(self, line: int, obj: dict[str, Any], context: LoadContext) -> Enhet | Bygning:
-        gyldig_fra = valid_from(obj.get("gyldigFra"))
+    def _record(self, line: int, obj: dict[str, Any], context: LoadContext) -> Rad:
+        fra = valid_from(obj.get("gyldigFra"))
+        gyldig_fra = fra.isoformat() if fra else None
         if obj["objekttype"] == "bygning":
             punkt = obj.get("representasjonspunkt") or {}
-            numre = [str(matrikkelnummer_fra(m)) for m in obj["matrikkelenheter"]]
-            row = (
-                obj["bygningsnummer"], obj.get("bygningstypeKode"),
-                obj.get("bygningsstatusKode"), numre,
-                punkt.get("x"), punkt.get("y"), punkt.get("epsg"), gyldig_fra,
-            )  # fmt: skip
-            return Bygning(line, row)
+            return Rad(line, "bygning", {
+                "bygningsnummer": obj["bygningsnummer"],
+                "bygningstype": obj.get("bygningstypeKode"),
+                "bygningsstatus": obj.get("bygningsstatusKode"),
+                "matrikkelnumre": [str(matrikkelnummer_fra(m)) for m in obj["matrikkelenheter"]],
+                "x": punkt.get("x"), "y": punkt.get("y"), "epsg": punkt.get("epsg"),
+                "gyldig_fra": gyldig_fra,
+            })  # fmt: skip
         nummer = matrikkelnummer_fra(obj["matrikkelnummer"])
-        row = (
-            str(nummer), nummer.kommunenummer, nummer.gardsnummer, nummer.bruksnummer,
-            nummer.festenummer, nummer.seksjonsnummer, obj["matrikkelenhetstype"],
-            obj.get("status", "aktiv"), obj.get("bruksnavn"),
-        )  # fmt: skip
-        enhet = Enhet(line, row, gyldig_fra)
-        enhet.tidligere = [
-            str(matrikkelnummer_fra(m)) for m in obj.get("tidligereMatrikkelnumre", [])
-        ]
-        enhet.eiere = [_eier(f, line, context) for f in obj.get("eierforhold", [])]
-        return enhet
+        tidligere = [str(matrikkelnummer_fra(m)) for m in obj.get("tidligereMatrikkelnumre", [])]
+        return Rad(line, "matrikkelenhet", {
+            "matrikkelnummer": str(nummer), "kommunenummer": nummer.kommunenummer,
+            "gardsnummer": nummer.gardsnummer, "bruksnummer": nummer.bruksnummer,
+            "festenummer": nummer.festenummer, "seksjonsnummer": nummer.seksjonsnummer,
+            "matrikkelenhetstype": obj["matrikkelenhetstype"],
+            "status": obj.get("status", "aktiv"), "bruksnavn": obj.get("bruksnavn"),
+            "gyldig_fra": gyldig_fra,
+            "tidligere": tidligere,
+            "eiere": [_eier(f, line, context) for f in obj.get("eierforhold", [])],
+        })  # fmt: skip
 
     def write(
-        self, conn: psycopg.Connection, records: Iterable[Enhet | Bygning], context: LoadContext
+        self, conn: psycopg.Connection, records: Iterable[Rad], context: LoadContext
     ) -> WriteCounts:
-        enheter: list[Enhet] = []
-        bygninger: list[Bygning] = []
-        for record in records:
-            (enheter if isinstance(record, Enhet) else bygninger).append(record)  # type: ignore[arg-type]
+        # Every line streams into one raw table (memory stays flat); SQL spreads it over
+        # the staging tables of units, former numbers, owners and buildings.
+        conn.execute(
+            "CREATE TEMP TABLE matrikkel_raw (line integer, kind text, key text, data jsonb) "
+            "ON COMMIT DROP"
+        )
+        rows = (
+            (r.line, r.kind, str(r.data.get("matrikkelnummer") or r.data["bygningsnummer"]),
+             json.dumps(r.data, ensure_ascii=False))
+            for r in records
+        )  # fmt: skip
+        copy_rows(conn, "matrikkel_raw", ("line", "kind", "key", "data"), rows)
+        for line, kind, key in conn.execute(
+            "DELETE FROM matrikkel_raw r USING matrikkel_raw o WHERE r.kind = o.kind "
+            "AND r.key = o.key AND r.line > o.line RETURNING r.line, r.kind, r.key"
+        ).fetchall():
+            context.report.reject(f"line {line}", f"{kind} {key} repeated in the file")
         default = stage.default_valid_from(conn, context)
-        counts = WriteCounts()
-        if enheter:
-            counts += self._write_enheter(conn, enheter, default, context)
-        if bygninger:
-            counts += self._write_bygninger(conn, bygninger, default, context)
+        counts = self._write_enheter(conn, default, context)
+        counts += self._write_bygninger(conn, default, context)
         stage.analyze(conn, MATRIKKELENHET.name, TIDLIGERE.name, EIERFORHOLD.name, BYGNING.name)
         return counts
 
-    def _write_enheter(self, conn: psycopg.Connection, enheter: list[Enhet],
-                       default: datetime, context: LoadContext) -> WriteCounts:  # fmt: skip
-        def staged(table: VersionedTable, name: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    def _write_enheter(
+        self, conn: psycopg.Connection, default: datetime, context: LoadContext
+    ) -> WriteCounts:
+        for table, name in ((MATRIKKELENHET, "enhet_stage"), (TIDLIGERE, "tidligere_stage"),
+                            (EIERFORHOLD, "eier_stage")):  # fmt: skip
             create_staging(conn, name, table.name, table.columns)
             conn.execute(f"ALTER TABLE {name} ADD gyldig_fra timestamptz")
-            copy_rows(conn, name, (*table.columns, "gyldig_fra"), rows)
-
-        def fra(e: Enhet) -> datetime:
-            return e.gyldig_fra or default
-
-        staged(MATRIKKELENHET, "enhet_stage", ((*e.row, fra(e)) for e in enheter))
-        staged(TIDLIGERE, "tidligere_stage",
-               ((e.row[0], t, fra(e)) for e in enheter for t in e.tidligere))  # fmt: skip
-        staged(EIERFORHOLD, "eier_stage",
-               ((e.row[0], *o, fra(e)) for e in enheter for o in e.eiere))  # fmt: skip
+        valid = "coalesce((r.data->>'gyldig_fra')::timestamptz, %(default)s)"
+        conn.execute(
+            "INSERT INTO enhet_stage SELECT (jsonb_populate_record(NULL::enhet_stage, r.data)).* "
+            "FROM matrikkel_raw r WHERE r.kind = 'matrikkelenhet'"
+        )
+        conn.execute(
+            "UPDATE enhet_stage SET gyldig_fra = %(default)s WHERE gyldig_fra IS NULL",
+            {"default": default},
+        )
+        conn.execute(
+            f"INSERT INTO tidligere_stage SELECT r.key, t.tidligere, {valid} "
+            "FROM matrikkel_raw r, jsonb_array_elements_text(r.data->'tidligere') AS t(tidligere) "
+            "WHERE r.kind = 'matrikkelenhet'",
+            {"default": default},
+        )
+        conn.execute(
+            "INSERT INTO eier_stage SELECT r.key, e.andel_teller, e.andel_nevner, e.navn, "
+            f"e.identifikasjonsnummer, e.organisasjonsnummer, {valid} FROM matrikkel_raw r, "
+            "jsonb_to_recordset(r.data->'eiere') AS e(andel_teller integer, "
+            "andel_nevner integer, navn text, identifikasjonsnummer text, "
+            "organisasjonsnummer text) WHERE r.kind = 'matrikkelenhet'",
+            {"default": default},
+        )
         counts = stage.merge(conn, MATRIKKELENHET, "enhet_stage", context)
         counts += stage.merge(conn, TIDLIGERE, "tidligere_stage", context, covered="enhet_stage")
         return counts + stage.merge(conn, EIERFORHOLD, "eier_stage", context, covered="enhet_stage")
 
-    def _write_bygninger(self, conn: psycopg.Connection, bygninger: list[Bygning],
-                         default: datetime, context: LoadContext) -> WriteCounts:  # fmt: skip
+    def _write_bygninger(
+        self, conn: psycopg.Connection, default: datetime, context: LoadContext
+    ) -> WriteCounts:
         content = ["bygningsnummer", "bygningstype", "bygningsstatus", "matrikkelnumre"]
-        with_point = [b for b in bygninger if b.row[4] is not None]
-        stage.copy_points(conn, "bygning_raw", BYGNING.name, content,
-                          ((b.line, *b.row) for b in with_point))  # fmt: skip
+        stage.copy_points(conn, "bygning_raw", BYGNING.name, content, ())
+        conn.execute(
+            "INSERT INTO bygning_raw SELECT (jsonb_populate_record(NULL::bygning_raw, "
+            "r.data || jsonb_build_object('line', r.line))).* FROM matrikkel_raw r "
+            "WHERE r.kind = 'bygning' AND r.data->>'x' IS NOT NULL"
+        )
         stage.reject_bad_points(conn, "bygning_raw", context)
         conn.execute(
             "CREATE TEMP TABLE bygning_stage ON COMMIT DROP AS SELECT bygningsnummer, "
             "bygningstype, bygningsstatus, matrikkelnumre, punkt, "
-            "coalesce(gyldig_fra, %s) AS gyldig_fra FROM bygning_raw",
-            [default],
+            "coalesce(gyldig_fra, %(default)s) AS gyldig_fra FROM bygning_raw UNION ALL "
+            "SELECT (r.data->>'bygningsnummer')::bigint, r.data->>'bygningstype', "
+            "r.data->>'bygningsstatus', "
+            "ARRAY(SELECT jsonb_array_elements_text(r.data->'matrikkelnumre')), NULL, "
+            "coalesce((r.data->>'gyldig_fra')::timestamptz, %(default)s) "
+            "FROM matrikkel_raw r WHERE r.kind = 'bygning' AND r.data->>'x' IS NULL",
+            {"default": default},
         )
-        without = [(*b.row[:4], None, b.row[7] or default) for b in bygninger if b.row[4] is None]
-        if without:
-            copy_rows(conn, "bygning_stage", (*BYGNING.columns, "gyldig_fra"), without)
         return stage.merge(conn, BYGNING, "bygning_stage", context)
