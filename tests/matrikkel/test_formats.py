@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from grunndata.db.database import connect
 from grunndata.loaders.run import Mode, run
 from grunndata.registers.matrikkel import REGISTER
@@ -21,10 +23,10 @@ def load(db, *paths: Path):
 
 
 def collection(features: list[dict[str, Any]], crs: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = {"type": "FeatureCollection", "features": features}
+    result: dict[str, Any] = {"type": "FeatureCollection"}
     if crs:
         result["crs"] = {"type": "name", "properties": {"name": crs}}
-    return result
+    return result | {"features": features}
 
 
 def feature(properties: dict[str, Any], ring: list[list[float]]) -> dict[str, Any]:
@@ -126,3 +128,22 @@ def test_a_new_extract_supersedes_owners_and_keeps_the_old_valid_time(fresh_data
         ("Gammel Eier", date(2020, 1, 1), date(2024, 5, 1), True),
         ("Ny Eier", date(2024, 5, 1), None, True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"type": "FeatureCollection", "features": [{"type": "Feature"', "not valid GeoJSON"),
+        ('{"type": "Feature", "features": []}', "not a GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection", "features": [{}], "crs": {"type": "name", '
+         '"properties": {"name": "EPSG:25833"}}}', "crs member must come before"),
+        ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": '
+         '{"name": "EPSG:foo"}}, "features": []}', "is not an EPSG code"),
+    ],
+)  # fmt: skip
+def test_a_broken_teig_file_fails_whole_with_the_reason(tmp_path, text, message):
+    path = tmp_path / "teiger.geojson"
+    path.write_text(text, encoding="utf-8")
+    (file,) = run([path], formats=REGISTER.formats, database=None, mode=Mode.VALIDATE,
+                  format_name="matrikkel-teiger-geojson").files  # fmt: skip
+    assert file.exit_code == 2 and message in file.message, file.message

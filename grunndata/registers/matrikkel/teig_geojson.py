@@ -5,11 +5,14 @@ The CRS is the file's ``crs`` member when present (``EPSG:25833``,
 unit's number as ``matrikkelnummer`` (text or an object of parts) or as the parts
 themselves, and optionally ``gyldigFra``. Polygon and MultiPolygon geometries are taken;
 invalid rings are repaired with ``ST_MakeValid`` and a warning. The file covers the units
-it names: their teiger are replaced by the file's (as new versions).
+it names: their teiger are replaced by the file's (as new versions). The file streams
+feature by feature (``geojson_stream``), so the ``crs`` member must come before
+``features``, as GDAL writes it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -26,6 +29,7 @@ from grunndata.errors import SourceError
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
+from grunndata.registers.matrikkel.geojson_stream import read_collection
 from grunndata.registers.matrikkel.geometri import NORGE_SQL
 from grunndata.registers.matrikkel.nummer import PARTS, matrikkelnummer_fra
 
@@ -86,21 +90,21 @@ class TeigGeojson:
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[TeigRad]:
         source = context.source.name
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig")
         try:
-            collection = json.load(stream)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            members, features = read_collection(text)
+            epsg, crs_known = crs_epsg(members, source), "crs" in members
+            for number, feature in enumerate(features, start=1):
+                try:
+                    yield self._record(number, feature, epsg, context)
+                except ValueError as exc:
+                    context.report.reject(f"feature {number}", str(exc))
+        except (ValueError, UnicodeDecodeError) as exc:
             raise SourceError(f"{source}: not valid GeoJSON: {exc}") from None
-        if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
-            raise SourceError(f"{source}: not a GeoJSON FeatureCollection")
-        epsg = crs_epsg(collection, source)
-        features = collection.get("features")
-        if not isinstance(features, list):
-            raise SourceError(f"{source}: the FeatureCollection has no features list")
-        for number, feature in enumerate(features, start=1):
-            try:
-                yield self._record(number, feature, epsg, context)
-            except ValueError as exc:
-                context.report.reject(f"feature {number}", str(exc))
+        if members.get("type") != "FeatureCollection" or "features" not in members:
+            raise SourceError(f"{source}: not a GeoJSON FeatureCollection with features")
+        if "crs" in members and not crs_known:
+            raise SourceError(f"{source}: the crs member must come before the features")
 
     def _record(self, number: int, feature: Any, epsg: int, context: LoadContext) -> TeigRad:
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
