@@ -210,7 +210,7 @@ def units_jsonl(adresser: list[Adresse], teig: dict[str, shapely.Geometry]) -> l
         owners = OWNERS.get(unit)
         if owners is None:
             owners = (
-                [({"organisasjonsnummer": spare_orgnr[i % 5]}, (1, 1))] if i % 5 == 0
+                [({"organisasjonsnummer": spare_orgnr[(i // 5) % 5]}, (1, 1))] if i % 5 == 0
                 else [({"navn": NAME_ONLY[i % 3]}, None)]
             )  # fmt: skip
         record["eierforhold"] = [
