@@ -376,3 +376,12 @@ def test_one_query_loads_each_relation_once_per_level(demo_database, monkeypatch
 def test_matrikkeladresser_are_found_by_search_too(server):
     assert found(server, "104/2-1") == ["104/2-1"]
     assert found(server, "104/") == ["104/1-1", "104/2-1", "104/3-1"]
+
+
+def test_eiendom_at_a_valid_time_before_the_unit_began_is_null_not_moved(server):
+    query = """query($m: String!) { eiendom(matrikkelnummer: $m,
+      gyldighetstidspunkt: "2019-06-01T12:00:00") { matrikkelnummer } }"""
+    assert gql(server, query, m="4204-97/90") == {"data": {"eiendom": None}}
+    assert gql(server, query, m="1001-97/90") == {"data": {"eiendom": None}}
+    later = query.replace("2019-06-01", "2021-06-01")
+    assert data(server, later, m="1001-97/90")["eiendom"] == {"matrikkelnummer": "4204-97/90/0/0"}

@@ -51,8 +51,15 @@ async def enheter(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]) -
 
 
 async def etterfolgere(conn: AsyncConnection, tid: Tidspunkt, tidligere: str) -> list[str]:
-    """The units that recorded ``tidligere`` as a former matrikkelnummer."""
-    where, params = _as_of(tid, "t")
+    """The units that recorded ``tidligere`` as a former matrikkelnummer, whenever it was
+    theirs (as the register knew it at ``tid``'s recorded time)."""
+    if tid.registrert is None:
+        where, params = "upper_inf(t.registrert)", {}
+    else:
+        where, params = (
+            "t.registrert @> %(registrert)s::timestamptz",
+            {"registrert": tid.registrert},
+        )
     rows = await _all(
         conn,
         "SELECT DISTINCT t.matrikkelnummer FROM matrikkel.tidligere_matrikkelnummer t "

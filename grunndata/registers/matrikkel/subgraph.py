@@ -75,7 +75,9 @@ async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom |
                     f"matrikkelnummer {nummer.short} is recorded as the former number of "
                     f"several units: {', '.join(successors)}"
                 )
-            rows = await queries.enheter(conn, tid, successors) if successors else []
+            if successors:  # history knows the unit: it is that one, if valid at the time
+                rows = await queries.enheter(conn, tid, successors)
+                return Eiendom.from_row(rows[0], tid) if rows else None
         kommune = parse_kommunenummer(nummer.kommunenummer)
         if not rows and not kommune.er_gjeldende:
             renumbered = _only_renumbered(kommune.value)
