@@ -242,6 +242,14 @@ def teiger_geojson(teig: dict[str, shapely.Geometry]) -> dict[str, object]:
     }  # fmt: skip
 
 
+def _one_feature_a_line(collection: dict[str, object]) -> str:
+    """The FeatureCollection as JSON with one feature a line (readable diffs)."""
+    features = collection["features"]
+    head = {k: v for k, v in collection.items() if k != "features"}
+    lines = [json.dumps(f, ensure_ascii=False) for f in features]  # type: ignore[attr-defined]
+    return json.dumps(head)[:-1] + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
+
+
 def generate(n_streets: int, per_street: int) -> tuple[str, str, str]:
     """The three files' contents: address CSV, teiger GeoJSON, units JSON Lines."""
     header, sample = sample_rows()
@@ -254,7 +262,7 @@ def generate(n_streets: int, per_street: int) -> tuple[str, str, str]:
     teig = teiger(adresser)
     return (
         out.getvalue(),
-        json.dumps(teiger_geojson(teig), ensure_ascii=False),
+        _one_feature_a_line(teiger_geojson(teig)),
         "\n".join(units_jsonl(adresser, teig)) + "\n",
     )
 
