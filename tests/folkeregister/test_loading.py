@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 
 from grunndata.db.database import Database, connect
+from grunndata.registers.folkeregister.document import read_document
 from tests.folkeregister.helpers import DATA, ask, load, write_json
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
@@ -297,3 +299,108 @@ def test_the_database_refuses_overlapping_current_versions_of_one_fact(fresh_dat
                    SELECT versjon_id, person_id, element, 'SWE', gyldig, registrert, load_id
                    FROM folkeregister.fakta WHERE element = 'statsborgerskap'"""
             )
+
+
+# -- shapes the API reads -------------------------------------------------------------
+
+
+def _set(path: str, value: Any) -> Any:
+    """A change to REAL: ``path`` is element, index and keys, separated by dots."""
+
+    def change(document: dict[str, Any]) -> None:
+        *keys, last = [int(k) if k.isdigit() else k for k in path.split(".")]
+        target: Any = document
+        for key in keys:
+            target = target[key]
+        target[last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_set("bostedsadresse.0.vegadresse", "Mellavegen 6"), "vegadresse 'Mellavegen 6' is not"),
+        (_set("bostedsadresse.0.vegadresse.adressenummer", "6"), "adressenummer '6' is not"),
+        (_set("bostedsadresse.0.vegadresse.poststed", "6443"), "poststed '6443' is not"),
+        (_set("navn.0.fornavn", {"x": 1}), "fornavn {'x': 1} is not"),
+        (
+            _set("familierelasjon.1.relatertPersonUtenFolkeregisteridentifikator.navn", "GUTT"),
+            "navn 'GUTT' is not",
+        ),
+        (
+            _set("postadresse.0.postadresseIFrittFormat", {"adresselinje": "Vika 1"}),
+            "adresselinje 'Vika 1' is not",
+        ),
+        (
+            _set(
+                "bostedsadresse.0.matrikkeladresse",
+                {"matrikkelnummer": {"kommunenummer": "1579", "gaardsnummer": "tolv"}},
+            ),
+            "gaardsnummer 'tolv' is not",
+        ),
+        (
+            _set("oppholdsadresse", [{"oppholdsadressedato": "2022-13-01", "vegadresse": {}}]),
+            "oppholdsadressedato '2022-13-01' is not a date",
+        ),
+    ],
+    ids=[
+        "vegadresse",
+        "adressenummer",
+        "poststed",
+        "fornavn",
+        "navn-uten-identifikator",
+        "adresselinje",
+        "gaardsnummer",
+        "oppholdsadressedato",
+    ],
+)
+def test_a_wrong_shape_rejects_the_record_with_its_reason(fresh_database, tmp_path, change, reason):
+    document = copy.deepcopy(REAL)
+    change(document)
+    outcome = load(fresh_database, write_json(tmp_path / "p.json", [document, OTHER]))
+    assert outcome.exit_code == 1
+    [finding] = outcome.files[0].findings
+    assert finding.severity == "reject" and finding.location == "record 1 (21860398300)"
+    assert reason in finding.reason, finding.reason
+    assert persons(fresh_database) == 1
+
+
+def test_the_openapi_year_object_and_an_element_given_as_one_object_are_read(
+    fresh_database, tmp_path
+):
+    document = copy.deepcopy(OTHER)
+    document["foedsel"][0]["foedselsaar"] = {"leap": False, "value": 1917}
+    document["navn"] = document["navn"][0]
+    document["kjoenn"] = "kvinne"
+    outcome = load(fresh_database, write_json(tmp_path / "p.json", document))
+    assert outcome.exit_code == 0
+    [finding] = outcome.files[0].findings
+    assert finding.severity == "warning" and "kjoenn 'kvinne' ignored" in finding.reason
+    body = ask(
+        fresh_database,
+        '{ person(identifikasjonsnummer: "08871748471") { foedselsaar navn { fornavn } } }',
+    )
+    assert body == {
+        "data": {"person": {"foedselsaar": 1917, "navn": {"fornavn": "MINKENDE"}}},
+        "errors": [],
+    }
+
+
+def test_concurrent_loads_of_the_same_persons_make_each_person_once(fresh_database, tmp_path):
+    files = [
+        write_json(tmp_path / f"{i}.json", [REAL, OTHER][:: 1 if i % 2 else -1]) for i in range(4)
+    ]
+    outcomes = []
+    threads = [
+        threading.Thread(target=lambda f=f: outcomes.append(load(fresh_database, f))) for f in files
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [o.exit_code for o in outcomes] == [0, 0, 0, 0]
+    assert persons(fresh_database) == 2
+    assert sum(o.files[0].counts.inserted for o in outcomes) == len(
+        {v.innhold for d in (REAL, OTHER) for v in read_document(d, "").versions}
+    ), "the first load writes every version, the others nothing"

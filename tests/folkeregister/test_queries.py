@@ -19,6 +19,7 @@ from tests.folkeregister.helpers import DATA, ask, load, write_json
 ARNE, BERIT, CAMILLA, DAVID = "14834806046", "02915116372", "21867525758", "09817748772"
 EMMA, FREDRIK, KARI, ODA = "30880376205", "05920683144", "19906311480", "06865829386"
 RUNE, VERA, VERA_D = "08887128066", "12858938404", "52858925126"
+JON = "04876045201"
 
 
 @pytest.fixture(scope="module")
@@ -222,6 +223,8 @@ def test_an_invalid_identifier_says_why_and_an_unknown_one_is_null(demo):
     [
         ("Camilla Strand", "1975-06-21", CAMILLA),
         ("camilla  korsvik", "1975-06-21", CAMILLA),
+        ("Jon Vardås", "1960-07-04", JON),
+        ("JON VARDÅS", "1960-07-04", JON),
         ("Camilla Strand", "1975-06-22", "NOT_FOUND"),
         ("Nobody", "1975-06-21", "NOT_FOUND"),
     ],

@@ -24,6 +24,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from grunndata.identifiers import InvalidIdentifier, parse_kommunenummer, parse_person_id
+from grunndata.registers.folkeregister.fields import (
+    DATE_FIELDS,
+    ENUM_FIELDS,
+    INTEGER_FIELDS,
+    KOMMUNE_FIELDS,
+    OBJECT_FIELDS,
+    SCALAR_FIELDS,
+    TEXT_LIST_FIELDS,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 META = (
@@ -34,45 +43,9 @@ META = (
     "kilde",
     "aarsak",
 )
-#: Fields whose values are codes (Freg OpenAPI 2.2.6 enums): read UPPER_SNAKE as camelCase.
-ENUM_FIELDS = frozenset(
-    {
-        "adressegradering",
-        "ansvar",
-        "bibeholdstatus",
-        "bruksenhetstype",
-        "graderingsnivaa",
-        "identifikatortype",
-        "identitetsgrunnlagstatus",
-        "kjoenn",
-        "minRolleForPerson",
-        "omfang",
-        "oppholdAnnetSted",
-        "oppholdstillatelse",
-        "relatertPersonsRolle",
-        "sivilstand",
-        "sivilstandstype",
-        "skifteform",
-        "status",
-        "valg",
-        "vergemaaltype",
-    }
-)
 GRADERINGER = frozenset(
     {"ugradert", "fortrolig", "strengtFortrolig", "strengtFortroligUtland", "klientadresse"}
 )
-DATE_FIELDS = frozenset(
-    {
-        "foedselsdato",
-        "doedsdato",
-        "flyttedato",
-        "sivilstandsdato",
-        "ervervsdato",
-        "utflyttingsdato",
-        "innflyttingsdato",
-    }
-)
-KOMMUNE_FIELDS = frozenset({"kommunenummer", "foedekommuneINorge"})
 _UPPER_SNAKE = re.compile(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*")
 
 
@@ -152,8 +125,44 @@ def _date(value: object, name: str) -> str:
         raise BadRecord(f"{name} {value!r} is not a date") from None
 
 
+def _check_shape(value: Any, name: str) -> None:
+    """Objects, lists and single values where Freg has them (the API relies on it)."""
+    if name in OBJECT_FIELDS:
+        if not isinstance(value, dict):
+            raise BadRecord(f"{name} {value!r} is not an object")
+    elif name in TEXT_LIST_FIELDS:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise BadRecord(f"{name} {value!r} is not a list of texts")
+    elif name in SCALAR_FIELDS and isinstance(value, dict | list):
+        raise BadRecord(f"{name} {value!r} is not a single value")
+
+
+def _whole_number(value: Any, name: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise BadRecord(f"{name} {value!r} is not a whole number")
+
+
+def _year(value: Any) -> int:
+    """``foedselsaar``: a number, digits in a string, or Freg OpenAPI's year object
+    (``{"leap": false, "value": 1917}``)."""
+    number = value.get("value") if isinstance(value, dict) else value
+    try:
+        return _whole_number(number, "foedselsaar")
+    except BadRecord:
+        raise BadRecord(f"foedselsaar {value!r} is not a year") from None
+
+
 def _normalise(value: Any, warn: Callable[[str], None], name: str = "") -> Any:
-    """Enum codes to camelCase, dates checked, kommunenummer checked (any that existed)."""
+    """Shapes checked, enum codes to camelCase, dates checked, kommunenummer checked
+    (any that existed)."""
+    _check_shape(value, name)
+    if name == "foedselsaar":
+        return _year(value)
+    if name in INTEGER_FIELDS:
+        return _whole_number(value, name)
     if isinstance(value, dict):
         return {key: _normalise(item, warn, key) for key, item in value.items() if item is not None}
     if isinstance(value, list):
@@ -162,10 +171,6 @@ def _normalise(value: Any, warn: Callable[[str], None], name: str = "") -> Any:
         return camel(value)
     if name in DATE_FIELDS:
         return _date(value, name)
-    if name == "foedselsaar":
-        if not str(value).strip().isdigit():
-            raise BadRecord(f"foedselsaar {value!r} is not a year")
-        return int(str(value).strip())
     if name in KOMMUNE_FIELDS and isinstance(value, str):
         # Any code that ever existed is fine (a version keeps the code of its time).
         try:
@@ -310,9 +315,12 @@ def read_document(raw: object, location: str) -> PersonDocument:
     versions: list[Version] = []
     identity: list[Version] = []
     for element, value in raw.items():
-        if element == "doedsfall" and isinstance(value, dict):
+        if isinstance(value, dict):  # doedsfall and falskIdentitet are one object
             value = [value]
+        if value is None:
+            continue
         if not isinstance(value, list):
+            warnings.append(f"{element} {value!r} ignored: not a list of versions")
             continue
         for index, item in enumerate(value):
             version = _version(element, item, f"{element}[{index}]", warnings.append)

@@ -11,6 +11,8 @@ from grunndata.errors import SourceError
 
 CHUNK = 1 << 20
 _WHITESPACE = " \t\r\n"
+#: Longest tail of a token cut by a chunk boundary that fails to parse (``\uXXXX``, ``false``).
+_TOKEN_TAIL = 16
 
 
 class _Buffer:
@@ -65,13 +67,20 @@ class _Buffer:
         self.pos += 1
         return char
 
+    def _may_be_cut(self, exc: json.JSONDecodeError) -> bool:
+        """Whether more text could mend the error: it is at the end of what is buffered (a
+        literal, number or escape cut by the chunk's end) or a string not yet closed. An
+        error earlier is in the record itself; reading on would only pull the rest of the
+        file into memory."""
+        return exc.pos >= len(self.text) - _TOKEN_TAIL or exc.msg.startswith("Unterminated")
+
     def value(self, record: int) -> Any:
         self.peek()
         while True:
             try:
                 value, end = self._decoder.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
-                if self._more():
+                if self._may_be_cut(exc) and self._more():
                     continue
                 raise SourceError(
                     f"{self._name}: record {record} is not valid JSON or the file is "

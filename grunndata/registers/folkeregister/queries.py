@@ -117,26 +117,32 @@ def _by_person(rows: list[dict[str, Any]], persons: list[int]) -> list[Fakta]:
 
 
 def _normalised_name(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(text.casefold().split())
+
+
+def _name_forms(navn: dict[str, Any]) -> set[str]:
+    """The name as "fornavn mellomnavn etternavn" and as "fornavn etternavn", normalised."""
+    parts = [navn.get("fornavn"), navn.get("mellomnavn"), navn.get("etternavn")]
+    with_middle = " ".join(str(part) for part in parts if part)
+    without = " ".join(str(part) for part in (parts[0], parts[2]) if part)
+    return {_normalised_name(with_middle), _normalised_name(without)}
 
 
 async def personsoek(pool: AsyncConnectionPool, navn: str, foedselsdato: dt.date) -> list[int]:
     """Persons (at most two: enough to tell 'several') with this name, current or
-    historic, and this birth date, by the current registrations."""
+    historic, and this birth date, by the current registrations. Names are compared
+    here, not in SQL: the database's collation may lowercase only ASCII (not Æ, Ø, Å)."""
     rows = await _rows(
         pool,
-        """SELECT DISTINCT n.person_id
+        """SELECT DISTINCT n.person_id, nv.data AS navn
            FROM folkeregister.fakta n JOIN folkeregister.versjon nv ON nv.id = n.versjon_id
            JOIN folkeregister.fakta b ON b.person_id = n.person_id AND b.element = 'foedsel'
                 AND upper_inf(b.registrert)
            JOIN folkeregister.versjon bv ON bv.id = b.versjon_id
            WHERE n.element = 'navn' AND upper_inf(n.registrert)
-             AND bv.data->>'foedselsdato' = %(foedselsdato)s
-             AND %(navn)s IN (
-                 lower(concat_ws(' ', nv.data->>'fornavn', nv.data->>'mellomnavn',
-                                      nv.data->>'etternavn')),
-                 lower(concat_ws(' ', nv.data->>'fornavn', nv.data->>'etternavn')))
-           LIMIT 2""",
-        {"navn": _normalised_name(navn), "foedselsdato": foedselsdato.isoformat()},
+             AND bv.data->>'foedselsdato' = %(foedselsdato)s""",
+        {"foedselsdato": foedselsdato.isoformat()},
     )
-    return [row["person_id"] for row in rows]
+    wanted = _normalised_name(navn)
+    found = sorted({row["person_id"] for row in rows if wanted in _name_forms(row["navn"])})
+    return found[:2]

@@ -21,7 +21,7 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers.folkeregister import queries
 from grunndata.registers.folkeregister.adresser import Bostedsadresse, Postadresse
 from grunndata.registers.folkeregister.queries import Fakt, Fakta
-from grunndata.registers.folkeregister.versjon import Versjon, date, meta
+from grunndata.registers.folkeregister.versjon import Versjon, date, meta, text
 
 
 @strawberry.type
@@ -120,7 +120,7 @@ class Familierelasjon(Versjon):
                 navn=Personnavn.of(uten.get("navn")),
                 foedselsdato=date(uten.get("foedselsdato")),
                 kjoenn=uten.get("kjoenn"),
-                statsborgerskap=uten.get("statsborgerskap"),
+                statsborgerskap=text(uten.get("statsborgerskap")),
             )
             if isinstance(uten, dict)
             else None,
