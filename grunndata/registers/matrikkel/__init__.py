@@ -1,5 +1,26 @@
-"""Matrikkelen: its tables, queries, GraphQL types and source formats live in this room."""
+"""Matrikkelen: its tables, queries, GraphQL types and source formats live in this room.
+
+- ``adresse_csv``, ``teig_geojson``, ``matrikkel_jsonl``: the source formats (``formats``);
+- ``geometri``: coordinates and shapes in any EPSG code, checked against Norway's extent;
+- ``queries`` and ``sok``: the SQL; ``types`` and ``subgraph``: the GraphQL types and root
+  fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key.
+"""
 
 from grunndata.registers.base import Register
+from grunndata.registers.matrikkel.formats import FORMATS
+from grunndata.registers.matrikkel.subgraph import (
+    EiendomFilter,
+    MatrikkelQuery,
+    adresse_batch,
+    eiendom_batch,
+)
 
-REGISTER = Register(name="matrikkel", title="Matrikkelen", db_schema="matrikkel")
+REGISTER = Register(
+    name="matrikkel",
+    title="Matrikkelen",
+    db_schema="matrikkel",
+    query=MatrikkelQuery,
+    types=(EiendomFilter,),
+    formats=FORMATS,
+    entities={"Eiendom": eiendom_batch, "Adresse": adresse_batch},
+)

@@ -1,0 +1,144 @@
+"""Staging for Matrikkelen's formats: rows with coordinates in their own EPSG code.
+
+A format COPYs its rows (with the source's line or record number) into a raw staging
+table; the rows whose EPSG code PostGIS does not know, or whose geometry falls outside
+Norway, are rejected by number in one set-based pass; the rest get their geometry in
+EPSG:25833 and are merged as versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg import sql
+
+from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.versioning import VersionedTable, merge_snapshot
+from grunndata.registers.matrikkel.geometri import NORGE_SQL, STORAGE_EPSG
+
+OSLO = ZoneInfo("Europe/Oslo")
+RAW_EXTRA = ("x", "y", "epsg", "gyldig_fra")
+
+
+def _create_raw(
+    conn: psycopg.Connection, name: str, like: str, columns: Sequence[str], extra: str
+) -> None:
+    schema, table = like.split(".", 1)
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT 0::integer AS line, {} FROM {}.{} "
+            "WITH NO DATA"
+        ).format(
+            sql.Identifier(name),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.Identifier(schema),
+            sql.Identifier(table),
+        )
+    )
+    conn.execute(sql.SQL("ALTER TABLE {} " + extra).format(sql.Identifier(name)))
+
+
+def copy_points(
+    conn: psycopg.Connection,
+    name: str,
+    like: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+) -> int:
+    """COPY ``(line, *columns, x, y, epsg, gyldig_fra)`` rows into a new table ``name``."""
+    _create_raw(
+        conn, name, like, columns,
+        "ADD x float8, ADD y float8, ADD epsg integer, ADD gyldig_fra timestamptz",
+    )  # fmt: skip
+    return copy_rows(conn, name, ("line", *columns, *RAW_EXTRA), rows)
+
+
+def copy_shapes(
+    conn: psycopg.Connection,
+    name: str,
+    like: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+) -> int:
+    """COPY ``(line, *columns, geojson, epsg, gyldig_fra)`` rows into a new table ``name``."""
+    _create_raw(
+        conn, name, like, columns,
+        "ADD geojson text, ADD epsg integer, ADD gyldig_fra timestamptz",
+    )  # fmt: skip
+    return copy_rows(conn, name, ("line", *columns, "geojson", "epsg", "gyldig_fra"), rows)
+
+
+def _reject(conn: psycopg.Connection, name: str, context: LoadContext, where: str,
+            reason: str, location: str) -> None:  # fmt: skip
+    query = sql.SQL("DELETE FROM {} WHERE " + where + " RETURNING line, epsg").format(
+        sql.Identifier(name)
+    )
+    for line, epsg in sorted(conn.execute(query).fetchall()):
+        context.report.reject(f"{location} {line}", reason.format(epsg=epsg))
+
+
+def reject_unknown_epsg(
+    conn: psycopg.Connection, name: str, context: LoadContext, location: str = "line"
+) -> None:
+    _reject(
+        conn, name, context,
+        "epsg NOT IN (SELECT srid FROM public.spatial_ref_sys WHERE proj4text <> '')",
+        "EPSG code {epsg} is not one PostGIS knows", location,
+    )  # fmt: skip
+
+
+def reject_bad_points(
+    conn: psycopg.Connection, name: str, context: LoadContext, location: str = "line"
+) -> None:
+    """Reject rows with an unknown EPSG code or outside Norway; add ``punkt`` (25833)."""
+    reject_unknown_epsg(conn, name, context, location)
+    given = "ST_SetSRID(ST_MakePoint(x, y), epsg)"
+    _reject(
+        conn, name, context,
+        f"NOT ST_Covers({NORGE_SQL}, ST_Transform({given}, 4326))",
+        "the point lies outside Norway in EPSG:{epsg} (Nord and Øst swapped?)", location,
+    )  # fmt: skip
+    conn.execute(
+        sql.SQL(
+            "ALTER TABLE {} ADD punkt geometry(Point, {}); UPDATE {} SET punkt = ST_Transform("
+            + given
+            + ", {})"
+        ).format(
+            sql.Identifier(name),
+            sql.Literal(STORAGE_EPSG),
+            sql.Identifier(name),
+            sql.Literal(STORAGE_EPSG),
+        )
+    )
+
+
+def default_valid_from(conn: psycopg.Connection, context: LoadContext) -> datetime:
+    """Valid from the source's extract date when it states one, else from now."""
+    if context.extract_date is not None:
+        return context.extract_date
+    return conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+
+
+def analyze(conn: psycopg.Connection, *tables: str) -> None:
+    """Fresh statistics for the tables a load wrote, so the first queries after a big load
+    plan with them (autovacuum would get there, later)."""
+    for table in tables:
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*table.split("."))))
+
+
+def merge(
+    conn: psycopg.Connection,
+    table: VersionedTable,
+    staging: str,
+    context: LoadContext,
+    covered: str | None = None,
+) -> WriteCounts:
+    """Merge a staging table with a ``gyldig_fra`` column (valid from) as versions."""
+    assert context.load_id is not None
+    return merge_snapshot(
+        conn, table, staging, load_id=context.load_id, covered=covered, valid_from="gyldig_fra"
+    )

@@ -1,0 +1,149 @@
+"""Teiger GeoJSON and the JSON Lines format: CRS, repairs, rejects by record, versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grunndata.db.database import connect
+from grunndata.loaders.run import Mode, run
+from grunndata.registers.matrikkel import REGISTER
+
+SQUARE = [[92000, 6466000], [92010, 6466000], [92010, 6466010], [92000, 6466010], [92000, 6466000]]
+BOWTIE = [[92000, 6466000], [92010, 6466010], [92010, 6466000], [92000, 6466010], [92000, 6466000]]
+
+
+def load(db, *paths: Path):
+    return run(
+        list(paths), formats=REGISTER.formats, database=db, mode=Mode.LOAD if db else Mode.VALIDATE
+    )
+
+
+def collection(features: list[dict[str, Any]], crs: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {"type": "FeatureCollection"}
+    if crs:
+        result["crs"] = {"type": "name", "properties": {"name": crs}}
+    return result | {"features": features}
+
+
+def feature(properties: dict[str, Any], ring: list[list[float]]) -> dict[str, Any]:
+    return {"type": "Feature", "properties": properties,
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}  # fmt: skip
+
+
+def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
+    fresh_database, tmp_path
+):
+    path = tmp_path / "teiger.geojson"
+    path.write_text(json.dumps(collection([
+        feature({"matrikkelnummer": "4204-1/1"}, SQUARE),
+        feature({"kommunenummer": "4204", "gardsnummer": 1, "bruksnummer": 2}, BOWTIE),
+        feature({"matrikkelnummer": "4204-0/1"}, SQUARE),
+        {"type": "Feature", "properties": {"matrikkelnummer": "4204-1/3"},
+         "geometry": {"type": "Point", "coordinates": [92000, 6466000]}},
+        feature({"matrikkelnummer": "4204-1/4"}, [[6466000, 92000], [6466010, 92000],
+                                                  [6466010, 92010], [6466000, 92000]]),
+    ], "urn:ogc:def:crs:EPSG::25833")))  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 3, 1)
+    found = {f.location: f.reason for f in file.findings}
+    assert (
+        "Ring Self-intersection" in found["feature 2"] or "Self-intersection" in found["feature 2"]
+    )
+    assert "gårdsnummer" in found["feature 3"]
+    assert "Polygon or MultiPolygon" in found["feature 4"]
+    assert "outside Norway" in found["feature 5"]
+    with connect(fresh_database.app_url) as conn:
+        areas = dict(conn.execute(
+            "SELECT matrikkelnummer, ST_Area(geometri) FROM matrikkel.teig ORDER BY 1"
+        ).fetchall())  # fmt: skip
+    assert areas == {"4204-1/1/0/0": 100.0, "4204-1/2/0/0": 50.0}
+
+
+def test_teiger_without_a_crs_are_wgs84(fresh_database, tmp_path):
+    ring = [[8.0, 58.0], [8.001, 58.0], [8.001, 58.001], [8.0, 58.001], [8.0, 58.0]]
+    path = tmp_path / "teiger.geojson"
+    path.write_text(json.dumps(collection([feature({"matrikkelnummer": "4204-1/1"}, ring)], None)))
+    (file,) = load(fresh_database, path).files
+    assert file.exit_code == 0
+    with connect(fresh_database.app_url) as conn:
+        x, y = conn.execute(
+            "SELECT ST_XMin(geometri), ST_YMin(geometri) FROM matrikkel.teig"
+        ).fetchone()
+    assert 80_000 < x < 90_000 and 6_440_000 < y < 6_460_000
+
+
+def enhet(nummer: str, **extra: Any) -> str:
+    record = {"objekttype": "matrikkelenhet", "matrikkelnummer": nummer,
+              "matrikkelenhetstype": "grunneiendom", **extra}  # fmt: skip
+    return json.dumps(record, ensure_ascii=False)
+
+
+def test_jsonl_rejects_bad_lines_by_number(fresh_database, tmp_path):
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text("\n".join([
+        enhet("4204-1/1"),
+        "{not json",
+        enhet("4204-1/2", eierforhold=[{"eier": {"identifikasjonsnummer": "12345678901"}}]),
+        enhet("4204-1/3", matrikkelenhetstype="slott"),
+        enhet("4204-1/1"),
+        enhet("4204-1/4", eierforhold=[{"eier": {"navn": "A"},
+                                        "andel": {"teller": 3, "nevner": 2}}]),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 5, 1)
+    found = {f.location: f.reason for f in file.findings}
+    assert found["line 2"].startswith("not JSON")
+    assert found["line 3"].startswith("invalid person id '12345678901'")
+    assert "slott" in found["line 4"]
+    assert "repeated" in found["line 5"]
+    assert "more than the whole" in found["line 6"]
+
+
+def test_a_new_extract_supersedes_owners_and_keeps_the_old_valid_time(fresh_database, tmp_path):
+    first = tmp_path / "a.jsonl"
+    first.write_text(enhet("4204-1/1", gyldigFra="2020-01-01", eierforhold=[
+        {"eier": {"navn": "Gammel Eier"}}]) + "\n", encoding="utf-8")  # fmt: skip
+    second = tmp_path / "b.jsonl"
+    second.write_text(enhet("4204-1/1", gyldigFra="2024-05-01", eierforhold=[
+        {"eier": {"navn": "Ny Eier"}}]) + "\n", encoding="utf-8")  # fmt: skip
+    assert load(fresh_database, first).exit_code == 0
+    outcome = load(fresh_database, second).files[0]
+    assert outcome.exit_code == 0
+    assert outcome.counts.superseded == 1 and outcome.counts.unchanged == 1
+    assert load(fresh_database, second).files[0].counts.inserted == 0, "idempotent"
+    with connect(fresh_database.app_url) as conn:
+        rows = conn.execute(
+            "SELECT navn, (lower(gyldig) AT TIME ZONE 'Europe/Oslo')::date, "
+            "(upper(gyldig) AT TIME ZONE 'Europe/Oslo')::date, upper_inf(registrert) "
+            "FROM matrikkel.eierforhold ORDER BY lower(registrert), navn"
+        ).fetchall()
+    from datetime import date
+
+    assert rows == [
+        ("Gammel Eier", date(2020, 1, 1), None, False),
+        ("Gammel Eier", date(2020, 1, 1), date(2024, 5, 1), True),
+        ("Ny Eier", date(2024, 5, 1), None, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"type": "FeatureCollection", "features": [{"type": "Feature"', "not valid GeoJSON"),
+        ('{"type": "Feature", "features": []}', "not a GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection", "features": [{}], "crs": {"type": "name", '
+         '"properties": {"name": "EPSG:25833"}}}', "crs member must come before"),
+        ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": '
+         '{"name": "EPSG:foo"}}, "features": []}', "is not an EPSG code"),
+    ],
+)  # fmt: skip
+def test_a_broken_teig_file_fails_whole_with_the_reason(tmp_path, text, message):
+    path = tmp_path / "teiger.geojson"
+    path.write_text(text, encoding="utf-8")
+    (file,) = run([path], formats=REGISTER.formats, database=None, mode=Mode.VALIDATE,
+                  format_name="matrikkel-teiger-geojson").files  # fmt: skip
+    assert file.exit_code == 2 and message in file.message, file.message
