@@ -136,6 +136,14 @@ PathsArg = Annotated[list[Path], typer.Argument(help="Files, .gz, .zip or direct
 FormatOpt = Annotated[
     str | None, typer.Option("--format", help="Skip detection: read every file as this format.")
 ]
+OrgnrOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--organisasjonsnummer",
+        help="The unit a roles document speaks for, when the file does not say "
+        "(no _links.enhet.href).",
+    ),
+]
 RejectOpt = Annotated[
     Path | None,
     typer.Option("--reject-file", help="Write every reject and warning to this CSV file."),
@@ -215,6 +223,7 @@ def load(
     ] = False,
     format_name: FormatOpt = None,
     reject_file: RejectOpt = None,
+    organisasjonsnummer: OrgnrOpt = None,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Load register files into the database, each file in one transaction.
@@ -226,13 +235,18 @@ def load(
     require(paths)  # a mistyped path is reported before any database is started
     database = _database(no_migrate=no_migrate)
     mode = Mode.DRY_RUN if dry_run else Mode.LOAD
-    _run_and_exit(paths, database, mode, format_name, reject_file)
+    _run_and_exit(paths, database, mode, format_name, reject_file, organisasjonsnummer)
 
 
 @app.command(epilog="Example:  grunndata validate enheter.json.gz --reject-file rejects.csv")
-def validate(paths: PathsArg, format_name: FormatOpt = None, reject_file: RejectOpt = None) -> None:
+def validate(
+    paths: PathsArg,
+    format_name: FormatOpt = None,
+    reject_file: RejectOpt = None,
+    organisasjonsnummer: OrgnrOpt = None,
+) -> None:
     """Check register files as `load` would, without a database and without writing."""
-    _run_and_exit(paths, None, Mode.VALIDATE, format_name, reject_file)
+    _run_and_exit(paths, None, Mode.VALIDATE, format_name, reject_file, organisasjonsnummer)
 
 
 def _run_and_exit(
@@ -241,7 +255,9 @@ def _run_and_exit(
     mode: Mode,
     format_name: str | None,
     reject_file: Path | None,
+    organisasjonsnummer: str | None = None,
 ) -> None:
+    given = {"organisasjonsnummer": organisasjonsnummer} if organisasjonsnummer else {}
     outcome = run(
         paths,
         formats=_formats(),
@@ -250,6 +266,7 @@ def _run_and_exit(
         format_name=format_name,
         reject_file=reject_file,
         progress=_RichProgress(),
+        given=given,
     )
     _print_outcome(outcome)
     raise typer.Exit(outcome.exit_code)

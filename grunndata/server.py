@@ -38,7 +38,27 @@ GRAPHQL_PATH = "/graphql"
 STATIC_PATH = "/static/graphiql"
 HEALTH_TIMEOUT_S = 2.0
 POOL_TIMEOUT_S = 5.0  # how long a request waits for a connection before DATABASE_UNAVAILABLE
-EXAMPLE_QUERY = "{\n  serverInfo {\n    version\n    registers\n    schemaVersion\n  }\n}\n"
+#: What GraphiQL opens with: a tour of the demo data (who is who: fixtures/cast.md).
+EXAMPLE_QUERY = """\
+# The demo is a small piece of Kristiansand; fixtures/cast.md says who is who.
+{
+  person(identifikasjonsnummer: "21867525758") {
+    navn { fornavn etternavn }
+    bostedsadresse {
+      adresseIdentifikatorFraMatrikkelen
+      vegadresse { adressenavn adressenummer { husnummer husbokstav } }
+    }
+    historikk { navn { gyldighetstidspunkt fornavn etternavn } }
+  }
+  adresser(sok: "Vardasveien 110 B", first: 1) {
+    edges { node { adressetekst representasjonspunkt eiendom { matrikkelnummer arealM2 } } }
+  }
+  enhet(organisasjonsnummer: "310911410") {
+    navn
+    roller { type { beskrivelse } innehaver { navn person { identifikasjonsnummer } } }
+  }
+}
+"""
 
 
 class RequestId:

@@ -36,3 +36,12 @@ def test_every_documented_command_exists(command):
     for word in command.split():
         assert word in group.commands, f"README mentions `grunndata {command}`"  # type: ignore[attr-defined]
         group = group.commands[word]  # type: ignore[attr-defined]
+
+
+def test_the_graphiql_example_answers_on_the_demo_data(demo_database):
+    from grunndata.server import EXAMPLE_QUERY
+
+    with LiveServer(create_app(demo_database.app_url)) as base:
+        body = httpx.post(f"{base}/graphql", json={"query": EXAMPLE_QUERY}, timeout=10).json()
+    assert "errors" not in body, body
+    assert all(value for value in body["data"].values())

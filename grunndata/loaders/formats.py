@@ -8,7 +8,7 @@ and writes it into that register's tables. ``read`` parses and validates record 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
@@ -45,6 +45,9 @@ class LoadContext:
     records_read: int = field(default=0)
     sha256: str | None = None
     """SHA-256 of the file as on disk (a zip member: its content), once read to the end."""
+    given: Mapping[str, str] = field(default_factory=dict)
+    """Facts given on the command line that a file may not carry itself, e.g. the
+    ``organisasjonsnummer`` a roles document speaks for."""
 
 
 class SourceFormat(Protocol):

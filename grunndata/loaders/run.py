@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -135,6 +135,7 @@ def run(
     format_name: str | None = None,
     reject_file: Path | None = None,
     progress: Progress | None = None,
+    given: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     planned, skipped = _planned(paths, formats, format_name)
     progress = progress or NoProgress()
@@ -152,7 +153,8 @@ def run(
                 )
                 continue
             report = Report(item.source.name, writer)
-            outcomes.append(_one(item.source, item.format, report, database, mode, progress))
+            context = LoadContext(source=item.source, report=report, given=given or {})
+            outcomes.append(_one(context, item.format, database, mode, progress))
     finally:
         if reject_handle:
             reject_handle.close()
@@ -160,14 +162,13 @@ def run(
 
 
 def _one(
-    source: SourceFile,
+    context: LoadContext,
     source_format: SourceFormat,
-    report: Report,
     database: Database | None,
     mode: Mode,
     progress: Progress,
 ) -> FileOutcome:
-    context = LoadContext(source=source, report=report)
+    source, report = context.source, context.report
     outcome = FileOutcome(source.name, source_format.name, 0, "loaded")
     journal_id: int | None = None
     try:

@@ -286,3 +286,18 @@ def test_each_role_group_keeps_its_own_valid_time(db, tmp_path):
         ("STYR", "VARA", date(2020, 6, 15), date(2024, 6, 1)),
         ("STYR", "LEDE", date(2024, 6, 1), None),
     ]
+
+
+def test_the_command_line_names_the_unit_a_roller_document_speaks_for(tmp_path):
+    from tests.test_cli import cli
+
+    document = json.loads((DATA / "roller_person_810004622.json").read_text())
+    del document["_links"]
+    path = write_json(tmp_path / "roller.json", document)
+    named = cli("validate", str(path), "--organisasjonsnummer", "810 004 622")
+    assert named.returncode == 0, named.stdout + named.stderr
+    document["_links"] = {"enhet": {"href": "https://x/enhetsregisteret/api/enheter/810004622"}}
+    write_json(path, document)
+    other = cli("validate", str(path), "--organisasjonsnummer", "310911410")
+    assert other.returncode == 1
+    assert "the document is about 810004622, not 310911410" in " ".join(other.stdout.split())

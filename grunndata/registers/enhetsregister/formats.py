@@ -263,13 +263,22 @@ class RollerJson:
                 context.report.reject(location, "not a roller document (no rollegrupper list)")
                 continue
             given = document.get("organisasjonsnummer") or _from_link(document)
+            on_command_line = context.given.get("organisasjonsnummer")
+            if given is not None and on_command_line and _digits(given) != _digits(on_command_line):
+                context.report.reject(
+                    location,
+                    f"the document is about {given}, not {on_command_line} (--organisasjonsnummer)",
+                )
+                continue
+            given = given or on_command_line
             if given is None and in_name:
                 given = in_name[-1]
             if given is None:
                 context.report.reject(
                     location,
-                    "no organisasjonsnummer: the document has no _links.enhet.href "
-                    "and the file name carries no 9-digit number",
+                    "no organisasjonsnummer: the document has no _links.enhet.href, none "
+                    "was given (--organisasjonsnummer) and the file name carries no "
+                    "9-digit number",
                 )
                 continue
             orgnr = _orgnr(given, context, location, "organisasjonsnummer")
@@ -318,6 +327,10 @@ class RollerJson:
         return merge(
             conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at, covered="rolle_covered"
         )
+
+
+def _digits(number: str) -> str:
+    return "".join(c for c in str(number) if c.isdigit())
 
 
 def _from_link(document: dict[str, Any]) -> str | None:
