@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -79,7 +80,17 @@ def _serve(database: Database, host: str, port: int, *, dev: bool) -> None:
     from grunndata.server import create_app
 
     level = Settings.from_env().log_level.lower()
-    uvicorn.run(create_app(database.app_url, dev=dev), host=host, port=port, log_level=level)
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
+    # end the command normally (so the demo still stops its cluster) instead of killing it.
+    previous = signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        uvicorn.run(create_app(database.app_url, dev=dev), host=host, port=port, log_level=level)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 @app.command(
@@ -122,7 +133,9 @@ def demo(
             f"  health    {url}/healthz\n\n"
             "Try:\n"
             f"  curl -s {url}/graphql -H 'Content-Type: application/json' \\\n"
-            '    -d \'{"query": "{ serverInfo { version registers schemaVersion } }"}\'\n'
+            '    -d \'{"query": "{ person(identifikasjonsnummer: \\"14834806046\\") '
+            "{ navn { fornavn etternavn } bostedsadresse { vegadresse { adressenavn } } } }\"}'\n"
+            "\nWho is who in the demo data: fixtures/cast.md\n"
         )
         _serve(database, host, port, dev=True)
     finally:

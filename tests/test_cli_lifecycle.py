@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from grunndata.db import migrate
 from tests.db.test_cluster import postgres_processes_on
@@ -56,7 +57,8 @@ def test_parallel_commands_on_a_fresh_machine_then_every_db_command(cluster_dir)
     assert cli("db", "status", data_dir=cluster_dir).returncode == 1
 
 
-def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir, stop):
     port = free_port()
     env = {**os.environ, "GRUNNDATA_DATA_DIR": str(cluster_dir)}
     env.pop("GRUNNDATA_DATABASE_URL", None)
@@ -78,7 +80,7 @@ def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir):
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "GraphiQL" in page.text
     finally:
-        demo.send_signal(signal.SIGINT)
+        demo.send_signal(stop)
         out, err = demo.communicate(timeout=60)
     assert demo.returncode == 0, err
     assert "grunndata demo is up" in out
