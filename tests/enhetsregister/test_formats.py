@@ -286,3 +286,16 @@ def test_each_role_group_keeps_its_own_valid_time(db, tmp_path):
         ("STYR", "VARA", date(2020, 6, 15), date(2024, 6, 1)),
         ("STYR", "LEDE", date(2024, 6, 1), None),
     ]
+
+
+def test_a_csv_cell_too_long_to_read_fails_the_file_naming_the_line(db, tmp_path):
+    """An unclosed quote makes one endless cell: the file fails with the line, no traceback."""
+    records = list(enheter(3, seed=5))
+    path = write_csv_gz(tmp_path / "enheter.csv.gz", records)
+    head, first, *rest = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+    broken = first.replace(f'"{records[0]["navn"]}"', '"' + "X" * 200_000 + '"', 1)
+    path.write_bytes(gzip.compress("".join([head, broken, *rest]).encode()))
+    (file,) = load(db, path).files
+    assert file.exit_code == 2 and file.status == "failed"
+    assert "line 2" in file.message and "unexpectedly" not in file.message, file.message
+    assert current(db) == {}

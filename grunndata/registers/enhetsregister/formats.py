@@ -204,7 +204,8 @@ class EnheterCsv(_EnhetFormat):
         name = context.source.name
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         reader = csv.reader(_decoded_lines(text, name))
-        header = next(reader, None)
+        rows = _csv_rows(reader, name)
+        header = next(rows, None)
         if header is None:
             raise SourceError(f"{name}: empty file: expected a CSV header")
         missing = [c for c in fields.csv_header(self.underenhet) if c not in header]
@@ -213,7 +214,7 @@ class EnheterCsv(_EnhetFormat):
                 f"{name}: not a Brønnøysund {self.kind} CSV: the header lacks the column(s) "
                 f"{', '.join(missing)}"
             )
-        for cells in reader:
+        for cells in rows:
             number = reader.line_num
             location = f"line {number}"
             if len(cells) != len(header):
@@ -230,6 +231,15 @@ class EnheterCsv(_EnhetFormat):
                 continue
             if _checked_parent(row, context, location):
                 yield orgnr, row, number
+
+
+def _csv_rows(reader: Any, name: str) -> Iterator[list[str]]:
+    """The reader's rows; what the csv module cannot read (a cell longer than its limit,
+    as an unclosed quote makes) fails the file, naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise SourceError(f"{name}: line {reader.line_num} is not readable CSV: {exc}") from None
 
 
 def _decoded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
