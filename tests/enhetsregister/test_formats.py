@@ -299,3 +299,17 @@ def test_a_csv_cell_too_long_to_read_fails_the_file_naming_the_line(db, tmp_path
     assert file.exit_code == 2 and file.status == "failed"
     assert "line 2" in file.message and "unexpectedly" not in file.message, file.message
     assert current(db) == {}
+
+
+@pytest.mark.parametrize("field", ["antallAnsatte", "rekkefolge"])
+def test_a_number_too_large_rejects_its_record_naming_the_field(db, tmp_path, field):
+    if field == "antallAnsatte":
+        big = {**KORSVIK, "organisasjonsnummer": "317075367", "antallAnsatte": 10**12}
+        (file,) = load(db, write_json(tmp_path / "enheter.json", [KORSVIK, big])).files
+        assert list(current(db)) == ["310911410"]
+    else:
+        document = json.loads((DATA / "roller_person_810004622.json").read_text())
+        document["rollegrupper"][0]["roller"][0]["rekkefolge"] = 10**12
+        (file,) = load(db, write_json(tmp_path / "roller.json", document)).files
+    assert file.status != "failed", file.message
+    assert any(f"{field}: 1000000000000" in f.reason for f in file.findings), file.findings

@@ -186,15 +186,22 @@ def parse_bool(name: str, value: Any) -> bool | None:
     raise FieldError(f"{name}: {value!r} is not true or false")
 
 
+#: What an ``integer`` column holds; a larger number would fail the whole file in the database.
+_INTEGER_RANGE = range(-(2**31), 2**31)
+
+
 def parse_int(name: str, value: Any) -> int | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
         raise FieldError(f"{name}: {value!r} is not a whole number")
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise FieldError(f"{name}: {value!r} is not a whole number") from None
+    if number not in _INTEGER_RANGE:
+        raise FieldError(f"{name}: {value!r} is out of range for a whole number")
+    return number
 
 
 def text(value: Any) -> str | None:
