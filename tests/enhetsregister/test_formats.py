@@ -11,7 +11,9 @@ import pytest
 from grunndata.loaders.sources import SourceFile
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.generate import csv_row, enheter, write_csv_gz
-from tests.enhetsregister.conftest import DATA, load, query, write_json
+from grunndata.server import create_app
+from tests.conftest import LiveServer
+from tests.enhetsregister.conftest import DATA, Api, load, query, write_json
 
 KORSVIK = {
     "organisasjonsnummer": "310911410",
@@ -122,6 +124,11 @@ def test_an_unknown_parent_warns_and_resolves_later(db, tmp_path):
         "overordnetEnhet 310911410 is not in the register" in f.reason for f in file.findings
     )
     assert current(db, "overordnet_enhet") == {"314400291": "310911410"}
+    asked = '{ enhet(organisasjonsnummer: "314400291") { overordnetEnhet { navn } } }'
+    with LiveServer(create_app(db.app_url)) as base:
+        assert Api(base)(asked)["enhet"] == {"overordnetEnhet": None}, "null until it arrives"
+        load(db, write_json(tmp_path / "enheter.json", [KORSVIK]))
+        assert Api(base)(asked)["enhet"] == {"overordnetEnhet": {"navn": "KORSVIK BYGG AS"}}
 
 
 def test_a_bad_field_rejects_its_record_only(db, tmp_path):
