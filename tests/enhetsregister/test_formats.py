@@ -320,3 +320,15 @@ def test_a_number_too_large_rejects_its_record_naming_the_field(db, tmp_path, fi
         (file,) = load(db, write_json(tmp_path / "roller.json", document)).files
     assert file.status != "failed", file.message
     assert any(f"{field}: 1000000000000" in f.reason for f in file.findings), file.findings
+
+
+def test_a_unit_twice_in_a_roller_file_keeps_the_last_document(db, tmp_path):
+    first = json.loads((DATA / "roller_person_810004622.json").read_text())
+    first["organisasjonsnummer"] = "810004622"
+    second = json.loads(json.dumps(first))
+    second["rollegrupper"][0]["roller"][0]["person"]["navn"]["etternavn"] = "Olsen-Berg"
+    (file,) = load(db, write_json(tmp_path / "roller.json", [first, second])).files
+    assert file.exit_code == 0
+    assert any("810004622 comes again later" in f.reason for f in file.findings), file.findings
+    rows = query(db, "SELECT person_etternavn FROM enhetsregister.rolle")
+    assert rows == [("Olsen-Berg",)], "the last document speaks for the unit, as with enheter"

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from grunndata.errors import SourceError
@@ -106,17 +107,21 @@ class _EnhetFormat:
             for orgnr, row, number in records
         )
         copy_rows(conn, "enhet_staging", columns, rows)
-        _drop_repeated(conn, context)
+        _drop_repeated(conn, context, "enhet_staging")
         _warn_unknown_parents(conn, context)
         return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
 
 
-def _drop_repeated(conn: psycopg.Connection, context: LoadContext) -> None:
-    """A number twice in one file: the last record wins, with a warning."""
+def _drop_repeated(conn: psycopg.Connection, context: LoadContext, staging: str) -> None:
+    """A number twice in one file: the last record (a unit, or a unit's roller document)
+    wins, with a warning."""
     repeated = conn.execute(
-        "DELETE FROM enhet_staging s USING enhet_staging later "
-        "WHERE later.organisasjonsnummer = s.organisasjonsnummer AND later.nr > s.nr "
-        "RETURNING s.nr, s.organisasjonsnummer"
+        sql.SQL(
+            "DELETE FROM {staging} s USING (SELECT organisasjonsnummer, max(nr) AS nr "
+            "FROM {staging} GROUP BY organisasjonsnummer) last "
+            "WHERE last.organisasjonsnummer = s.organisasjonsnummer AND last.nr > s.nr "
+            "RETURNING s.nr, s.organisasjonsnummer"
+        ).format(staging=sql.Identifier(staging))
     ).fetchall()
     for number, orgnr in sorted(set(repeated)):
         context.report.warn(
@@ -303,6 +308,7 @@ class RollerJson:
                     yield (orgnr, *rolle, sist_endret, sist_endret, number)
 
         copy_rows(conn, "rolle_staging", columns, rows())
+        _drop_repeated(conn, context, "rolle_staging")
         # A role group is one entity (valid from its own sistEndret); a document speaks
         # for every group its unit has or had, so a group it lacks ends.
         conn.execute(
