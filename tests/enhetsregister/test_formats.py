@@ -332,3 +332,38 @@ def test_a_unit_twice_in_a_roller_file_keeps_the_last_document(db, tmp_path):
     assert any("810004622 comes again later" in f.reason for f in file.findings), file.findings
     rows = query(db, "SELECT person_etternavn FROM enhetsregister.rolle")
     assert rows == [("Olsen-Berg",)], "the last document speaks for the unit, as with enheter"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("navn", "KORSVIK\x00"), ("forretningsadresse", {"adresse": ["Tyrihansveien\x0038"]})],
+)
+def test_a_nul_character_rejects_its_record_naming_the_field(db, tmp_path, field, value):
+    """PostgreSQL cannot store NUL: the record is rejected, not the whole file."""
+    bad = {**KORSVIK, "organisasjonsnummer": "317075367", field: value}
+    (file,) = load(db, write_json(tmp_path / "enheter.json", [KORSVIK, bad])).files
+    assert file.status == "partial", file.message
+    assert file.findings[-1].reason.startswith(f"317075367: {field}: ")
+    assert "NUL" in file.findings[-1].reason
+    assert list(current(db)) == ["310911410"]
+
+
+def test_a_nul_character_in_a_csv_cell_rejects_its_line(db, tmp_path):
+    records = list(enheter(3, seed=6))
+    path = write_csv_gz(tmp_path / "enheter.csv.gz", records)
+    text = gzip.decompress(path.read_bytes()).decode()
+    text = text.replace(records[1]["navn"], records[1]["navn"] + "\x00", 1)
+    path.write_bytes(gzip.compress(text.encode()))
+    (file,) = load(db, path).files
+    assert file.status == "partial" and file.rejected == 1, file.message
+    assert len(current(db)) == 2
+
+
+def test_a_nul_character_in_a_role_leaves_that_role_out(db, tmp_path):
+    document = json.loads((DATA / "roller_person_810004622.json").read_text())
+    document["rollegrupper"][0]["roller"][0]["person"]["navn"]["fornavn"] = "O\x00ve"
+    document["rollegrupper"].append({"type": {"kode": "DAGL\x00"}, "roller": []})
+    (file,) = load(db, write_json(tmp_path / "roller.json", document)).files
+    assert file.status == "loaded", file.message
+    assert any("NUL" in f.reason for f in file.findings), file.findings
+    assert query(db, "SELECT count(*) FROM enhetsregister.rolle") == [(0,)]

@@ -356,7 +356,11 @@ def _roller(groups: list[Any], context: LoadContext, location: str) -> Iterator[
         if not isinstance(group, dict):
             context.report.warn(location, "a rollegruppe that is not an object was left out")
             continue
-        gruppe = _code(group.get("type"))
+        try:
+            gruppe = _code(group.get("type"))
+        except fields.FieldError as exc:
+            context.report.warn(location, f"a rollegruppe was left out: {exc}")
+            continue
         try:
             sist_endret = fields.parse_date("sistEndret", group.get("sistEndret"))
         except fields.FieldError as exc:
@@ -369,33 +373,32 @@ def _roller(groups: list[Any], context: LoadContext, location: str) -> Iterator[
 
 
 def _rolle(rolle: Any, context: LoadContext, location: str) -> tuple[Any, ...] | None:
-    if not isinstance(rolle, dict) or _code(rolle.get("type"))[0] is None:
+    try:
+        type_ = _code(rolle.get("type")) if isinstance(rolle, dict) else (None, None)
+    except fields.FieldError as exc:
+        context.report.warn(location, f"a rolle was left out: {exc}")
+        return None
+    if type_[0] is None:
         context.report.warn(location, "a rolle without a type was left out")
         return None
     person = rolle.get("person") if isinstance(rolle.get("person"), dict) else None
     enhet = rolle.get("enhet") if isinstance(rolle.get("enhet"), dict) else None
     person_columns: tuple[Any, ...] = (None,) * 6
     enhet_columns: tuple[Any, ...] = (None,) * 4
+    ansvarsandel = rolle.get("ansvarsandel")
     try:
         if person is not None:
             person_columns = _person(person, context, location)
         if enhet is not None:
             enhet_columns = _enhet_holder(enhet, context, location)
+        valgt_av = _code(rolle.get("valgtAv"))
+        andel = fields.text(ansvarsandel if not isinstance(ansvarsandel, dict) else None)
         rekkefolge = fields.parse_int("rekkefolge", rolle.get("rekkefolge"))
         fratraadt = fields.parse_bool("fratraadt", rolle.get("fratraadt"))
     except fields.FieldError as exc:
         context.report.warn(location, f"a rolle was left out: {exc}")
         return None
-    ansvarsandel = rolle.get("ansvarsandel")
-    return (
-        *_code(rolle.get("type")),
-        *person_columns,
-        *enhet_columns,
-        *_code(rolle.get("valgtAv")),
-        fields.text(ansvarsandel if not isinstance(ansvarsandel, dict) else None),
-        fratraadt,
-        rekkefolge,
-    )
+    return (*type_, *person_columns, *enhet_columns, *valgt_av, andel, fratraadt, rekkefolge)
 
 
 def _person(person: dict[str, Any], context: LoadContext, location: str) -> tuple[Any, ...]:
