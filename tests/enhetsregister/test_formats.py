@@ -367,3 +367,12 @@ def test_a_nul_character_in_a_role_leaves_that_role_out(db, tmp_path):
     assert file.status == "loaded", file.message
     assert any("NUL" in f.reason for f in file.findings), file.findings
     assert query(db, "SELECT count(*) FROM enhetsregister.rolle") == [(0,)]
+
+
+def test_csv_findings_name_lines_also_when_found_after_reading(db, tmp_path):
+    """A CSV's rejects say "line N"; so do its warnings about parents and repeats."""
+    records = list(enheter(2, seed=8, underenhet=True, parents=["310911410"]))
+    path = write_csv_gz(tmp_path / "underenheter.csv.gz", records, underenhet=True)
+    (file,) = load(db, path).files
+    assert file.exit_code == 0 and file.findings
+    assert {f.location.split()[0] for f in file.findings} == {"line"}, file.findings

@@ -89,6 +89,8 @@ class _EnhetFormat:
     register = REGISTER
     underenhet: bool
     kind: str
+    #: What a record's number counts, in findings: JSON records, or CSV lines.
+    numbering: str
 
     def write(
         self, conn: psycopg.Connection, records: Iterable[EnhetRecord], context: LoadContext
@@ -107,12 +109,14 @@ class _EnhetFormat:
             for orgnr, row, number in records
         )
         copy_rows(conn, "enhet_staging", columns, rows)
-        _drop_repeated(conn, context, "enhet_staging")
-        _warn_unknown_parents(conn, context)
+        _drop_repeated(conn, context, "enhet_staging", self.numbering)
+        _warn_unknown_parents(conn, context, self.numbering)
         return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
 
 
-def _drop_repeated(conn: psycopg.Connection, context: LoadContext, staging: str) -> None:
+def _drop_repeated(
+    conn: psycopg.Connection, context: LoadContext, staging: str, numbering: str
+) -> None:
     """A number twice in one file: the last record (a unit, or a unit's roller document)
     wins, with a warning."""
     repeated = conn.execute(
@@ -125,12 +129,12 @@ def _drop_repeated(conn: psycopg.Connection, context: LoadContext, staging: str)
     ).fetchall()
     for number, orgnr in sorted(set(repeated)):
         context.report.warn(
-            f"record {number}",
+            f"{numbering} {number}",
             f"organisasjonsnummer {orgnr} comes again later in the file; the last record is loaded",
         )
 
 
-def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext) -> None:
+def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext, numbering: str) -> None:
     unknown = conn.execute(
         "SELECT s.nr, s.organisasjonsnummer, s.overordnet_enhet FROM enhet_staging s "
         "WHERE s.overordnet_enhet IS NOT NULL "
@@ -142,7 +146,7 @@ def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext) -> Non
     )
     for number, orgnr, parent in unknown:
         context.report.warn(
-            f"record {number}",
+            f"{numbering} {number}",
             f"{orgnr}: overordnetEnhet {parent} is not in the register (yet); "
             "it resolves to null until that enhet is loaded",
         )
@@ -156,6 +160,7 @@ class EnheterJson(_EnhetFormat):
         self.underenhet = underenhet
         self.kind = "underenheter" if underenhet else "enheter"
         self.name = f"brreg-{self.kind}-json"
+        self.numbering = "record"
         self.order = 20 if underenhet else 10
 
     def matches(self, inner_name: str, head: bytes) -> bool:
@@ -163,7 +168,7 @@ class EnheterJson(_EnhetFormat):
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
         for number, record in json_values(stream, context.source.name):
-            location = f"record {number}"
+            location = f"{self.numbering} {number}"
             if not isinstance(record, dict):
                 context.report.reject(location, "not a JSON object")
                 continue
@@ -200,6 +205,7 @@ class EnheterCsv(_EnhetFormat):
         self.underenhet = underenhet
         self.kind = "underenheter" if underenhet else "enheter"
         self.name = f"brreg-{self.kind}-csv"
+        self.numbering = "line"
         self.order = 21 if underenhet else 11
 
     def matches(self, inner_name: str, head: bytes) -> bool:
@@ -221,7 +227,7 @@ class EnheterCsv(_EnhetFormat):
             )
         for cells in rows:
             number = reader.line_num
-            location = f"line {number}"
+            location = f"{self.numbering} {number}"
             if len(cells) != len(header):
                 context.report.reject(location, f"{len(cells)} columns, expected {len(header)}")
                 continue
@@ -308,7 +314,7 @@ class RollerJson:
                     yield (orgnr, *rolle, sist_endret, sist_endret, number)
 
         copy_rows(conn, "rolle_staging", columns, rows())
-        _drop_repeated(conn, context, "rolle_staging")
+        _drop_repeated(conn, context, "rolle_staging", "record")
         # A role group is one entity (valid from its own sistEndret); a document speaks
         # for every group its unit has or had, so a group it lacks ends.
         conn.execute(
