@@ -285,3 +285,26 @@ def test_relations_are_batched_one_statement_per_level(api, monkeypatch):
 
     few, many = run(2), run(18)
     assert 0 < few == many <= 7, (few, many)
+
+
+def test_underenheter_are_only_underenheter_not_child_organisasjonsledd(fresh_database, tmp_path):
+    """An organisasjonsledd names its parent in overordnetEnhet too, but is a hovedenhet."""
+    from tests.enhetsregister.test_formats import AVDELING, KORSVIK
+
+    ledd = {
+        "organisasjonsnummer": "317075367",
+        "navn": "KORSVIK BYGG AS DIVISJON",
+        "organisasjonsform": {"kode": "ORGL", "beskrivelse": "Organisasjonsledd"},
+        "overordnetEnhet": "310911410",
+    }
+    load(fresh_database, write_json(tmp_path / "enheter.json", [KORSVIK, ledd]))
+    load(fresh_database, write_json(tmp_path / "underenheter.json", [AVDELING]))
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        data = Api(base)(
+            '{ enhet(organisasjonsnummer: "310911410") { underenheter { totalCount '
+            "edges { node { organisasjonsnummer erUnderenhet } } } } }"
+        )
+    assert data["enhet"]["underenheter"] == {
+        "totalCount": 1,
+        "edges": [{"node": {"organisasjonsnummer": "314400291", "erUnderenhet": True}}],
+    }

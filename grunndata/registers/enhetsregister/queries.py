@@ -85,13 +85,14 @@ async def roller(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) -
 async def underenheter(
     conn: AsyncConnection, tid: Tidspunkt, parents: Sequence[str], page: Page
 ) -> list[tuple[list[Row], int]]:
-    """One page of each unit's sub-units (by organisasjonsnummer) and how many there are."""
+    """One page of each unit's underenheter (by organisasjonsnummer) and how many there are;
+    not its organisasjonsledd, hovedenheter that name it as overordnetEnhet too."""
     as_of, params = tid.as_of_sql("e")
     rows = await _rows(
         conn,
         "SELECT * FROM (SELECT e.*, count(*) OVER w AS total, row_number() OVER "
         "(w ORDER BY e.organisasjonsnummer) AS n FROM enhetsregister.enhet e "
-        f"WHERE e.overordnet_enhet = ANY(%(keys)s) AND {as_of} "
+        f"WHERE e.overordnet_enhet = ANY(%(keys)s) AND e.er_underenhet AND {as_of} "
         "WINDOW w AS (PARTITION BY e.overordnet_enhet)) s "
         "WHERE s.n > %(offset)s AND s.n <= %(offset)s + %(limit)s "
         "OR s.n = 1 ORDER BY s.overordnet_enhet, s.n",
