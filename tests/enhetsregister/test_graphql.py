@@ -307,3 +307,47 @@ def test_underenheter_are_only_underenheter_not_child_organisasjonsledd(fresh_da
         "totalCount": 1,
         "edges": [{"node": {"organisasjonsnummer": "314400291", "erUnderenhet": True}}],
     }
+
+
+def test_the_real_roller_document_reaches_graphql_once_its_unit_arrives(fresh_database, tmp_path):
+    """Roles loaded before their unit are kept and shown when it comes; every field of
+    Brønnøysund's document answers."""
+    import json
+
+    from tests.enhetsregister.conftest import DATA
+
+    load(fresh_database, DATA / "roller_person_810004622.json")
+    unit = json.loads((DATA / "enhet_invalid_orgnr.json").read_text())
+    unit["organisasjonsnummer"] = "810004622"  # the sample's own number is never issued
+    load(fresh_database, write_json(tmp_path / "enheter.json", unit))
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        data = Api(base)(
+            """{ enhet(organisasjonsnummer: "810004622") { navn roller {
+                type { kode beskrivelse } rollegruppe { kode beskrivelse } sistEndret
+                valgtAv { kode beskrivelse } fratraadt rekkefolge ansvarsandel
+                enhet { organisasjonsnummer }
+                innehaver { navn fornavn etternavn foedselsdato erDoed foedselsnummer
+                            enhet { navn } } } } }"""
+        )
+    assert data["enhet"]["navn"] == "SESAM STASJON"
+    assert data["enhet"]["roller"] == [
+        {
+            "type": {"kode": "LEDE", "beskrivelse": "Styrets leder"},
+            "rollegruppe": {"kode": "STYR", "beskrivelse": "Styre"},
+            "sistEndret": "2019-01-01",
+            "valgtAv": {"kode": "A-AK", "beskrivelse": "Representant for A-aksjonærene"},
+            "fratraadt": False,
+            "rekkefolge": 0,
+            "ansvarsandel": None,
+            "enhet": {"organisasjonsnummer": "810004622"},
+            "innehaver": {
+                "navn": "Ove Olsen",
+                "fornavn": "Ove",
+                "etternavn": "Olsen",
+                "foedselsdato": "1981-01-01",
+                "erDoed": False,
+                "foedselsnummer": None,
+                "enhet": None,
+            },
+        }
+    ]
