@@ -376,3 +376,30 @@ def test_csv_findings_name_lines_also_when_found_after_reading(db, tmp_path):
     (file,) = load(db, path).files
     assert file.exit_code == 0 and file.findings
     assert {f.location.split()[0] for f in file.findings} == {"line"}, file.findings
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"forretningsadresse": {**KORSVIK["forretningsadresse"], "adresse": ["Vardåsveien 1"]}},
+        {"organisasjonsform": {"kode": "ASA", "beskrivelse": "Allmennaksjeselskap"}},
+        {"konkurs": True, "konkursdato": "2025-02-03"},
+        {"underAvvikling": True},
+    ],
+    ids=["address", "form", "konkurs", "underAvvikling"],
+)
+def test_an_address_form_or_status_change_adds_a_version_and_keeps_the_old(db, tmp_path, change):
+    load(db, write_json(tmp_path / "enheter.json", [KORSVIK]))
+    (changed,) = load(db, write_json(tmp_path / "enheter.json", [{**KORSVIK, **change}])).files
+    assert (changed.counts.inserted, changed.counts.superseded) == (1, 1)
+    (again,) = load(db, write_json(tmp_path / "enheter.json", [{**KORSVIK, **change}])).files
+    assert (again.counts.inserted, again.counts.unchanged) == (0, 1)
+    rows = query(
+        db,
+        "SELECT organisasjonsform_kode, konkurs, under_avvikling, forretningsadresse->'adresse', "
+        "upper(gyldig) IS NULL FROM enhetsregister.enhet WHERE upper_inf(registrert) "
+        "ORDER BY lower(gyldig)",
+    )
+    assert [r[-1] for r in rows] == [False, True], "the old version ends, the new one is open"
+    assert rows[0][:4] == ("AS", None, None, ["Tyrihansveien 38"])
+    assert rows[1][:4] != rows[0][:4]
