@@ -11,7 +11,9 @@ import pytest
 from grunndata.loaders.sources import SourceFile
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.generate import csv_row, enheter, write_csv_gz
-from tests.enhetsregister.conftest import DATA, load, query, write_json
+from grunndata.server import create_app
+from tests.conftest import LiveServer
+from tests.enhetsregister.conftest import DATA, Api, load, query, write_json
 
 KORSVIK = {
     "organisasjonsnummer": "310911410",
@@ -122,6 +124,11 @@ def test_an_unknown_parent_warns_and_resolves_later(db, tmp_path):
         "overordnetEnhet 310911410 is not in the register" in f.reason for f in file.findings
     )
     assert current(db, "overordnet_enhet") == {"314400291": "310911410"}
+    asked = '{ enhet(organisasjonsnummer: "314400291") { overordnetEnhet { navn } } }'
+    with LiveServer(create_app(db.app_url)) as base:
+        assert Api(base)(asked)["enhet"] == {"overordnetEnhet": None}, "null until it arrives"
+        load(db, write_json(tmp_path / "enheter.json", [KORSVIK]))
+        assert Api(base)(asked)["enhet"] == {"overordnetEnhet": {"navn": "KORSVIK BYGG AS"}}
 
 
 def test_a_bad_field_rejects_its_record_only(db, tmp_path):
@@ -301,3 +308,113 @@ def test_the_command_line_names_the_unit_a_roller_document_speaks_for(tmp_path):
     other = cli("validate", str(path), "--organisasjonsnummer", "310911410")
     assert other.returncode == 1
     assert "the document is about 810004622, not 310911410" in " ".join(other.stdout.split())
+
+
+def test_a_csv_cell_too_long_to_read_fails_the_file_naming_the_line(db, tmp_path):
+    """An unclosed quote makes one endless cell: the file fails with the line, no traceback."""
+    records = list(enheter(3, seed=5))
+    path = write_csv_gz(tmp_path / "enheter.csv.gz", records)
+    head, first, *rest = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+    broken = first.replace(f'"{records[0]["navn"]}"', '"' + "X" * 200_000 + '"', 1)
+    path.write_bytes(gzip.compress("".join([head, broken, *rest]).encode()))
+    (file,) = load(db, path).files
+    assert file.exit_code == 2 and file.status == "failed"
+    assert "line 2" in file.message and "unexpectedly" not in file.message, file.message
+    assert current(db) == {}
+
+
+@pytest.mark.parametrize("field", ["antallAnsatte", "rekkefolge"])
+def test_a_number_too_large_rejects_its_record_naming_the_field(db, tmp_path, field):
+    if field == "antallAnsatte":
+        big = {**KORSVIK, "organisasjonsnummer": "317075367", "antallAnsatte": 10**12}
+        (file,) = load(db, write_json(tmp_path / "enheter.json", [KORSVIK, big])).files
+        assert list(current(db)) == ["310911410"]
+    else:
+        document = json.loads((DATA / "roller_person_810004622.json").read_text())
+        document["rollegrupper"][0]["roller"][0]["rekkefolge"] = 10**12
+        (file,) = load(db, write_json(tmp_path / "roller.json", document)).files
+    assert file.status != "failed", file.message
+    assert any(f"{field}: 1000000000000" in f.reason for f in file.findings), file.findings
+
+
+def test_a_unit_twice_in_a_roller_file_keeps_the_last_document(db, tmp_path):
+    first = json.loads((DATA / "roller_person_810004622.json").read_text())
+    first["organisasjonsnummer"] = "810004622"
+    second = json.loads(json.dumps(first))
+    second["rollegrupper"][0]["roller"][0]["person"]["navn"]["etternavn"] = "Olsen-Berg"
+    (file,) = load(db, write_json(tmp_path / "roller.json", [first, second])).files
+    assert file.exit_code == 0
+    assert any("810004622 comes again later" in f.reason for f in file.findings), file.findings
+    rows = query(db, "SELECT person_etternavn FROM enhetsregister.rolle")
+    assert rows == [("Olsen-Berg",)], "the last document speaks for the unit, as with enheter"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("navn", "KORSVIK\x00"), ("forretningsadresse", {"adresse": ["Tyrihansveien\x0038"]})],
+)
+def test_a_nul_character_rejects_its_record_naming_the_field(db, tmp_path, field, value):
+    """PostgreSQL cannot store NUL: the record is rejected, not the whole file."""
+    bad = {**KORSVIK, "organisasjonsnummer": "317075367", field: value}
+    (file,) = load(db, write_json(tmp_path / "enheter.json", [KORSVIK, bad])).files
+    assert file.status == "partial", file.message
+    assert file.findings[-1].reason.startswith(f"317075367: {field}: ")
+    assert "NUL" in file.findings[-1].reason
+    assert list(current(db)) == ["310911410"]
+
+
+def test_a_nul_character_in_a_csv_cell_rejects_its_line(db, tmp_path):
+    records = list(enheter(3, seed=6))
+    path = write_csv_gz(tmp_path / "enheter.csv.gz", records)
+    text = gzip.decompress(path.read_bytes()).decode()
+    text = text.replace(records[1]["navn"], records[1]["navn"] + "\x00", 1)
+    path.write_bytes(gzip.compress(text.encode()))
+    (file,) = load(db, path).files
+    assert file.status == "partial" and file.rejected == 1, file.message
+    assert len(current(db)) == 2
+
+
+def test_a_nul_character_in_a_role_leaves_that_role_out(db, tmp_path):
+    document = json.loads((DATA / "roller_person_810004622.json").read_text())
+    document["rollegrupper"][0]["roller"][0]["person"]["navn"]["fornavn"] = "O\x00ve"
+    document["rollegrupper"].append({"type": {"kode": "DAGL\x00"}, "roller": []})
+    (file,) = load(db, write_json(tmp_path / "roller.json", document)).files
+    assert file.status == "loaded", file.message
+    assert any("NUL" in f.reason for f in file.findings), file.findings
+    assert query(db, "SELECT count(*) FROM enhetsregister.rolle") == [(0,)]
+
+
+def test_csv_findings_name_lines_also_when_found_after_reading(db, tmp_path):
+    """A CSV's rejects say "line N"; so do its warnings about parents and repeats."""
+    records = list(enheter(2, seed=8, underenhet=True, parents=["310911410"]))
+    path = write_csv_gz(tmp_path / "underenheter.csv.gz", records, underenhet=True)
+    (file,) = load(db, path).files
+    assert file.exit_code == 0 and file.findings
+    assert {f.location.split()[0] for f in file.findings} == {"line"}, file.findings
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"forretningsadresse": {**KORSVIK["forretningsadresse"], "adresse": ["Vardåsveien 1"]}},
+        {"organisasjonsform": {"kode": "ASA", "beskrivelse": "Allmennaksjeselskap"}},
+        {"konkurs": True, "konkursdato": "2025-02-03"},
+        {"underAvvikling": True},
+    ],
+    ids=["address", "form", "konkurs", "underAvvikling"],
+)
+def test_an_address_form_or_status_change_adds_a_version_and_keeps_the_old(db, tmp_path, change):
+    load(db, write_json(tmp_path / "enheter.json", [KORSVIK]))
+    (changed,) = load(db, write_json(tmp_path / "enheter.json", [{**KORSVIK, **change}])).files
+    assert (changed.counts.inserted, changed.counts.superseded) == (1, 1)
+    (again,) = load(db, write_json(tmp_path / "enheter.json", [{**KORSVIK, **change}])).files
+    assert (again.counts.inserted, again.counts.unchanged) == (0, 1)
+    rows = query(
+        db,
+        "SELECT organisasjonsform_kode, konkurs, under_avvikling, forretningsadresse->'adresse', "
+        "upper(gyldig) IS NULL FROM enhetsregister.enhet WHERE upper_inf(registrert) "
+        "ORDER BY lower(gyldig)",
+    )
+    assert [r[-1] for r in rows] == [False, True], "the old version ends, the new one is open"
+    assert rows[0][:4] == ("AS", None, None, ["Tyrihansveien 38"])
+    assert rows[1][:4] != rows[0][:4]

@@ -274,14 +274,80 @@ def test_relations_are_batched_one_statement_per_level(api, monkeypatch):
 
     def run(first: int) -> int:
         statements.clear()
-        data = api(
-            """query ($first: Int) { enheter(first: $first) { edges { node {
-                navn overordnetEnhet { navn } underenheter { totalCount } historikk { navn }
-                roller { enhet { navn } innehaver { navn enhet { navn } } } } } } }""",
-            first=first,
-        )
+        person = "person { identifikasjonsnummer }" if HAS_PERSON else ""
+        asked = """query ($first: Int) { enheter(first: $first) { edges { node {
+            navn overordnetEnhet { navn } underenheter { totalCount } historikk { navn }
+            roller { enhet { navn } innehaver { navn enhet { navn } PERSON } } } } } }"""
+        data = api(asked.replace("PERSON", person), first=first)
         assert len(data["enheter"]["edges"]) == first
-        return sum("enhetsregister." in s for s in statements)
+        return sum("enhetsregister." in s or "folkeregister." in s for s in statements)
 
     few, many = run(2), run(18)
-    assert 0 < few == many <= 7, (few, many)
+    assert 0 < few == many <= 8, (few, many)
+
+
+def test_underenheter_are_only_underenheter_not_child_organisasjonsledd(fresh_database, tmp_path):
+    """An organisasjonsledd names its parent in overordnetEnhet too, but is a hovedenhet."""
+    from tests.enhetsregister.test_formats import AVDELING, KORSVIK
+
+    ledd = {
+        "organisasjonsnummer": "317075367",
+        "navn": "KORSVIK BYGG AS DIVISJON",
+        "organisasjonsform": {"kode": "ORGL", "beskrivelse": "Organisasjonsledd"},
+        "overordnetEnhet": "310911410",
+    }
+    load(fresh_database, write_json(tmp_path / "enheter.json", [KORSVIK, ledd]))
+    load(fresh_database, write_json(tmp_path / "underenheter.json", [AVDELING]))
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        data = Api(base)(
+            '{ enhet(organisasjonsnummer: "310911410") { underenheter { totalCount '
+            "edges { node { organisasjonsnummer erUnderenhet } } } } }"
+        )
+    assert data["enhet"]["underenheter"] == {
+        "totalCount": 1,
+        "edges": [{"node": {"organisasjonsnummer": "314400291", "erUnderenhet": True}}],
+    }
+
+
+def test_the_real_roller_document_reaches_graphql_once_its_unit_arrives(fresh_database, tmp_path):
+    """Roles loaded before their unit are kept and shown when it comes; every field of
+    Brønnøysund's document answers."""
+    import json
+
+    from tests.enhetsregister.conftest import DATA
+
+    load(fresh_database, DATA / "roller_person_810004622.json")
+    unit = json.loads((DATA / "enhet_invalid_orgnr.json").read_text())
+    unit["organisasjonsnummer"] = "810004622"  # the sample's own number is never issued
+    load(fresh_database, write_json(tmp_path / "enheter.json", unit))
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        data = Api(base)(
+            """{ enhet(organisasjonsnummer: "810004622") { navn roller {
+                type { kode beskrivelse } rollegruppe { kode beskrivelse } sistEndret
+                valgtAv { kode beskrivelse } fratraadt rekkefolge ansvarsandel
+                enhet { organisasjonsnummer }
+                innehaver { navn fornavn etternavn foedselsdato erDoed foedselsnummer
+                            enhet { navn } } } } }"""
+        )
+    assert data["enhet"]["navn"] == "SESAM STASJON"
+    assert data["enhet"]["roller"] == [
+        {
+            "type": {"kode": "LEDE", "beskrivelse": "Styrets leder"},
+            "rollegruppe": {"kode": "STYR", "beskrivelse": "Styre"},
+            "sistEndret": "2019-01-01",
+            "valgtAv": {"kode": "A-AK", "beskrivelse": "Representant for A-aksjonærene"},
+            "fratraadt": False,
+            "rekkefolge": 0,
+            "ansvarsandel": None,
+            "enhet": {"organisasjonsnummer": "810004622"},
+            "innehaver": {
+                "navn": "Ove Olsen",
+                "fornavn": "Ove",
+                "etternavn": "Olsen",
+                "foedselsdato": "1981-01-01",
+                "erDoed": False,
+                "foedselsnummer": None,
+                "enhet": None,
+            },
+        }
+    ]

@@ -130,3 +130,27 @@ def test_a_name_with_a_typo_still_finds_the_unit(search_api, navn, typo):
     names = [e["node"]["navn"] for e in data["edges"]]
     assert data["totalCount"] == len(names)
     assert navn in names
+
+
+def test_names_with_norwegian_letters_rank_exact_then_prefix_then_the_rest(
+    fresh_database, tmp_path
+):
+    """The database's lower() may leave Æ, Ø, Å and É as they are (a C locale): names are
+    compared case-folded all the same."""
+    from tests.enhetsregister.conftest import write_json
+
+    names = ["NYE VARDÅS KAFÉ AS", "VARDÅS KAFÉ OG BAKERI AS", "VARDÅS KAFÉ"]
+    records = [
+        {"organisasjonsnummer": nummer, "navn": navn}
+        for nummer, navn in zip(("310911410", "317075367", "317294050"), names, strict=True)
+    ]
+    load(fresh_database, write_json(tmp_path / "enheter.json", records))
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        data = Api(base)(
+            '{ enheter(filter: {navn: "Vardås kafé"}) { totalCount edges { node { navn } } } }'
+        )["enheter"]
+    assert [e["node"]["navn"] for e in data["edges"]] == [
+        "VARDÅS KAFÉ",
+        "VARDÅS KAFÉ OG BAKERI AS",
+        "NYE VARDÅS KAFÉ AS",
+    ]

@@ -186,23 +186,40 @@ def parse_bool(name: str, value: Any) -> bool | None:
     raise FieldError(f"{name}: {value!r} is not true or false")
 
 
+#: What an ``integer`` column holds; a larger number would fail the whole file in the database.
+_INTEGER_RANGE = range(-(2**31), 2**31)
+
+
 def parse_int(name: str, value: Any) -> int | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
         raise FieldError(f"{name}: {value!r} is not a whole number")
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise FieldError(f"{name}: {value!r} is not a whole number") from None
+    if number not in _INTEGER_RANGE:
+        raise FieldError(f"{name}: {value!r} is out of range for a whole number")
+    return number
+
+
+class _Unstorable(FieldError):
+    """Text the database cannot store (a NUL character); the caller names the field."""
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise _Unstorable(f"{text!r} holds a NUL character, which the database cannot store")
+    return text
 
 
 def text(value: Any) -> str | None:
     if type(value) is str:
-        return value.strip() or None
+        return _storable(value.strip()) or None
     if value is None:
         return None
-    return str(value).strip() or None
+    return _storable(str(value).strip()) or None
 
 
 def text_list(values: Any) -> list[str] | None:
@@ -211,7 +228,7 @@ def text_list(values: Any) -> list[str] | None:
         return None
     if isinstance(values, str):
         values = [values]
-    lines = [str(v).strip() for v in values if not _blank(v)]
+    lines = [_storable(str(v).strip()) for v in values if not _blank(v)]
     return lines or None
 
 
@@ -235,12 +252,16 @@ def row_from_json(record: dict[str, Any], underenhet: bool) -> Row:
         value = record.get(f.name)
         if value is None:
             row.update(dict.fromkeys(columns))
-        elif f.kind is Kind.CODE:
-            code = value if isinstance(value, dict) else {}
-            row[columns[0]] = text(code.get("kode"))
-            row[columns[1]] = text(code.get("beskrivelse"))
-        else:
-            row[columns[0]] = convert(f, value)
+            continue
+        try:
+            if f.kind is Kind.CODE:
+                code = value if isinstance(value, dict) else {}
+                row[columns[0]] = text(code.get("kode"))
+                row[columns[1]] = text(code.get("beskrivelse"))
+            else:
+                row[columns[0]] = convert(f, value)
+        except _Unstorable as exc:
+            raise FieldError(f"{f.name}: {exc}") from None
     return row
 
 

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from grunndata.errors import SourceError
@@ -88,6 +89,8 @@ class _EnhetFormat:
     register = REGISTER
     underenhet: bool
     kind: str
+    #: What a record's number counts, in findings: JSON records, or CSV lines.
+    numbering: str
 
     def write(
         self, conn: psycopg.Connection, records: Iterable[EnhetRecord], context: LoadContext
@@ -106,26 +109,32 @@ class _EnhetFormat:
             for orgnr, row, number in records
         )
         copy_rows(conn, "enhet_staging", columns, rows)
-        _drop_repeated(conn, context)
-        _warn_unknown_parents(conn, context)
+        _drop_repeated(conn, context, "enhet_staging", self.numbering)
+        _warn_unknown_parents(conn, context, self.numbering)
         return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
 
 
-def _drop_repeated(conn: psycopg.Connection, context: LoadContext) -> None:
-    """A number twice in one file: the last record wins, with a warning."""
+def _drop_repeated(
+    conn: psycopg.Connection, context: LoadContext, staging: str, numbering: str
+) -> None:
+    """A number twice in one file: the last record (a unit, or a unit's roller document)
+    wins, with a warning."""
     repeated = conn.execute(
-        "DELETE FROM enhet_staging s USING enhet_staging later "
-        "WHERE later.organisasjonsnummer = s.organisasjonsnummer AND later.nr > s.nr "
-        "RETURNING s.nr, s.organisasjonsnummer"
+        sql.SQL(
+            "DELETE FROM {staging} s USING (SELECT organisasjonsnummer, max(nr) AS nr "
+            "FROM {staging} GROUP BY organisasjonsnummer) last "
+            "WHERE last.organisasjonsnummer = s.organisasjonsnummer AND last.nr > s.nr "
+            "RETURNING s.nr, s.organisasjonsnummer"
+        ).format(staging=sql.Identifier(staging))
     ).fetchall()
     for number, orgnr in sorted(set(repeated)):
         context.report.warn(
-            f"record {number}",
+            f"{numbering} {number}",
             f"organisasjonsnummer {orgnr} comes again later in the file; the last record is loaded",
         )
 
 
-def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext) -> None:
+def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext, numbering: str) -> None:
     unknown = conn.execute(
         "SELECT s.nr, s.organisasjonsnummer, s.overordnet_enhet FROM enhet_staging s "
         "WHERE s.overordnet_enhet IS NOT NULL "
@@ -137,7 +146,7 @@ def _warn_unknown_parents(conn: psycopg.Connection, context: LoadContext) -> Non
     )
     for number, orgnr, parent in unknown:
         context.report.warn(
-            f"record {number}",
+            f"{numbering} {number}",
             f"{orgnr}: overordnetEnhet {parent} is not in the register (yet); "
             "it resolves to null until that enhet is loaded",
         )
@@ -151,6 +160,7 @@ class EnheterJson(_EnhetFormat):
         self.underenhet = underenhet
         self.kind = "underenheter" if underenhet else "enheter"
         self.name = f"brreg-{self.kind}-json"
+        self.numbering = "record"
         self.order = 20 if underenhet else 10
 
     def matches(self, inner_name: str, head: bytes) -> bool:
@@ -158,7 +168,7 @@ class EnheterJson(_EnhetFormat):
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
         for number, record in json_values(stream, context.source.name):
-            location = f"record {number}"
+            location = f"{self.numbering} {number}"
             if not isinstance(record, dict):
                 context.report.reject(location, "not a JSON object")
                 continue
@@ -195,6 +205,7 @@ class EnheterCsv(_EnhetFormat):
         self.underenhet = underenhet
         self.kind = "underenheter" if underenhet else "enheter"
         self.name = f"brreg-{self.kind}-csv"
+        self.numbering = "line"
         self.order = 21 if underenhet else 11
 
     def matches(self, inner_name: str, head: bytes) -> bool:
@@ -204,7 +215,8 @@ class EnheterCsv(_EnhetFormat):
         name = context.source.name
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         reader = csv.reader(_decoded_lines(text, name))
-        header = next(reader, None)
+        rows = _csv_rows(reader, name)
+        header = next(rows, None)
         if header is None:
             raise SourceError(f"{name}: empty file: expected a CSV header")
         missing = [c for c in fields.csv_header(self.underenhet) if c not in header]
@@ -213,9 +225,9 @@ class EnheterCsv(_EnhetFormat):
                 f"{name}: not a Brønnøysund {self.kind} CSV: the header lacks the column(s) "
                 f"{', '.join(missing)}"
             )
-        for cells in reader:
+        for cells in rows:
             number = reader.line_num
-            location = f"line {number}"
+            location = f"{self.numbering} {number}"
             if len(cells) != len(header):
                 context.report.reject(location, f"{len(cells)} columns, expected {len(header)}")
                 continue
@@ -230,6 +242,15 @@ class EnheterCsv(_EnhetFormat):
                 continue
             if _checked_parent(row, context, location):
                 yield orgnr, row, number
+
+
+def _csv_rows(reader: Any, name: str) -> Iterator[list[str]]:
+    """The reader's rows; what the csv module cannot read (a cell longer than its limit,
+    as an unclosed quote makes) fails the file, naming the line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise SourceError(f"{name}: line {reader.line_num} is not readable CSV: {exc}") from None
 
 
 def _decoded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
@@ -302,6 +323,7 @@ class RollerJson:
                     yield (orgnr, *rolle, sist_endret, sist_endret, number)
 
         copy_rows(conn, "rolle_staging", columns, rows())
+        _drop_repeated(conn, context, "rolle_staging", "record")
         # A role group is one entity (valid from its own sistEndret); a document speaks
         # for every group its unit has or had, so a group it lacks ends.
         conn.execute(
@@ -353,7 +375,11 @@ def _roller(groups: list[Any], context: LoadContext, location: str) -> Iterator[
         if not isinstance(group, dict):
             context.report.warn(location, "a rollegruppe that is not an object was left out")
             continue
-        gruppe = _code(group.get("type"))
+        try:
+            gruppe = _code(group.get("type"))
+        except fields.FieldError as exc:
+            context.report.warn(location, f"a rollegruppe was left out: {exc}")
+            continue
         try:
             sist_endret = fields.parse_date("sistEndret", group.get("sistEndret"))
         except fields.FieldError as exc:
@@ -366,33 +392,32 @@ def _roller(groups: list[Any], context: LoadContext, location: str) -> Iterator[
 
 
 def _rolle(rolle: Any, context: LoadContext, location: str) -> tuple[Any, ...] | None:
-    if not isinstance(rolle, dict) or _code(rolle.get("type"))[0] is None:
+    try:
+        type_ = _code(rolle.get("type")) if isinstance(rolle, dict) else (None, None)
+    except fields.FieldError as exc:
+        context.report.warn(location, f"a rolle was left out: {exc}")
+        return None
+    if type_[0] is None:
         context.report.warn(location, "a rolle without a type was left out")
         return None
     person = rolle.get("person") if isinstance(rolle.get("person"), dict) else None
     enhet = rolle.get("enhet") if isinstance(rolle.get("enhet"), dict) else None
     person_columns: tuple[Any, ...] = (None,) * 6
     enhet_columns: tuple[Any, ...] = (None,) * 4
+    ansvarsandel = rolle.get("ansvarsandel")
     try:
         if person is not None:
             person_columns = _person(person, context, location)
         if enhet is not None:
             enhet_columns = _enhet_holder(enhet, context, location)
+        valgt_av = _code(rolle.get("valgtAv"))
+        andel = fields.text(ansvarsandel if not isinstance(ansvarsandel, dict) else None)
         rekkefolge = fields.parse_int("rekkefolge", rolle.get("rekkefolge"))
         fratraadt = fields.parse_bool("fratraadt", rolle.get("fratraadt"))
     except fields.FieldError as exc:
         context.report.warn(location, f"a rolle was left out: {exc}")
         return None
-    ansvarsandel = rolle.get("ansvarsandel")
-    return (
-        *_code(rolle.get("type")),
-        *person_columns,
-        *enhet_columns,
-        *_code(rolle.get("valgtAv")),
-        fields.text(ansvarsandel if not isinstance(ansvarsandel, dict) else None),
-        fratraadt,
-        rekkefolge,
-    )
+    return (*type_, *person_columns, *enhet_columns, *valgt_av, andel, fratraadt, rekkefolge)
 
 
 def _person(person: dict[str, Any], context: LoadContext, location: str) -> tuple[Any, ...]:

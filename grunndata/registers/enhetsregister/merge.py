@@ -17,6 +17,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
+from grunndata.loaders.bulk import create_staging
 from grunndata.loaders.formats import WriteCounts
 from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 
@@ -24,16 +25,14 @@ from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 def stage(conn: psycopg.Connection, name: str, table: VersionedTable) -> None:
     """A temporary staging table ``name`` for ``table``'s key and content, with
     ``gyldig_fra``, ``foerst_gyldig_fra`` and ``nr``."""
-    conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {}, NULL::timestamptz AS gyldig_fra, "
-            "NULL::timestamptz AS foerst_gyldig_fra, NULL::bigint AS nr FROM {} WITH NO DATA"
-        ).format(
-            sql.Identifier(name),
-            sql.SQL(", ").join(map(sql.Identifier, table.columns)),
-            sql.Identifier(*table.name.split(".")),
-        )
-    )
+    create_staging(conn, name, table.name, table.columns, extra=_STAGING_EXTRA)
+
+
+_STAGING_EXTRA = (
+    ("gyldig_fra", "timestamptz"),
+    ("foerst_gyldig_fra", "timestamptz"),
+    ("nr", "bigint"),
+)
 
 
 def merge(

@@ -19,6 +19,8 @@ Row = dict[str, Any]
 KOMMUNENUMMER = "coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'kommunenummer'"
 #: What "now" looks like for the search indexes (partial on these two conditions).
 PRESENT = "upper_inf(e.registrert) AND upper_inf(e.gyldig)"
+#: A unit's name as the trigram index holds it: lowered whatever the database's locale.
+NAVN = "enhetsregister.navn_fold(e.navn)"
 #: How alike (pg_trgm word similarity) a name must be to the one asked for.
 NAVN_THRESHOLD = 0.5
 
@@ -83,13 +85,14 @@ async def roller(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) -
 async def underenheter(
     conn: AsyncConnection, tid: Tidspunkt, parents: Sequence[str], page: Page
 ) -> list[tuple[list[Row], int]]:
-    """One page of each unit's sub-units (by organisasjonsnummer) and how many there are."""
+    """One page of each unit's underenheter (by organisasjonsnummer) and how many there are;
+    not its organisasjonsledd, hovedenheter that name it as overordnetEnhet too."""
     as_of, params = tid.as_of_sql("e")
     rows = await _rows(
         conn,
         "SELECT * FROM (SELECT e.*, count(*) OVER w AS total, row_number() OVER "
         "(w ORDER BY e.organisasjonsnummer) AS n FROM enhetsregister.enhet e "
-        f"WHERE e.overordnet_enhet = ANY(%(keys)s) AND {as_of} "
+        f"WHERE e.overordnet_enhet = ANY(%(keys)s) AND e.er_underenhet AND {as_of} "
         "WINDOW w AS (PARTITION BY e.overordnet_enhet)) s "
         "WHERE s.n > %(offset)s AND s.n <= %(offset)s + %(limit)s "
         "OR s.n = 1 ORDER BY s.overordnet_enhet, s.n",
@@ -125,9 +128,11 @@ class Search:
         conditions = [PRESENT, "e.gyldig @> %(naa)s::timestamptz"]
         params: dict[str, Any] = {}
         if self.navn:
-            params["navn"] = self.navn.lower()
-            params["navn_like"] = f"%{_escape_like(self.navn.lower())}%"
-            conditions.append("(%(navn)s <%% lower(e.navn) OR lower(e.navn) LIKE %(navn_like)s)")
+            params["navn"] = self.navn
+            params["navn_like"] = f"%{_escape_like(self.navn)}%"
+            conditions.append(
+                f"({_fold('%(navn)s')} <%% {NAVN} OR {NAVN} LIKE {_fold('%(navn_like)s')})"
+            )
         if self.organisasjonsform:
             params["former"] = [f.upper() for f in self.organisasjonsform]
             conditions.append("e.organisasjonsform_kode = ANY(%(former)s)")
@@ -162,12 +167,18 @@ class Search:
 
     def order(self) -> str:
         if self.navn:
+            navn = _fold("%(navn)s")
             return (
-                "lower(e.navn) = %(navn)s DESC, lower(e.navn) LIKE %(navn_prefix)s DESC, "
-                "word_similarity(%(navn)s, lower(e.navn)) DESC, "
-                "similarity(%(navn)s, lower(e.navn)) DESC, e.er_underenhet, e.organisasjonsnummer"
+                f"{NAVN} = {navn} DESC, {NAVN} LIKE {_fold('%(navn_prefix)s')} DESC, "
+                f"word_similarity({navn}, {NAVN}) DESC, "
+                f"similarity({navn}, {NAVN}) DESC, e.er_underenhet, e.organisasjonsnummer"
             )
         return "e.organisasjonsnummer"
+
+
+def _fold(parameter: str) -> str:
+    """A text parameter lowered as the indexed names are (``navn_fold``, migration 0005)."""
+    return f"enhetsregister.navn_fold({parameter}::text)"
 
 
 def _escape_like(text: str) -> str:
@@ -182,7 +193,7 @@ async def search(
     conditions, params = search.where()
     params["naa"] = naa
     if search.navn:
-        params["navn_prefix"] = f"{_escape_like(search.navn.lower())}%"
+        params["navn_prefix"] = f"{_escape_like(search.navn)}%"
     where = " AND ".join(conditions)
     async with conn.transaction():
         # One dropped or swapped letter in a word of eight still matches (default 0.6).
