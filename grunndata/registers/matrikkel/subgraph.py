@@ -17,7 +17,7 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt, tidspunkt
 from grunndata.identifiers import (
     InvalidIdentifier,
-    kommuner_gyldige,
+    kommuneendringer,
     parse_kommunenummer,
     parse_matrikkelnummer,
 )
@@ -48,20 +48,21 @@ class Moved(GrunndataError):
 
 @functools.cache
 def _only_renumbered(old: str) -> str | None:
-    """Today's code of kommune ``old`` when it was only renumbered (one successor, of the
-    same name, that no other kommune merged into): gnr/bnr did not change then."""
-    kommune = parse_kommunenummer(old)
-    if len(kommune.erstattet_av) != 1:
-        return None
-    new = kommune.erstattet_av[0]
-    if new.gyldig_fra is None or new.navn != kommune.navn:
-        return None
-    day_before = new.gyldig_fra - dt.timedelta(days=1)
-    merged = [
-        k.value for k in kommuner_gyldige(day_before)
-        if any(s.value == new.value for s in k.erstattet_av)
-    ]  # fmt: skip
-    return new.value if len(merged) == 1 else None
+    """Today's code of kommune ``old`` when every step from it to today was a renumbering
+    alone (one successor, of the same name, that no other kommune ever went into): gnr/bnr
+    did not change then. 0602 Drammen became 3005 Drammen in a merger (2020), then 3301 by
+    renumbering alone (2024): not only renumbered, so None."""
+    code = old
+    while not parse_kommunenummer(code).er_gjeldende:
+        steps = [e for e in kommuneendringer() if e.gammelt == code]
+        if len(steps) != 1 or steps[0].nytt_navn != steps[0].gammelt_navn:
+            return None
+        step = steps[0]
+        merged = [e for e in kommuneendringer() if e.nytt == step.nytt]
+        if len(merged) != 1:
+            return None
+        code = step.nytt
+    return code if code != old else None
 
 
 async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom | None:
