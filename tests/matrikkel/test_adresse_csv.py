@@ -58,17 +58,19 @@ def test_bad_rows_are_rejected_with_their_line_and_the_rest_loads(fresh_database
         changed(rows[3], knr, "9999"),
         rows[4] + ";extra",
         changed(changed(rows[4], nord, "92386.91"), oest, "6466377.9"),  # swapped axes
+        changed(changed(lines[6], nord, "1e12"), oest, "1e12"),  # outside what PROJ can do
     ]
     source = tmp_path / "adresser.csv"
     source.write_text("\n".join([header, *bad]) + "\n", encoding="utf-8")
     (file,) = load(fresh_database, source).files
-    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 5)
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 6)
     reasons = {f.location: f.reason for f in file.findings}
     assert reasons["line 3"] == "Nord is missing"
     assert reasons["line 4"] == "Øst 'abc' is not a number"
     assert "unknown kommune" in reasons["line 5"]
     assert reasons["line 6"] == "47 columns, expected 46"
     assert "outside Norway" in reasons["line 7"]
+    assert "cannot be transformed from EPSG:25833" in reasons["line 8"]
 
 
 def test_a_wrong_header_fails_the_file_naming_the_missing_columns(tmp_path):

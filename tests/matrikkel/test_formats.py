@@ -46,9 +46,11 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
          "geometry": {"type": "Point", "coordinates": [92000, 6466000]}},
         feature({"matrikkelnummer": "4204-1/4"}, [[6466000, 92000], [6466010, 92000],
                                                   [6466010, 92010], [6466000, 92000]]),
+        feature({"matrikkelnummer": "4204-1/5"}, [[1e12, 1e12], [1e12 + 10, 1e12],
+                                                  [1e12, 1e12 + 10], [1e12, 1e12]]),
     ], "urn:ogc:def:crs:EPSG::25833")))  # fmt: skip
     (file,) = load(fresh_database, path).files
-    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 3, 1)
+    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 4, 1)
     found = {f.location: f.reason for f in file.findings}
     assert (
         "Ring Self-intersection" in found["feature 2"] or "Self-intersection" in found["feature 2"]
@@ -56,6 +58,7 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
     assert "gårdsnummer" in found["feature 3"]
     assert "Polygon or MultiPolygon" in found["feature 4"]
     assert "outside Norway" in found["feature 5"]
+    assert "cannot be transformed from EPSG:25833" in found["feature 6"]
     with connect(fresh_database.app_url) as conn:
         areas = dict(conn.execute(
             "SELECT matrikkelnummer, ST_Area(geometri) FROM matrikkel.teig ORDER BY 1"

@@ -177,6 +177,10 @@ def test_a_point_on_a_shared_border_finds_both_units(server, demo_database):
         ({"x": 6466460.67, "y": 92406.38, "epsg": 25833}, "outside Norway"),
         ({"x": 58.15, "y": 8.07, "epsg": 4326}, "outside Norway"),
         ({"x": 8.07, "y": 58.15, "epsg": 999999}, "not an EPSG code PostGIS knows"),
+        # Coordinates PROJ cannot transform at all: UTM metres given as degrees, and the like.
+        ({"x": 92406.38, "y": 6466460.67, "epsg": 4326}, "cannot be transformed"),
+        ({"x": 8.07, "y": 95.0, "epsg": 4326}, "cannot be transformed"),
+        ({"x": 1e12, "y": 1e12, "epsg": 25833}, "cannot be transformed"),
     ],
 )
 def test_swapped_axes_and_unknown_epsg_are_invalid_arguments(server, args, reason):

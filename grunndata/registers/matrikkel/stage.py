@@ -91,15 +91,55 @@ def reject_unknown_epsg(
     )  # fmt: skip
 
 
+#: ST_Transform, but NULL where PROJ cannot transform the geometry at all (outside the
+#: CRS's domain): one such row must not fail the whole file. Only used when the set-based
+#: pass failed, as the exception block costs a subtransaction per row.
+_TRANSFORM_OR_NULL = """
+CREATE OR REPLACE FUNCTION pg_temp.transform_or_null(g geometry, srid integer)
+RETURNS geometry LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+    RETURN ST_Transform(g, srid);
+EXCEPTION WHEN internal_error OR data_exception THEN
+    RETURN NULL;
+END
+$$
+"""
+
+
+def reject_outside_norway(
+    conn: psycopg.Connection,
+    name: str,
+    context: LoadContext,
+    geometry: str,
+    reason: str,
+    location: str = "line",
+) -> None:
+    """Reject the rows whose ``geometry`` (SQL over the row, in its own ``epsg``) lies
+    outside Norway, or cannot be transformed at all, by their ``line``."""
+    outside = f"NOT ST_Covers({NORGE_SQL}, ST_Transform({geometry}, 4326))"
+    try:
+        with conn.transaction():
+            _reject(conn, name, context, outside, reason, location)
+        return
+    except psycopg.errors.InternalError_:
+        pass  # some row is outside its CRS's domain: find which, row by row
+    conn.execute(_TRANSFORM_OR_NULL)
+    _reject(
+        conn, name, context, f"pg_temp.transform_or_null({geometry}, 4326) IS NULL",
+        "the coordinates cannot be transformed from EPSG:{epsg}, they lie outside its "
+        "domain (Nord and Øst swapped, or the EPSG code wrong?)", location,
+    )  # fmt: skip
+    _reject(conn, name, context, outside, reason, location)
+
+
 def reject_bad_points(
     conn: psycopg.Connection, name: str, context: LoadContext, location: str = "line"
 ) -> None:
     """Reject rows with an unknown EPSG code or outside Norway; add ``punkt`` (25833)."""
     reject_unknown_epsg(conn, name, context, location)
     given = "ST_SetSRID(ST_MakePoint(x, y), epsg)"
-    _reject(
-        conn, name, context,
-        f"NOT ST_Covers({NORGE_SQL}, ST_Transform({given}, 4326))",
+    reject_outside_norway(
+        conn, name, context, given,
         "the point lies outside Norway in EPSG:{epsg} (Nord and Øst swapped?)", location,
     )  # fmt: skip
     conn.execute(

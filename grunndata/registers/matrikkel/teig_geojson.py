@@ -30,7 +30,6 @@ from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
 from grunndata.registers.matrikkel.geojson_stream import read_collection
-from grunndata.registers.matrikkel.geometri import NORGE_SQL
 from grunndata.registers.matrikkel.nummer import PARTS, matrikkelnummer_fra
 
 TEIG = VersionedTable("matrikkel.teig", key=("matrikkelnummer",), content=("geometri",))
@@ -144,13 +143,10 @@ class TeigGeojson:
             "ALTER TABLE teig_raw ADD geometri geometry; "
             "UPDATE teig_raw SET geometri = ST_SetSRID(ST_GeomFromGeoJSON(geojson), epsg)"
         )
-        for (feature,) in conn.execute(
-            f"DELETE FROM teig_raw WHERE NOT ST_Covers({NORGE_SQL}, "
-            "ST_Transform(geometri, 4326)) RETURNING line"
-        ).fetchall():
-            context.report.reject(
-                f"feature {feature}", "the teig lies outside Norway in the file's CRS"
-            )
+        stage.reject_outside_norway(
+            conn, "teig_raw", context, "geometri",
+            "the teig lies outside Norway in the file's CRS (EPSG:{epsg})", "feature",
+        )  # fmt: skip
         conn.execute(
             "CREATE TEMP TABLE teig_stage ON COMMIT DROP AS SELECT matrikkelnummer, "
             "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(geometri, 25833)), 3))"
