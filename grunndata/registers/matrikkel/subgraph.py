@@ -176,8 +176,11 @@ async def _conditions(
     if g is not None:
         if (g.intersects is None) == (g.within is None):
             raise InvalidArgument("filter.geometri: give exactly one of intersects and within")
-        argument = "filter.geometri." + ("intersects" if g.intersects is not None else "within")
-        wkb = geometri.parse_shape(g.intersects or g.within, argument=argument)  # type: ignore[arg-type]
+        given, name = (
+            (g.intersects, "intersects") if g.intersects is not None else (g.within, "within")
+        )
+        argument = f"filter.geometri.{name}"
+        wkb = geometri.parse_shape(given, argument=argument)
         async with info.context.pool.connection() as conn:
             params["shape"] = await geometri.to_storage(
                 conn, wkb, g.epsg or 4326, argument=argument
