@@ -313,6 +313,7 @@ def test_an_address_links_to_its_unit_and_the_unit_back(server):
     ("query", "message"),
     [
         ('{ adresse(adresseId: "abc") { adresseId } }', "adresseId: 'abc' is not a number"),
+        ('{ adresse(adresseId: "12²") { adresseId } }', "adresseId: '12²' is not a number"),
         ("{ naermesteAdresser(x: 8.07, y: 58.15, radiusMeter: 1e7) { avstandMeter } }",
          "radiusMeter"),
         ("{ naermesteAdresser(x: 8.07, y: 58.15, first: 5000) { avstandMeter } }", "first"),

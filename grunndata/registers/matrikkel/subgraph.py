@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,9 +110,14 @@ async def eiendom_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> li
     ]
 
 
+def _is_adresse_id(key: object) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes ``²`` and other digits int() refuses."""
+    return re.fullmatch(r"[0-9]+", str(key)) is not None
+
+
 async def adresse_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> list[Any]:
     """The ``"Adresse"`` entity by adresseId, for other registers."""
-    ids = [int(k) if str(k).isdigit() else -1 for k in keys]
+    ids = [int(k) if _is_adresse_id(k) else -1 for k in keys]
     async with context.pool.connection() as conn:
         rows = await queries.adresser_by_id(conn, tid, ids)
     return [Adresse.from_row(r) if r else None for r in by_key(rows, ids, "adresse_id")]
@@ -255,7 +261,7 @@ class MatrikkelQuery:
 
     @strawberry.field(description="An address by its adresseId (lokalid).")
     async def adresse(self, info: Info[Context, None], adresse_id: strawberry.ID) -> Adresse | None:
-        if not str(adresse_id).isdigit():
+        if not _is_adresse_id(adresse_id):
             raise InvalidArgument(f"adresseId: {adresse_id!r} is not a number")
         return await info.context.entity("Adresse", str(int(adresse_id)))
 
