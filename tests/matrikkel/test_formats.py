@@ -106,6 +106,13 @@ def test_jsonl_rejects_bad_lines_by_number(fresh_database, tmp_path):
     assert "more than the whole" in found["line 6"]
 
 
+def test_jsonl_written_with_a_byte_order_mark_loads_its_first_line(fresh_database, tmp_path):
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text(enhet("4204-1/1") + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8-sig")
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (0, 0, 2), file.findings
+
+
 def test_a_new_extract_supersedes_owners_and_keeps_the_old_valid_time(fresh_database, tmp_path):
     first = tmp_path / "a.jsonl"
     first.write_text(enhet("4204-1/1", gyldigFra="2020-01-01", eierforhold=[

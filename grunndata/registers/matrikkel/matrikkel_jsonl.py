@@ -92,7 +92,7 @@ class MatrikkelJsonl:
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Rad]:
         for number, raw in enumerate(stream, start=1):
             try:
-                text = raw.decode("utf-8").strip()
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
             except UnicodeDecodeError:
                 raise SourceError(f"{context.source.name}: line {number} is not UTF-8") from None
             if not text:
