@@ -72,9 +72,13 @@ def test_search_pages_are_a_relay_connection(server):
 
 def test_filters_by_kommune_and_postnummer(server):
     query = """{ a: adresser(kommunenummer: "1001", postnummer: "4637", first: 1) { totalCount }
-                 b: adresser(postnummer: "4637", first: 1) { totalCount } }"""
+                 b: adresser(postnummer: "4637", first: 1) { totalCount }
+                 all: adresser(first: 1) { totalCount }
+                 oslo: adresser(kommunenummer: "0301", first: 1) { totalCount } }"""
     result = data(server, query)
     assert result["a"]["totalCount"] == result["b"]["totalCount"] > 0
+    assert result["b"]["totalCount"] < result["all"]["totalCount"], "postnummer filters"
+    assert result["oslo"]["totalCount"] == 0, "kommunenummer filters"
 
 
 NEAREST = """query($x: Float!, $y: Float!, $epsg: Int) {
@@ -257,6 +261,10 @@ def test_eiendommer_filters_and_pages(server):
     assert len(result["edges"]) + len(rest["edges"]) == 19
     by_type = data(server, LIST, filter={"type": "festegrunn"})["eiendommer"]
     assert by_type["totalCount"] == 0
+    one = data(server, LIST, filter={"kommunenummer": "1001", "gardsnummer": 97,
+                                     "bruksnummer": 90})["eiendommer"]  # fmt: skip
+    assert [e["node"]["matrikkelnummer"] for e in one["edges"]] == ["4204-97/90/0/0"]
+    assert one["totalCount"] == 1 and not one["pageInfo"]["hasNextPage"]
 
 
 def test_eiendommer_by_geometry_in_geojson_and_wkt(server):
