@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
-from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 from grunndata.registers.matrikkel.geometri import NORGE_SQL, STORAGE_EPSG
@@ -24,22 +24,8 @@ OSLO = ZoneInfo("Europe/Oslo")
 RAW_EXTRA = ("x", "y", "epsg", "gyldig_fra")
 
 
-def _create_raw(
-    conn: psycopg.Connection, name: str, like: str, columns: Sequence[str], extra: str
-) -> None:
-    schema, table = like.split(".", 1)
-    conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT 0::integer AS line, {} FROM {}.{} "
-            "WITH NO DATA"
-        ).format(
-            sql.Identifier(name),
-            sql.SQL(", ").join(map(sql.Identifier, columns)),
-            sql.Identifier(schema),
-            sql.Identifier(table),
-        )
-    )
-    conn.execute(sql.SQL("ALTER TABLE {} " + extra).format(sql.Identifier(name)))
+_LINE = ("line", "integer")
+_VALID_FROM = ("gyldig_fra", "timestamptz")
 
 
 def copy_points(
@@ -50,10 +36,8 @@ def copy_points(
     rows: Iterable[Sequence[object]],
 ) -> int:
     """COPY ``(line, *columns, x, y, epsg, gyldig_fra)`` rows into a new table ``name``."""
-    _create_raw(
-        conn, name, like, columns,
-        "ADD x float8, ADD y float8, ADD epsg integer, ADD gyldig_fra timestamptz",
-    )  # fmt: skip
+    extra = [_LINE, ("x", "float8"), ("y", "float8"), ("epsg", "integer"), _VALID_FROM]
+    create_staging(conn, name, like, columns, extra)
     return copy_rows(conn, name, ("line", *columns, *RAW_EXTRA), rows)
 
 
@@ -65,10 +49,8 @@ def copy_shapes(
     rows: Iterable[Sequence[object]],
 ) -> int:
     """COPY ``(line, *columns, geojson, epsg, gyldig_fra)`` rows into a new table ``name``."""
-    _create_raw(
-        conn, name, like, columns,
-        "ADD geojson text, ADD epsg integer, ADD gyldig_fra timestamptz",
-    )  # fmt: skip
+    create_staging(conn, name, like, columns, [_LINE, ("geojson", "text"), ("epsg", "integer"),
+                                              _VALID_FROM])  # fmt: skip
     return copy_rows(conn, name, ("line", *columns, "geojson", "epsg", "gyldig_fra"), rows)
 
 
