@@ -73,6 +73,16 @@ def test_bad_rows_are_rejected_with_their_line_and_the_rest_loads(fresh_database
     assert "cannot be transformed from EPSG:25833" in reasons["line 8"]
 
 
+def test_a_nul_character_rejects_its_row_not_the_file(fresh_database, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    source = tmp_path / "adresser.csv"
+    bad = lines[1].replace("Tyrihansveien;", "Tyrihans\x00veien;", 1)
+    source.write_text("\n".join([lines[0], bad, lines[2]]) + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, source).files
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 1), file.message
+    assert file.findings[0].location == "line 2" and "NUL" in file.findings[0].reason
+
+
 def test_a_wrong_header_fails_the_file_naming_the_missing_columns(tmp_path):
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     header = lines[0].replace(";Nord;", ";North;").replace("adresseId;", "id;")

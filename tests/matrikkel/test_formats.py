@@ -106,6 +106,15 @@ def test_jsonl_rejects_bad_lines_by_number(fresh_database, tmp_path):
     assert "more than the whole" in found["line 6"]
 
 
+def test_jsonl_a_nul_character_rejects_its_line_not_the_file(fresh_database, tmp_path):
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text(enhet("4204-1/1", bruksnavn="a\x00b") + "\n" + enhet("4204-1/2") + "\n",
+                    encoding="utf-8")  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 1, 1), file.message
+    assert "NUL" in file.findings[0].reason and file.findings[0].location == "line 1"
+
+
 def test_jsonl_written_with_a_byte_order_mark_loads_its_first_line(fresh_database, tmp_path):
     path = tmp_path / "matrikkel.jsonl"
     path.write_text(enhet("4204-1/1") + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8-sig")

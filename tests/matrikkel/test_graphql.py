@@ -322,6 +322,8 @@ def test_an_address_links_to_its_unit_and_the_unit_back(server):
     [
         ('{ adresse(adresseId: "abc") { adresseId } }', "adresseId: 'abc' is not a number"),
         ('{ adresse(adresseId: "12²") { adresseId } }', "adresseId: '12²' is not a number"),
+        ('{ adresser(sok: "Tyri\\u0000") { totalCount } }', "sok: holds a NUL character"),
+        ('{ adresser(postnummer: "46\\u000038") { totalCount } }', "postnummer: holds a NUL"),
         ("{ naermesteAdresser(x: 8.07, y: 58.15, radiusMeter: 1e7) { avstandMeter } }",
          "radiusMeter"),
         ("{ naermesteAdresser(x: 8.07, y: 58.15, first: 5000) { avstandMeter } }", "first"),

@@ -144,6 +144,9 @@ class AdresseCsv:
                 line = line.rstrip("\r\n")
                 if not line:
                     continue
+                if "\x00" in line:
+                    context.report.reject(f"line {number}", "holds a NUL character")
+                    continue
                 fields = line.split(";")
                 if len(fields) != len(header):
                     context.report.reject(

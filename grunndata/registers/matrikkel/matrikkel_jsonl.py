@@ -81,6 +81,16 @@ def _eier(forhold: dict[str, Any], line: int, context: LoadContext) -> dict[str,
     }  # fmt: skip
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class MatrikkelJsonl:
     name = "matrikkel-jsonl"
     register = "matrikkel"
@@ -99,6 +109,8 @@ class MatrikkelJsonl:
                 continue
             try:
                 obj = json.loads(text)
+                if _has_nul(obj):
+                    raise ValueError("a string holds a NUL character (\\u0000), which text cannot")
                 problems = check_matrikkel(obj)
                 if problems:
                     raise ValueError("; ".join(problems[:3]))

@@ -279,6 +279,9 @@ class MatrikkelQuery:
         after: str | None = None,
     ) -> Connection[Adresse]:
         wanted = page(first, after)
+        for name, text in (("sok", sok), ("postnummer", postnummer)):
+            if text is not None and "\x00" in text:
+                raise InvalidArgument(f"{name}: holds a NUL character")
         kommuner = _kommunefilter(kommunenummer)
         async with info.context.pool.connection() as conn:
             rows, total = await _search(
