@@ -48,9 +48,11 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
                                                   [6466010, 92010], [6466000, 92000]]),
         feature({"matrikkelnummer": "4204-1/5"}, [[1e12, 1e12], [1e12 + 10, 1e12],
                                                   [1e12, 1e12 + 10], [1e12, 1e12]]),
+        feature({"matrikkelnummer": "4204-1/6"}, [[92000, 6466000], [92010, float("nan")],
+                                                  [92010, 6466010], [92000, 6466000]]),
     ], "urn:ogc:def:crs:EPSG::25833")))  # fmt: skip
     (file,) = load(fresh_database, path).files
-    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 4, 1)
+    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 5, 1)
     found = {f.location: f.reason for f in file.findings}
     assert (
         "Ring Self-intersection" in found["feature 2"] or "Self-intersection" in found["feature 2"]
@@ -59,6 +61,7 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
     assert "Polygon or MultiPolygon" in found["feature 4"]
     assert "outside Norway" in found["feature 5"]
     assert "cannot be transformed from EPSG:25833" in found["feature 6"]
+    assert "not finite" in found["feature 7"]  # NaN: not JSON, but Python's json reads it
     with connect(fresh_database.app_url) as conn:
         areas = dict(conn.execute(
             "SELECT matrikkelnummer, ST_Area(geometri) FROM matrikkel.teig ORDER BY 1"

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -120,9 +122,13 @@ class TeigGeojson:
         ):
             raise ValueError("the geometry must be a Polygon or MultiPolygon")
         try:
-            shape = shapely.geometry.shape(geometry)
+            with warnings.catch_warnings():  # NaN coordinates: refused just below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                shape = shapely.geometry.shape(geometry)
         except (shapely.errors.ShapelyError, ValueError, TypeError, IndexError) as exc:
             raise ValueError(f"the geometry is not valid GeoJSON: {exc}") from None
+        if not math.isfinite(shapely.get_coordinates(shape).sum()):
+            raise ValueError("the geometry has coordinates that are not finite numbers")
         if shape.is_empty:
             raise ValueError("the geometry is empty")
         if not shape.is_valid:
