@@ -118,6 +118,17 @@ def test_jsonl_a_nul_character_rejects_its_line_not_the_file(fresh_database, tmp
     assert "NUL" in file.findings[0].reason and file.findings[0].location == "line 1"
 
 
+def test_jsonl_nan_rejects_its_line_not_the_file(fresh_database, tmp_path):
+    bygning = {"objekttype": "bygning", "bygningsnummer": 300100001,
+               "representasjonspunkt": {"x": float("nan"), "y": 6466493.4, "epsg": 25833},
+               "matrikkelenheter": ["4204-1/2"]}  # fmt: skip
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text(json.dumps(bygning) + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 1, 1), file.message
+    assert file.findings[0].location == "line 1" and "NaN" in file.findings[0].reason
+
+
 def test_jsonl_written_with_a_byte_order_mark_loads_its_first_line(fresh_database, tmp_path):
     path = tmp_path / "matrikkel.jsonl"
     path.write_text(enhet("4204-1/1") + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8-sig")

@@ -81,6 +81,11 @@ def _eier(forhold: dict[str, Any], line: int, context: LoadContext) -> dict[str,
     }  # fmt: skip
 
 
+def _not_json(constant: str) -> Any:
+    """Python's json reads NaN and Infinity; JSON (and PostgreSQL's jsonb) has neither."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -108,7 +113,7 @@ class MatrikkelJsonl:
             if not text:
                 continue
             try:
-                obj = json.loads(text)
+                obj = json.loads(text, parse_constant=_not_json)
                 if _has_nul(obj):
                     raise ValueError("a string holds a NUL character (\\u0000), which text cannot")
                 problems = check_matrikkel(obj)
