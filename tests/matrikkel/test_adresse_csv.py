@@ -83,6 +83,26 @@ def test_a_nul_character_rejects_its_row_not_the_file(fresh_database, tmp_path):
     assert file.findings[0].location == "line 2" and "NUL" in file.findings[0].reason
 
 
+def test_a_number_too_big_for_its_column_rejects_its_row_not_the_file(fresh_database, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    columns = lines[0].split(";")
+
+    def changed(row: str, column: str, value: str) -> str:
+        fields = row.split(";")
+        fields[columns.index(column)] = value
+        return ";".join(fields)
+
+    rows = [changed(lines[1], "nummer", "99999999999"), changed(lines[2], "EPSG-kode", "9" * 11),
+            lines[3]]  # fmt: skip
+    source = tmp_path / "adresser.csv"
+    source.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, source).files
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 2), file.message
+    reasons = {f.location: f.reason for f in file.findings}
+    assert reasons["line 2"].startswith("nummer '99999999999' is out of range")
+    assert reasons["line 3"].startswith("EPSG-kode '99999999999' is out of range")
+
+
 def test_a_wrong_header_fails_the_file_naming_the_missing_columns(tmp_path):
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     header = lines[0].replace(";Nord;", ";North;").replace("adresseId;", "id;")

@@ -129,6 +129,22 @@ def test_jsonl_nan_rejects_its_line_not_the_file(fresh_database, tmp_path):
     assert file.findings[0].location == "line 1" and "NaN" in file.findings[0].reason
 
 
+def test_jsonl_numbers_too_big_for_their_columns_reject_their_line(fresh_database, tmp_path):
+    bygning = {"objekttype": "bygning", "bygningsnummer": 300100001,
+               "representasjonspunkt": {"x": 92437.7, "y": 6466493.4, "epsg": 2**40},
+               "matrikkelenheter": ["4204-1/2"]}  # fmt: skip
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text("\n".join([
+        enhet("4204-1/1", eierforhold=[{"eier": {"navn": "A"},
+                                        "andel": {"teller": 3 * 10**9, "nevner": 4 * 10**9}}]),
+        json.dumps(bygning),
+        enhet("4204-1/2"),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 2, 1), file.message
+    assert {f.location for f in file.findings} == {"line 1", "line 2"}
+
+
 def test_jsonl_written_with_a_byte_order_mark_loads_its_first_line(fresh_database, tmp_path):
     path = tmp_path / "matrikkel.jsonl"
     path.write_text(enhet("4204-1/1") + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8-sig")
