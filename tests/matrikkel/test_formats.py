@@ -69,6 +69,17 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
     assert areas == {"4204-1/1/0/0": 100.0, "4204-1/2/0/0": 50.0}
 
 
+def test_teiger_with_heights_load_flat(fresh_database, tmp_path):
+    path = tmp_path / "teiger.geojson"
+    path.write_text(json.dumps(collection([
+        feature({"matrikkelnummer": "4204-1/1"}, [[x, y, 12.5] for x, y in SQUARE]),
+    ], "urn:ogc:def:crs:EPSG::25833")))  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.counts.inserted) == (0, 1), file.message
+    with connect(fresh_database.app_url) as conn:
+        assert conn.execute("SELECT ST_Area(geometri) FROM matrikkel.teig").fetchone() == (100.0,)
+
+
 def test_teiger_without_a_crs_are_wgs84(fresh_database, tmp_path):
     ring = [[8.0, 58.0], [8.001, 58.0], [8.001, 58.001], [8.0, 58.001], [8.0, 58.0]]
     path = tmp_path / "teiger.geojson"

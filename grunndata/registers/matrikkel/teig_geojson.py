@@ -155,8 +155,9 @@ class TeigGeojson:
         )  # fmt: skip
         conn.execute(
             "CREATE TEMP TABLE teig_stage ON COMMIT DROP AS SELECT matrikkelnummer, "
-            "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(geometri, 25833)), 3))"
-            "::geometry(MultiPolygon, 25833) AS geometri, coalesce(gyldig_fra, %s) AS gyldig_fra "
+            "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Force2D(ST_Transform(geometri, "
+            "25833))), 3))::geometry(MultiPolygon, 25833) AS geometri, "
+            "coalesce(gyldig_fra, %s) AS gyldig_fra "
             "FROM teig_raw",
             [stage.default_valid_from(conn, context)],
         )
