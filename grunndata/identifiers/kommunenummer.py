@@ -219,12 +219,44 @@ def _fylker() -> dict[str, Fylke]:
     return table
 
 
+@dataclass(frozen=True)
+class Kommuneendring:
+    """One step of a reform: kommune ``gammelt`` (named ``gammelt_navn``) became, wholly or
+    in part, kommune ``nytt`` (named ``nytt_navn``) on ``dato``."""
+
+    gammelt: str
+    gammelt_navn: str
+    nytt: str
+    nytt_navn: str
+    dato: datetime.date
+
+
+@functools.cache
+def kommuneendringer() -> tuple[Kommuneendring, ...]:
+    """Every direct change of code in the bundled data, one step each (a merger is one
+    step per merged kommune, a split one per part).
+
+    >>> [(e.gammelt, e.nytt, str(e.dato)) for e in kommuneendringer() if e.nytt == "3005"]
+    [('0602', '3005', '2020-01-01'), ('0625', '3005', '2020-01-01'), ('0711', '3005', '2020-01-01')]
+    """
+    return tuple(
+        Kommuneendring(
+            row["gammelt_kommunenummer"],
+            row["gammelt_navn"],
+            row["nytt_kommunenummer"],
+            row["nytt_navn"],
+            datetime.date.fromisoformat(row["dato"]),
+        )
+        for row in _read_csv("kommuneendringer.csv")
+    )
+
+
 @functools.cache
 def _endringer() -> dict[str, tuple[str, ...]]:
     """Old code → new codes, from kommuneendringer.csv."""
     changes: dict[str, list[str]] = {}
-    for row in _read_csv("kommuneendringer.csv"):
-        changes.setdefault(row["gammelt_kommunenummer"], []).append(row["nytt_kommunenummer"])
+    for endring in kommuneendringer():
+        changes.setdefault(endring.gammelt, []).append(endring.nytt)
     return {old: tuple(new) for old, new in changes.items()}
 
 

@@ -58,17 +58,49 @@ def test_bad_rows_are_rejected_with_their_line_and_the_rest_loads(fresh_database
         changed(rows[3], knr, "9999"),
         rows[4] + ";extra",
         changed(changed(rows[4], nord, "92386.91"), oest, "6466377.9"),  # swapped axes
+        changed(changed(lines[6], nord, "1e12"), oest, "1e12"),  # outside what PROJ can do
     ]
     source = tmp_path / "adresser.csv"
     source.write_text("\n".join([header, *bad]) + "\n", encoding="utf-8")
     (file,) = load(fresh_database, source).files
-    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 5)
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 6)
     reasons = {f.location: f.reason for f in file.findings}
     assert reasons["line 3"] == "Nord is missing"
     assert reasons["line 4"] == "Øst 'abc' is not a number"
     assert "unknown kommune" in reasons["line 5"]
     assert reasons["line 6"] == "47 columns, expected 46"
     assert "outside Norway" in reasons["line 7"]
+    assert "cannot be transformed from EPSG:25833" in reasons["line 8"]
+
+
+def test_a_nul_character_rejects_its_row_not_the_file(fresh_database, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    source = tmp_path / "adresser.csv"
+    bad = lines[1].replace("Tyrihansveien;", "Tyrihans\x00veien;", 1)
+    source.write_text("\n".join([lines[0], bad, lines[2]]) + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, source).files
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 1), file.message
+    assert file.findings[0].location == "line 2" and "NUL" in file.findings[0].reason
+
+
+def test_a_number_too_big_for_its_column_rejects_its_row_not_the_file(fresh_database, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    columns = lines[0].split(";")
+
+    def changed(row: str, column: str, value: str) -> str:
+        fields = row.split(";")
+        fields[columns.index(column)] = value
+        return ";".join(fields)
+
+    rows = [changed(lines[1], "nummer", "99999999999"), changed(lines[2], "EPSG-kode", "9" * 11),
+            lines[3]]  # fmt: skip
+    source = tmp_path / "adresser.csv"
+    source.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, source).files
+    assert (file.exit_code, file.counts.inserted, file.rejected) == (1, 1, 2), file.message
+    reasons = {f.location: f.reason for f in file.findings}
+    assert reasons["line 2"].startswith("nummer '99999999999' is out of range")
+    assert reasons["line 3"].startswith("EPSG-kode '99999999999' is out of range")
 
 
 def test_a_wrong_header_fails_the_file_naming_the_missing_columns(tmp_path):

@@ -46,9 +46,13 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
          "geometry": {"type": "Point", "coordinates": [92000, 6466000]}},
         feature({"matrikkelnummer": "4204-1/4"}, [[6466000, 92000], [6466010, 92000],
                                                   [6466010, 92010], [6466000, 92000]]),
+        feature({"matrikkelnummer": "4204-1/5"}, [[1e12, 1e12], [1e12 + 10, 1e12],
+                                                  [1e12, 1e12 + 10], [1e12, 1e12]]),
+        feature({"matrikkelnummer": "4204-1/6"}, [[92000, 6466000], [92010, float("nan")],
+                                                  [92010, 6466010], [92000, 6466000]]),
     ], "urn:ogc:def:crs:EPSG::25833")))  # fmt: skip
     (file,) = load(fresh_database, path).files
-    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 3, 1)
+    assert (file.exit_code, file.counts.inserted, file.rejected, file.warnings) == (1, 2, 5, 1)
     found = {f.location: f.reason for f in file.findings}
     assert (
         "Ring Self-intersection" in found["feature 2"] or "Self-intersection" in found["feature 2"]
@@ -56,11 +60,24 @@ def test_teiger_take_the_files_crs_repair_invalid_rings_and_reject_bad_features(
     assert "gårdsnummer" in found["feature 3"]
     assert "Polygon or MultiPolygon" in found["feature 4"]
     assert "outside Norway" in found["feature 5"]
+    assert "cannot be transformed from EPSG:25833" in found["feature 6"]
+    assert "not finite" in found["feature 7"]  # NaN: not JSON, but Python's json reads it
     with connect(fresh_database.app_url) as conn:
         areas = dict(conn.execute(
             "SELECT matrikkelnummer, ST_Area(geometri) FROM matrikkel.teig ORDER BY 1"
         ).fetchall())  # fmt: skip
     assert areas == {"4204-1/1/0/0": 100.0, "4204-1/2/0/0": 50.0}
+
+
+def test_teiger_with_heights_load_flat(fresh_database, tmp_path):
+    path = tmp_path / "teiger.geojson"
+    path.write_text(json.dumps(collection([
+        feature({"matrikkelnummer": "4204-1/1"}, [[x, y, 12.5] for x, y in SQUARE]),
+    ], "urn:ogc:def:crs:EPSG::25833")))  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.counts.inserted) == (0, 1), file.message
+    with connect(fresh_database.app_url) as conn:
+        assert conn.execute("SELECT ST_Area(geometri) FROM matrikkel.teig").fetchone() == (100.0,)
 
 
 def test_teiger_without_a_crs_are_wgs84(fresh_database, tmp_path):
@@ -101,6 +118,49 @@ def test_jsonl_rejects_bad_lines_by_number(fresh_database, tmp_path):
     assert "slott" in found["line 4"]
     assert "repeated" in found["line 5"]
     assert "more than the whole" in found["line 6"]
+
+
+def test_jsonl_a_nul_character_rejects_its_line_not_the_file(fresh_database, tmp_path):
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text(enhet("4204-1/1", bruksnavn="a\x00b") + "\n" + enhet("4204-1/2") + "\n",
+                    encoding="utf-8")  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 1, 1), file.message
+    assert "NUL" in file.findings[0].reason and file.findings[0].location == "line 1"
+
+
+def test_jsonl_nan_rejects_its_line_not_the_file(fresh_database, tmp_path):
+    bygning = {"objekttype": "bygning", "bygningsnummer": 300100001,
+               "representasjonspunkt": {"x": float("nan"), "y": 6466493.4, "epsg": 25833},
+               "matrikkelenheter": ["4204-1/2"]}  # fmt: skip
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text(json.dumps(bygning) + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8")
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 1, 1), file.message
+    assert file.findings[0].location == "line 1" and "NaN" in file.findings[0].reason
+
+
+def test_jsonl_numbers_too_big_for_their_columns_reject_their_line(fresh_database, tmp_path):
+    bygning = {"objekttype": "bygning", "bygningsnummer": 300100001,
+               "representasjonspunkt": {"x": 92437.7, "y": 6466493.4, "epsg": 2**40},
+               "matrikkelenheter": ["4204-1/2"]}  # fmt: skip
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text("\n".join([
+        enhet("4204-1/1", eierforhold=[{"eier": {"navn": "A"},
+                                        "andel": {"teller": 3 * 10**9, "nevner": 4 * 10**9}}]),
+        json.dumps(bygning),
+        enhet("4204-1/2"),
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (1, 2, 1), file.message
+    assert {f.location for f in file.findings} == {"line 1", "line 2"}
+
+
+def test_jsonl_written_with_a_byte_order_mark_loads_its_first_line(fresh_database, tmp_path):
+    path = tmp_path / "matrikkel.jsonl"
+    path.write_text(enhet("4204-1/1") + "\n" + enhet("4204-1/2") + "\n", encoding="utf-8-sig")
+    (file,) = load(fresh_database, path).files
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (0, 0, 2), file.findings
 
 
 def test_a_new_extract_supersedes_owners_and_keeps_the_old_valid_time(fresh_database, tmp_path):

@@ -72,9 +72,13 @@ def test_search_pages_are_a_relay_connection(server):
 
 def test_filters_by_kommune_and_postnummer(server):
     query = """{ a: adresser(kommunenummer: "1001", postnummer: "4637", first: 1) { totalCount }
-                 b: adresser(postnummer: "4637", first: 1) { totalCount } }"""
+                 b: adresser(postnummer: "4637", first: 1) { totalCount }
+                 all: adresser(first: 1) { totalCount }
+                 oslo: adresser(kommunenummer: "0301", first: 1) { totalCount } }"""
     result = data(server, query)
     assert result["a"]["totalCount"] == result["b"]["totalCount"] > 0
+    assert result["b"]["totalCount"] < result["all"]["totalCount"], "postnummer filters"
+    assert result["oslo"]["totalCount"] == 0, "kommunenummer filters"
 
 
 NEAREST = """query($x: Float!, $y: Float!, $epsg: Int) {
@@ -177,6 +181,10 @@ def test_a_point_on_a_shared_border_finds_both_units(server, demo_database):
         ({"x": 6466460.67, "y": 92406.38, "epsg": 25833}, "outside Norway"),
         ({"x": 58.15, "y": 8.07, "epsg": 4326}, "outside Norway"),
         ({"x": 8.07, "y": 58.15, "epsg": 999999}, "not an EPSG code PostGIS knows"),
+        # Coordinates PROJ cannot transform at all: UTM metres given as degrees, and the like.
+        ({"x": 92406.38, "y": 6466460.67, "epsg": 4326}, "cannot be transformed"),
+        ({"x": 8.07, "y": 95.0, "epsg": 4326}, "cannot be transformed"),
+        ({"x": 1e12, "y": 1e12, "epsg": 25833}, "cannot be transformed"),
     ],
 )
 def test_swapped_axes_and_unknown_epsg_are_invalid_arguments(server, args, reason):
@@ -253,6 +261,10 @@ def test_eiendommer_filters_and_pages(server):
     assert len(result["edges"]) + len(rest["edges"]) == 19
     by_type = data(server, LIST, filter={"type": "festegrunn"})["eiendommer"]
     assert by_type["totalCount"] == 0
+    one = data(server, LIST, filter={"kommunenummer": "1001", "gardsnummer": 97,
+                                     "bruksnummer": 90})["eiendommer"]  # fmt: skip
+    assert [e["node"]["matrikkelnummer"] for e in one["edges"]] == ["4204-97/90/0/0"]
+    assert one["totalCount"] == 1 and not one["pageInfo"]["hasNextPage"]
 
 
 def test_eiendommer_by_geometry_in_geojson_and_wkt(server):
@@ -272,7 +284,7 @@ def test_eiendommer_by_geometry_in_geojson_and_wkt(server):
 
 @pytest.mark.parametrize(
     "shape",
-    ['{"type": "Polygon", "coordinates": [[[1, 2]]]}', "POLYGON((1 2, 3", "{not json"],
+    ['{"type": "Polygon", "coordinates": [[[1, 2]]]}', "POLYGON((1 2, 3", "{not json", ""],
 )
 def test_invalid_shapes_are_invalid_arguments(server, shape):
     (error,) = gql(server, LIST, filter={"geometri": {"intersects": shape}})["errors"]
@@ -309,6 +321,9 @@ def test_an_address_links_to_its_unit_and_the_unit_back(server):
     ("query", "message"),
     [
         ('{ adresse(adresseId: "abc") { adresseId } }', "adresseId: 'abc' is not a number"),
+        ('{ adresse(adresseId: "12²") { adresseId } }', "adresseId: '12²' is not a number"),
+        ('{ adresser(sok: "Tyri\\u0000") { totalCount } }', "sok: holds a NUL character"),
+        ('{ adresser(postnummer: "46\\u000038") { totalCount } }', "postnummer: holds a NUL"),
         ("{ naermesteAdresser(x: 8.07, y: 58.15, radiusMeter: 1e7) { avstandMeter } }",
          "radiusMeter"),
         ("{ naermesteAdresser(x: 8.07, y: 58.15, first: 5000) { avstandMeter } }", "first"),

@@ -65,3 +65,20 @@ def test_a_former_number_of_several_units_is_moved_naming_them(fresh_database, t
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "MOVED"
     assert "4204-200/1/0/0, 4204-200/2/0/0" in error["message"]
+
+
+def test_a_renumbering_after_a_merger_is_no_licence_to_guess(fresh_database, tmp_path):
+    path = tmp_path / "drammen.jsonl"
+    path.write_text(enhet("3301-10/5", "Eier") + "\n", encoding="utf-8")
+    assert run([path], formats=REGISTER.formats, database=fresh_database).exit_code == 0
+    with LiveServer(create_app(fresh_database.app_url)) as server:
+        # 3005 Drammen became 3301 Drammen in 2024 by renumbering alone: gnr/bnr stayed.
+        renumbered = gql(server, QUERY, m="3005-10/5")["data"]["eiendom"]
+        # 0602 Drammen became 3005 in 2020 in a merger with Nedre Eiker and Svelvik; the
+        # renumbering after it does not make 0602-10/5 today's 3301-10/5.
+        merged = gql(server, QUERY, m="0602-10/5")
+    assert renumbered == {"matrikkelnummer": "3301-10/5/0/0", "hjemmelshavere": [{"navn": "Eier"}]}
+    assert merged["data"]["eiendom"] is None
+    (error,) = merged["errors"]
+    assert error["extensions"]["code"] == "MOVED"
+    assert "3301 Drammen" in error["message"]

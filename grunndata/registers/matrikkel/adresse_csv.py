@@ -100,13 +100,20 @@ def parse_tidspunkt(text: str) -> datetime:
     return datetime.strptime(text, "%d.%m.%Y %H:%M:%S").replace(tzinfo=stage.OSLO)
 
 
-def _int_or_none(text: str, name: str) -> int | None:
+#: PostgreSQL's ``integer``; ``adresseId`` is a ``bigint``.
+INTEGER_MAX, BIGINT_MAX = 2**31 - 1, 2**63 - 1
+
+
+def _int_or_none(text: str, name: str, maximum: int = INTEGER_MAX) -> int | None:
     if not text:
         return None
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ValueError(f"{name} {text!r} is not a whole number") from None
+    if not 0 <= value <= maximum:
+        raise ValueError(f"{name} {text!r} is out of range (0 to {maximum})")
+    return value
 
 
 def _float(text: str, name: str) -> float:
@@ -144,6 +151,9 @@ class AdresseCsv:
                 line = line.rstrip("\r\n")
                 if not line:
                     continue
+                if "\x00" in line:
+                    context.report.reject(f"line {number}", "holds a NUL character")
+                    continue
                 fields = line.split(";")
                 if len(fields) != len(header):
                     context.report.reject(
@@ -161,7 +171,7 @@ class AdresseCsv:
             raise SourceError(f"{context.source.name}: not UTF-8 ({exc.reason})") from None
 
     def _record(self, number: int, row: dict[str, str], context: LoadContext) -> AdresseRad:
-        adresse_id = _int_or_none(row["adresseId"] or row["lokalid"], "adresseId")
+        adresse_id = _int_or_none(row["adresseId"] or row["lokalid"], "adresseId", BIGINT_MAX)
         if adresse_id is None:
             raise ValueError("adresseId and lokalid are missing")
         if row["adressetype"] not in ADRESSETYPER:

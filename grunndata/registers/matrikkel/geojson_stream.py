@@ -18,8 +18,12 @@ import json
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from grunndata.loaders.jsonstream import MAX_VALUE
+
 _DECODER = json.JSONDecoder()
 _WHITESPACE = " \t\n\r"
+#: Longest tail of a token cut by a chunk boundary that fails to parse (``\uXXXX``, ``false``).
+_TOKEN_TAIL = 16
 
 
 class _Reader:
@@ -37,6 +41,13 @@ class _Reader:
         self.buffer = self.buffer[self.pos :] + data
         self.pos = 0
         return True
+
+    def _may_be_cut(self, exc: json.JSONDecodeError) -> bool:
+        """Whether more text could mend the error: it lies at the end of what is buffered
+        (a token cut by the chunk's end) or in a string not yet closed. An error earlier is
+        in the value itself: reading on would pull the rest of the file into memory."""
+        cut = exc.pos >= len(self.buffer) - _TOKEN_TAIL or exc.msg.startswith("Unterminated")
+        return cut and len(self.buffer) - self.pos < MAX_VALUE
 
     def peek(self) -> str:
         """The next character that is not white space ('' at the end)."""
@@ -58,9 +69,11 @@ class _Reader:
             try:
                 value, end = _DECODER.raw_decode(self.buffer, self.pos)
             except json.JSONDecodeError as exc:
-                if self._more():
+                if self._may_be_cut(exc) and self._more():
                     continue
-                raise ValueError(exc.msg) from None
+                raise ValueError(
+                    f"{exc.msg} at character {exc.pos - self.pos + 1} of the value"
+                ) from None
             if end == len(self.buffer) and self._more():  # a number may go on
                 continue
             self.pos = end

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import psycopg
 import shapely
 import shapely.errors
 import shapely.geometry
@@ -89,15 +90,22 @@ async def to_storage(conn: AsyncConnection, wkb: bytes, epsg: int, *, argument: 
     """``wkb`` (in ``epsg``) transformed to EPSG:25833, as WKB; ``InvalidArgument`` when the
     code is unknown or the geometry lies outside Norway."""
     await check_epsg(conn, epsg)
-    cursor = await conn.execute(
-        f"""
-        SELECT ST_AsBinary(ST_Transform(g, {STORAGE_EPSG})),
-               ST_Covers({NORGE_SQL}, ST_Transform(g, 4326)),
-               ST_AsText(ST_Centroid(ST_Transform(g, 4326)), 5)
-        FROM (SELECT ST_SetSRID(ST_GeomFromWKB(%s), %s) AS g) AS given
-        """,
-        [wkb, epsg],
-    )
+    try:
+        cursor = await conn.execute(
+            f"""
+            SELECT ST_AsBinary(ST_Transform(g, {STORAGE_EPSG})),
+                   ST_Covers({NORGE_SQL}, ST_Transform(g, 4326)),
+                   ST_AsText(ST_Centroid(ST_Transform(g, 4326)), 5)
+            FROM (SELECT ST_SetSRID(ST_GeomFromWKB(%s), %s) AS g) AS given
+            """,
+            [wkb, epsg],
+        )
+    except psycopg.errors.InternalError_ as exc:  # PROJ cannot transform it at all
+        raise InvalidArgument(
+            f"{argument}: cannot be transformed from EPSG:{epsg} "
+            f"({exc.diag.message_primary}); are x and y swapped, or the epsg wrong? "
+            "x is east (longitude), y is north (latitude)"
+        ) from None
     stored, inside, centre = await cursor.fetchone()  # type: ignore[misc]
     if not inside:
         raise InvalidArgument(

@@ -81,6 +81,21 @@ def _eier(forhold: dict[str, Any], line: int, context: LoadContext) -> dict[str,
     }  # fmt: skip
 
 
+def _not_json(constant: str) -> Any:
+    """Python's json reads NaN and Infinity; JSON (and PostgreSQL's jsonb) has neither."""
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class MatrikkelJsonl:
     name = "matrikkel-jsonl"
     register = "matrikkel"
@@ -92,13 +107,15 @@ class MatrikkelJsonl:
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Rad]:
         for number, raw in enumerate(stream, start=1):
             try:
-                text = raw.decode("utf-8").strip()
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
             except UnicodeDecodeError:
                 raise SourceError(f"{context.source.name}: line {number} is not UTF-8") from None
             if not text:
                 continue
             try:
-                obj = json.loads(text)
+                obj = json.loads(text, parse_constant=_not_json)
+                if _has_nul(obj):
+                    raise ValueError("a string holds a NUL character (\\u0000), which text cannot")
                 problems = check_matrikkel(obj)
                 if problems:
                     raise ValueError("; ".join(problems[:3]))

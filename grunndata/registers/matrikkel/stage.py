@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
-from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 from grunndata.registers.matrikkel.geometri import NORGE_SQL, STORAGE_EPSG
@@ -24,22 +24,8 @@ OSLO = ZoneInfo("Europe/Oslo")
 RAW_EXTRA = ("x", "y", "epsg", "gyldig_fra")
 
 
-def _create_raw(
-    conn: psycopg.Connection, name: str, like: str, columns: Sequence[str], extra: str
-) -> None:
-    schema, table = like.split(".", 1)
-    conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT 0::integer AS line, {} FROM {}.{} "
-            "WITH NO DATA"
-        ).format(
-            sql.Identifier(name),
-            sql.SQL(", ").join(map(sql.Identifier, columns)),
-            sql.Identifier(schema),
-            sql.Identifier(table),
-        )
-    )
-    conn.execute(sql.SQL("ALTER TABLE {} " + extra).format(sql.Identifier(name)))
+_LINE = ("line", "integer")
+_VALID_FROM = ("gyldig_fra", "timestamptz")
 
 
 def copy_points(
@@ -50,10 +36,8 @@ def copy_points(
     rows: Iterable[Sequence[object]],
 ) -> int:
     """COPY ``(line, *columns, x, y, epsg, gyldig_fra)`` rows into a new table ``name``."""
-    _create_raw(
-        conn, name, like, columns,
-        "ADD x float8, ADD y float8, ADD epsg integer, ADD gyldig_fra timestamptz",
-    )  # fmt: skip
+    extra = [_LINE, ("x", "float8"), ("y", "float8"), ("epsg", "integer"), _VALID_FROM]
+    create_staging(conn, name, like, columns, extra)
     return copy_rows(conn, name, ("line", *columns, *RAW_EXTRA), rows)
 
 
@@ -65,10 +49,8 @@ def copy_shapes(
     rows: Iterable[Sequence[object]],
 ) -> int:
     """COPY ``(line, *columns, geojson, epsg, gyldig_fra)`` rows into a new table ``name``."""
-    _create_raw(
-        conn, name, like, columns,
-        "ADD geojson text, ADD epsg integer, ADD gyldig_fra timestamptz",
-    )  # fmt: skip
+    create_staging(conn, name, like, columns, [_LINE, ("geojson", "text"), ("epsg", "integer"),
+                                              _VALID_FROM])  # fmt: skip
     return copy_rows(conn, name, ("line", *columns, "geojson", "epsg", "gyldig_fra"), rows)
 
 
@@ -91,15 +73,55 @@ def reject_unknown_epsg(
     )  # fmt: skip
 
 
+#: ST_Transform, but NULL where PROJ cannot transform the geometry at all (outside the
+#: CRS's domain): one such row must not fail the whole file. Only used when the set-based
+#: pass failed, as the exception block costs a subtransaction per row.
+_TRANSFORM_OR_NULL = """
+CREATE OR REPLACE FUNCTION pg_temp.transform_or_null(g geometry, srid integer)
+RETURNS geometry LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+BEGIN
+    RETURN ST_Transform(g, srid);
+EXCEPTION WHEN internal_error OR data_exception THEN
+    RETURN NULL;
+END
+$$
+"""
+
+
+def reject_outside_norway(
+    conn: psycopg.Connection,
+    name: str,
+    context: LoadContext,
+    geometry: str,
+    reason: str,
+    location: str = "line",
+) -> None:
+    """Reject the rows whose ``geometry`` (SQL over the row, in its own ``epsg``) lies
+    outside Norway, or cannot be transformed at all, by their ``line``."""
+    outside = f"NOT ST_Covers({NORGE_SQL}, ST_Transform({geometry}, 4326))"
+    try:
+        with conn.transaction():
+            _reject(conn, name, context, outside, reason, location)
+        return
+    except psycopg.errors.InternalError_:
+        pass  # some row is outside its CRS's domain: find which, row by row
+    conn.execute(_TRANSFORM_OR_NULL)
+    _reject(
+        conn, name, context, f"pg_temp.transform_or_null({geometry}, 4326) IS NULL",
+        "the coordinates cannot be transformed from EPSG:{epsg}, they lie outside its "
+        "domain (Nord and Øst swapped, or the EPSG code wrong?)", location,
+    )  # fmt: skip
+    _reject(conn, name, context, outside, reason, location)
+
+
 def reject_bad_points(
     conn: psycopg.Connection, name: str, context: LoadContext, location: str = "line"
 ) -> None:
     """Reject rows with an unknown EPSG code or outside Norway; add ``punkt`` (25833)."""
     reject_unknown_epsg(conn, name, context, location)
     given = "ST_SetSRID(ST_MakePoint(x, y), epsg)"
-    _reject(
-        conn, name, context,
-        f"NOT ST_Covers({NORGE_SQL}, ST_Transform({given}, 4326))",
+    reject_outside_norway(
+        conn, name, context, given,
         "the point lies outside Norway in EPSG:{epsg} (Nord and Øst swapped?)", location,
     )  # fmt: skip
     conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt, tidspunkt
 from grunndata.identifiers import (
     InvalidIdentifier,
-    kommuner_gyldige,
+    kommuneendringer,
     parse_kommunenummer,
     parse_matrikkelnummer,
 )
@@ -48,20 +49,21 @@ class Moved(GrunndataError):
 
 @functools.cache
 def _only_renumbered(old: str) -> str | None:
-    """Today's code of kommune ``old`` when it was only renumbered (one successor, of the
-    same name, that no other kommune merged into): gnr/bnr did not change then."""
-    kommune = parse_kommunenummer(old)
-    if len(kommune.erstattet_av) != 1:
-        return None
-    new = kommune.erstattet_av[0]
-    if new.gyldig_fra is None or new.navn != kommune.navn:
-        return None
-    day_before = new.gyldig_fra - dt.timedelta(days=1)
-    merged = [
-        k.value for k in kommuner_gyldige(day_before)
-        if any(s.value == new.value for s in k.erstattet_av)
-    ]  # fmt: skip
-    return new.value if len(merged) == 1 else None
+    """Today's code of kommune ``old`` when every step from it to today was a renumbering
+    alone (one successor, of the same name, that no other kommune ever went into): gnr/bnr
+    did not change then. 0602 Drammen became 3005 Drammen in a merger (2020), then 3301 by
+    renumbering alone (2024): not only renumbered, so None."""
+    code = old
+    while not parse_kommunenummer(code).er_gjeldende:
+        steps = [e for e in kommuneendringer() if e.gammelt == code]
+        if len(steps) != 1 or steps[0].nytt_navn != steps[0].gammelt_navn:
+            return None
+        step = steps[0]
+        merged = [e for e in kommuneendringer() if e.nytt == step.nytt]
+        if len(merged) != 1:
+            return None
+        code = step.nytt
+    return code if code != old else None
 
 
 async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom | None:
@@ -108,9 +110,14 @@ async def eiendom_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> li
     ]
 
 
+def _is_adresse_id(key: object) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes ``²`` and other digits int() refuses."""
+    return re.fullmatch(r"[0-9]+", str(key)) is not None
+
+
 async def adresse_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> list[Any]:
     """The ``"Adresse"`` entity by adresseId, for other registers."""
-    ids = [int(k) if str(k).isdigit() else -1 for k in keys]
+    ids = [int(k) if _is_adresse_id(k) else -1 for k in keys]
     async with context.pool.connection() as conn:
         rows = await queries.adresser_by_id(conn, tid, ids)
     return [Adresse.from_row(r) if r else None for r in by_key(rows, ids, "adresse_id")]
@@ -175,8 +182,11 @@ async def _conditions(
     if g is not None:
         if (g.intersects is None) == (g.within is None):
             raise InvalidArgument("filter.geometri: give exactly one of intersects and within")
-        argument = "filter.geometri." + ("intersects" if g.intersects is not None else "within")
-        wkb = geometri.parse_shape(g.intersects or g.within, argument=argument)  # type: ignore[arg-type]
+        given, name = (
+            (g.intersects, "intersects") if g.intersects is not None else (g.within, "within")
+        )
+        argument = f"filter.geometri.{name}"
+        wkb = geometri.parse_shape(given, argument=argument)
         async with info.context.pool.connection() as conn:
             params["shape"] = await geometri.to_storage(
                 conn, wkb, g.epsg or 4326, argument=argument
@@ -251,7 +261,7 @@ class MatrikkelQuery:
 
     @strawberry.field(description="An address by its adresseId (lokalid).")
     async def adresse(self, info: Info[Context, None], adresse_id: strawberry.ID) -> Adresse | None:
-        if not str(adresse_id).isdigit():
+        if not _is_adresse_id(adresse_id):
             raise InvalidArgument(f"adresseId: {adresse_id!r} is not a number")
         return await info.context.entity("Adresse", str(int(adresse_id)))
 
@@ -269,6 +279,9 @@ class MatrikkelQuery:
         after: str | None = None,
     ) -> Connection[Adresse]:
         wanted = page(first, after)
+        for name, text in (("sok", sok), ("postnummer", postnummer)):
+            if text is not None and "\x00" in text:
+                raise InvalidArgument(f"{name}: holds a NUL character")
         kommuner = _kommunefilter(kommunenummer)
         async with info.context.pool.connection() as conn:
             rows, total = await _search(

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,7 +32,6 @@ from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
 from grunndata.registers.matrikkel.geojson_stream import read_collection
-from grunndata.registers.matrikkel.geometri import NORGE_SQL
 from grunndata.registers.matrikkel.nummer import PARTS, matrikkelnummer_fra
 
 TEIG = VersionedTable("matrikkel.teig", key=("matrikkelnummer",), content=("geometri",))
@@ -121,9 +122,13 @@ class TeigGeojson:
         ):
             raise ValueError("the geometry must be a Polygon or MultiPolygon")
         try:
-            shape = shapely.geometry.shape(geometry)
+            with warnings.catch_warnings():  # NaN coordinates: refused just below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                shape = shapely.geometry.shape(geometry)
         except (shapely.errors.ShapelyError, ValueError, TypeError, IndexError) as exc:
             raise ValueError(f"the geometry is not valid GeoJSON: {exc}") from None
+        if not math.isfinite(shapely.get_coordinates(shape).sum()):
+            raise ValueError("the geometry has coordinates that are not finite numbers")
         if shape.is_empty:
             raise ValueError("the geometry is empty")
         if not shape.is_valid:
@@ -144,17 +149,15 @@ class TeigGeojson:
             "ALTER TABLE teig_raw ADD geometri geometry; "
             "UPDATE teig_raw SET geometri = ST_SetSRID(ST_GeomFromGeoJSON(geojson), epsg)"
         )
-        for (feature,) in conn.execute(
-            f"DELETE FROM teig_raw WHERE NOT ST_Covers({NORGE_SQL}, "
-            "ST_Transform(geometri, 4326)) RETURNING line"
-        ).fetchall():
-            context.report.reject(
-                f"feature {feature}", "the teig lies outside Norway in the file's CRS"
-            )
+        stage.reject_outside_norway(
+            conn, "teig_raw", context, "geometri",
+            "the teig lies outside Norway in the file's CRS (EPSG:{epsg})", "feature",
+        )  # fmt: skip
         conn.execute(
             "CREATE TEMP TABLE teig_stage ON COMMIT DROP AS SELECT matrikkelnummer, "
-            "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(geometri, 25833)), 3))"
-            "::geometry(MultiPolygon, 25833) AS geometri, coalesce(gyldig_fra, %s) AS gyldig_fra "
+            "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Force2D(ST_Transform(geometri, "
+            "25833))), 3))::geometry(MultiPolygon, 25833) AS geometri, "
+            "coalesce(gyldig_fra, %s) AS gyldig_fra "
             "FROM teig_raw",
             [stage.default_valid_from(conn, context)],
         )
