@@ -29,6 +29,9 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
         return exc.code, exc.message
     if isinstance(exc, InvalidIdentifier):
         return "INVALID_IDENTIFIER", str(exc)
+    if isinstance(exc, psycopg.DataError) and "NUL (0x00)" in str(exc):
+        # psycopg refuses before sending: an argument carried a NUL character.
+        return "INVALID_ARGUMENT", "Text arguments cannot contain NUL (0x00) characters."
     if _lost_the_database(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return DatabaseUnavailable.code, "The database is unavailable; try again shortly."

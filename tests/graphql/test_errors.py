@@ -26,3 +26,23 @@ def test_lost_connections_are_database_unavailable(exc):
 )
 def test_other_database_errors_are_not_called_unavailable(exc):
     assert error_code_and_message(exc) is None, "left to masking as INTERNAL_SERVER_ERROR"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ enheter(filter: {navn: "kors\\u0000vik"}) { totalCount } }',
+        '{ adresser(sok: "Tyrihans\\u0000veien") { totalCount } }',
+    ],
+)
+def test_a_nul_character_in_any_text_argument_is_invalid_argument(database, query):
+    import httpx
+
+    from grunndata.server import create_app
+    from tests.conftest import LiveServer
+
+    with LiveServer(create_app(database.app_url)) as base:
+        body = httpx.post(f"{base}/graphql", json={"query": query}, timeout=10).json()
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "INVALID_ARGUMENT", error
+    assert "NUL" in error["message"]
