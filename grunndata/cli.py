@@ -195,6 +195,10 @@ class _RichProgress:
             self._bar = None
 
 
+#: Findings shown per file on screen; the reject file has them all.
+SHOWN_FINDINGS = 5
+
+
 def _print_outcome(outcome: RunOutcome) -> None:
     for skipped in outcome.skipped:
         err.print(f"[dim]skipped {escape(skipped)}: not a format grunndata knows[/]")
@@ -216,11 +220,11 @@ def _print_outcome(outcome: RunOutcome) -> None:
             f"{mark} {escape(file.source)} ({file.format}) {file.status}: {file.records} records"
             f"{changes}, rejected {file.rejected}, warnings {file.warnings}{load}"
         )
-        for finding in file.findings:
+        for finding in file.findings[:SHOWN_FINDINGS]:
             out.print(
                 f"    {finding.severity} at {finding.location}: {finding.reason}", markup=False
             )
-        shown = len(file.findings)
+        shown = min(len(file.findings), SHOWN_FINDINGS)
         if file.rejected + file.warnings > shown:
             out.print(f"    … and {file.rejected + file.warnings - shown} more (see --reject-file)")
 

@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
@@ -58,9 +59,11 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
     query_types += [register.query for register in registers if register.query is not None]
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
+    scalar_map = {k: v for register in registers for k, v in register.scalars.items()}
     schema = Schema(
         query=query,
         types=extra_types,
+        config=StrawberryConfig(scalar_map=scalar_map),
         extensions=[
             # Factories; both caches live at module level, shared by every request.
             lambda: ParserCache(maxsize=1024),

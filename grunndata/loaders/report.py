@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, TextIO
 
 Severity = Literal["reject", "warning"]
-KEPT_FOR_SUMMARY = 5
+KEPT_FOR_SUMMARY = 20
 
 
 @dataclass(frozen=True)

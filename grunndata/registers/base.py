@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grunndata.graphql.context import EntityBatch
@@ -34,3 +34,6 @@ class Register:
     types: Sequence[type] = ()
     formats: Sequence[SourceFormat] = field(default_factory=tuple)
     entities: Mapping[str, EntityBatch] = field(default_factory=dict)
+    scalars: Mapping[object, Any] = field(default_factory=dict)
+    """Custom scalars: a ``NewType`` used in annotations → its ``strawberry.scalar(name=…,
+    serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""

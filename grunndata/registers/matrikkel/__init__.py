@@ -2,18 +2,19 @@
 
 - ``adresse_csv``, ``teig_geojson``, ``matrikkel_jsonl``: the source formats (``formats``);
 - ``geometri``: coordinates and shapes in any EPSG code, checked against Norway's extent;
-- ``queries`` and ``sok``: the SQL; ``types`` and ``subgraph``: the GraphQL types and root
+- ``queries`` and ``sok``: the SQL; ``types`` and ``query``: the GraphQL types and root
   fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key.
 """
 
 from grunndata.registers.base import Register
 from grunndata.registers.matrikkel.formats import FORMATS
-from grunndata.registers.matrikkel.subgraph import (
+from grunndata.registers.matrikkel.query import (
     EiendomFilter,
     MatrikkelQuery,
     adresse_batch,
     eiendom_batch,
 )
+from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
 
 REGISTER = Register(
     name="matrikkel",
@@ -23,4 +24,5 @@ REGISTER = Register(
     types=(EiendomFilter,),
     formats=FORMATS,
     entities={"Eiendom": eiendom_batch, "Adresse": adresse_batch},
+    scalars={GeoJSON: GEOJSON_SCALAR},
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import enum
 import json
-import warnings
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
@@ -31,19 +30,18 @@ def _parse_geojson(value: Any) -> Any:
     raise InvalidArgument("GeoJSON: expected a GeoJSON geometry object or WKT text")
 
 
-# strawberry deprecates class scalars in favour of the schema's ``scalar_map``, which the
-# shared schema assembly does not take from registers (yet): keep the class form, quietly.
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    GeoJSON = strawberry.scalar(
-        NewType("GeoJSON", object),
-        description=(
-            "An RFC 7946 GeoJSON geometry object. Coordinates are x/east first, y/north second "
-            "(for EPSG:4326 and 4258: longitude, latitude). As input, WKT text is accepted too."
-        ),
-        serialize=lambda value: value,
-        parse_value=_parse_geojson,
-    )
+GeoJSON = NewType("GeoJSON", object)
+
+#: The GeoJSON scalar's definition (``Register.scalars``).
+GEOJSON_SCALAR = strawberry.scalar(
+    name="GeoJSON",
+    description=(
+        "An RFC 7946 GeoJSON geometry object. Coordinates are x/east first, y/north second "
+        "(for EPSG:4326 and 4258: longitude, latitude). As input, WKT text is accepted too."
+    ),
+    serialize=lambda value: value,
+    parse_value=_parse_geojson,
+)
 
 
 @strawberry.enum(description="Matrikkelenhetstype (matrikkellova § 5).")
