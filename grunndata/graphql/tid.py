@@ -24,10 +24,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import strawberry
+
 OSLO = ZoneInfo("Europe/Oslo")
+
+#: The two time arguments, described once for every versioned query.
+Gyldighetstidspunkt = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="The state valid at this instant (default: now). Without an offset: "
+        "Norwegian local time (Europe/Oslo)."
+    ),
+]
+Ajourholdstidspunkt = Annotated[
+    datetime | None,
+    strawberry.argument(
+        description="The state as the register knew it at this instant: later "
+        "registrations are ignored. Alone, it is the valid instant too."
+    ),
+]
 
 
 def aware(value: datetime) -> datetime:

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 from strawberry.types import Info
 
 from grunndata.errors import InvalidArgument
 from grunndata.graphql.connection import Connection, connection, page
 from grunndata.graphql.context import Context
-from grunndata.graphql.tid import tidspunkt
+from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, tidspunkt
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers.enhetsregister import queries
 from grunndata.registers.enhetsregister.types import Enhet, load_enhet
@@ -84,8 +82,8 @@ class EnhetsregisterQuery:
         self,
         info: Info[Context, None],
         organisasjonsnummer: strawberry.ID,
-        gyldighetstidspunkt: datetime | None = None,
-        ajourholdstidspunkt: datetime | None = None,
+        gyldighetstidspunkt: Gyldighetstidspunkt = None,
+        ajourholdstidspunkt: Ajourholdstidspunkt = None,
     ) -> Enhet | None:
         orgnr = parse_orgnr(str(organisasjonsnummer)).value
         tid = tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from grunndata.errors import GrunndataError, InvalidArgument, NotFound
 from grunndata.graphql.context import Context
-from grunndata.graphql.tid import tidspunkt
+from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, tidspunkt
 from grunndata.identifiers import parse_person_id
 from grunndata.registers.folkeregister import queries
 from grunndata.registers.folkeregister.types import Person
@@ -26,15 +25,6 @@ class NotUnique(GrunndataError):
 
 class PersonNotFound(NotFound):
     code = "NOT_FOUND"
-
-
-_GYLDIG = "The state valid at this instant (default: now). Without offset: Europe/Oslo."
-_AJOURHOLD = (
-    "The state as the register knew it at this instant: later registrations are "
-    "ignored. Alone, it is the valid instant too."
-)
-Gyldighetstidspunkt = Annotated[dt.datetime | None, strawberry.argument(description=_GYLDIG)]
-Ajourholdstidspunkt = Annotated[dt.datetime | None, strawberry.argument(description=_AJOURHOLD)]
 
 
 @strawberry.type

@@ -15,7 +15,7 @@ from strawberry.types import Info
 from grunndata.errors import GrunndataError, InvalidArgument
 from grunndata.graphql.connection import Connection, connection, page
 from grunndata.graphql.context import Context
-from grunndata.graphql.tid import Tidspunkt, tidspunkt
+from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, Tidspunkt, tidspunkt
 from grunndata.identifiers import (
     InvalidIdentifier,
     kommuneendringer,
@@ -223,8 +223,8 @@ class MatrikkelQuery:
         self,
         info: Info[Context, None],
         matrikkelnummer: str,
-        gyldighetstidspunkt: dt.datetime | None = None,
-        ajourholdstidspunkt: dt.datetime | None = None,
+        gyldighetstidspunkt: Gyldighetstidspunkt = None,
+        ajourholdstidspunkt: Ajourholdstidspunkt = None,
     ) -> Eiendom | None:
         tid = tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)
         return await finn_eiendom(info.context, tid, matrikkelnummer)
