@@ -19,8 +19,6 @@ Row = dict[str, Any]
 KOMMUNENUMMER = "coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'kommunenummer'"
 #: What "now" looks like for the search indexes (partial on these two conditions).
 PRESENT = "upper_inf(e.registrert) AND upper_inf(e.gyldig)"
-#: A unit's name as the trigram index holds it: lowered whatever the database's locale.
-NAVN = "enhetsregister.navn_fold(e.navn)"
 #: How alike (pg_trgm word similarity) a name must be to the one asked for.
 NAVN_THRESHOLD = 0.5
 
@@ -125,14 +123,9 @@ class Search:
     er_underenhet: bool | None = None
 
     def where(self) -> tuple[list[str], dict[str, Any]]:
+        """The conditions on ``e`` other than the name's (see ``navn_match``)."""
         conditions = [PRESENT, "e.gyldig @> %(naa)s::timestamptz"]
         params: dict[str, Any] = {}
-        if self.navn:
-            params["navn"] = self.navn
-            params["navn_like"] = f"%{_escape_like(self.navn)}%"
-            conditions.append(
-                f"({_fold('%(navn)s')} <%% {NAVN} OR {NAVN} LIKE {_fold('%(navn_like)s')})"
-            )
         if self.organisasjonsform:
             params["former"] = [f.upper() for f in self.organisasjonsform]
             conditions.append("e.organisasjonsform_kode = ANY(%(former)s)")
@@ -165,19 +158,9 @@ class Search:
             conditions.append("e.overordnet_enhet = %(overordnet)s")
         return conditions, params
 
-    def order(self) -> str:
-        if self.navn:
-            navn = _fold("%(navn)s")
-            return (
-                f"{NAVN} = {navn} DESC, {NAVN} LIKE {_fold('%(navn_prefix)s')} DESC, "
-                f"word_similarity({navn}, {NAVN}) DESC, "
-                f"similarity({navn}, {NAVN}) DESC, e.er_underenhet, e.organisasjonsnummer"
-            )
-        return "e.organisasjonsnummer"
-
 
 def _fold(parameter: str) -> str:
-    """A text parameter lowered as the indexed names are (``navn_fold``, migration 0005)."""
+    """A text parameter lowered as ``navn_sok`` is (``navn_fold``, migration 0005)."""
     return f"enhetsregister.navn_fold({parameter}::text)"
 
 
@@ -191,20 +174,81 @@ async def search(
     """One page of the units valid at ``naa`` matching ``search`` (ranked by name when a
     name is given, else by organisasjonsnummer) and how many match in all."""
     conditions, params = search.where()
-    params["naa"] = naa
-    if search.navn:
-        params["navn_prefix"] = f"{_escape_like(search.navn)}%"
+    params.update(naa=naa, limit=page.limit, offset=page.offset)
     where = " AND ".join(conditions)
+    if search.navn:
+        return await _search_navn(conn, search.navn, conditions, params)
+    total = await _rows(
+        conn, f"SELECT count(*) AS n FROM enhetsregister.enhet e WHERE {where}", params
+    )
+    rows = await _rows(
+        conn,
+        f"SELECT e.* FROM enhetsregister.enhet e WHERE {where} ORDER BY e.organisasjonsnummer "
+        "LIMIT %(limit)s OFFSET %(offset)s",
+        params,
+    )
+    return rows, total[0]["n"]
+
+
+async def _search_navn(
+    conn: AsyncConnection, navn: str, conditions: list[str], params: dict[str, Any]
+) -> tuple[list[Row], int]:
+    """Name search in one statement, each matching unit's name compared once.
+
+    1. ``navn``: the present units whose folded name (``navn_sok``, stored) is like the one
+       asked for (word similarity at least ``NAVN_THRESHOLD``) or contains it, found through
+       the trigram index alone (materialized, so the planner cannot trade the index for a
+       scan that compares every name in a kommune or a næringskode).
+    2. ``treff``: those that meet the other filters too (looked up by key), with what ranks
+       them: exact, prefix, word similarity.
+    3. ``topp``: the first ``offset + limit`` by that rank, with ties, so only these few
+       get ``similarity`` (the last key before hovedenheter-first and orgnr).
+    4. The page's rows, with the exact count of ``treff``.
+    """
+    params = {
+        **params,
+        "navn": navn,
+        "navn_like": f"%{_escape_like(navn)}%",
+        "navn_prefix": f"{_escape_like(navn)}%",
+    }
+    q = _fold("%(navn)s")
+    now = f"{PRESENT} AND e.gyldig @> %(naa)s::timestamptz"
+    found = "SELECT e.organisasjonsnummer, e.er_underenhet, e.navn_sok FROM enhetsregister.enhet e"
+    # Two arms, each one bitmap scan of the trigram index: with an OR, pg_trgm's recheck
+    # and the filter would both compute the word similarity of every candidate.
+    navn_sql = (
+        f"{found} WHERE {now} AND {q} <%% e.navn_sok UNION "
+        f"{found} WHERE {now} AND e.navn_sok LIKE {_fold('%(navn_like)s')}"
+    )
+    treff = (
+        f"SELECT n.*, n.navn_sok = {q} AS eksakt, "
+        f"n.navn_sok LIKE {_fold('%(navn_prefix)s')} AS prefiks, "
+        f"word_similarity({q}, n.navn_sok) AS ordlikhet FROM navn n"
+    )
+    others = conditions[2:]  # beyond PRESENT and the valid time, which navn applies
+    if others:
+        treff += (
+            f" JOIN enhetsregister.enhet e ON e.organisasjonsnummer = n.organisasjonsnummer "
+            f"AND {now} WHERE {' AND '.join(others)}"
+        )
+    ctes = f"WITH navn AS MATERIALIZED ({navn_sql}), treff AS MATERIALIZED ({treff})"
+    statement = (
+        f"{ctes}, "
+        "topp AS (SELECT * FROM treff ORDER BY eksakt DESC, prefiks DESC, ordlikhet DESC "
+        "FETCH FIRST (%(offset)s + %(limit)s) ROWS WITH TIES), "
+        "rangert AS (SELECT organisasjonsnummer, row_number() OVER (ORDER BY eksakt DESC, "
+        f"prefiks DESC, ordlikhet DESC, similarity({q}, navn_sok) DESC, er_underenhet, "
+        "organisasjonsnummer) AS nr FROM topp) "
+        "SELECT e.*, (SELECT count(*) FROM treff) AS treff_totalt FROM rangert r "
+        "JOIN enhetsregister.enhet e ON e.organisasjonsnummer = r.organisasjonsnummer "
+        f"AND {now} WHERE r.nr > %(offset)s AND r.nr <= %(offset)s + %(limit)s ORDER BY r.nr"
+    )
     async with conn.transaction():
         # One dropped or swapped letter in a word of eight still matches (default 0.6).
         await conn.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {NAVN_THRESHOLD}")
-        total = await _rows(
-            conn, f"SELECT count(*) AS n FROM enhetsregister.enhet e WHERE {where}", params
-        )
-        rows = await _rows(
-            conn,
-            f"SELECT e.* FROM enhetsregister.enhet e WHERE {where} ORDER BY {search.order()} "
-            "LIMIT %(limit)s OFFSET %(offset)s",
-            {**params, "limit": page.limit, "offset": page.offset},
-        )
+        rows = await _rows(conn, statement, params)
+        if rows:
+            return rows, rows[0]["treff_totalt"]
+        # A page past the end: the count alone.
+        total = await _rows(conn, f"{ctes} SELECT count(*) AS n FROM treff", params)
     return rows, total[0]["n"]
