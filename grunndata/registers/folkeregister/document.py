@@ -81,8 +81,16 @@ class Version:
             _iso(t)
             for t in (self.gyldighetstidspunkt, self.opphoerstidspunkt, self.ajourholdstidspunkt)
         ]
-        key = [self.element, self.relasjon, times, self.kilde, self.aarsak, self.data]
-        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:32]
+        # The same text as json.dumps(key + [data], sort_keys=True), with the data
+        # serialised once (data_json goes to the database as it is).
+        head = json.dumps([self.element, self.relasjon, times, self.kilde, self.aarsak])
+        key = f"{head[:-1]}, {self.data_json}]"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    @cached_property
+    def data_json(self) -> str:
+        """``data`` as JSON text (keys sorted): what the loader COPYs into jsonb."""
+        return json.dumps(self.data, sort_keys=True)
 
 
 @dataclass

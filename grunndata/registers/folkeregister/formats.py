@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import psycopg
 
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
+from grunndata.loaders.report import Report
 from grunndata.registers.folkeregister.document import BadRecord, PersonDocument, read_document
 from grunndata.registers.folkeregister.merge import write_batch
 
@@ -50,11 +53,85 @@ class FregPersonFormat:
     def write(
         self, conn: psycopg.Connection, records: Iterable[PersonDocument], context: LoadContext
     ) -> WriteCounts:
+        """Batches are merged while a thread reads and parses the next one: parsing
+        (Python) and merging (PostgreSQL) each keep a core busy."""
         counts = WriteCounts()
-        iterator = iter(records)
-        while batch := list(islice(iterator, BATCH)):
-            counts += write_batch(conn, batch, context)
+        report = context.report
+        context.report = _LockedReport(report)  # both threads report findings
+        try:
+            with _Prefetch(records, BATCH) as batches:
+                for batch in batches:
+                    counts += write_batch(conn, batch, context)
+        finally:
+            context.report = report
         return counts
+
+
+class _LockedReport:
+    """A report that two threads can add findings to."""
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        self._lock = threading.Lock()
+
+    def reject(self, location: str, reason: str) -> None:
+        with self._lock:
+            self._report.reject(location, reason)
+
+    def warn(self, location: str, reason: str) -> None:
+        with self._lock:
+            self._report.warn(location, reason)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._report, name)
+
+
+_END = object()
+
+
+class _Prefetch:
+    """Batches of ``records``, read one batch ahead in a thread. An error in reading is
+    raised where the batch is taken; leaving the block early stops the reader."""
+
+    def __init__(self, records: Iterable[Any], size: int) -> None:
+        self._records = records
+        self._size = size
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="freg-read", daemon=True)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        try:
+            iterator = iter(self._records)
+            while not self._stop.is_set() and (batch := list(islice(iterator, self._size))):
+                if not self._put(batch):
+                    return
+            self._put(_END)
+        except BaseException as exc:  # raised again in the merging thread
+            self._put(exc)
+
+    def __enter__(self) -> Iterator[list[Any]]:
+        self._thread.start()
+        return self._batches()
+
+    def _batches(self) -> Iterator[list[Any]]:
+        while (item := self._queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 FORMATS = (FregPersonFormat(),)

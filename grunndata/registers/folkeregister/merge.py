@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
@@ -150,7 +149,7 @@ def write_batch(
                 v.er_gjeldende,
                 v.kilde,
                 v.aarsak,
-                Jsonb(v.data),
+                v.data_json,  # JSON text: COPY hands it to jsonb as it is
                 v.innhold,
             )
             for i, d in enumerate(documents)
