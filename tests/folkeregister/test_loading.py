@@ -292,6 +292,12 @@ def test_the_database_refuses_overlapping_current_versions_of_one_fact(fresh_dat
     with connect(fresh_database.app_url) as conn:
         with pytest.raises(psycopg.errors.ExclusionViolation), conn.transaction():
             conn.execute(overlapping, ["navn"])
+        # The check sees what others committed only under READ COMMITTED: nothing else.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        refused = pytest.raises(psycopg.errors.ExclusionViolation, match="READ COMMITTED only")
+        with refused, conn.transaction():
+            conn.execute(overlapping.replace("'2030-01-01'", "'2031-01-01'"), ["kjoenn"])
+        conn.isolation_level = None
         with conn.transaction():  # a multi-valued fact: only per relation
             conn.execute(
                 """INSERT INTO folkeregister.fakta

@@ -83,13 +83,19 @@ def upgrade() -> None:
         -- updates registrations, over the current registrations of the persons it
         -- touched (through fakta_person), and refused as an exclusion violation. A
         -- GiST exclusion constraint did the same row by row and was most of the load
-        -- time. Writers take the load lock of the register first, so that the check
-        -- sees every committed registration (the loader holds it already).
+        -- time. The check takes the load lock of the register (the loader holds it
+        -- already) and, as writes must be READ COMMITTED, then sees every committed
+        -- registration; a writer under a stronger isolation level is refused.
         CREATE FUNCTION folkeregister.fakta_uten_overlapp() RETURNS trigger
         LANGUAGE plpgsql AS $$
         DECLARE
             hit record;
         BEGIN
+            IF current_setting('transaction_isolation') <> 'read committed' THEN
+                RAISE EXCEPTION 'folkeregister.fakta is written under READ COMMITTED only'
+                    USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'fakta_uten_overlapp',
+                          HINT = 'the overlap check must see every committed registration';
+            END IF;
             PERFORM pg_advisory_xact_lock(hashtext('grunndata.load.folkeregister'));
             SELECT a.person_id, a.element, a.relasjon, a.gyldig AS en, b.gyldig AS annen
             INTO hit
