@@ -23,12 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from grunndata.config import Settings
-from grunndata.db import migrate
-from grunndata.db.database import bootstrap, connect, embedded_cluster
+from benchmarks.common import scratch_database
+from grunndata.db.database import connect
 from grunndata.graphql.context import Context
 from grunndata.graphql.schema import build_schema
 from grunndata.loaders.run import run
@@ -97,16 +95,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="runs of each search")
     args = parser.parse_args()
 
-    cluster = embedded_cluster(Settings.from_env())
-    started_cluster = cluster.start()
-    admin = cluster.url()
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-    database = bootstrap(admin, DATABASE)
-    try:
-        migrate.upgrade(database)
+    with scratch_database(DATABASE) as (database, cluster):
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
             json_path = write_json_gz(Path(folder) / "enheter.json.gz", enheter(args.n))
@@ -129,11 +118,6 @@ def main() -> None:
             print(f"{label:<34}{total:>8,}{p50:>9.1f}{p95:>9.1f}")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\npeak memory of this process: {peak_mb:.0f} MB (files are streamed)")
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        if started_cluster:
-            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import statistics
 import tempfile
 import threading
 import time
@@ -28,11 +27,9 @@ from typing import Any
 
 import httpx
 import uvicorn
-from psycopg import sql
 
-from grunndata.config import Settings
-from grunndata.db import migrate
-from grunndata.db.database import bootstrap, connect, embedded_cluster
+from benchmarks.common import percentiles, scratch_database
+from grunndata.db.database import connect
 from grunndata.loaders.run import Mode, run
 from grunndata.registers.folkeregister import REGISTER
 from grunndata.server import create_app
@@ -154,11 +151,6 @@ RAW = """SELECT f.element, v.data FROM folkeregister.identifikator i
   WHERE i.identifikasjonsnummer = %s AND f.gyldig @> now() AND upper_inf(f.registrert)"""
 
 
-def percentiles(samples: list[float]) -> str:
-    q = statistics.quantiles(samples, n=20)
-    return f"p50 {statistics.median(samples) * 1000:6.2f} ms   p95 {q[18] * 1000:6.2f} ms"
-
-
 def lookups(app_url: str, ids: list[str], count: int) -> None:
     rng = random.Random(2)
     picks = [rng.choice(ids) for _ in range(count)]
@@ -197,17 +189,7 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=500)
     args = parser.parse_args()
 
-    settings = Settings.from_env()
-    cluster = embedded_cluster(settings)
-    started_cluster = cluster.start()
-    admin = cluster.url()
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-    database = bootstrap(admin, DATABASE)
-    try:
-        migrate.upgrade(database)
+    with scratch_database(DATABASE) as (database, _):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "personer.jsonl"
             ids = generate(path, args.n)
@@ -223,11 +205,6 @@ def main() -> None:
         with connect(database.owner_url, autocommit=True) as conn:
             conn.execute("ANALYZE")
         lookups(database.app_url, ids, args.lookups)
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        if started_cluster:
-            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -18,10 +18,8 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from psycopg import sql
-
-from grunndata.config import Settings
-from grunndata.db.database import bootstrap, connect, embedded_cluster
+from benchmarks.common import scratch_database
+from grunndata.db.database import connect
 from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.versioning import VersionedTable, merge_snapshot
 
@@ -52,16 +50,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=500_000)
     args = parser.parse_args()
 
-    settings = Settings.from_env()
-    cluster = embedded_cluster(settings)
-    started_cluster = cluster.start()
-    admin = cluster.url()
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-        )
-    database = bootstrap(admin, DATABASE)
-    try:
+    with scratch_database(DATABASE, migrated=False) as (database, cluster):
         with connect(database.owner_url) as conn:
             conn.execute(
                 "CREATE SCHEMA bench; CREATE TABLE bench.fakta (entitet int NOT NULL, navn text, "
@@ -81,11 +70,6 @@ def main() -> None:
             print(f"{label:<28}{seconds:>9.2f}{args.rows / seconds:>12,.0f}  {counts}")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process: {peak_mb:.0f} MB (rows are streamed, not held)")
-    finally:
-        with connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        if started_cluster:
-            cluster.stop()
 
 
 if __name__ == "__main__":

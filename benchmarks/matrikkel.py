@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import tempfile
 import threading
 import time
@@ -30,12 +29,11 @@ from typing import Any
 
 import httpx
 import uvicorn
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection
 
+from benchmarks.common import percentiles, scratch_database
 from benchmarks.matrikkel_data import write
-from grunndata.config import Settings
-from grunndata.db import migrate
-from grunndata.db.database import bootstrap, connect, embedded_cluster
+from grunndata.db.database import connect
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.loaders.run import run
 from grunndata.registers.matrikkel import REGISTER, geometri, queries, sok
@@ -43,12 +41,6 @@ from grunndata.server import create_app
 
 DATABASE = "grunndata_benchmark_matrikkel"
 PER_STREET = 100
-
-
-def percentiles(samples: list[float]) -> str:
-    ms = sorted(s * 1000 for s in samples)
-    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-    return f"p50 {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms"
 
 
 def variants(rng: random.Random, text: str) -> str:
@@ -121,15 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(4204)
 
-    cluster = embedded_cluster(Settings.from_env())
-    cluster.start()
-    admin = cluster.url()
-    with connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(DATABASE)))  # fmt: skip
-    database = bootstrap(admin, DATABASE)
-    try:
-        migrate.upgrade(database)
+    with scratch_database(DATABASE, keep=args.keep) as (database, _):
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
             write(Path(folder), n_streets=max(1, args.n // PER_STREET), per_street=PER_STREET)
@@ -186,13 +170,6 @@ def main() -> None:
         print(f"{args.queries} queries each, serial:")
         for name, how, samples in sorted(rows, key=lambda r: (r[0], r[1])):
             print(f"  {name:<20}{how:<9}{percentiles(samples)}")
-    finally:
-        if args.keep:
-            print(f"kept: {database.app_url}")
-        else:
-            with connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(DATABASE)))  # fmt: skip
 
 
 if __name__ == "__main__":
