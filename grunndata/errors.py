@@ -33,6 +33,13 @@ class NotFound(GrunndataError):
     http_status = 404
 
 
+class NotUnique(GrunndataError):
+    """A search that must identify exactly one thing matched several."""
+
+    code = "NOT_UNIQUE"
+    http_status = 400
+
+
 class Unauthenticated(GrunndataError):
     code = "UNAUTHENTICATED"
     http_status = 401

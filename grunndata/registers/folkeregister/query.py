@@ -8,7 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
-from grunndata.errors import GrunndataError, InvalidArgument, NotFound
+from grunndata.errors import InvalidArgument, NotFound, NotUnique
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, tidspunkt
 from grunndata.identifiers import parse_person_id
@@ -16,15 +16,6 @@ from grunndata.registers.folkeregister import queries
 from grunndata.registers.folkeregister.types import Person
 
 MAX_PERSONER = 1000
-
-
-class NotUnique(GrunndataError):
-    code = "NOT_UNIQUE"
-    http_status = 400
-
-
-class PersonNotFound(NotFound):
-    code = "NOT_FOUND"
 
 
 @strawberry.type
@@ -75,7 +66,7 @@ class FolkeregisterQuery:
             raise InvalidArgument("navn is empty")
         found = await queries.personsoek(info.context.pool, navn, foedselsdato)
         if not found:
-            raise PersonNotFound(f"no person named {navn!r} born {foedselsdato.isoformat()}")
+            raise NotFound(f"no person named {navn!r} born {foedselsdato.isoformat()}")
         if len(found) > 1:
             raise NotUnique(
                 f"several persons named {navn!r} born {foedselsdato.isoformat()}: "
