@@ -82,3 +82,33 @@ def test_a_renumbering_after_a_merger_is_no_licence_to_guess(fresh_database, tmp
     (error,) = merged["errors"]
     assert error["extensions"]["code"] == "MOVED"
     assert "3301 Drammen" in error["message"]
+
+
+def test_an_address_reached_from_a_unit_links_back_at_the_units_instant(fresh_database, tmp_path):
+    """eiendom(as of R) → adresser → eiendom answers as of R too, not now."""
+    from tests.matrikkel.test_adresse_csv import SAMPLE
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(enhet("4204-97/90", "Første Eier") + "\n", encoding="utf-8")
+    second.write_text(enhet("4204-97/90", "Andre Eier") + "\n", encoding="utf-8")
+    loaded = run([SAMPLE, first], formats=REGISTER.formats, database=fresh_database)
+    assert loaded.exit_code == 0
+    time.sleep(0.05)
+    between = datetime.now(UTC).isoformat()
+    time.sleep(0.05)
+    assert run([second], formats=REGISTER.formats, database=fresh_database).exit_code == 0
+    query = """query($r: DateTime) {
+      eiendom(matrikkelnummer: "4204-97/90", ajourholdstidspunkt: $r) {
+        hjemmelshavere { navn }
+        adresser { adressetekst eiendom { hjemmelshavere { navn } } } } }"""
+    with LiveServer(create_app(fresh_database.app_url)) as server:
+        then = gql(server, query, r=between)["data"]["eiendom"]
+        now = gql(server, query)["data"]["eiendom"]
+    assert then["hjemmelshavere"] == [{"navn": "Første Eier"}]
+    assert then["adresser"] == [
+        {
+            "adressetekst": "Tyrihansveien 38",
+            "eiendom": {"hjemmelshavere": [{"navn": "Første Eier"}]},
+        }
+    ]
+    assert now["adresser"][0]["eiendom"]["hjemmelshavere"] == [{"navn": "Andre Eier"}]

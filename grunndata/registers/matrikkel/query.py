@@ -120,7 +120,7 @@ async def adresse_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> li
     ids = [int(k) if _is_adresse_id(k) else -1 for k in keys]
     async with context.pool.connection() as conn:
         rows = await queries.adresser_by_id(conn, tid, ids)
-    return [Adresse.from_row(r) if r else None for r in by_key(rows, ids, "adresse_id")]
+    return [Adresse.from_row(r, tid) if r else None for r in by_key(rows, ids, "adresse_id")]
 
 
 def _kommunenumre(text: str) -> list[str]:

@@ -217,7 +217,7 @@ class Eiendom:
     @strawberry.field(description="Its addresses (vegadresser and matrikkeladresser).")
     async def adresser(self, info: Info[Context, None]) -> list[Adresse]:
         rows = await self._load(info, "adresser", queries.adresser_for_enheter)
-        return [Adresse.from_row(r) for r in rows]
+        return [Adresse.from_row(r, self._tid) for r in rows]
 
     @strawberry.field(description="The buildings standing on it.")
     async def bygninger(self, info: Info[Context, None]) -> list[Bygning]:
@@ -263,9 +263,11 @@ class Adresse:
     _x: strawberry.Private[float]
     _y: strawberry.Private[float]
     _punkt_4326: strawberry.Private[Any]
+    _tid: strawberry.Private[Tidspunkt | None] = None
 
     @classmethod
-    def from_row(cls, row: Row) -> Adresse:
+    def from_row(cls, row: Row, tid: Tidspunkt | None = None) -> Adresse:
+        """The address of ``row``; its links answer as of ``tid`` (None: now)."""
         return cls(
             adresse_id=strawberry.ID(str(row["adresse_id"])), adressetype=row["adressetype"],
             adressekode=row["adressekode"], adressenavn=row["adressenavn"],
@@ -273,7 +275,7 @@ class Adresse:
             adressetekst=row["adressetekst"], adressetilleggsnavn=row["adressetilleggsnavn"],
             postnummer=row["postnummer"], poststed=row["poststed"],
             kommunenummer=row["kommunenummer"], matrikkelnummer=row["matrikkelnummer"],
-            _x=row["x"], _y=row["y"], _punkt_4326=row["punkt_4326"],
+            _x=row["x"], _y=row["y"], _punkt_4326=row["punkt_4326"], _tid=tid,
         )  # fmt: skip
 
     @strawberry.field(description="The address point in the given EPSG code.")
@@ -286,7 +288,7 @@ class Adresse:
     async def eiendom(self, info: Info[Context, None]) -> Eiendom | None:
         if self.matrikkelnummer is None:
             return None
-        return await info.context.entity("Eiendom", self.matrikkelnummer)
+        return await info.context.entity("Eiendom", self.matrikkelnummer, self._tid)
 
 
 @strawberry.type(description="An address found near a point, with its true distance.")
