@@ -36,12 +36,8 @@ async def _all(conn: AsyncConnection, query: str, params: dict[str, Any]) -> lis
         return await cursor.fetchall()
 
 
-def _as_of(tid: Tidspunkt, alias: str) -> tuple[str, dict[str, Any]]:
-    return tid.as_of_sql(alias)
-
-
 async def enheter(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]) -> list[Row]:
-    where, params = _as_of(tid, "m")
+    where, params = tid.as_of_sql("m")
     return await _all(
         conn,
         f"SELECT {ENHET_COLUMNS} FROM matrikkel.matrikkelenhet m "
@@ -70,7 +66,7 @@ async def etterfolgere(conn: AsyncConnection, tid: Tidspunkt, tidligere: str) ->
 
 
 async def tidligere_numre(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]) -> list[Row]:
-    where, params = _as_of(tid, "t")
+    where, params = tid.as_of_sql("t")
     return await _all(
         conn,
         "SELECT t.matrikkelnummer, t.tidligere FROM matrikkel.tidligere_matrikkelnummer t "
@@ -82,7 +78,7 @@ async def tidligere_numre(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence
 async def teiger(
     conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str], epsg: int
 ) -> list[Row]:
-    where, params = _as_of(tid, "t")
+    where, params = tid.as_of_sql("t")
     return await _all(
         conn,
         f"SELECT t.matrikkelnummer, {geojson_sql('t.geometri')} AS geometri, "
@@ -97,7 +93,7 @@ async def teiger(
 async def samlet_geometri(
     conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str], epsg: int
 ) -> list[Row]:
-    where, params = _as_of(tid, "t")
+    where, params = tid.as_of_sql("t")
     return await _all(
         conn,
         f"SELECT t.matrikkelnummer, {geojson_sql('ST_Multi(ST_Union(t.geometri))')} AS geometri "
@@ -108,7 +104,7 @@ async def samlet_geometri(
 
 
 async def eierforhold(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]) -> list[Row]:
-    where, params = _as_of(tid, "e")
+    where, params = tid.as_of_sql("e")
     return await _all(
         conn,
         "SELECT e.matrikkelnummer, e.andel_teller, e.andel_nevner, e.navn, "
@@ -120,7 +116,7 @@ async def eierforhold(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str
 
 
 async def bygninger(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]) -> list[Row]:
-    where, params = _as_of(tid, "b")
+    where, params = tid.as_of_sql("b")
     return await _all(
         conn,
         "SELECT n.matrikkelnummer, b.bygningsnummer, b.bygningstype, b.bygningsstatus, "
@@ -137,7 +133,7 @@ async def bygninger(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str])
 async def adresser_for_enheter(
     conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]
 ) -> list[Row]:
-    where, params = _as_of(tid, "a")
+    where, params = tid.as_of_sql("a")
     return await _all(
         conn,
         f"SELECT {ADRESSE_COLUMNS} FROM matrikkel.adresse a "
@@ -148,7 +144,7 @@ async def adresser_for_enheter(
 
 
 async def adresser_by_id(conn: AsyncConnection, tid: Tidspunkt, ids: Sequence[int]) -> list[Row]:
-    where, params = _as_of(tid, "a")
+    where, params = tid.as_of_sql("a")
     return await _all(
         conn,
         f"SELECT {ADRESSE_COLUMNS} FROM matrikkel.adresse a "
@@ -170,8 +166,8 @@ async def punkter(conn: AsyncConnection, xs: list[float], ys: list[float], epsg:
 
 async def enheter_ved_punkt(conn: AsyncConnection, tid: Tidspunkt, punkt: bytes) -> list[Row]:
     """Units whose teig covers the point, or passes within the tolerance of it."""
-    where_t, params = _as_of(tid, "t")
-    where_m, _ = _as_of(tid, "m")
+    where_t, params = tid.as_of_sql("t")
+    where_m, _ = tid.as_of_sql("m")
     return await _all(
         conn,
         f"SELECT {ENHET_COLUMNS} FROM (SELECT DISTINCT t.matrikkelnummer "
@@ -194,8 +190,8 @@ async def finn_enheter(
 ) -> tuple[list[Row], int]:
     """A page of units matching ``conditions`` on ``m`` (and a shape ``%(shape)s``), with
     the total count."""
-    where, as_of = _as_of(tid, "m")
-    teig_where, _ = _as_of(tid, "t")
+    where, as_of = tid.as_of_sql("m")
+    teig_where, _ = tid.as_of_sql("t")
     conditions = [c.replace("{teig_as_of}", teig_where) for c in conditions]
     rows = await _all(
         conn,
