@@ -74,17 +74,26 @@ def _database(*, no_migrate: bool = False) -> Database:
 # -- serving ----------------------------------------------------------------------------
 
 
-def _serve(database: Database, host: str, port: int, *, dev: bool) -> None:
+def _serve(
+    database: Database, host: str, port: int, *, dev: bool, subgraph: str | None = None
+) -> None:
     import uvicorn
 
     from grunndata.server import create_app
+
+    schema = None
+    if subgraph is not None:
+        from grunndata.graphql.federation import build_subgraph_schema
+
+        schema = build_subgraph_schema(subgraph)
 
     level = Settings.from_env().log_level.lower()
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
     # end the command normally (so the demo still stops its cluster) instead of killing it.
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        uvicorn.run(create_app(database.app_url, dev=dev), host=host, port=port, log_level=level)
+        app = create_app(database.app_url, dev=dev, schema=schema)
+        uvicorn.run(app, host=host, port=port, log_level=level)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -95,17 +104,33 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 @app.command(
     epilog="Examples:  grunndata serve --port 8000   |   grunndata serve --dev --host 0.0.0.0"
+    "   |   grunndata serve --subgraph matrikkel --port 4002"
 )
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     dev: Annotated[bool, typer.Option("--dev", help="Serve GraphiQL at /graphql.")] = False,
+    subgraph: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve this register alone as a Federation v2 subgraph: "
+            + " | ".join(r.name for r in REGISTERS)
+            + " (see docs/federation.md).",
+        ),
+    ] = None,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Serve the GraphQL API at /graphql and health at /healthz."""
+    names = [r.name for r in REGISTERS]
+    if subgraph is not None and subgraph not in names:
+        choices = ", ".join(names)
+        err.print(f"[red]error:[/] --subgraph {escape(subgraph)!r}: choose one of {choices}")
+        raise typer.Exit(2)
     database = _database(no_migrate=no_migrate)
-    err.print(f"grunndata: serving {describe(database.app_url)} on http://{host}:{port}/graphql")
-    _serve(database, host, port, dev=dev)
+    what = f"the {subgraph} subgraph" if subgraph else "grunndata"
+    source = describe(database.app_url)
+    err.print(f"grunndata: serving {what} from {source} on http://{host}:{port}/graphql")
+    _serve(database, host, port, dev=dev, subgraph=subgraph)
 
 
 @app.command(epilog="Example:  grunndata demo --port 8000")
@@ -316,6 +341,39 @@ def schema() -> None:
     from grunndata.graphql.schema import build_schema
 
     sys.stdout.write(build_schema().as_str() + "\n")
+
+
+@app.command(
+    epilog="Example:  grunndata supergraph --out supergraph.graphql "
+    "--subgraph-url matrikkel=http://matrikkel:8000/graphql"
+)
+def supergraph(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the SDL here (default: stdout).")
+    ] = None,
+    subgraph_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subgraph-url",
+            help="NAME=URL where the gateway reaches a subgraph (repeatable); default "
+            "http://127.0.0.1:4001/graphql, 4002, 4003 in register order.",
+        ),
+    ] = None,
+) -> None:
+    """Compose the three subgraphs into a Federation v2 supergraph SDL (needs Node 20 and
+    `npm ci` in federation/)."""
+    from grunndata.graphql.federation import compose_supergraph, subgraph_urls
+
+    try:
+        sdl = compose_supergraph(subgraph_urls(subgraph_url or []))
+    except GrunndataError as error:
+        err.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    if out_file is None:
+        sys.stdout.write(sdl)
+    else:
+        out_file.write_text(sdl, encoding="utf-8")
+        err.print(f"supergraph written to {escape(str(out_file))}")
 
 
 # -- database ---------------------------------------------------------------------------

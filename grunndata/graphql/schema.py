@@ -54,6 +54,13 @@ class Schema(strawberry.Schema):
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
 
 
+#: Factories; both caches live at module level, shared by every request.
+SCHEMA_EXTENSIONS = (
+    lambda: ParserCache(maxsize=1024),
+    lambda: ValidationCache(maxsize=1024),
+)
+
+
 def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema:
     query_types = [_core_query(registers)]
     query_types += [register.query for register in registers if register.query is not None]
@@ -64,11 +71,7 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
         query=query,
         types=extra_types,
         config=StrawberryConfig(scalar_map=scalar_map),
-        extensions=[
-            # Factories; both caches live at module level, shared by every request.
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
-        ],
+        extensions=SCHEMA_EXTENSIONS,
     )
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()

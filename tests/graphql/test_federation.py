@@ -1,0 +1,349 @@
+"""Each register as a Federation v2 subgraph; the three behind a real Hive Gateway answer
+as the single process does."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grunndata.db.database import Database
+from grunndata.graphql.federation import (
+    FEDERATION_DIR,
+    SUBGRAPH_NAMES,
+    EntityKey,
+    build_subgraph_schema,
+    compose_supergraph,
+    parse_representation,
+)
+from grunndata.graphql.schema import build_schema
+from grunndata.server import create_app
+from tests.conftest import LiveServer
+
+GATEWAY_START_S = 90.0
+
+
+def post(url: str, query: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = httpx.post(f"{url}/graphql", json={"query": query}, headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- the subgraph schemas -----------------------------------------------------------------
+
+
+def test_each_subgraph_declares_its_entity_keys_and_only_its_own_root_fields():
+    sdl = {name: build_subgraph_schema(name).as_str() for name in SUBGRAPH_NAMES}
+    assert (
+        'type Person @key(fields: "identifikasjonsnummer", resolvable: true)'
+        in sdl["folkeregister"]
+    )
+    assert (
+        'type Enhet @key(fields: "organisasjonsnummer", resolvable: true)' in sdl["enhetsregister"]
+    )
+    assert 'type Eiendom @key(fields: "matrikkelnummer", resolvable: true)' in sdl["matrikkel"]
+    assert '@key(fields: "adresseId", resolvable: true)' in sdl["matrikkel"]
+    assert "  person(" in sdl["folkeregister"] and "  person(" not in sdl["matrikkel"]
+    assert "  enhet(" not in sdl["folkeregister"]
+    # Enhetsregisteret reaches Person by key only: a stub with the key field, no more.
+    person_stub = sdl["enhetsregister"].split("type Person ")[1].split("}")[0]
+    assert person_stub.split("{")[1].split() == ["identifikasjonsnummer:", "ID!"]
+    assert "resolvable: false" in person_stub
+
+
+def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
+    before = build_schema().as_str()
+    for name in SUBGRAPH_NAMES:
+        build_subgraph_schema(name)
+    after = build_schema().as_str()
+    assert after == before
+    assert "@key" not in after and "_entities" not in after and "_service" not in after
+
+
+def test_shared_machinery_types_are_shareable_in_every_subgraph():
+    for name in ("matrikkel", "enhetsregister"):
+        assert "type PageInfo @shareable" in build_subgraph_schema(name).as_str()
+
+
+# -- representations ----------------------------------------------------------------------
+
+KEYS = {
+    "Person": [EntityKey.of("Person")],
+    "Adresse": [EntityKey.of("Adresse"), EntityKey.of("Adresse:kommunenummer adressekode")],
+}
+
+
+def test_a_representation_names_its_key_and_value():
+    rep = {"__typename": "Person", "identifikasjonsnummer": "21867525758"}
+    key, value = parse_representation(rep, KEYS, 0)
+    assert (key.entity_name, value) == ("Person", "21867525758")
+    rep = {"__typename": "Adresse", "kommunenummer": "4204", "adressekode": 18981}
+    key, value = parse_representation(rep, KEYS, 3)
+    assert (key.entity_name, value) == ("Adresse:kommunenummer adressekode", ("4204", 18981))
+
+
+@pytest.mark.parametrize(
+    ("representation", "reason"),
+    [
+        ("Person", "representations[2]: expected an object"),
+        ({"identifikasjonsnummer": "1"}, "__typename None is not an entity of this subgraph"),
+        ({"__typename": "Enhet", "organisasjonsnummer": "1"}, "'Enhet' is not an entity"),
+        ({"__typename": "Person"}, 'Person needs the key fields "identifikasjonsnummer"'),
+        ({"__typename": "Person", "identifikasjonsnummer": None}, "identifikasjonsnummer is req"),
+        ({"__typename": "Person", "identifikasjonsnummer": 7}, "must be a string"),
+        (
+            {"__typename": "Adresse", "kommunenummer": "4204", "adressekode": "x"},
+            "Adresse.adressekode must be an integer",
+        ),
+    ],
+)
+def test_a_malformed_representation_is_refused_with_the_reason(representation, reason):
+    with pytest.raises(Exception, match="representations") as raised:
+        parse_representation(representation, KEYS, 2)
+    assert reason in str(raised.value)
+    assert getattr(raised.value, "code", None) == "INVALID_ARGUMENT"
+
+
+VALUES = st.one_of(st.none(), st.text(), st.integers())
+
+
+@given(st.one_of(VALUES, st.lists(st.text()), st.dictionaries(st.text(), VALUES)))
+def test_any_representation_is_a_key_or_a_clear_refusal(representation):
+    try:
+        key, value = parse_representation(representation, KEYS, 0)
+    except Exception as error:
+        assert getattr(error, "code", None) == "INVALID_ARGUMENT"
+        assert str(error).startswith("representations[0]: ")
+    else:
+        assert representation["__typename"] == key.type_name
+        assert value == key.key_value(representation)
+
+
+# -- _entities over HTTP ------------------------------------------------------------------
+
+ENTITIES = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    __typename
+    ... on Person { identifikasjonsnummer navn { fornavn etternavn } }
+  }
+}
+"""
+
+
+def test_entities_batch_of_known_unknown_and_malformed_keys(demo_database: Database):
+    representations = [
+        {"__typename": "Person", "identifikasjonsnummer": "21867525758"},
+        {"__typename": "Person", "identifikasjonsnummer": "01010100000"},  # no such person
+        {"__typename": "Person", "identifikasjonsnummer": "52858925126"},  # a former D-nummer
+        {"__typename": "Person"},
+    ]
+    app = create_app(demo_database.app_url, schema=build_subgraph_schema("folkeregister"))
+    with LiveServer(app) as base:
+        response = httpx.post(
+            f"{base}/graphql",
+            json={"query": ENTITIES, "variables": {"representations": representations}},
+            timeout=30,
+        ).json()
+    found = response["data"]["_entities"]
+    assert found[0] == {
+        "__typename": "Person",
+        "identifikasjonsnummer": "21867525758",
+        "navn": {"fornavn": "CAMILLA", "etternavn": "STRAND"},
+    }
+    assert found[1] is None
+    assert found[2]["identifikasjonsnummer"] == "12858938404"
+    assert found[3] is None
+    [error] = response["errors"]
+    assert error["path"] == ["_entities", 3]
+    assert error["extensions"]["code"] == "INVALID_ARGUMENT"
+    assert "needs the key fields" in error["message"]
+
+
+def test_a_stub_type_is_answered_by_key_without_reading_another_register(
+    demo_database: Database,
+):
+    """Enhetsregisteret's role holders point at Person by key: the subgraph answers the
+    reference (the identifier it holds), never reading Folkeregisteret's tables."""
+    query = """{ enhet(organisasjonsnummer: "310911410") {
+        roller { innehaver { person { __typename identifikasjonsnummer } } } } }"""
+    app = create_app(demo_database.app_url, schema=build_subgraph_schema("enhetsregister"))
+    with LiveServer(app) as base:
+        response = post(base, query)
+    people = [r["innehaver"]["person"] for r in response["data"]["enhet"]["roller"]]
+    assert {"__typename": "Person", "identifikasjonsnummer": "14834806046"} in people
+
+
+# -- through a real gateway ---------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Federated:
+    gateway: str
+    single: str
+    seen: list[tuple[str, dict[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def federated(
+    demo_database: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federated]:
+    """The three subgraphs and the single process on the demo data, and Hive Gateway
+    serving the composed supergraph, all on loopback."""
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed (scripts/setup installs the gateway with it)")
+    url = demo_database.app_url
+    seen: list[tuple[str, dict[str, str]]] = []
+    servers = {
+        name: LiveServer(HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen))
+        for name in SUBGRAPH_NAMES
+    }
+    single = LiveServer(create_app(url))
+    bases = {name: server.__enter__() for name, server in servers.items()}
+    work = tmp_path_factory.mktemp("federation")
+    supergraph = work / "supergraph.graphql"
+    log = (work / "gateway.log").open("wb")
+    supergraph.write_text(compose_supergraph({n: f"{b}/graphql" for n, b in bases.items()}))
+    port = _free_port()
+    gateway = subprocess.Popen(
+        [str(FEDERATION_DIR / "node_modules/.bin/hive-gateway"), "supergraph", str(supergraph),
+         "--config-path", str(FEDERATION_DIR / "gateway.config.mjs"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        cwd=FEDERATION_DIR, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        with single as single_base:
+            yield Federated(_wait_for(gateway, port, work / "gateway.log"), single_base, seen)
+    finally:
+        gateway.terminate()
+        try:
+            gateway.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            gateway.kill()
+        log.close()
+        for server in servers.values():
+            server.__exit__(None, None, None)
+
+
+def _wait_for(gateway: subprocess.Popen[bytes], port: int, log: Path) -> str:
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + GATEWAY_START_S
+    while time.monotonic() < deadline:
+        if gateway.poll() is not None:
+            raise RuntimeError(f"the gateway stopped:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.post(f"{base}/graphql", json={"query": "{__typename}"}, timeout=2).is_success:
+                return base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the gateway did not start in time")
+
+
+#: Queries whose answers must be the same through the gateway and from the single process.
+SAME_ANSWERS = {
+    "person with family and home": """{
+      person(identifikasjonsnummer: "21867525758") {
+        identifikasjonsnummer navn { fornavn etternavn }
+        bostedsadresse { adresseIdentifikatorFraMatrikkelen
+          vegadresse { adressenavn adressenummer { husnummer husbokstav } } }
+        sivilstand { sivilstand ektefelleEllerPartner { navn { fornavn } } }
+        barn { identifikasjonsnummer foedselsdato }
+        foreldre { navn { fornavn } }
+      }
+    }""",
+    "a person as of an instant": """{
+      person(identifikasjonsnummer: "21867525758", gyldighetstidspunkt: "2000-01-01") {
+        navn { etternavn } bostedsadresse { vegadresse { adressenavn } }
+      }
+    }""",
+    "address search with its property and owners": """{
+      adresser(sok: "Vardåsveien 110 B", first: 1) {
+        totalCount
+        edges { node { adresseId adressetekst representasjonspunkt
+          eiendom { matrikkelnummer arealM2 hjemmelshavere { navn identifikasjonsnummer
+            organisasjonsnummer andel { teller nevner } } } } }
+      }
+    }""",
+    "a unit's board, followed into Folkeregisteret": """{
+      enhet(organisasjonsnummer: "310911410") {
+        navn
+        roller { type { kode } innehaver { navn organisasjonsnummer
+          person { identifikasjonsnummer navn { fornavn etternavn }
+            bostedsadresse { vegadresse { adressenavn adressenummer { husnummer } } } }
+          enhet { navn } } }
+      }
+    }""",
+    "units with their roles' persons, listed": """{
+      enheter(first: 5) { edges { node { organisasjonsnummer navn
+        roller { innehaver { person { identifikasjonsnummer foedselsdato } } } } } }
+    }""",
+    "an unknown key and a bad identifier": """{
+      person(identifikasjonsnummer: "01010100000") { navn { fornavn } }
+      enhet(organisasjonsnummer: "123") { navn }
+    }""",
+}
+
+
+@pytest.mark.parametrize("name", list(SAME_ANSWERS))
+def test_the_gateway_answers_as_the_single_process(federated: Federated, name: str):
+    query = SAME_ANSWERS[name]
+    through_gateway = post(federated.gateway, query)
+    single = post(federated.single, query)
+    assert through_gateway["data"] == single["data"]
+    assert _codes(through_gateway) == _codes(single)
+    assert single["data"] is not None
+
+
+def _codes(response: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    return sorted(
+        (e.get("extensions", {}).get("code"), tuple(e.get("path") or ()))
+        for e in response.get("errors", [])
+    )
+
+
+def test_the_gateway_forwards_the_callers_headers(federated: Federated):
+    """Authorization, X-Request-Id and Behandlingsgrunnlag reach every subgraph the
+    query needs."""
+    federated.seen.clear()
+    headers = {
+        "Authorization": "Bearer t0ken",
+        "X-Request-Id": "fed-test-1",
+        "Behandlingsgrunnlag": "GDPR art. 6(1)(e)",
+    }
+    query = SAME_ANSWERS["a unit's board, followed into Folkeregisteret"]
+    assert post(federated.gateway, query, headers=headers)["data"]["enhet"] is not None
+    wanted = {k.lower(): v for k, v in headers.items()}
+    assert {name for name, _ in federated.seen} == {"enhetsregister", "folkeregister"}
+    for _, got in federated.seen:
+        assert {k: got.get(k) for k in wanted} == wanted
+
+
+class HeaderLog:
+    """An ASGI wrapper noting the forwarded headers of every request a subgraph gets."""
+
+    def __init__(self, app: Any, name: str, seen: list[tuple[str, dict[str, str]]]) -> None:
+        self.app, self.name, self.seen = app, name, seen
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+            if "authorization" in headers:
+                self.seen.append((self.name, headers))
+        await self.app(scope, receive, send)
