@@ -69,7 +69,7 @@ KEY_FIELD_TYPES: Mapping[str, object] = {
     "adressekode": int | None,
     "nummer": int | None,
     "bokstav": str | None,
-    "postnummer": str | None,
+    "normalisertPostadresse": str | None,
 }
 
 SUBGRAPH_NAMES = tuple(register.name for register in REGISTERS)
@@ -160,22 +160,29 @@ def parse_representation(
 # -- stubs ----------------------------------------------------------------------------
 
 
-def _stub_type(
-    type_name: str,
-    keys: Sequence[EntityKey],
-    extensions: Sequence[type],
-    *,
-    resolvable: bool,
-) -> type:
-    """Another register's entity as this subgraph knows it: the key fields, and the fields
-    this register contributes (``extensions``)."""
-    fields = dict.fromkeys(f for key in keys for f in key.fields)
-    annotations = {python_name(f): KEY_FIELD_TYPES.get(f, str | None) for f in fields}
-    # A reference made with one key leaves the other keys' fields unset.
-    namespace: dict[str, Any] = {"__annotations__": annotations, **dict.fromkeys(annotations)}
-    cls = type(type_name, tuple(extensions), namespace)
-    directives = [Key(fields=key.selection, resolvable=resolvable) for key in keys]  # type: ignore[arg-type]
-    return strawberry.type(cls, name=type_name, directives=directives)
+def _stub_type(type_name: str, key: EntityKey, extensions: Sequence[type]) -> type:
+    """Another register's entity as this subgraph knows it: one key's fields, and the
+    fields this register contributes (``extensions``), which make it resolvable here."""
+    annotations = {python_name(f): KEY_FIELD_TYPES.get(f, str | None) for f in key.fields}
+    cls = type(type_name, tuple(extensions), {"__annotations__": annotations})
+    directive = Key(fields=key.selection, resolvable=bool(extensions))  # type: ignore[arg-type]
+    return strawberry.type(cls, name=type_name, directives=[directive])
+
+
+def _reference_key(
+    type_name: str, keys: Sequence[EntityKey], extensions: Sequence[Any]
+) -> EntityKey:
+    """The one key a subgraph names another register's ``type_name`` by: the key its
+    extensions of that type read, else the primary key. One only, so that every reference
+    carries every key field of its stub (the gateway picks a key without looking at data)."""
+    wanted = {getattr(e, "key", "") or PRIMARY_KEYS[type_name] for e in extensions}
+    if len(wanted) > 1:
+        raise TypeError(f"{type_name}: a subgraph's extensions must read one key, not {wanted}")
+    selection = wanted.pop() if wanted else PRIMARY_KEYS[type_name]
+    for key in keys:
+        if key.selection == selection:
+            return key
+    raise TypeError(f"{type_name}: no register serves it by {selection!r}")
 
 
 def _stub_batch(stub: type, key: EntityKey) -> EntityBatch:
@@ -185,6 +192,12 @@ def _stub_batch(stub: type, key: EntityKey) -> EntityBatch:
         return [stub(**key.attributes(k)) for k in keys]
 
     return batch
+
+
+async def _no_reference(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:
+    """Context.entity by a key this subgraph's stub does not carry: no reference (a link
+    trying several keys goes on to the next)."""
+    return [None] * len(keys)
 
 
 # -- the schema -------------------------------------------------------------------------
@@ -304,17 +317,17 @@ def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) 
 
     stubs: dict[str, type] = {}
     batches: dict[str, EntityBatch] = dict(register.entities)
+    resolvable_keys = dict(owned_keys)
     for type_name, keys in all_keys.items():
         if type_name in owned_keys:
             continue
         contributed = extensions.get(type_name, ())
-        stubs[type_name] = _stub_type(type_name, keys, contributed, resolvable=bool(contributed))
-        for key in keys:
-            batches[key.entity_name] = _stub_batch(stubs[type_name], key)
-    resolvable_keys = {
-        **owned_keys,
-        **{t: all_keys[t] for t in extensions if t in stubs},
-    }
+        key = _reference_key(type_name, keys, contributed)
+        stubs[type_name] = _stub_type(type_name, key, [e.fields for e in contributed])
+        batches.update({k.entity_name: _no_reference for k in keys})
+        batches[key.entity_name] = _stub_batch(stubs[type_name], key)
+        if contributed:
+            resolvable_keys[type_name] = [key]
     roots: list[type] = [*register.types, *([register.query] if register.query else [])]
     entity_types = [*_find_classes(roots, set(owned_keys)), *(stubs[t] for t in extensions)]
 
@@ -333,10 +346,11 @@ def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) 
     return schema
 
 
-def _extensions_by_type(register: Register) -> dict[str, tuple[type, ...]]:
-    found: dict[str, tuple[type, ...]] = {}
+def _extensions_by_type(register: Register) -> dict[str, tuple[Any, ...]]:
+    """The register's ``TypeExtension``s (``Register.extensions``) by the type they extend."""
+    found: dict[str, tuple[Any, ...]] = {}
     for extension in getattr(register, "extensions", ()):
-        found[extension.type_name] = (*found.get(extension.type_name, ()), extension.fields)
+        found[extension.type_name] = (*found.get(extension.type_name, ()), extension)
     return found
 
 
