@@ -22,6 +22,13 @@ from grunndata.graphql.context import Context, EntityBatch
 from grunndata.registers import REGISTERS, Register
 
 
+#: Factories; both caches live at module level, shared by every request.
+SCHEMA_EXTENSIONS = (
+    lambda: ParserCache(maxsize=1024),
+    lambda: ValidationCache(maxsize=1024),
+)
+
+
 @strawberry.type(description="What this server is and which registers it holds.")
 class ServerInfo:
     version: str
@@ -52,13 +59,6 @@ class Schema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
-
-
-#: Factories; both caches live at module level, shared by every request.
-SCHEMA_EXTENSIONS = (
-    lambda: ParserCache(maxsize=1024),
-    lambda: ValidationCache(maxsize=1024),
-)
 
 
 def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema:
