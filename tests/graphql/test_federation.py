@@ -3,6 +3,7 @@ as the single process does."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -14,10 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+import strawberry
 from hypothesis import given
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database
+from grunndata.graphql.context import Context
 from grunndata.graphql.federation import (
     FEDERATION_DIR,
     SUBGRAPH_NAMES,
@@ -27,6 +30,8 @@ from grunndata.graphql.federation import (
     parse_representation,
 )
 from grunndata.graphql.schema import build_schema
+from grunndata.graphql.tid import Tidspunkt
+from grunndata.registers import Register
 from grunndata.server import create_app
 from tests.conftest import LiveServer
 
@@ -64,8 +69,9 @@ def test_each_subgraph_declares_its_entity_keys_and_only_its_own_root_fields():
 
 def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
     before = build_schema().as_str()
-    for name in SUBGRAPH_NAMES:
-        build_subgraph_schema(name)
+    first = {name: build_subgraph_schema(name).as_str() for name in SUBGRAPH_NAMES}
+    again = {name: build_subgraph_schema(name).as_str() for name in reversed(SUBGRAPH_NAMES)}
+    assert again == first  # no build leaves anything behind for the next
     after = build_schema().as_str()
     assert after == before
     assert "@key" not in after and "_entities" not in after and "_service" not in after
@@ -128,6 +134,74 @@ def test_any_representation_is_a_key_or_a_clear_refusal(representation):
     else:
         assert representation["__typename"] == key.type_name
         assert value == key.key_value(representation)
+
+
+@strawberry.type(name="Adresse")
+class FakeAdresse:
+    adresse_id: strawberry.ID
+    kommunenummer: str
+    adressekode: int | None
+    nummer: int | None
+    bokstav: str | None
+
+
+@strawberry.type
+class FakeQuery:
+    @strawberry.field
+    def adresse(self) -> FakeAdresse | None:
+        return None
+
+
+UNKNOWN, KODE = "20", "kommunenummer adressekode nummer bokstav"
+
+
+def test_entities_are_loaded_in_one_batch_per_type_and_key_kind_in_the_callers_order():
+    calls: list[tuple[str, list[Any]]] = []
+
+    def batch(kind: str) -> Any:
+        async def load(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:
+            calls.append((kind, keys))
+            return [None if k == UNKNOWN else _fake(k) for k in keys]
+
+        return load
+
+    register = Register(
+        name="fake", title="Fake", db_schema="fake", query=FakeQuery,
+        entities={"Adresse": batch("id"), f"Adresse:{KODE}": batch("kode")},
+    )  # fmt: skip
+    schema = build_subgraph_schema("fake", [register])
+    kode = {"kommunenummer": "4204", "adressekode": 18981, "nummer": 38, "bokstav": None}
+    representations = [
+        {"__typename": "Adresse", "adresseId": "1"},
+        {"__typename": "Adresse", **kode},
+        {"__typename": "Adresse", "adresseId": UNKNOWN},
+        {"__typename": "Adresse", "adresseId": 3},  # malformed: not a string
+        {"__typename": "Adresse", "adresseId": "4"},
+    ]
+    context = Context(pool=None, request_id="t", entities=schema.entity_batches)  # type: ignore[arg-type]
+    result = asyncio.run(
+        schema.execute(
+            "query ($r: [_Any!]!) { _entities(representations: $r) "
+            "{ ... on Adresse { adresseId } } }",
+            variable_values={"r": representations},
+            context_value=context,
+        )
+    )
+    assert result.data == {
+        "_entities": [{"adresseId": "1"}, {"adresseId": "kode"}, None, None, {"adresseId": "4"}]
+    }
+    assert sorted(calls) == [("id", ["1", "20", "4"]), ("kode", [("4204", 18981, 38, None)])]
+    [error] = result.errors or []
+    assert error.path == ["_entities", 3]
+    assert "representations[3]: Adresse.adresseId must be a string" in error.message
+
+
+def _fake(key: Any) -> FakeAdresse:
+    number = key if isinstance(key, str) else "kode"
+    return FakeAdresse(
+        adresse_id=strawberry.ID(number), kommunenummer="4204", adressekode=None, nummer=None,
+        bokstav=None,
+    )  # fmt: skip
 
 
 # -- _entities over HTTP ------------------------------------------------------------------
