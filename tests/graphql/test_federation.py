@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import Register
 from grunndata.server import create_app
 from tests.conftest import LiveServer
+from tests.test_cli import cli
 
 GATEWAY_START_S = 90.0
 
@@ -80,6 +82,29 @@ def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
 def test_shared_machinery_types_are_shareable_in_every_subgraph():
     for name in ("matrikkel", "enhetsregister"):
         assert "type PageInfo @shareable" in build_subgraph_schema(name).as_str()
+
+
+def test_supergraph_composes_the_three_subgraphs(tmp_path: Path):
+    out = tmp_path / "supergraph.graphql"
+    url = "http://matrikkel.internal:8000/graphql"
+    result = cli("supergraph", "--out", str(out), "--subgraph-url", f"matrikkel={url}")
+    assert result.returncode == 0, result.stderr
+    sdl = out.read_text()
+    for graph in ("FOLKEREGISTER", "MATRIKKEL", "ENHETSREGISTER"):
+        assert f"{graph} @join__graph(" in sdl
+    assert f'MATRIKKEL @join__graph(name: "matrikkel", url: "{url}")' in sdl
+    assert '"http://127.0.0.1:4001/graphql"' in sdl  # the default for folkeregister
+    assert 'type Person @join__type(graph: ENHETSREGISTER, key: "identifikasjonsnummer"' in sdl
+
+
+def test_bad_subgraph_arguments_get_one_clear_sentence():
+    bad_url = cli("supergraph", "--subgraph-url", "matrikkel")
+    assert bad_url.returncode == 1
+    assert "--subgraph-url 'matrikkel': expected NAME=http(s)://..." in bad_url.stderr
+    bad_name = cli("serve", "--subgraph", "tinglysing")
+    assert bad_name.returncode == 2
+    assert "--subgraph 'tinglysing': choose one of folkeregister, matrikkel, " in bad_name.stderr
+    assert "Traceback" not in bad_url.stderr + bad_name.stderr
 
 
 # -- representations ----------------------------------------------------------------------
@@ -281,39 +306,47 @@ def federated(
 ) -> Iterator[Federated]:
     """The three subgraphs and the single process on the demo data, and Hive Gateway
     serving the composed supergraph, all on loopback."""
+    with running_federation(demo_database, tmp_path_factory.mktemp("federation")) as running:
+        yield running
+
+
+@contextmanager
+def running_federation(database: Database, work: Path) -> Iterator[Federated]:
     if shutil.which("node") is None:
         pytest.skip("Node.js is not installed (scripts/setup installs the gateway with it)")
-    url = demo_database.app_url
+    url = database.app_url
     seen: list[tuple[str, dict[str, str]]] = []
-    servers = {
-        name: LiveServer(HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen))
-        for name in SUBGRAPH_NAMES
-    }
-    single = LiveServer(create_app(url))
-    bases = {name: server.__enter__() for name, server in servers.items()}
-    work = tmp_path_factory.mktemp("federation")
-    supergraph = work / "supergraph.graphql"
-    log = (work / "gateway.log").open("wb")
-    supergraph.write_text(compose_supergraph({n: f"{b}/graphql" for n, b in bases.items()}))
-    port = _free_port()
-    gateway = subprocess.Popen(
-        [str(FEDERATION_DIR / "node_modules/.bin/hive-gateway"), "supergraph", str(supergraph),
-         "--config-path", str(FEDERATION_DIR / "gateway.config.mjs"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=FEDERATION_DIR, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    with ExitStack() as stack:
+        bases = {
+            name: stack.enter_context(
+                LiveServer(
+                    HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen)
+                )
+            )
+            for name in SUBGRAPH_NAMES
+        }
+        single = stack.enter_context(LiveServer(create_app(url)))
+        supergraph = work / "supergraph.graphql"
+        supergraph.write_text(compose_supergraph({n: f"{b}/graphql" for n, b in bases.items()}))
+        port = _free_port()
+        log = stack.enter_context((work / "gateway.log").open("wb"))
+        gateway = subprocess.Popen(
+            [str(FEDERATION_DIR / "node_modules/.bin/hive-gateway"), "supergraph", str(supergraph),
+             "--config-path", str(FEDERATION_DIR / "gateway.config.mjs"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=FEDERATION_DIR, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        stack.callback(_stop, gateway)
+        yield Federated(_wait_for(gateway, port, work / "gateway.log"), single, seen)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
     try:
-        with single as single_base:
-            yield Federated(_wait_for(gateway, port, work / "gateway.log"), single_base, seen)
-    finally:
-        gateway.terminate()
-        try:
-            gateway.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            gateway.kill()
-        log.close()
-        for server in servers.values():
-            server.__exit__(None, None, None)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_for(gateway: subprocess.Popen[bytes], port: int, log: Path) -> str:
@@ -422,3 +455,27 @@ class HeaderLog:
             if "authorization" in headers:
                 self.seen.append((self.name, headers))
         await self.app(scope, receive, send)
+
+
+def test_a_reference_to_a_key_its_owner_does_not_know(fresh_database: Database, tmp_path: Path):
+    """The known difference (docs/federation.md): with no person in Folkeregisteret, a role
+    holder's person is null in the single process; through the gateway it is the reference
+    (its key) with null in every field Folkeregisteret answers."""
+    from grunndata.cli import FIXTURES_DIR, _formats
+    from grunndata.loaders.run import run
+
+    outcome = run([FIXTURES_DIR / "enhetsregister"], formats=_formats(), database=fresh_database)
+    assert outcome.exit_code == 0, outcome
+    query = """{ enhet(organisasjonsnummer: "310911410") { roller { innehaver {
+        foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"""
+    with running_federation(fresh_database, tmp_path) as running:
+        single = post(running.single, query)
+        through_gateway = post(running.gateway, query)
+    assert "errors" not in single and "errors" not in through_gateway
+    holders = [r["innehaver"] for r in single["data"]["enhet"]["roller"]]
+    assert {h["foedselsnummer"] for h in holders} > {None}
+    assert all(h["person"] is None for h in holders)
+    for holder in (r["innehaver"] for r in through_gateway["data"]["enhet"]["roller"]):
+        number = holder["foedselsnummer"]
+        expected = None if number is None else {"identifikasjonsnummer": number, "navn": None}
+        assert holder["person"] == expected
