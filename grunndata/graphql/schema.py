@@ -21,7 +21,6 @@ from grunndata.db.migrate import current_revision_async
 from grunndata.graphql.context import Context, EntityBatch
 from grunndata.registers import REGISTERS, Register
 
-
 #: Factories; both caches live at module level, shared by every request.
 SCHEMA_EXTENSIONS = (
     lambda: ParserCache(maxsize=1024),
