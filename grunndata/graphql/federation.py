@@ -11,7 +11,8 @@ schemas can be built in one process):
   gateway resolves here through ``_entities``;
 - ``Context.entity`` for a type the register does not own answers a stub reference (its
   key, nothing loaded), which the owning subgraph resolves: no subgraph reads another
-  register's tables;
+  register's tables. A stub has one key (see ``_reference_key``); by any other key
+  ``Context.entity`` answers None;
 - shared machinery types (``PageInfo``, ...) are ``@shareable``.
 
 The swap happens in the schema converter, where every type of the schema passes once:
@@ -61,8 +62,8 @@ PRIMARY_KEYS: Mapping[str, str] = {
     "Adresse": "adresseId",
 }
 
-#: The GraphQL type of each key field in a stub (the owner's type; ``ID!`` for primary
-#: keys). A key field not listed here is ``String``.
+#: The GraphQL type of each key field, as its owner declares it (``ID!`` for primary keys):
+#: what a stub declares and a representation is checked against. Not listed: ``String``.
 KEY_FIELD_TYPES: Mapping[str, object] = {
     **{field: strawberry.ID for field in PRIMARY_KEYS.values()},
     "kommunenummer": str,
@@ -117,7 +118,7 @@ def _entity_keys(registers: Sequence[Register]) -> dict[str, list[EntityKey]]:
     return keys
 
 
-def _check_value(key: EntityKey, field: str, value: Any) -> str | None:
+def _check_value(field: str, value: Any) -> str | None:
     """Why ``value`` cannot be key field ``field``, or None when it can."""
     expected = KEY_FIELD_TYPES.get(field, str | None)
     nullable = expected is not strawberry.ID and expected is not str
@@ -149,7 +150,7 @@ def parse_representation(
     for key in keys[type_name]:
         if set(key.fields) <= given:
             for field in key.fields:
-                reason = _check_value(key, field, representation[field])
+                reason = _check_value(field, representation[field])
                 if reason is not None:
                     raise InvalidArgument(f"{where}: {type_name}.{reason}")
             return key, key.key_value(representation)
@@ -214,7 +215,8 @@ class _SubgraphConverter(GraphQLCoreConverter):
 
 @dataclass
 class SubgraphPlan:
-    """What changes for one register's subgraph, decided before the schema is built."""
+    """What changes for one register's subgraph, decided before the schema is built:
+    ``definition_for`` gives the definition the subgraph uses for a room's definition."""
 
     owned_keys: dict[str, list[EntityKey]]
     stubs: dict[str, type]
@@ -356,7 +358,8 @@ def _extensions_by_type(register: Register) -> dict[str, tuple[Any, ...]]:
 
 def _find_classes(roots: Sequence[type], names: set[str]) -> list[type]:
     """The classes of the object types called ``names`` reachable from ``roots`` through
-    the fields, in ``names`` order of discovery (the register's own entity classes)."""
+    the fields, sorted by name (the register's own entity classes; another room's types,
+    reached through lazy annotations, are not followed)."""
     found: dict[str, type] = {}
     seen: set[int] = set()
     stack: list[Any] = list(roots)
