@@ -335,12 +335,30 @@ def loads(
     out.print(table if entries else "No loads yet.")
 
 
-@app.command(epilog="Example:  grunndata schema > schema.graphql")
-def schema() -> None:
+@app.command(
+    epilog="Examples:  grunndata schema > schema.graphql   |   "
+    "grunndata schema --subgraph matrikkel > matrikkel.graphql"
+)
+def schema(
+    subgraph: Annotated[
+        str | None,
+        typer.Option(help="Print this register's Federation v2 subgraph SDL instead."),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
     from grunndata.graphql.schema import build_schema
 
-    sys.stdout.write(build_schema().as_str() + "\n")
+    if subgraph is None:
+        sys.stdout.write(build_schema().as_str() + "\n")
+        return
+    from grunndata.graphql.federation import build_subgraph_schema
+
+    try:
+        sdl = build_subgraph_schema(subgraph).as_str()
+    except GrunndataError as error:
+        err.print(f"[red]error:[/] --subgraph: {escape(str(error))}")
+        raise typer.Exit(2) from None
+    sys.stdout.write(sdl + "\n")
 
 
 @app.command(

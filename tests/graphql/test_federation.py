@@ -104,7 +104,17 @@ def test_bad_subgraph_arguments_get_one_clear_sentence():
     bad_name = cli("serve", "--subgraph", "tinglysing")
     assert bad_name.returncode == 2
     assert "--subgraph 'tinglysing': choose one of folkeregister, matrikkel, " in bad_name.stderr
-    assert "Traceback" not in bad_url.stderr + bad_name.stderr
+    bad_schema = cli("schema", "--subgraph", "tinglysing")
+    assert bad_schema.returncode == 2
+    assert "no register 'tinglysing'; choose one of folkeregister, " in bad_schema.stderr
+    for result in (bad_url, bad_name, bad_schema):
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_schema_prints_a_subgraphs_sdl():
+    result = cli("schema", "--subgraph", "matrikkel")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == build_subgraph_schema("matrikkel").as_str().strip()
 
 
 # -- representations ----------------------------------------------------------------------
