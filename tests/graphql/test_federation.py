@@ -33,9 +33,10 @@ from grunndata.graphql.federation import (
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import Register
-from grunndata.server import create_app
+from grunndata.server import EXAMPLE_QUERY, create_app
 from tests.conftest import LiveServer
 from tests.test_cli import cli
+from tests.test_readme import QUERIES as README_QUERIES
 
 GATEWAY_START_S = 90.0
 
@@ -427,6 +428,20 @@ def test_the_gateway_answers_as_the_single_process(federated: Federated, name: s
     assert through_gateway["data"] == single["data"]
     assert _codes(through_gateway) == _codes(single)
     assert single["data"] is not None
+
+
+#: The README's queries and GraphiQL's opening example, but ``serverInfo`` (the single
+#: process's own).
+DOCUMENTED = [q for q in (*README_QUERIES, EXAMPLE_QUERY) if "serverInfo" not in q]
+
+
+@pytest.mark.parametrize("query", DOCUMENTED)
+def test_the_documented_queries_answer_the_same_through_the_gateway(
+    federated: Federated, query: str
+):
+    through_gateway = post(federated.gateway, query)
+    assert through_gateway == post(federated.single, query)
+    assert "errors" not in through_gateway
 
 
 def _codes(response: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
