@@ -140,4 +140,6 @@ def test_a_bad_time_argument_is_a_clear_error(demo: Api):
         "{ matrikkelnummer } } }" % ARNE
     )
     assert body["data"] is None
-    assert "gyldighetstidspunkt" in body["errors"][0]["message"]
+    error = body["errors"][0]
+    assert "DateTime" in error["message"] and "i går" in error["message"]
+    assert error["extensions"]["code"]
