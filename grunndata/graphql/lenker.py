@@ -14,7 +14,6 @@ from strawberry.types import Info
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt, tidspunkt
 
-
 #: ``Adresse`` by the key a Folkeregister vegadresse carries (values: a tuple in this order).
 ADRESSE_BY_KODE = "Adresse:kommunenummer adressekode nummer bokstav"
 #: ``Adresse`` by normalised postal form (``felles.postadresse_form``; Enhetsregisteret's).
@@ -30,7 +29,9 @@ async def key_of(root: Any, name: str, info: Info[Context, None]) -> str | None:
     return None if value is None else str(value)
 
 
-def link_tid(info: Info[Context, None], gyldighetstidspunkt: Any, ajourholdstidspunkt: Any) -> Tidspunkt:
+def link_tid(
+    info: Info[Context, None], gyldighetstidspunkt: Any, ajourholdstidspunkt: Any
+) -> Tidspunkt:
     """The instant a link field asks about: its own arguments, "now" without them (never
     the parent's instant: a federation entity reference carries only its key)."""
     return tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.lenker.conftest import Api
 
+HOLM_TRANSPORT = "312081962"
 ARNE, BERIT, CAMILLA, DAVID = "14834806046", "02915116372", "21867525758", "09817748772"
 TYRIHANSVEIEN_38, VARDAASVEIEN_110B = "219136687", "219137287"
 KORSVIK_BYGG, STRAND_EIENDOM = "310911410", "315761697"
@@ -13,13 +14,13 @@ KORSVIK_BYGG, STRAND_EIENDOM = "310911410", "315761697"
 
 def test_a_person_to_home_to_property_to_owners_and_back(demo: Api):
     data = demo(
-        """{ person(identifikasjonsnummer: "%s") {
+        """query ($id: ID!) { person(identifikasjonsnummer: $id) {
               bostedsadresse { adresseIMatrikkelen { adresseId adressetekst
                 eiendom { matrikkelnummer hjemmelshavere { person { identifikasjonsnummer } } }
                 beboere { identifikasjonsnummer } } }
               eiendommer { matrikkelnummer hjemmelshavere { person { identifikasjonsnummer } } }
-           } }"""
-        % ARNE
+           } }""",
+        id=ARNE,
     )["person"]
     home = data["bostedsadresse"]["adresseIMatrikkelen"]
     assert (home["adresseId"], home["adressetekst"]) == (TYRIHANSVEIEN_38, "Tyrihansveien 38")
@@ -32,22 +33,22 @@ def test_a_person_to_home_to_property_to_owners_and_back(demo: Api):
 
 
 def test_a_moved_person_is_a_resident_only_where_and_when_they_lived(demo: Api):
-    query = """{ adresse(adresseId: "%s") {
+    query = """query ($id: ID!) { adresse(adresseId: $id) {
         naa: beboere { identifikasjonsnummer }
         da: beboere(gyldighetstidspunkt: "1999-06-01T12:00:00") { identifikasjonsnummer } } }"""
-    old = demo(query % TYRIHANSVEIEN_38)["adresse"]
+    old = demo(query, id=TYRIHANSVEIEN_38)["adresse"]
     assert CAMILLA not in {p["identifikasjonsnummer"] for p in old["naa"]}
     assert CAMILLA in {p["identifikasjonsnummer"] for p in old["da"]}
-    new = demo(query % VARDAASVEIEN_110B)["adresse"]
+    new = demo(query, id=VARDAASVEIEN_110B)["adresse"]
     assert {CAMILLA, DAVID} <= {p["identifikasjonsnummer"] for p in new["naa"]}
     assert CAMILLA not in {p["identifikasjonsnummer"] for p in new["da"]}
 
 
 def test_a_units_properties_and_their_owner_unit(demo: Api):
     data = demo(
-        """{ enhet(organisasjonsnummer: "%s") { eiendommer { matrikkelnummer
-              hjemmelshavere { enhet { organisasjonsnummer } } } } }"""
-        % STRAND_EIENDOM
+        """query ($id: ID!) { enhet(organisasjonsnummer: $id) { eiendommer { matrikkelnummer
+              hjemmelshavere { enhet { organisasjonsnummer } } } } }""",
+        id=STRAND_EIENDOM,
     )["enhet"]
     numbers = {e["matrikkelnummer"] for e in data["eiendommer"]}
     assert {"4204-97/84/0/0", "4204-97/85/0/0"} <= numbers
@@ -58,10 +59,10 @@ def test_a_units_properties_and_their_owner_unit(demo: Api):
 
 def test_a_persons_roles_and_the_units_board_back_to_persons(demo: Api):
     person = demo(
-        """{ person(identifikasjonsnummer: "%s") { roller { type { kode }
+        """query ($id: ID!) { person(identifikasjonsnummer: $id) { roller { type { kode }
               enhet { organisasjonsnummer roller { type { kode }
-                innehaver { person { identifikasjonsnummer } } } } } } }"""
-        % ARNE
+                innehaver { person { identifikasjonsnummer } } } } } } }""",
+        id=ARNE,
     )["person"]
     held = {(r["type"]["kode"], r["enhet"]["organisasjonsnummer"]) for r in person["roller"]}
     assert held == {("DAGL", KORSVIK_BYGG), ("LEDE", "311610554")}
@@ -75,11 +76,11 @@ def test_a_persons_roles_and_the_units_board_back_to_persons(demo: Api):
 
 def test_a_units_address_in_matrikkelen_and_back(demo: Api):
     enhet = demo(
-        """{ enhet(organisasjonsnummer: "%s") {
+        """query ($id: ID!) { enhet(organisasjonsnummer: $id) {
               forretningsadresse { adresseIMatrikkelen { adresseId
                 enheter { organisasjonsnummer } } }
-              postadresse { adresse adresseIMatrikkelen { adresseId } } } }"""
-        % KORSVIK_BYGG
+              postadresse { adresse adresseIMatrikkelen { adresseId } } } }""",
+        id=KORSVIK_BYGG,
     )["enhet"]
     adresse = enhet["forretningsadresse"]["adresseIMatrikkelen"]
     assert adresse["adresseId"] == TYRIHANSVEIEN_38
@@ -115,19 +116,19 @@ def test_every_cast_units_address_matches_its_matrikkel_address(demo: Api):
 def test_link_time_arguments_choose_which_links_hold(demo: Api, field, at, expected):
     args = f'(gyldighetstidspunkt: "{at}T00:00:00")' if at else ""
     sub = "matrikkelnummer" if field == "eiendommer" else "type { kode }"
-    data = demo(
-        '{ person(identifikasjonsnummer: "%s") { %s%s { %s } } }' % (ARNE, field, args, sub)
-    )
+    query = "query ($id: ID!) { person(identifikasjonsnummer: $id) { FIELD { SUB } } }"
+    data = demo(query.replace("FIELD", field + args).replace("SUB", sub), id=ARNE)
     assert (len(data["person"][field]) >= 1) == bool(expected)
 
 
 def test_a_link_does_not_inherit_its_parents_time(demo: Api):
     """Asked in 1999, Camilla lived at Tyrihansveien 38; its residents now are still now's."""
     data = demo(
-        """{ person(identifikasjonsnummer: "%s", gyldighetstidspunkt: "1999-06-01T12:00:00") {
+        """query ($id: ID!) {
+             person(identifikasjonsnummer: $id, gyldighetstidspunkt: "1999-06-01T12:00:00") {
               bostedsadresse { adresseIMatrikkelen { adresseId beboere { identifikasjonsnummer } } }
-           } }"""
-        % CAMILLA
+           } }""",
+        id=CAMILLA,
     )["person"]
     adresse = data["bostedsadresse"]["adresseIMatrikkelen"]
     assert adresse["adresseId"] == TYRIHANSVEIEN_38
@@ -136,10 +137,25 @@ def test_a_link_does_not_inherit_its_parents_time(demo: Api):
 
 def test_a_bad_time_argument_is_a_clear_error(demo: Api):
     body = demo.raw(
-        '{ person(identifikasjonsnummer: "%s") { eiendommer(gyldighetstidspunkt: "i går") '
-        "{ matrikkelnummer } } }" % ARNE
+        """query ($id: ID!) { person(identifikasjonsnummer: $id) {
+             eiendommer(gyldighetstidspunkt: "i går") { matrikkelnummer } } }""",
+        id=ARNE,
     )
     assert body["data"] is None
     error = body["errors"][0]
     assert "DateTime" in error["message"] and "i går" in error["message"]
     assert error["extensions"]["code"]
+
+
+def test_a_resigned_role_is_not_among_a_persons_roles(demo: Api):
+    """Oda Holm (died 2020) is still listed in Holm Transport's board, as resigned."""
+    data = demo(
+        """query ($id: ID!) {
+             person(identifikasjonsnummer: "06865829386") { roller { type { kode } } }
+             enhet(organisasjonsnummer: $id) { roller { fratraadt
+               innehaver { foedselsnummer } } } }""",
+        id=HOLM_TRANSPORT,
+    )
+    board = {r["innehaver"]["foedselsnummer"]: r["fratraadt"] for r in data["enhet"]["roller"]}
+    assert board["06865829386"] is True
+    assert data["person"]["roller"] == []

@@ -10,7 +10,6 @@ from strawberry.types import Info
 
 from grunndata.graphql.context import Context
 from grunndata.graphql.lenker import ADRESSE_BY_KODE
-
 from grunndata.registers.folkeregister.queries import Fakt
 from grunndata.registers.folkeregister.versjon import Versjon, date, meta, text
 

@@ -23,7 +23,6 @@ from grunndata.registers.matrikkel import queries
 from grunndata.registers.matrikkel.types import Adresse, Eiendom
 
 
-
 def _only(rows: list[dict[str, Any]], count: int, tid: Tidspunkt) -> list[Adresse | None]:
     """Per key (rows carry its 1-based index ``i``): the address when exactly one matches;
     none or several → None, never a guess."""
@@ -63,9 +62,7 @@ async def adresse_by_kode_batch(context: Context, tid: Tidspunkt, keys: list[Any
     return [None if k is None else next(matched) for k in checked]
 
 
-async def adresse_by_postform_batch(
-    context: Context, tid: Tidspunkt, keys: list[Any]
-) -> list[Any]:
+async def adresse_by_postform_batch(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:
     """``Adresse`` by normalised postal form: one statement; ambiguous → None."""
     former = [str(key) for key in keys]
     async with context.pool.connection() as conn:

@@ -62,7 +62,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$
 """
 
-POSTADRESSE_FORM_JSON = r"""
+#: Lines that say the address is not (only) a street address: c/o, P.O. box.
+NOT_A_STREET = r"'^(c/o|c\.o\.|co |postboks|pb\.?\s|boks\s|p\.?\s?o\.?\s?box)'"
+
+POSTADRESSE_FORM_JSON = rf"""
 CREATE FUNCTION felles.postadresse_form(adresse jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     WITH linjer AS (
@@ -71,13 +74,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                                             THEN adresse -> 'adresse' ELSE '[]' END) AS l(linje)
         WHERE btrim(linje) <> ''
     ), treff AS (
-        SELECT regexp_match(linje, '^(.*[^0-9[:space:]-])\s+([0-9]{1,5})\s*([A-Za-z])?$') AS m
+        SELECT regexp_match(linje, '^(.*[^0-9[:space:]-])\s+([0-9]{{1,5}})\s*([A-Za-z])?$') AS m
         FROM linjer
     )
     SELECT CASE
         WHEN adresse IS NULL OR coalesce(adresse ->> 'landkode', 'NO') <> 'NO' THEN NULL
-        WHEN EXISTS (SELECT 1 FROM linjer WHERE linje ~* '^(c/o|c\.o\.|co |postboks|pb\.?\s|boks\s|p\.?\s?o\.?\s?box)')
-            THEN NULL
+        WHEN EXISTS (SELECT 1 FROM linjer WHERE linje ~* {NOT_A_STREET}) THEN NULL
         WHEN (SELECT count(*) FROM treff WHERE m IS NOT NULL) <> 1 THEN NULL
         ELSE (SELECT felles.postadresse_form(adresse ->> 'postnummer', m[1], m[2]::integer, m[3])
               FROM treff WHERE m IS NOT NULL)
@@ -120,8 +122,7 @@ def upgrade() -> None:
             f"AS (felles.postadresse_form({column})) STORED"
         )
         op.execute(
-            f"CREATE INDEX enhet_{column}_form ON enhetsregister.enhet ({column}_form) "
-            f"{PRESENT}"
+            f"CREATE INDEX enhet_{column}_form ON enhetsregister.enhet ({column}_form) {PRESENT}"
         )
 
 
