@@ -87,7 +87,9 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
     query_types += [register.query for register in registers if register.query is not None]
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
-    scalar_map = {k: v for register in registers for k, v in register.scalars.items()}
+    # Every known register's scalars: a lazy link may bring another room's type (and its
+    # scalars, e.g. Matrikkelen's GeoJSON) into a schema built without that register.
+    scalar_map = {k: v for r in (*REGISTERS, *registers) for k, v in r.scalars.items()}
     schema = Schema(
         query=query,
         types=extra_types,

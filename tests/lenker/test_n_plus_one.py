@@ -88,7 +88,8 @@ class Statements:
         sent = self.sent
 
         async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            sent.append(str(query))
+            if not str(query).startswith("SET "):  # a new pool connection's set-up
+                sent.append(str(query))
             return await original(cursor, query, *args, **kwargs)
 
         monkeypatch.setattr(psycopg.AsyncCursor, "execute", execute)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -13,11 +13,8 @@ from grunndata.graphql.lenker import ADRESSE_BY_KODE
 from grunndata.registers.folkeregister.queries import Fakt
 from grunndata.registers.folkeregister.versjon import Versjon, date, meta, text
 
-if TYPE_CHECKING:
-    from grunndata.registers.matrikkel.types import Adresse
-
 #: Matrikkelen's address type, reached lazily (never imported) and through Context.entity.
-AdresseRef = Annotated["Adresse", strawberry.lazy("grunndata.registers.matrikkel.types")]
+AdresseRef = Annotated["Adresse", strawberry.lazy("grunndata.registers.matrikkel.types")]  # noqa: F821
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, NewType
+from typing import Annotated, Any, NewType
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -20,13 +20,9 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers.matrikkel import geometri, queries
 from grunndata.registers.matrikkel.queries import Row
 
-if TYPE_CHECKING:
-    from grunndata.registers.enhetsregister.types import Enhet
-    from grunndata.registers.folkeregister.types import Person
-
 #: Other rooms' entity types, reached lazily (never imported) and through Context.entity.
-PersonRef = Annotated["Person", strawberry.lazy("grunndata.registers.folkeregister.types")]
-EnhetRef = Annotated["Enhet", strawberry.lazy("grunndata.registers.enhetsregister.types")]
+PersonRef = Annotated["Person", strawberry.lazy("grunndata.registers.folkeregister.types")]  # noqa: F821
+EnhetRef = Annotated["Enhet", strawberry.lazy("grunndata.registers.enhetsregister.types")]  # noqa: F821
 
 
 def _parse_geojson(value: Any) -> Any:
