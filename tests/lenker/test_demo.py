@@ -159,3 +159,13 @@ def test_a_resigned_role_is_not_among_a_persons_roles(demo: Api):
     board = {r["innehaver"]["foedselsnummer"]: r["fratraadt"] for r in data["enhet"]["roller"]}
     assert board["06865829386"] is True
     assert data["person"]["roller"] == []
+
+
+def test_every_home_in_a_persons_history_links_to_matrikkelen(demo: Api):
+    data = demo(
+        """query ($id: ID!) { person(identifikasjonsnummer: $id) {
+             historikk { bostedsadresse { adresseIMatrikkelen { adresseId } } } } }""",
+        id=CAMILLA,
+    )
+    homes = [b["adresseIMatrikkelen"] for b in data["person"]["historikk"]["bostedsadresse"]]
+    assert {TYRIHANSVEIEN_38, VARDAASVEIEN_110B} <= {h["adresseId"] for h in homes if h}
