@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -13,6 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
+
+#: Real Brønnøysund records (tests/enhetsregister/data).
+DATA = Path(__file__).parent.parent / "enhetsregister" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +136,14 @@ def test_a_brreg_line_and_its_matrikkel_parts_share_one_form(conn, name, nummer,
     assert form == matrikkel(conn, "4638", name, nummer, bokstav)
     assert brreg(conn, ["c/o " + name, line], "4638") is None
     assert form != matrikkel(conn, "4638", name, nummer + 1, bokstav)
+
+
+def test_the_real_brreg_file_business_address_has_a_form_and_its_po_box_none(conn):
+    real = json.loads((DATA / "enhet_invalid_orgnr.json").read_text(encoding="utf-8"))
+    forms = [
+        conn.execute(
+            "SELECT felles.postadresse_form(%s::jsonb)", (json.dumps(real[k]),)
+        ).fetchone()[0]
+        for k in ("forretningsadresse", "postadresse")
+    ]
+    assert forms == ["0101 tyvholmen 1", None]
