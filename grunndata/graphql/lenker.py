@@ -35,8 +35,3 @@ def link_tid(
     """The instant a link field asks about: its own arguments, "now" without them (never
     the parent's instant: a federation entity reference carries only its key)."""
     return tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)
-
-
-def now(info: Info[Context, None]) -> Tidspunkt:
-    """The request's "now": what an entity reached by key in another register is."""
-    return Tidspunkt(gyldig=info.context.now)
