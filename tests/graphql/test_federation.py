@@ -35,14 +35,22 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import Register
 from grunndata.server import EXAMPLE_QUERY, create_app
 from tests.conftest import LiveServer
+from tests.lenker.test_n_plus_one import GARDSNUMMER, Statements, many_owned  # noqa: F401
+from tests.lenker.test_n_plus_one import QUERY as N_PLUS_ONE_QUERY
 from tests.test_cli import cli
 from tests.test_readme import QUERIES as README_QUERIES
 
 GATEWAY_START_S = 90.0
 
 
-def post(url: str, query: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    response = httpx.post(f"{url}/graphql", json={"query": query}, headers=headers, timeout=30)
+def post(
+    url: str,
+    query: str,
+    headers: dict[str, str] | None = None,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body = {"query": query, "variables": variables or {}}
+    response = httpx.post(f"{url}/graphql", json=body, headers=headers, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -420,6 +428,67 @@ SAME_ANSWERS = {
 }
 
 
+#: The cross-register links (issue 6 §1), each answered by the register owning its data.
+SAME_ANSWERS.update({
+    "a person to home, its property, its owners and residents": """{
+      person(identifikasjonsnummer: "14834806046") {
+        navn { fornavn }
+        bostedsadresse { adresseIMatrikkelen { adresseId adressetekst postnummer
+          beboere { identifikasjonsnummer navn { fornavn } }
+          enheter { organisasjonsnummer navn }
+          eiendom { matrikkelnummer arealM2
+            hjemmelshavere { andel { teller nevner }
+              person { identifikasjonsnummer navn { etternavn } }
+              enhet { organisasjonsnummer navn } } } } }
+        eiendommer { matrikkelnummer bruksnavn }
+        roller { type { kode } enhet { organisasjonsnummer navn } }
+      }
+    }""",
+    "a company to its board and their homes": """{
+      enhet(organisasjonsnummer: "310911410") {
+        navn
+        forretningsadresse { adresse adresseIMatrikkelen { adresseId adressetekst } }
+        beliggenhetsadresse { adresseIMatrikkelen { adresseId } }
+        eiendommer { matrikkelnummer }
+        roller { type { kode } innehaver { person {
+          navn { fornavn etternavn }
+          bostedsadresse { adresseIMatrikkelen { adressetekst eiendom { matrikkelnummer } } }
+          roller { type { kode } enhet { organisasjonsnummer } } } } }
+      }
+    }""",
+    "a unit's properties and their owner units": """{
+      enhet(organisasjonsnummer: "315761697") {
+        eiendommer { matrikkelnummer
+          hjemmelshavere { enhet { organisasjonsnummer navn
+            roller { innehaver { person { identifikasjonsnummer } } } } } }
+      }
+    }""",
+    "every role holder and owner of the demo, by key into the other registers": """{
+      enheter(first: 100) { edges { node { roller { innehaver { foedselsnummer
+        organisasjonsnummer person { identifikasjonsnummer navn { fornavn } }
+        enhet { organisasjonsnummer } } } } } }
+      eiendommer(first: 100) { edges { node { hjemmelshavere { identifikasjonsnummer
+        organisasjonsnummer person { identifikasjonsnummer navn { fornavn } }
+        enhet { organisasjonsnummer navn } } } } }
+    }""",
+    "links at an instant": """{
+      adresse(adresseId: "219136687") {
+        naa: beboere { identifikasjonsnummer }
+        da: beboere(gyldighetstidspunkt: "1999-06-01T12:00:00") { identifikasjonsnummer
+          eiendommer(gyldighetstidspunkt: "1999-06-01T12:00:00") { matrikkelnummer } }
+      }
+    }""",
+    "a list of properties with owners, homes and roles": """{
+      eiendommer(first: 20) { edges { node { matrikkelnummer
+        adresser { adresseId beboere { identifikasjonsnummer } enheter { organisasjonsnummer } }
+        hjemmelshavere { person { identifikasjonsnummer
+            bostedsadresse { adresseIMatrikkelen { adresseId } }
+            roller { enhet { organisasjonsnummer navn } } }
+          enhet { organisasjonsnummer eiendommer { matrikkelnummer } } } } } }
+    }""",
+})  # fmt: skip
+
+
 @pytest.mark.parametrize("name", list(SAME_ANSWERS))
 def test_the_gateway_answers_as_the_single_process(federated: Federated, name: str):
     query = SAME_ANSWERS[name]
@@ -482,10 +551,11 @@ class HeaderLog:
         await self.app(scope, receive, send)
 
 
-def test_a_reference_to_a_key_its_owner_does_not_know(fresh_database: Database, tmp_path: Path):
-    """The known difference (docs/federation.md): with no person in Folkeregisteret, a role
-    holder's person is null in the single process; through the gateway it is the reference
-    (its key) with null in every field Folkeregisteret answers."""
+def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path: Path):
+    """The known difference (docs/federation.md): with no person in Folkeregisteret and no
+    address in Matrikkelen, a role holder's person is null in the single process; through
+    the gateway it is the reference (its key) with null in every field Folkeregisteret
+    answers."""
     from grunndata.cli import FIXTURES_DIR, _formats
     from grunndata.loaders.run import run
 
@@ -493,9 +563,12 @@ def test_a_reference_to_a_key_its_owner_does_not_know(fresh_database: Database, 
     assert outcome.exit_code == 0, outcome
     query = """{ enhet(organisasjonsnummer: "310911410") { roller { innehaver {
         foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"""
+    address = """{ enhet(organisasjonsnummer: "310911410") {
+        forretningsadresse { adresseIMatrikkelen { adresseId adressetekst } } } }"""
     with running_federation(fresh_database, tmp_path) as running:
         single = post(running.single, query)
         through_gateway = post(running.gateway, query)
+        address_answers = [post(base, address) for base in (running.single, running.gateway)]
     assert "errors" not in single and "errors" not in through_gateway
     holders = [r["innehaver"] for r in single["data"]["enhet"]["roller"]]
     assert {h["foedselsnummer"] for h in holders} > {None}
@@ -504,3 +577,35 @@ def test_a_reference_to_a_key_its_owner_does_not_know(fresh_database: Database, 
         number = holder["foedselsnummer"]
         expected = None if number is None else {"identifikasjonsnummer": number, "navn": None}
         assert holder["person"] == expected
+    # No address in Matrikkelen: null either way, never a wrong address; the gateway adds
+    # an error for the non-null fields it could not fill.
+    nothing = {"enhet": {"forretningsadresse": {"adresseIMatrikkelen": None}}}
+    assert [answer["data"] for answer in address_answers] == [nothing, nothing]
+    assert "errors" not in address_answers[0]
+    assert "Cannot return null for non-nullable field Adresse." in str(address_answers[1])
+
+
+def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statements(
+    many_owned: Database,  # noqa: F811  (the fixture of tests/lenker/test_n_plus_one.py)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """§4 through the gateway: the subgraphs resolve each level's references in batches
+    (one ``_entities`` request per subgraph and level, one statement per type and key
+    kind), so listing 10 or 100 eiendommer with owners → person → home, roles → unit costs
+    the same statements, and answers as the single process does."""
+    statements = Statements()
+    with running_federation(many_owned, tmp_path) as running:
+        variables = {"gardsnummer": GARDSNUMMER, "first": 1}
+        post(running.gateway, N_PLUS_ONE_QUERY, variables=variables)  # warm-up: connections
+        statements.install(monkeypatch)
+        counts = {}
+        for first in (10, 100):
+            variables["first"] = first
+            statements.sent.clear()
+            answer = post(running.gateway, N_PLUS_ONE_QUERY, variables=variables)
+            counts[first] = len(statements.sent)
+            assert "errors" not in answer
+            assert answer == post(running.single, N_PLUS_ONE_QUERY, variables=variables)
+    assert len(answer["data"]["eiendommer"]["edges"]) == 100
+    assert counts[10] == counts[100] <= 12, (counts, statements.sent)
