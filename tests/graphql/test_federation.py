@@ -32,7 +32,7 @@ from grunndata.graphql.federation import (
 )
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
-from grunndata.registers import Register
+from grunndata.registers import REGISTERS, Register
 from grunndata.server import EXAMPLE_QUERY, create_app
 from tests.conftest import LiveServer
 from tests.lenker.test_n_plus_one import GARDSNUMMER, Statements, many_owned  # noqa: F401
@@ -289,18 +289,58 @@ def test_entities_batch_of_known_unknown_and_malformed_keys(demo_database: Datab
     assert "needs the key fields" in error["message"]
 
 
-def test_a_stub_type_is_answered_by_key_without_reading_another_register(
-    demo_database: Database,
+#: Per subgraph: a query through its links to other registers' entities, and the
+#: representations the gateway would send for the fields it adds to them.
+CROSSING = {
+    "folkeregister": (
+        """{ person(identifikasjonsnummer: "14834806046") {
+            bostedsadresse { adresseIMatrikkelen { __typename adresseId } } } }""",
+        [{"__typename": "Adresse", "adresseId": "219136687"}],
+        "... on Adresse { beboere { identifikasjonsnummer } }",
+    ),
+    "matrikkel": (
+        """{ adresse(adresseId: "219136687") { eiendom { hjemmelshavere {
+            person { __typename identifikasjonsnummer } enhet { organisasjonsnummer } } } } }""",
+        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"},
+         {"__typename": "Enhet", "organisasjonsnummer": "315761697"}],
+        "... on Person { eiendommer { matrikkelnummer } } "
+        "... on Enhet { eiendommer { matrikkelnummer } }",
+    ),
+    "enhetsregister": (
+        """{ enhet(organisasjonsnummer: "310911410") {
+            forretningsadresse { adresseIMatrikkelen { __typename normalisertPostadresse } }
+            roller { innehaver { person { __typename identifikasjonsnummer } } } } }""",
+        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"}],
+        "... on Person { roller { enhet { organisasjonsnummer } } }",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SUBGRAPH_NAMES)
+def test_a_subgraph_reads_only_its_own_registers_tables(
+    demo_database: Database, monkeypatch: pytest.MonkeyPatch, name: str
 ):
-    """Enhetsregisteret's role holders point at Person by key: the subgraph answers the
-    reference (the identifier it holds), never reading Folkeregisteret's tables."""
-    query = """{ enhet(organisasjonsnummer: "310911410") {
-        roller { innehaver { person { __typename identifikasjonsnummer } } } } }"""
-    app = create_app(demo_database.app_url, schema=build_subgraph_schema("enhetsregister"))
+    """Another register's entity is a reference (its key) the owner resolves; the fields a
+    subgraph adds to it read only its own tables."""
+    query, representations, selection = CROSSING[name]
+    entities = f"""query ($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"""
+    statements = Statements()
+    app = create_app(demo_database.app_url, schema=build_subgraph_schema(name))
     with LiveServer(app) as base:
-        response = post(base, query)
-    people = [r["innehaver"]["person"] for r in response["data"]["enhet"]["roller"]]
-    assert {"__typename": "Person", "identifikasjonsnummer": "14834806046"} in people
+        post(base, "{ __typename }")
+        statements.install(monkeypatch)
+        links = post(base, query)
+        added = post(base, entities, variables={"r": representations})
+    assert "errors" not in links and "errors" not in added
+    assert all(entity for entity in added["data"]["_entities"]), added
+    others = [r.db_schema for r in REGISTERS if r.name != name]
+    read = " ".join(statements.sent)
+    assert statements.sent and not [schema for schema in others if f"{schema}." in read]
+    own = REGISTERS[SUBGRAPH_NAMES.index(name)].db_schema
+    assert f"{own}." in read
+    if name == "enhetsregister":
+        holders = [r["innehaver"]["person"] for r in links["data"]["enhet"]["roller"]]
+        assert {"__typename": "Person", "identifikasjonsnummer": "14834806046"} in holders
 
 
 # -- through a real gateway ---------------------------------------------------------------
