@@ -93,6 +93,13 @@ def test_shared_machinery_types_are_shareable_in_every_subgraph():
         assert "type PageInfo @shareable" in build_subgraph_schema(name).as_str()
 
 
+NEEDS_NODE = pytest.mark.skipif(
+    shutil.which("node") is None,
+    reason="Node.js is not installed (scripts/setup installs the gateway with it)",
+)
+
+
+@NEEDS_NODE
 def test_supergraph_composes_the_three_subgraphs(tmp_path: Path):
     out = tmp_path / "supergraph.graphql"
     url = "http://matrikkel.internal:8000/graphql"
@@ -372,7 +379,7 @@ def federated(
 @contextmanager
 def running_federation(database: Database, work: Path) -> Iterator[Federated]:
     if shutil.which("node") is None:
-        pytest.skip("Node.js is not installed (scripts/setup installs the gateway with it)")
+        pytest.skip(NEEDS_NODE.kwargs["reason"])
     url = database.app_url
     seen: list[tuple[str, dict[str, str]]] = []
     with ExitStack() as stack:
