@@ -27,6 +27,8 @@ from pathlib import Path
 import shapely
 from shapely.geometry import MultiPoint, Point, box, mapping
 
+from grunndata.fixtures.names import street_name
+
 SAMPLE = Path(__file__).parent.parent / "tests/matrikkel/data/matrikkelenAdresse_sample.csv"
 KOMMUNE = "4204"
 
@@ -87,24 +89,6 @@ def sample_rows() -> tuple[list[str], list[Adresse]]:
     with SAMPLE.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=";")
         return list(reader.fieldnames or []), [Adresse(dict(row)) for row in reader]
-
-
-SYLLABLES = ("bjør", "kors", "vard", "tyri", "ran", "sol", "berg", "lun", "hol", "eik",
-             "fur", "gran", "stein", "dal", "vik", "ås", "mo", "nes", "øy", "li")  # fmt: skip
-SUFFIXES = ("veien", "gata", "vegen", "lia", "kroken", "stien", "bakken", "svingen")
-
-
-def street_name(s: int) -> str:
-    """A distinct, plausible street name for street ``s`` (beyond the demo's six)."""
-    n = len(SYLLABLES)
-    name = (SYLLABLES[s % n] + SYLLABLES[(s // n) % n]).capitalize()
-    name += SUFFIXES[(s // (n * n)) % len(SUFFIXES)]
-    rounds = s // (n * n * len(SUFFIXES))
-    return (
-        f"Øvre {name}" * (rounds % 2)
-        + name * (1 - rounds % 2)
-        + f" {rounds // 2 + 1}" * (rounds > 1)
-    )
 
 
 def generated(template: dict[str, str], n_streets: int, per_street: int) -> list[Adresse]:
