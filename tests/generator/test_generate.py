@@ -1,0 +1,229 @@
+"""``grunndata fixtures generate``: deterministic, streaming, valid identifiers, and data
+that loads whole and agrees across registers (checked in SQL after a real load)."""
+
+from __future__ import annotations
+
+import json
+import re
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from grunndata.db.database import Database, connect
+from grunndata.fixtures.generate import generate
+from grunndata.identifiers import parse_orgnr, parse_person_id
+from grunndata.loaders.run import run
+from grunndata.registers import REGISTERS
+
+FILES = (
+    "folkeregister/personer.json",
+    "matrikkel/adresser.csv",
+    "matrikkel/teiger.geojson",
+    "matrikkel/matrikkel.jsonl",
+    "enhetsregister/enheter.json",
+    "enhetsregister/underenheter.json",
+    "enhetsregister/roller_totalbestand.json",
+    "cast.md",
+)
+
+
+def _bytes(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
+def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_data(tmp_path: Path):
+    generate(150, 7, tmp_path / "a")
+    generate(150, 7, tmp_path / "b")
+    generate(150, 8, tmp_path / "c")
+    a, b, c = (_bytes(tmp_path / x) for x in "abc")
+    assert a == b
+    assert a["folkeregister/personer.json"] != c["folkeregister/personer.json"]
+
+
+def test_exactly_the_persons_asked_for(tmp_path: Path):
+    for n in (1, 2, 57):
+        summary = generate(n, 3, tmp_path / str(n))
+        people = json.loads((tmp_path / str(n) / "folkeregister/personer.json").read_text())
+        assert summary.persons == len(people) == n
+
+
+def test_identifiers_are_synthetic_valid_and_unique(tmp_path: Path):
+    generate(2000, 11, tmp_path)
+    people = json.loads((tmp_path / "folkeregister/personer.json").read_text())
+    numbers = [
+        i["foedselsEllerDNummer"]
+        for person in people
+        for i in person["identifikasjonsnummer"]
+        if i["status"] == "iBruk"
+    ]
+    assert len(numbers) == len(set(numbers)) > 2000, "D-nummer and fnr of a person both count"
+    for number in numbers:
+        parsed = parse_person_id(number)
+        assert parsed.synthetic and parsed.kind in ("fnr", "dnr"), number
+    for person in people:
+        born = person["foedsel"][0]["foedselsdato"]
+        for i in person["identifikasjonsnummer"]:
+            assert parse_person_id(i["foedselsEllerDNummer"]).birth_date.isoformat() == born
+    orgnrs = [
+        record["organisasjonsnummer"]
+        for name in ("enheter", "underenheter")
+        for record in json.loads((tmp_path / f"enhetsregister/{name}.json").read_text())
+    ]
+    assert len(orgnrs) == len(set(orgnrs)) > 100
+    for orgnr in orgnrs:
+        assert parse_orgnr(orgnr).value == orgnr and orgnr.startswith("3"), orgnr
+
+
+def _peak(n: int, folder: Path) -> int:
+    tracemalloc.start()
+    try:
+        generate(n, 5, folder)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_stays_flat_from_n_to_ten_times_n(tmp_path: Path):
+    small = _peak(300, tmp_path / "small")
+    large = _peak(3000, tmp_path / "large")
+    assert large < small * 1.5, f"peak {small} bytes for 300 persons, {large} for 3000"
+
+
+def test_the_cast_summary_names_people_units_and_properties(tmp_path: Path):
+    generate(300, 1, tmp_path)
+    cast = (tmp_path / "cast.md").read_text(encoding="utf-8")
+    people = (tmp_path / "folkeregister/personer.json").read_text()
+    for heading in ("Married couples", "D-nummer", "Died", "Companies with a board"):
+        assert f"## {heading}" in cast
+    for number in re.findall(r"\b\d{11}\b", cast):
+        assert f'"{number}"' in people, number
+
+
+@pytest.fixture(scope="module")
+def generated_database(clones, tmp_path_factory) -> Database:
+    folder = tmp_path_factory.mktemp("generated")
+    generate(300, 2, folder)
+    database = clones.make()
+    formats = [f for register in REGISTERS for f in register.formats]
+    outcome = run([folder], formats=formats, database=database)
+    assert outcome.exit_code == 0, outcome
+    assert [f.rejected for f in outcome.files] == [0] * 7, outcome
+    assert {f.format for f in outcome.files} == {
+        "freg-person", "kartverket-adresse-csv", "matrikkel-teiger-geojson", "matrikkel-jsonl",
+        "brreg-enheter-json", "brreg-underenheter-json", "brreg-roller-json",
+    }  # fmt: skip
+    return database
+
+
+CURRENT_BOSTED = """
+    SELECT v.data FROM folkeregister.fakta f JOIN folkeregister.versjon v ON v.id = f.versjon_id
+    WHERE f.element = 'bostedsadresse' AND upper_inf(f.registrert) AND f.gyldig @> now()
+"""
+
+
+def test_every_persons_address_exists_in_matrikkelen(generated_database: Database):
+    with connect(generated_database.app_url) as conn:
+        addresses = conn.execute(
+            f"SELECT count(*) FROM ({CURRENT_BOSTED}) b WHERE b.data ? 'vegadresse'"
+        ).fetchone()[0]
+        missing = conn.execute(
+            """
+            SELECT v.data FROM folkeregister.versjon v
+            WHERE v.element = 'bostedsadresse' AND v.data ? 'vegadresse' AND NOT EXISTS (
+                SELECT FROM matrikkel.adresse a
+                WHERE upper_inf(a.registrert)
+                  AND a.adresse_id = (v.data ->> 'adresseIdentifikatorFraMatrikkelen')::bigint
+                  AND a.kommunenummer = v.data -> 'vegadresse' ->> 'kommunenummer'
+                  AND a.adressekode = (v.data -> 'vegadresse' ->> 'adressekode')::int
+                  AND a.adressenavn = v.data -> 'vegadresse' ->> 'adressenavn'
+                  AND a.nummer = (v.data -> 'vegadresse' -> 'adressenummer' ->> 'husnummer')::int
+                  AND coalesce(a.bokstav, '') =
+                      coalesce(v.data -> 'vegadresse' -> 'adressenummer' ->> 'husbokstav', '')
+                  AND a.postnummer = v.data -> 'vegadresse' -> 'poststed' ->> 'postnummer')
+            """
+        ).fetchall()
+    assert addresses > 200
+    assert missing == []
+
+
+def test_every_address_lies_in_its_own_units_teig_and_teiger_do_not_overlap(
+    generated_database: Database,
+):
+    with connect(generated_database.app_url) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM matrikkel.adresse), "
+            "(SELECT count(*) FROM matrikkel.teig), (SELECT count(*) FROM matrikkel.matrikkelenhet)"
+        ).fetchone()
+        outside = conn.execute(
+            "SELECT a.adressetekst FROM matrikkel.adresse a "
+            "LEFT JOIN matrikkel.teig t ON t.matrikkelnummer = a.matrikkelnummer "
+            "AND upper_inf(t.registrert) AND ST_Covers(t.geometri, a.punkt) "
+            "WHERE t.matrikkelnummer IS NULL"
+        ).fetchall()
+        overlap = conn.execute(
+            "SELECT count(*) FROM matrikkel.teig a JOIN matrikkel.teig b "
+            "ON a.matrikkelnummer < b.matrikkelnummer AND ST_Overlaps(a.geometri, b.geometri)"
+        ).fetchone()[0]
+    assert counts[0] > 100 and counts[1] == counts[2] > 100
+    assert outside == []
+    assert overlap == 0
+
+
+def test_every_owner_and_role_holder_exists(generated_database: Database):
+    with connect(generated_database.app_url) as conn:
+        owners = conn.execute(
+            "SELECT count(identifikasjonsnummer), count(organisasjonsnummer) "
+            "FROM matrikkel.eierforhold"
+        ).fetchone()
+        unknown_owners = conn.execute(
+            "SELECT e.matrikkelnummer FROM matrikkel.eierforhold e "
+            "WHERE (e.identifikasjonsnummer IS NOT NULL AND NOT EXISTS (SELECT FROM "
+            "folkeregister.identifikator i "
+            "WHERE i.identifikasjonsnummer = e.identifikasjonsnummer))"
+            " OR (e.organisasjonsnummer IS NOT NULL AND NOT EXISTS (SELECT FROM "
+            "enhetsregister.enhet u WHERE u.organisasjonsnummer = e.organisasjonsnummer))"
+        ).fetchall()
+        holders = conn.execute(
+            "SELECT count(person_fodselsnummer), count(enhet_organisasjonsnummer) "
+            "FROM enhetsregister.rolle"
+        ).fetchone()
+        unknown_holders = conn.execute(
+            "SELECT r.organisasjonsnummer, r.rolletype_kode FROM enhetsregister.rolle r "
+            "WHERE NOT EXISTS (SELECT FROM enhetsregister.enhet u "
+            "                  WHERE u.organisasjonsnummer = r.organisasjonsnummer)"
+            " OR (r.person_fodselsnummer IS NOT NULL AND NOT EXISTS (SELECT FROM "
+            "folkeregister.identifikator i WHERE i.identifikasjonsnummer = r.person_fodselsnummer))"
+            " OR (r.enhet_organisasjonsnummer IS NOT NULL AND NOT EXISTS (SELECT FROM "
+            "enhetsregister.enhet u WHERE u.organisasjonsnummer = r.enhet_organisasjonsnummer))"
+        ).fetchall()
+        unknown_relatives = conn.execute(
+            "SELECT v.data FROM folkeregister.versjon v "
+            "WHERE v.element = 'familierelasjon' AND NOT EXISTS (SELECT FROM "
+            "folkeregister.identifikator i "
+            "WHERE i.identifikasjonsnummer = v.data ->> 'relatertPerson')"
+        ).fetchall()
+    assert owners[0] > 50 and owners[1] > 0
+    assert holders[0] > 30
+    assert unknown_owners == unknown_holders == unknown_relatives == []
+
+
+def test_business_addresses_are_matrikkel_addresses_or_po_boxes(generated_database: Database):
+    with connect(generated_database.app_url) as conn:
+        rows = conn.execute(
+            "SELECT coalesce(forretningsadresse, beliggenhetsadresse) FROM enhetsregister.enhet"
+        ).fetchall()
+        known = {
+            (postnummer, f"{navn} {nummer}" + (f" {bokstav}" if bokstav else ""))
+            for postnummer, navn, nummer, bokstav in conn.execute(
+                "SELECT postnummer, adressenavn, nummer, bokstav FROM matrikkel.adresse"
+            )
+        }
+    boxes = 0
+    for (adresse,) in rows:
+        line = adresse["adresse"][0]
+        if line.startswith("Postboks "):
+            boxes += 1
+        else:
+            assert (adresse["postnummer"], line) in known, adresse
+    assert len(rows) > 20
