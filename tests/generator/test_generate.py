@@ -3,14 +3,18 @@ that loads whole and agrees across registers (checked in SQL after a real load).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
+from grunndata.fixtures.freg import FREG_START, _stamps, midnight, recorded, stamp
 from grunndata.fixtures.generate import generate
 from grunndata.identifiers import parse_orgnr, parse_person_id
 from grunndata.loaders.run import run
@@ -227,3 +231,10 @@ def test_business_addresses_are_matrikkel_addresses_or_po_boxes(generated_databa
         else:
             assert (adresse["postnummer"], line) in known, adresse
     assert len(rows) > 20
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2039, 12, 31)))
+def test_the_fast_freg_times_are_the_time_zone_arithmetics(day: dt.date):
+    text = day.isoformat()
+    expected = (stamp(recorded(text)), stamp(midnight(text)), recorded(text) < FREG_START)
+    assert _stamps(text) == expected
