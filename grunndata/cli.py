@@ -385,7 +385,9 @@ def db_upgrade() -> None:
 
 
 fixtures_app = typer.Typer(
-    help="Make coherent synthetic data for all registers.", no_args_is_help=True
+    help="Make coherent synthetic data for all registers.",
+    epilog="Example:  grunndata fixtures generate --persons 1000 --seed 1 --out /tmp/norge",
+    no_args_is_help=True,
 )
 app.add_typer(fixtures_app, name="fixtures")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from grunndata.identifiers import parse_orgnr, parse_person_id
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 
+GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
 FILES = (
     "folkeregister/personer.json",
     "matrikkel/adresser.csv",
@@ -238,3 +241,35 @@ def test_the_fast_freg_times_are_the_time_zone_arithmetics(day: dt.date):
     text = day.isoformat()
     expected = (stamp(recorded(text)), stamp(midnight(text)), recorded(text) < FREG_START)
     assert _stamps(text) == expected
+
+
+def test_the_command_writes_and_says_what(tmp_path: Path):
+    result = subprocess.run(
+        [GRUNNDATA, "fixtures", "generate", "--persons", "40", "--seed", "3", "--out",
+         str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "wrote 40 persons" in result.stdout
+    assert sorted(
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.*")
+    ) == sorted(FILES)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--persons", "0"], "--persons"),
+        (["--persons", "x"], "--persons"),
+        (["--persons", "5", "--out", "{file}"], "exists and is not a folder"),
+        (["--persons", "5"], "--out"),
+    ],
+)
+def test_bad_arguments_are_named_without_a_traceback(tmp_path: Path, args, says):
+    (tmp_path / "file").write_text("")
+    args = [a.replace("{file}", str(tmp_path / "file")) for a in args]
+    result = subprocess.run(
+        [GRUNNDATA, "fixtures", "generate", *args], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
