@@ -1,6 +1,6 @@
-"""The demo cast (``fixtures/cast.md``) as Freg person documents.
+"""The test cast (``tests/data/cast/cast.md``) as Freg person documents.
 
-``python -m tests.folkeregister.cast`` writes ``fixtures/folkeregister/personer.json``; a
+``python -m tests.folkeregister.cast`` writes ``tests/data/cast/folkeregister/personer.json``; a
 test checks the committed file is what this makes. Addresses are real rows of
 Kartverket's sample (adresseId, adressekode, adressenavn, nummer, bokstav, postnummer),
 all in 4204 Kristiansand.
@@ -15,7 +15,7 @@ from typing import Any
 
 from grunndata.fixtures.freg import Bosted, P
 
-FIXTURE = Path(__file__).parents[2] / "fixtures" / "folkeregister" / "personer.json"
+FIXTURE = Path(__file__).parents[1] / "data" / "cast" / "folkeregister" / "personer.json"
 
 # adresseId: (adressenavn, adressekode, nummer, bokstav, postnummer)
 ADRESSER = {

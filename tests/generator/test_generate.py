@@ -23,6 +23,7 @@ from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
+DEMO = Path(__file__).parents[2] / "fixtures"
 FILES = (
     "folkeregister/personer.json",
     "matrikkel/adresser.csv",
@@ -273,3 +274,9 @@ def test_bad_arguments_are_named_without_a_traceback(tmp_path: Path, args, says)
     )
     assert result.returncode != 0
     assert says in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_the_committed_demo_is_what_the_generator_makes(tmp_path: Path):
+    """fixtures/README.md names the command; regenerate rather than edit."""
+    generate(150, 1, tmp_path)
+    assert _bytes(tmp_path) == _bytes(DEMO)
