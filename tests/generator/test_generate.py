@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
 from grunndata.fixtures.freg import FREG_START, _stamps, midnight, recorded, stamp
-from grunndata.fixtures.generate import generate
+from grunndata.fixtures.generate import Identifiers, generate
 from grunndata.identifiers import parse_orgnr, parse_person_id
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
@@ -280,3 +280,24 @@ def test_the_committed_demo_is_what_the_generator_makes(tmp_path: Path):
     """fixtures/README.md names the command; regenerate rather than edit."""
     generate(150, 1, tmp_path)
     assert _bytes(tmp_path) == _bytes(DEMO)
+
+
+@given(st.lists(st.tuples(st.dates(dt.date(1900, 1, 1), dt.date(2025, 12, 31)), st.booleans())))
+def test_allocated_identifiers_are_unique_valid_and_tell_the_birth_date(births):
+    ids = Identifiers()
+    seen = set()
+    for born, d_nummer in births:
+        number, on = ids.allocate(born, d_nummer)
+        parsed = parse_person_id(number)
+        assert parsed.synthetic and parsed.kind == ("dnr" if d_nummer else "fnr")
+        assert parsed.birth_date == on >= born and not parsed.warnings
+        assert number not in seen
+        seen.add(number)
+
+
+def test_a_full_birth_date_moves_on_to_the_next_day():
+    ids = Identifiers()
+    born = dt.date(1930, 5, 17)  # before 1940: individnummer 000-499 only
+    days = [ids.allocate(born)[1] for _ in range(500)]
+    assert days[0] == born and days[-1] == born + dt.timedelta(days=1)
+    assert 350 < days.count(born) < 500
