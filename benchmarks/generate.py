@@ -5,7 +5,7 @@ temporary folder that is removed afterwards:
 
     .venv/bin/python -m benchmarks.generate --persons 10000 100000
 
-prints, per size: persons/s, MB written, MB/s and peak RSS.
+prints, per size: persons/s, MB written, MB/s and peak RSS (``--gzip``: gzip'ed files).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 
-def one(persons: int, seed: int) -> dict[str, float]:
+def one(persons: int, seed: int, gzipped: bool) -> dict[str, float]:
     """Generate ``persons`` in this process; the figures as a dict."""
     from grunndata.fixtures.generate import generate
 
     with tempfile.TemporaryDirectory(prefix="grunndata-generate-") as folder:
         started = time.perf_counter()
-        summary = generate(persons, seed, Path(folder))
+        summary = generate(persons, seed, Path(folder), gzipped=gzipped)
         seconds = time.perf_counter() - started
         written = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
     return {
@@ -43,17 +43,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--gzip", action="store_true", help="write gzip'ed files")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.seed)))
+        print(json.dumps(one(args.one, args.seed, args.gzip)))
         return
     print(f"{'persons':>10} {'addresses':>10} {'units':>8} {'seconds':>8} {'persons/s':>10} "
           f"{'MB':>8} {'MB/s':>6} {'peak RSS MB':>12}")  # fmt: skip
     for persons in args.persons:
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks.generate", "--one", str(persons),
-             "--seed", str(args.seed)],
+             "--seed", str(args.seed), *(["--gzip"] if args.gzip else [])],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         r = json.loads(result.stdout)

@@ -401,6 +401,9 @@ def fixtures_generate(
     persons: Annotated[int, typer.Option("--persons", min=1, help="How many persons.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (made if missing).")],
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    gzipped: Annotated[
+        bool, typer.Option("--gzip", help="Write each file gzip'ed (.gz): about 10x smaller.")
+    ] = False,
 ) -> None:
     """Write persons, addresses, properties and businesses that agree across registers,
     in the registers' own formats (Freg JSON, Kartverket CSV, teig GeoJSON, Matrikkel JSON
@@ -411,7 +414,7 @@ def fixtures_generate(
         raise GrunndataError(f"--out {out_dir}: exists and is not a folder")
     started = time.perf_counter()
     try:
-        summary = generate(persons, seed, out_dir)
+        summary = generate(persons, seed, out_dir, gzipped=gzipped)
     except OSError as exc:
         raise GrunndataError(f"--out {out_dir}: cannot write: {exc.strerror or exc}") from None
     seconds = time.perf_counter() - started

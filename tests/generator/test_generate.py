@@ -4,6 +4,7 @@ that loads whole and agrees across registers (checked in SQL after a real load).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import re
 import subprocess
@@ -301,3 +302,15 @@ def test_a_full_birth_date_moves_on_to_the_next_day():
     days = [ids.allocate(born)[1] for _ in range(500)]
     assert days[0] == born and days[-1] == born + dt.timedelta(days=1)
     assert 350 < days.count(born) < 500
+
+
+def test_gzip_writes_the_same_data_smaller_and_the_same_bytes_twice(tmp_path: Path):
+    generate(120, 9, tmp_path / "plain")
+    generate(120, 9, tmp_path / "a", gzipped=True)
+    generate(120, 9, tmp_path / "b", gzipped=True)
+    for name in FILES[:-1]:
+        packed = (tmp_path / "a" / f"{name}.gz").read_bytes()
+        assert packed == (tmp_path / "b" / f"{name}.gz").read_bytes()
+        assert gzip.decompress(packed) == (tmp_path / "plain" / name).read_bytes()
+    cast = (tmp_path / "a" / "cast.md").read_bytes()
+    assert cast == (tmp_path / "plain" / "cast.md").read_bytes()
