@@ -47,6 +47,7 @@ EXAMPLE_QUERY = """\
     bostedsadresse {
       adresseIdentifikatorFraMatrikkelen
       vegadresse { adressenavn adressenummer { husnummer husbokstav } }
+      adresseIMatrikkelen { eiendom { matrikkelnummer hjemmelshavere { navn } } }
     }
     historikk { navn { gyldighetstidspunkt fornavn etternavn } }
   }
@@ -55,7 +56,10 @@ EXAMPLE_QUERY = """\
   }
   enhet(organisasjonsnummer: "310000108") {
     navn
-    roller { type { beskrivelse } innehaver { navn person { identifikasjonsnummer } } }
+    roller {
+      type { beskrivelse }
+      innehaver { navn person { bostedsadresse { adresseIMatrikkelen { adressetekst } } } }
+    }
   }
 }
 """
