@@ -314,3 +314,19 @@ def test_gzip_writes_the_same_data_smaller_and_the_same_bytes_twice(tmp_path: Pa
         assert gzip.decompress(packed) == (tmp_path / "plain" / name).read_bytes()
     cast = (tmp_path / "a" / "cast.md").read_bytes()
     assert cast == (tmp_path / "plain" / "cast.md").read_bytes()
+
+
+def test_business_addresses_link_to_exactly_one_matrikkel_address(generated_database: Database):
+    """Through the cross-register links' normalised postal form: one match each, and none
+    for a P.O. box."""
+    with connect(generated_database.app_url) as conn:
+        rows = conn.execute(
+            "SELECT coalesce(e.forretningsadresse, e.beliggenhetsadresse) -> 'adresse' ->> 0, "
+            "  (SELECT count(*) FROM matrikkel.adresse a WHERE upper_inf(a.registrert) "
+            "   AND a.postadresse_form = "
+            "       coalesce(e.forretningsadresse_form, e.beliggenhetsadresse_form)) "
+            "FROM enhetsregister.enhet e WHERE upper_inf(e.registrert)"
+        ).fetchall()
+    assert len(rows) > 20
+    for line, matches in rows:
+        assert matches == (0 if line.startswith("Postboks ") else 1), line
