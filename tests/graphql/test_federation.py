@@ -34,7 +34,7 @@ from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import EXAMPLE_QUERY, create_app
-from tests.conftest import LiveServer
+from tests.conftest import CAST_DIR, LiveServer
 from tests.lenker.test_n_plus_one import GARDSNUMMER, Statements, many_owned  # noqa: F401
 from tests.lenker.test_n_plus_one import QUERY as N_PLUS_ONE_QUERY
 from tests.test_cli import cli
@@ -267,14 +267,14 @@ query ($representations: [_Any!]!) {
 """
 
 
-def test_entities_batch_of_known_unknown_and_malformed_keys(demo_database: Database):
+def test_entities_batch_of_known_unknown_and_malformed_keys(cast_database: Database):
     representations = [
         {"__typename": "Person", "identifikasjonsnummer": "21867525758"},
         {"__typename": "Person", "identifikasjonsnummer": "01010100000"},  # no such person
         {"__typename": "Person", "identifikasjonsnummer": "52858925126"},  # a former D-nummer
         {"__typename": "Person"},
     ]
-    app = create_app(demo_database.app_url, schema=build_subgraph_schema("folkeregister"))
+    app = create_app(cast_database.app_url, schema=build_subgraph_schema("folkeregister"))
     with LiveServer(app) as base:
         response = httpx.post(
             f"{base}/graphql",
@@ -325,14 +325,14 @@ CROSSING = {
 
 @pytest.mark.parametrize("name", SUBGRAPH_NAMES)
 def test_a_subgraph_reads_only_its_own_registers_tables(
-    demo_database: Database, monkeypatch: pytest.MonkeyPatch, name: str
+    cast_database: Database, monkeypatch: pytest.MonkeyPatch, name: str
 ):
     """Another register's entity is a reference (its key) the owner resolves; the fields a
     subgraph adds to it read only its own tables."""
     query, representations, selection = CROSSING[name]
     entities = f"""query ($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"""
     statements = Statements()
-    app = create_app(demo_database.app_url, schema=build_subgraph_schema(name))
+    app = create_app(cast_database.app_url, schema=build_subgraph_schema(name))
     with LiveServer(app) as base:
         post(base, "{ __typename }")
         statements.install(monkeypatch)
@@ -368,11 +368,20 @@ class Federated:
 
 @pytest.fixture(scope="module")
 def federated(
+    cast_database: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federated]:
+    """The three subgraphs and the single process on the test cast (tests/data/cast), and
+    Hive Gateway serving the composed supergraph, all on loopback."""
+    with running_federation(cast_database, tmp_path_factory.mktemp("federation")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def federated_demo(
     demo_database: Database, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Federated]:
-    """The three subgraphs and the single process on the demo data, and Hive Gateway
-    serving the composed supergraph, all on loopback."""
-    with running_federation(demo_database, tmp_path_factory.mktemp("federation")) as running:
+    """The same on the demo data (what the README's queries ask about)."""
+    with running_federation(demo_database, tmp_path_factory.mktemp("demo")) as running:
         yield running
 
 
@@ -510,7 +519,7 @@ SAME_ANSWERS.update({
             roller { innehaver { person { identifikasjonsnummer } } } } } }
       }
     }""",
-    "every role holder and owner of the demo, by key into the other registers": """{
+    "every role holder and owner, by key into the other registers": """{
       enheter(first: 100) { edges { node { roller { innehaver { foedselsnummer
         organisasjonsnummer person { identifikasjonsnummer navn { fornavn } }
         enhet { organisasjonsnummer } } } } } }
@@ -553,10 +562,28 @@ DOCUMENTED = [q for q in (*README_QUERIES, EXAMPLE_QUERY) if "serverInfo" not in
 
 @pytest.mark.parametrize("query", DOCUMENTED)
 def test_the_documented_queries_answer_the_same_through_the_gateway(
-    federated: Federated, query: str
+    federated_demo: Federated, query: str
 ):
-    through_gateway = post(federated.gateway, query)
-    assert through_gateway == post(federated.single, query)
+    through_gateway = post(federated_demo.gateway, query)
+    assert through_gateway == post(federated_demo.single, query)
+    assert "errors" not in through_gateway
+
+
+#: The queries that name no identifier, which also run on the (generated) demo data.
+WHOLE_DATA = [
+    "units with their roles' persons, listed",
+    "every role holder and owner, by key into the other registers",
+    "a list of properties with owners, homes and roles",
+]
+
+
+@pytest.mark.parametrize("name", WHOLE_DATA)
+def test_the_gateway_answers_as_the_single_process_on_the_demo(
+    federated_demo: Federated, name: str
+):
+    query = SAME_ANSWERS[name]
+    through_gateway = post(federated_demo.gateway, query)
+    assert through_gateway == post(federated_demo.single, query)
     assert "errors" not in through_gateway
 
 
@@ -603,10 +630,10 @@ def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path
     address in Matrikkelen, a role holder's person is null in the single process; through
     the gateway it is the reference (its key) with null in every field Folkeregisteret
     answers."""
-    from grunndata.cli import FIXTURES_DIR, _formats
+    from grunndata.cli import _formats
     from grunndata.loaders.run import run
 
-    outcome = run([FIXTURES_DIR / "enhetsregister"], formats=_formats(), database=fresh_database)
+    outcome = run([CAST_DIR / "enhetsregister"], formats=_formats(), database=fresh_database)
     assert outcome.exit_code == 0, outcome
     query = """{ enhet(organisasjonsnummer: "310911410") { roller { innehaver {
         foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"""
