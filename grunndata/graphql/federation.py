@@ -71,6 +71,7 @@ KEY_FIELD_TYPES: Mapping[str, object] = {
     "nummer": int | None,
     "bokstav": str | None,
     "normalisertPostadresse": str | None,
+    "folkeregisternoekkel": strawberry.ID,
 }
 
 SUBGRAPH_NAMES = tuple(register.name for register in REGISTERS)
