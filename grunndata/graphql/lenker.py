@@ -80,6 +80,17 @@ class FolkeregisterNoekkel:
         return cls.parse("|".join(parts))
 
     @classmethod
+    def of_matrikkeladresse(
+        cls, adresse_id: Any, kommunenummer: Any, adressekode: Any, nummer: Any, bokstav: Any,
+        undernummer: Any,
+    ) -> FolkeregisterNoekkel | None:  # fmt: skip
+        """A Matrikkel address's own key: its id, and its kode unless it has an undernummer
+        (a Freg vegadresse names only addresses without one)."""
+        if undernummer is not None:
+            kommunenummer = adressekode = nummer = bokstav = None
+        return cls.of(adresse_id, kommunenummer, adressekode, nummer, bokstav)
+
+    @classmethod
     def parse(cls, text: Any) -> FolkeregisterNoekkel | None:
         """The key ``text`` spells, or None when it is malformed or names no address."""
         match = _NOEKKEL.fullmatch(text) if isinstance(text, str) else None

@@ -339,12 +339,11 @@ class Fylke:
 
 
 def _folkeregisternoekkel(row: Row) -> strawberry.ID:
-    """The address's ``FolkeregisterNoekkel``: its id, and its kode unless it has an
-    undernummer (a Freg vegadresse names only addresses without)."""
-    kode = (None, None, None, None) if row["undernummer"] is not None else (
-        row["kommunenummer"], row["adressekode"], row["nummer"], row["bokstav"])  # fmt: skip
-    key = FolkeregisterNoekkel.of(row["adresse_id"], *kode)
-    return strawberry.ID(key.text if key else str(row["adresse_id"]))
+    key = FolkeregisterNoekkel.of_matrikkeladresse(
+        row["adresse_id"], row["kommunenummer"], row["adressekode"], row["nummer"],
+        row["bokstav"], row["undernummer"],
+    )  # fmt: skip
+    return strawberry.ID(key.text if key else "")
 
 
 @strawberry.type(description="A kommune over its lifetime (SSB Klass 131).")
