@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grunndata.db.database import Database
 from grunndata.graphql.lenker import FolkeregisterNoekkel
@@ -117,14 +119,31 @@ def test_residents_by_kode_are_symmetric_with_the_home(api: Api):
             assert _home(api, resident["identifikasjonsnummer"]) == adresse_id
 
 
-@pytest.mark.parametrize(
-    ("adresse_id", "kommunenummer", "adressekode", "nummer", "bokstav"),
-    [("219136687", "4204", 18981, 38, ""), (None, "4204", 18981, 38, "B"),
-     ("219136687", None, None, None, ""), (None, "0301", 1234, 5, "")],
+IDS = st.none() | st.integers(0, 10**12).map(str)
+KODER = st.none() | st.tuples(
+    st.integers(0, 9999).map(lambda n: f"{n:04d}"), st.integers(0, 99999),
+    st.integers(0, 9999), st.sampled_from(["", "A", "b", "Æ", "å"]),
 )  # fmt: skip
-def test_the_key_reads_back_what_it_was_made_of(
-    adresse_id: str | None, kommunenummer: str | None, adressekode: int | None,
-    nummer: int | None, bokstav: str,
-):  # fmt: skip
-    key = FolkeregisterNoekkel(adresse_id, kommunenummer, adressekode, nummer, bokstav)
-    assert FolkeregisterNoekkel.parse(key.text) == key
+
+
+@given(IDS, KODER)
+def test_the_key_reads_back_what_it_was_made_of(adresse_id: str | None, kode: Any):
+    key = FolkeregisterNoekkel.of(adresse_id, *(kode or (None, None, None, None)))
+    if adresse_id is None and kode is None:
+        assert key is None
+        return
+    assert key is not None and FolkeregisterNoekkel.parse(key.text) == key
+    assert key.adresse_id == adresse_id
+    assert key.kode == (kode and (kode[0], kode[1], kode[2], kode[3].upper()))
+
+
+@given(st.text() | st.none() | st.integers())
+def test_any_text_is_a_key_or_none_never_an_error(text: Any):
+    key = FolkeregisterNoekkel.parse(text)
+    assert key is None or FolkeregisterNoekkel.parse(key.text) == key
+
+
+def test_a_freg_address_with_a_malformed_id_is_still_found_by_its_kode():
+    key = FolkeregisterNoekkel.of("H0101", "4204", "18981", "38", "")
+    assert key is not None and (key.adresse_id, key.kode) == (None, ("4204", 18981, 38, ""))
+    assert FolkeregisterNoekkel.of(None, "4204", None, "38", "") is None
