@@ -85,6 +85,21 @@ def test_each_subgraph_declares_its_entity_keys_and_only_its_own_root_fields():
     assert "navn" not in person_stub and "bostedsadresse" not in person_stub
 
 
+def test_folkeregister_names_addresses_by_its_key_and_requires_the_rest():
+    """The Freg stub of ``Adresse``: the Folkeregister key (so a reference can be made
+    without a Matrikkel id) and ``beboere`` requiring the address's id and kode from
+    Matrikkelen; only ``folkeregisternoekkel`` is answered from the reference."""
+    sdl = build_subgraph_schema("folkeregister").as_str()
+    stub = sdl.split("type Adresse @key(")[1].split("\n}")[0]
+    assert stub.startswith('fields: "folkeregisternoekkel", resolvable: true)')
+    assert '@requires(fields: "adresseId kommunenummer adressekode nummer bokstav' in stub
+    assert "  adresseId: ID! @external" in stub and "  kommunenummer: String! @external" in stub
+    assert "  folkeregisternoekkel: ID!\n" in stub
+    assert '@key(fields: "folkeregisternoekkel"' in build_subgraph_schema("matrikkel").as_str()
+    single = build_schema().as_str()
+    assert "  folkeregisternoekkel: ID!" in single and "@requires" not in single
+
+
 def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
     before = build_schema().as_str()
     first = {name: build_subgraph_schema(name).as_str() for name in SUBGRAPH_NAMES}
