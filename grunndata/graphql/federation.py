@@ -21,6 +21,7 @@ The swap happens in the schema converter, where every type of the schema passes 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
@@ -34,7 +35,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLObjectType
 from strawberry.federation.schema import FederationAny
-from strawberry.federation.schema_directives import Key, Shareable
+from strawberry.federation.schema_directives import External, Key, Requires, Shareable
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
@@ -71,6 +72,18 @@ KEY_FIELD_TYPES: Mapping[str, object] = {
     "nummer": int | None,
     "bokstav": str | None,
     "normalisertPostadresse": str | None,
+    "folkeregisternoekkel": strawberry.ID,
+}
+
+#: The GraphQL type of each field a stub declares ``@external`` for a ``@requires``
+#: (``TypeExtension.requires``), as its owner declares it.
+REQUIRED_FIELD_TYPES: Mapping[str, object] = {
+    "adresseId": strawberry.ID,
+    "kommunenummer": str,
+    "adressekode": int | None,
+    "nummer": int | None,
+    "bokstav": str | None,
+    "undernummer": int | None,
 }
 
 SUBGRAPH_NAMES = tuple(register.name for register in REGISTERS)
@@ -161,13 +174,35 @@ def parse_representation(
 # -- stubs ----------------------------------------------------------------------------
 
 
-def _stub_type(type_name: str, key: EntityKey, extensions: Sequence[type]) -> type:
+def _stub_type(type_name: str, key: EntityKey, extensions: Sequence[Any]) -> type:
     """Another register's entity as this subgraph knows it: one key's fields, and the
-    fields this register contributes (``extensions``), which make it resolvable here."""
+    fields this register contributes (``extensions``: ``TypeExtension``s), which make it
+    resolvable here; the fields they require are ``@external``, the ones requiring them
+    ``@requires``."""
     annotations = {python_name(f): KEY_FIELD_TYPES.get(f, str | None) for f in key.fields}
-    cls = type(type_name, tuple(extensions), {"__annotations__": annotations})
+    namespace: dict[str, Any] = {}
+    for field in required_fields(extensions):
+        annotations[python_name(field)] = REQUIRED_FIELD_TYPES[field] | None
+        namespace[python_name(field)] = strawberry.field(
+            name=field, graphql_type=REQUIRED_FIELD_TYPES[field], directives=[External()],
+            default=None,
+        )  # fmt: skip
+    for extension in extensions:
+        if not extension.requires:
+            continue
+        for field in get_object_definition(extension.fields, strict=True).fields:
+            requiring = copy.copy(field)
+            requiring.directives = [*field.directives, Requires(fields=extension.requires)]  # type: ignore[arg-type]
+            namespace[field.python_name] = requiring
+    bases = tuple(e.fields for e in extensions)
+    cls = type(type_name, bases, {"__annotations__": annotations, **namespace})
     directive = Key(fields=key.selection, resolvable=bool(extensions))  # type: ignore[arg-type]
     return strawberry.type(cls, name=type_name, directives=[directive])
+
+
+def required_fields(extensions: Sequence[Any]) -> tuple[str, ...]:
+    """The fields ``extensions`` require (GraphQL names, in order, each once)."""
+    return tuple(dict.fromkeys(f for e in extensions for f in e.requires.split()))
 
 
 def _reference_key(
@@ -275,10 +310,15 @@ class SubgraphSchema(Schema, strawberry.federation.Schema):
         self._converter = converter
 
 
-def _entities_query(entity_types: Sequence[type], keys: Mapping[str, list[EntityKey]]) -> type:
+def _entities_query(
+    entity_types: Sequence[type],
+    keys: Mapping[str, list[EntityKey]],
+    required: Mapping[str, Sequence[str]],
+) -> type:
     """``Query._entities``: every representation through ``Context.entity``, so each type
     and key kind is one batch (one SQL statement); an unknown key is null, a malformed
-    representation an error for that item only."""
+    representation an error for that item only. A stub gets the ``required`` fields of its
+    type (``@requires``) from the representation."""
     from strawberry.annotation import StrawberryAnnotation
 
     entity_union = StrawberryUnion(
@@ -292,7 +332,12 @@ def _entities_query(entity_types: Sequence[type], keys: Mapping[str, list[Entity
                 key, value = parse_representation(representation, keys, index)
             except InvalidArgument as error:
                 return error  # an error for this item alone
-            return await info.context.entity(key.entity_name, value)
+            entity = await info.context.entity(key.entity_name, value)
+            fields = required.get(key.type_name)
+            if entity is None or not fields:
+                return entity
+            given = {python_name(f): representation.get(f) for f in fields}
+            return dataclasses.replace(entity, **given)
 
         return [one(i, r) for i, r in enumerate(representations)]
 
@@ -318,6 +363,7 @@ def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) 
     extensions = _extensions_by_type(register)
 
     stubs: dict[str, type] = {}
+    required: dict[str, tuple[str, ...]] = {}
     batches: dict[str, EntityBatch] = dict(register.entities)
     resolvable_keys = dict(owned_keys)
     for type_name, keys in all_keys.items():
@@ -325,7 +371,8 @@ def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) 
             continue
         contributed = extensions.get(type_name, ())
         key = _reference_key(type_name, keys, contributed)
-        stubs[type_name] = _stub_type(type_name, key, [e.fields for e in contributed])
+        stubs[type_name] = _stub_type(type_name, key, contributed)
+        required[type_name] = required_fields(contributed)
         batches.update({k.entity_name: _no_reference for k in keys})
         batches[key.entity_name] = _stub_batch(stubs[type_name], key)
         if contributed:
@@ -333,7 +380,7 @@ def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) 
     roots: list[type] = [*register.types, *([register.query] if register.query else [])]
     entity_types = [*_find_classes(roots, set(owned_keys)), *(stubs[t] for t in extensions)]
 
-    query_types: list[type] = [_entities_query(entity_types, resolvable_keys)]
+    query_types: list[type] = [_entities_query(entity_types, resolvable_keys, required)]
     if register.query is not None:
         query_types.append(register.query)
     schema = SubgraphSchema(

@@ -31,6 +31,10 @@ class TypeExtension:
     fields: type
     key: str = field(default="", kw_only=True)
     """The key attribute the resolvers read (documentation for the subgraph stubs)."""
+    requires: str = field(default="", kw_only=True)
+    """Other fields of the entity the resolvers read (GraphQL names, space-separated): a
+    federation subgraph's stub declares them ``@external`` and the fields ``@requires``
+    them, so the gateway fetches them from the entity's owner first."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,13 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import EXAMPLE_QUERY, create_app
 from tests.conftest import CAST_DIR, LiveServer
+from tests.lenker.test_adressekode import (  # noqa: F401  (kode_database: a fixture)
+    FOREALDRET_ID,
+    TYRIHANSVEIEN_38,
+    TYRIHANSVEIEN_40,
+    UTEN_ID,
+    kode_database,
+)
 from tests.lenker.test_n_plus_one import GARDSNUMMER, Statements, many_owned  # noqa: F401
 from tests.lenker.test_n_plus_one import QUERY as N_PLUS_ONE_QUERY
 from tests.test_cli import cli
@@ -76,6 +83,21 @@ def test_each_subgraph_declares_its_entity_keys_and_only_its_own_root_fields():
     person_stub = sdl["enhetsregister"].split("type Person @key(")[1].split("\n}")[0]
     assert "  identifikasjonsnummer: ID!" in person_stub
     assert "navn" not in person_stub and "bostedsadresse" not in person_stub
+
+
+def test_folkeregister_names_addresses_by_its_key_and_requires_the_rest():
+    """The Freg stub of ``Adresse``: the Folkeregister key (so a reference can be made
+    without a Matrikkel id) and ``beboere`` requiring the address's id and kode from
+    Matrikkelen; only ``folkeregisternoekkel`` is answered from the reference."""
+    sdl = build_subgraph_schema("folkeregister").as_str()
+    stub = sdl.split("type Adresse @key(")[1].split("\n}")[0]
+    assert stub.startswith('fields: "folkeregisternoekkel", resolvable: true)')
+    assert '@requires(fields: "adresseId kommunenummer adressekode nummer bokstav' in stub
+    assert "  adresseId: ID! @external" in stub and "  kommunenummer: String! @external" in stub
+    assert "  folkeregisternoekkel: ID!\n" in stub
+    assert '@key(fields: "folkeregisternoekkel"' in build_subgraph_schema("matrikkel").as_str()
+    single = build_schema().as_str()
+    assert "  folkeregisternoekkel: ID!" in single and "@requires" not in single
 
 
 def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
@@ -301,8 +323,8 @@ def test_entities_batch_of_known_unknown_and_malformed_keys(cast_database: Datab
 CROSSING = {
     "folkeregister": (
         """{ person(identifikasjonsnummer: "14834806046") {
-            bostedsadresse { adresseIMatrikkelen { __typename adresseId } } } }""",
-        [{"__typename": "Adresse", "adresseId": "219136687"}],
+            bostedsadresse { adresseIMatrikkelen { __typename folkeregisternoekkel } } } }""",
+        [{"__typename": "Adresse", "folkeregisternoekkel": "219136687|4204|18981|38|"}],
         "... on Adresse { beboere { identifikasjonsnummer } }",
     ),
     "matrikkel": (
@@ -657,6 +679,42 @@ def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path
     assert [answer["data"] for answer in address_answers] == [nothing, nothing]
     assert "errors" not in address_answers[0]
     assert "Cannot return null for non-nullable field Adresse." in str(address_answers[1])
+
+
+#: A Freg address without (or with a stale) Matrikkel id, from both sides.
+BY_KODE = """query ($uten: ID!, $gammel: ID!, $adresse: ID!) {
+  uten: person(identifikasjonsnummer: $uten) { bostedsadresse {
+    adresseIdentifikatorFraMatrikkelen
+    adresseIMatrikkelen { adresseId adressetekst beboere { identifikasjonsnummer } } } }
+  gammel: person(identifikasjonsnummer: $gammel) { bostedsadresse {
+    adresseIMatrikkelen { adresseId eiendom { matrikkelnummer } } } }
+  adresse(adresseId: $adresse) { adresseId beboere { identifikasjonsnummer
+    bostedsadresse { adresseIMatrikkelen { adresseId } } } }
+}"""
+
+
+def test_an_address_found_by_kode_is_the_same_through_the_gateway(
+    kode_database: Database,  # noqa: F811
+    tmp_path: Path,
+):
+    variables = {"uten": UTEN_ID, "gammel": FOREALDRET_ID, "adresse": TYRIHANSVEIEN_38}
+    with running_federation(kode_database, tmp_path) as running:
+        single = post(running.single, BY_KODE, variables=variables)
+        through_gateway = post(running.gateway, BY_KODE, variables=variables)
+    assert "errors" not in single and "errors" not in through_gateway, through_gateway
+    assert through_gateway["data"] == single["data"]
+    data = single["data"]
+    home = data["uten"]["bostedsadresse"]
+    assert home["adresseIdentifikatorFraMatrikkelen"] is None
+    assert home["adresseIMatrikkelen"]["adresseId"] == TYRIHANSVEIEN_38
+    assert UTEN_ID in [p["identifikasjonsnummer"] for p in home["adresseIMatrikkelen"]["beboere"]]
+    stale = data["gammel"]["bostedsadresse"]["adresseIMatrikkelen"]
+    assert stale["adresseId"] == TYRIHANSVEIEN_40
+    residents = data["adresse"]["beboere"]
+    assert UTEN_ID in [p["identifikasjonsnummer"] for p in residents]
+    for resident in residents:
+        own = resident["bostedsadresse"]["adresseIMatrikkelen"]
+        assert own == {"adresseId": TYRIHANSVEIEN_38}
 
 
 def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statements(

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import ADRESSE_BY_KODE
+from grunndata.graphql.lenker import ADRESSE_BY_FOLKEREGISTERNOEKKEL, FolkeregisterNoekkel
 from grunndata.registers.folkeregister.queries import Fakt
 from grunndata.registers.folkeregister.versjon import Versjon, date, meta, text
 
@@ -126,16 +126,22 @@ class Bostedsadresse(Versjon):
         "husnummer and husbokstav. Null when no (single) address matches."
     )
     async def adresse_i_matrikkelen(self, info: Info[Context, None]) -> AdresseRef | None:
-        found = None
-        if self.adresse_identifikator_fra_matrikkelen:
-            found = await info.context.entity("Adresse", self.adresse_identifikator_fra_matrikkelen)
+        key = self.folkeregisternoekkel()
+        if key is None:
+            return None
+        return await info.context.entity(ADRESSE_BY_FOLKEREGISTERNOEKKEL, key.text)
+
+    def folkeregisternoekkel(self) -> FolkeregisterNoekkel | None:
+        """How this address names its Matrikkel address (None: it cannot)."""
         vei = self.vegadresse
-        if found is None and vei is not None and vei.adressenummer is not None:
-            key = (vei.kommunenummer, vei.adressekode, vei.adressenummer.husnummer,
-                   vei.adressenummer.husbokstav or "")  # fmt: skip
-            if all(key[:3]):
-                found = await info.context.entity(ADRESSE_BY_KODE, key)
-        return found
+        nummer = vei and vei.adressenummer
+        return FolkeregisterNoekkel.of(
+            self.adresse_identifikator_fra_matrikkelen,
+            vei and vei.kommunenummer,
+            vei and vei.adressekode,
+            nummer and nummer.husnummer,
+            nummer and nummer.husbokstav,
+        )
 
     @classmethod
     def of_fakt(cls, fakt: Fakt) -> Bostedsadresse:

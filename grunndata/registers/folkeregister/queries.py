@@ -10,6 +10,7 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from grunndata.graphql.lenker import FolkeregisterNoekkel
 from grunndata.graphql.tid import Tidspunkt
 
 
@@ -85,28 +86,56 @@ async def fakta(pool: AsyncConnectionPool, tid: Tidspunkt, persons: list[int]) -
     return _by_person(rows, persons)
 
 
+#: A bostedsadresse version's Matrikkel id (the expression of index versjon_adresse_id).
+ADRESSE_ID = "(v.data ->> 'adresseIdentifikatorFraMatrikkelen')"
+
+
 async def beboere(
-    pool: AsyncConnectionPool, tid: Tidspunkt, adresse_ids: list[str]
+    pool: AsyncConnectionPool, tid: Tidspunkt, adresser: list[FolkeregisterNoekkel]
 ) -> list[list[tuple[int, str]]]:
-    """Per Matrikkel adresseId: the persons (id, an identifier) whose bostedsadresse at
-    ``tid`` has that adresseIdentifikatorFraMatrikkelen, by identifier."""
+    """Per Matrikkel address (as ``FolkeregisterNoekkel``): the persons (id, an identifier)
+    whose bostedsadresse at ``tid`` names it: by adresseIdentifikatorFraMatrikkelen, or,
+    without one, by the vegadresse's kommunenummer, adressekode, husnummer and husbokstav;
+    each person once, by identifier. One statement."""
     condition, params = tid.as_of_sql("f")
+    kode = [a.kode or (None, None, None, "") for a in adresser]
     rows = await _rows(
         pool,
-        f"""SELECT v.data ->> 'adresseIdentifikatorFraMatrikkelen' AS adresse_id, f.person_id,
+        f"""WITH k AS (
+              SELECT * FROM unnest(%(id)s::text[], %(knr)s::text[], %(kode)s::text[],
+                                   %(nr)s::text[], %(bokstav)s::text[])
+              WITH ORDINALITY AS k(id, knr, kode, nr, bokstav, i)),
+            versjon AS (
+              SELECT k.i, v.id FROM k JOIN folkeregister.versjon v
+                ON v.element = 'bostedsadresse' AND {ADRESSE_ID} = k.id
+              UNION ALL
+              SELECT k.i, v.id FROM k JOIN folkeregister.versjon v
+                ON v.element = 'bostedsadresse' AND {ADRESSE_ID} IS NULL
+               AND v.data -> 'vegadresse' ->> 'kommunenummer' = k.knr
+               AND ltrim(v.data -> 'vegadresse' ->> 'adressekode', '0') = k.kode
+               AND ltrim(v.data -> 'vegadresse' -> 'adressenummer' ->> 'husnummer', '0') = k.nr
+               AND upper(coalesce(v.data -> 'vegadresse' -> 'adressenummer' ->> 'husbokstav',
+                                  '')) = k.bokstav)
+            SELECT DISTINCT ON (3, 1) s.i, f.person_id,
                    (SELECT min(i.identifikasjonsnummer) FROM folkeregister.identifikator i
                     WHERE i.person_id = f.person_id) AS identifikasjonsnummer
-            FROM folkeregister.versjon v
-            JOIN folkeregister.fakta f ON f.versjon_id = v.id AND f.element = 'bostedsadresse'
-            WHERE v.element = 'bostedsadresse'
-              AND v.data ->> 'adresseIdentifikatorFraMatrikkelen' = ANY(%(ids)s) AND {condition}
-            ORDER BY 3""",
-        {**params, "ids": adresse_ids},
+            FROM versjon s
+            JOIN folkeregister.fakta f ON f.versjon_id = s.id AND f.element = 'bostedsadresse'
+            WHERE {condition}
+            ORDER BY 3, 1""",
+        {
+            **params,
+            "id": [a.adresse_id for a in adresser],
+            "knr": [k[0] for k in kode],
+            "kode": [None if k[1] is None else str(k[1]) for k in kode],
+            "nr": [None if k[2] is None else str(k[2]) for k in kode],
+            "bokstav": [k[3] for k in kode],
+        },
     )
-    grouped: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    grouped: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
-        grouped[row["adresse_id"]].append((row["person_id"], row["identifikasjonsnummer"]))
-    return [grouped.get(key, []) for key in adresse_ids]
+        grouped[row["i"]].append((row["person_id"], row["identifikasjonsnummer"]))
+    return [grouped.get(i, []) for i in range(1, len(adresser) + 1)]
 
 
 HISTORIKK = ("navn", "bostedsadresse", "sivilstand", "status")

@@ -6,11 +6,16 @@
   fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key.
 """
 
-from grunndata.graphql.lenker import ADRESSE_BY_KODE, ADRESSE_BY_POSTFORM
+from grunndata.graphql.lenker import (
+    ADRESSE_BY_FOLKEREGISTERNOEKKEL,
+    ADRESSE_BY_KODE,
+    ADRESSE_BY_POSTFORM,
+)
 from grunndata.registers.base import Register
 from grunndata.registers.matrikkel.formats import FORMATS
 from grunndata.registers.matrikkel.lenker import (
     EXTENSIONS,
+    adresse_by_folkeregisternoekkel_batch,
     adresse_by_kode_batch,
     adresse_by_postform_batch,
 )
@@ -33,6 +38,7 @@ REGISTER = Register(
         "Eiendom": eiendom_batch,
         "Adresse": adresse_batch,
         ADRESSE_BY_KODE: adresse_by_kode_batch,
+        ADRESSE_BY_FOLKEREGISTERNOEKKEL: adresse_by_folkeregisternoekkel_batch,
         ADRESSE_BY_POSTFORM: adresse_by_postform_batch,
     },
     extensions=EXTENSIONS,

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import key_of, link_tid
+from grunndata.graphql.lenker import FolkeregisterNoekkel, key_of, link_tid
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, Tidspunkt
 from grunndata.registers.base import TypeExtension
 from grunndata.registers.matrikkel import queries
@@ -60,6 +60,28 @@ async def adresse_by_kode_batch(context: Context, tid: Tidspunkt, keys: list[Any
         rows = await queries.adresser_by_kode(conn, tid, valid)
     matched = iter(_only(rows, len(valid), tid))
     return [None if k is None else next(matched) for k in checked]
+
+
+_BIGINT_MAX = 2**63 - 1
+
+
+async def adresse_by_folkeregisternoekkel_batch(
+    context: Context, tid: Tidspunkt, keys: list[Any]
+) -> list[Any]:
+    """``Adresse`` as a Folkeregister address names it (``FolkeregisterNoekkel``): by the
+    id, else (none, or unknown) by the kode; ambiguous or malformed → None. One statement."""
+    parsed = [FolkeregisterNoekkel.parse(key) for key in keys]
+    valid = [
+        (int(k.adresse_id) if k.adresse_id and int(k.adresse_id) <= _BIGINT_MAX else None,
+         *(k.kode or (None, None, None, "")))
+        for k in parsed if k is not None
+    ]  # fmt: skip
+    if not valid:
+        return [None] * len(keys)
+    async with context.pool.connection() as conn:
+        rows = await queries.adresser_by_folkeregisternoekkel(conn, tid, valid)
+    matched = iter(_only(rows, len(valid), tid))
+    return [None if k is None else next(matched) for k in parsed]
 
 
 async def adresse_by_postform_batch(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:

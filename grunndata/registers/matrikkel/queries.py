@@ -262,6 +262,41 @@ async def adresser_by_kode(
     )
 
 
+async def adresser_by_folkeregisternoekkel(
+    conn: AsyncConnection,
+    tid: Tidspunkt,
+    keys: Sequence[tuple[int | None, str | None, int | None, int | None, str]],
+) -> list[Row]:
+    """Addresses by (adresseId, kommunenummer, adressekode, nummer, bokstav): by the id when
+    an address has it, else (no id, or an unknown one) the vegadresser with the kode; with
+    the index ``i`` (1-based) of the key each matches. One statement."""
+    where, params = tid.as_of_sql("a")
+    return await _all(
+        conn,
+        f"""WITH k AS (
+              SELECT * FROM unnest(%(id)s::bigint[], %(knr)s::text[], %(kode)s::int[],
+                                   %(nr)s::int[], %(bokstav)s::text[])
+              WITH ORDINALITY AS k(id, knr, kode, nr, bokstav, i)),
+            by_id AS (
+              SELECT k.i, {ADRESSE_COLUMNS} FROM k
+              JOIN matrikkel.adresse a ON a.adresse_id = k.id AND {where})
+            SELECT * FROM by_id
+            UNION ALL
+            SELECT k.i, {ADRESSE_COLUMNS} FROM k
+            JOIN matrikkel.adresse a ON a.kommunenummer = k.knr AND a.adressekode = k.kode
+              AND a.nummer = k.nr AND upper(coalesce(a.bokstav, '')) = k.bokstav
+              AND a.undernummer IS NULL AND {where}
+            WHERE NOT EXISTS (SELECT 1 FROM by_id WHERE by_id.i = k.i)""",
+        {
+            **params,
+            **{
+                name: [key[n] for key in keys]
+                for n, name in enumerate(("id", "knr", "kode", "nr", "bokstav"))
+            },
+        },
+    )
+
+
 async def adresser_by_postform(
     conn: AsyncConnection, tid: Tidspunkt, former: Sequence[str]
 ) -> list[Row]:

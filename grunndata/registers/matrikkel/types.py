@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from grunndata.errors import InvalidArgument
 from grunndata.graphql.context import Context
+from grunndata.graphql.lenker import FolkeregisterNoekkel
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers.matrikkel import geometri, queries
 from grunndata.registers.matrikkel.queries import Row
@@ -286,6 +287,12 @@ class Adresse:
         description="The vegadresse in normalised postal form (postnummer, folded street "
         "name, number and letter): the key Enhetsregisteret's addresses are matched by."
     )
+    folkeregisternoekkel: strawberry.ID = strawberry.field(
+        description="The key Folkeregisteret's addresses name this address by: "
+        "adresseId|kommunenummer|adressekode|nummer|bokstav (the kode parts empty for an "
+        "address a Freg vegadresse cannot name). A reference by it matches by adresseId, "
+        "else by the kode parts."
+    )
     _x: strawberry.Private[float]
     _y: strawberry.Private[float]
     _punkt_4326: strawberry.Private[Any]
@@ -302,6 +309,7 @@ class Adresse:
             postnummer=row["postnummer"], poststed=row["poststed"],
             kommunenummer=row["kommunenummer"], matrikkelnummer=row["matrikkelnummer"],
             normalisert_postadresse=row["postadresse_form"],
+            folkeregisternoekkel=_folkeregisternoekkel(row),
             _x=row["x"], _y=row["y"], _punkt_4326=row["punkt_4326"], _tid=tid,
         )  # fmt: skip
 
@@ -328,6 +336,14 @@ class AdresseTreff:
 class Fylke:
     fylkesnummer: str
     navn: str
+
+
+def _folkeregisternoekkel(row: Row) -> strawberry.ID:
+    key = FolkeregisterNoekkel.of_matrikkeladresse(
+        row["adresse_id"], row["kommunenummer"], row["adressekode"], row["nummer"],
+        row["bokstav"], row["undernummer"],
+    )  # fmt: skip
+    return strawberry.ID(key.text if key else "")
 
 
 @strawberry.type(description="A kommune over its lifetime (SSB Klass 131).")
