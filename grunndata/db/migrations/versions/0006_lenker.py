@@ -116,6 +116,14 @@ def upgrade() -> None:
         "CREATE INDEX versjon_adresse_id ON folkeregister.versjon "
         f"(({ADRESSE_ID})) WHERE element = 'bostedsadresse'"
     )
+    # Adresse.beboere by kode, for Freg addresses that name no Matrikkel adresseId.
+    op.execute(
+        "CREATE INDEX versjon_vegadresse_kode ON folkeregister.versjon ("
+        "(data -> 'vegadresse' ->> 'kommunenummer'), "
+        "(ltrim(data -> 'vegadresse' ->> 'adressekode', '0')), "
+        "(ltrim(data -> 'vegadresse' -> 'adressenummer' ->> 'husnummer', '0'))) "
+        f"WHERE element = 'bostedsadresse' AND ({ADRESSE_ID}) IS NULL"
+    )
     for column in ("forretningsadresse", "beliggenhetsadresse"):
         op.execute(
             f"ALTER TABLE enhetsregister.enhet ADD COLUMN {column}_form text GENERATED ALWAYS "
@@ -129,6 +137,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for column in ("forretningsadresse", "beliggenhetsadresse"):
         op.execute(f"ALTER TABLE enhetsregister.enhet DROP COLUMN {column}_form")
+    op.execute("DROP INDEX folkeregister.versjon_vegadresse_kode")
     op.execute("DROP INDEX folkeregister.versjon_adresse_id")
     op.execute("DROP INDEX matrikkel.eierforhold_identifikasjonsnummer")
     op.execute("DROP INDEX matrikkel.eierforhold_organisasjonsnummer")
