@@ -111,6 +111,10 @@ class Hjemmelshaver:
         description="The owner's organisasjonsnummer, when an enhet."
     )
 
+    def linked_person(self) -> str | None:
+        """Access-control hook (``grunndata.graphql.access``): the owner, when a person."""
+        return self.identifikasjonsnummer
+
 
 @strawberry.type(description="A teig: one contiguous parcel of a unit.")
 class Teig:
