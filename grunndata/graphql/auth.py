@@ -85,14 +85,14 @@ class Authenticator:
             keys: jwt.PyJWKSet | jwt.PyJWKClient | None = jwt.PyJWKSet.from_dict(dev_jwks(dev_key))
             issuer, audience = DEV_ISSUER, DEV_AUDIENCE
         else:
-            keys = _keys(settings.jwks) if settings.jwks else None
             issuer, audience = settings.issuer, settings.audience
-            if keys is not None and not audience:
+            if settings.jwks and not audience:
                 raise SetupError(
                     "GRUNNDATA_JWKS is set but GRUNNDATA_AUDIENCE is not: tokens meant for "
                     "another service would be accepted.",
                     hint="Set GRUNNDATA_AUDIENCE (and GRUNNDATA_ISSUER) to this service's.",
                 )
+            keys = _keys(settings.jwks) if settings.jwks else None
         return cls(
             keys,
             issuer=issuer,
