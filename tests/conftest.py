@@ -252,9 +252,7 @@ TEST_ISSUER = "grunndata-test-issuer"
 TEST_AUDIENCE = "grunndata-test"
 TEST_KEY = ec.generate_private_key(ec.SECP256R1())
 TEST_CONSUMER = "318716897"  # Sørlandet IT AS in the demo data
-ALL_SCOPES = Principal(
-    scopes=frozenset(SCOPES), orgnr=TEST_CONSUMER, pid=None, authenticated=True
-)
+ALL_SCOPES = Principal(scopes=frozenset(SCOPES), orgnr=TEST_CONSUMER, pid=None, authenticated=True)
 
 
 def test_token(
