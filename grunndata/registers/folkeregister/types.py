@@ -149,7 +149,9 @@ class Identifikator:
 )
 class Historikk:
     navn: list[Navn]
-    bostedsadresse: list[Bostedsadresse]
+    bostedsadresse: list[Bostedsadresse] | None = strawberry.field(
+        description="Null (FORBIDDEN) for a protected address without the scope for it."
+    )
     sivilstand: list[Sivilstand]
     status: list[Personstatus]
     subject: strawberry.Private[Person]
@@ -214,7 +216,7 @@ class Person:
         return current.get("identifikatortype") if current else None
 
     @strawberry.field(description="Every identifier the person has held, with its status.")
-    async def identifikatorer(self, info: Info[Context, None]) -> list[Identifikator]:
+    async def identifikatorer(self, info: Info[Context, None]) -> list[Identifikator] | None:
         return [
             Identifikator(
                 identifikasjonsnummer=strawberry.ID(d.get("foedselsEllerDNummer", "")),
@@ -311,14 +313,14 @@ class Person:
         return (await self._data(info, "adressebeskyttelse")).get("graderingsnivaa")
 
     @strawberry.field(description="Citizenships (ISO 3166 alpha-3).")
-    async def statsborgerskap(self, info: Info[Context, None]) -> list[str]:
+    async def statsborgerskap(self, info: Info[Context, None]) -> list[str] | None:
         versions = (await self._fakta(info)).get("statsborgerskap", [])
         return sorted(
             {str(f.data["statsborgerskap"]) for f in versions if f.data.get("statsborgerskap")}
         )
 
     @strawberry.field(description="Every version of navn, bostedsadresse, sivilstand and status.")
-    async def historikk(self, info: Info[Context, None]) -> Historikk:
+    async def historikk(self, info: Info[Context, None]) -> Historikk | None:
         registrert = self.tid.registrert
         loader = info.context.loader(
             ("folkeregister.historikk", registrert),
