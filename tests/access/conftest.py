@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +22,13 @@ from tests.conftest import Clones, LiveServer
 STRENGT_FORTROLIG = "19906311480"
 #: Maja Eik: fortrolig; innehaver of Eik Snekkeri (310283827).
 FORTROLIG = "03839228421"
-PROTECTED = (STRENGT_FORTROLIG, FORTROLIG)
+#: The real sample: strengtFortrolig now, its old address versions say ugradert.
+REAL_PROTECTED = "21860398300"
+REAL_PROTECTED_FILE = (
+    Path(__file__).parent.parent / "folkeregister" / "data"
+    / f"person_strengt_fortrolig_{REAL_PROTECTED}.json"
+)  # fmt: skip
+PROTECTED = (STRENGT_FORTROLIG, FORTROLIG, REAL_PROTECTED)
 #: Arne Korsvik: no grading; lives at Tyrihansveien 38.
 OPEN_PERSON = "14834806046"
 #: A unit added for these tests: Arne Korsvik and Kari Nilsen own half each.
@@ -50,7 +57,7 @@ def access_database(clones: Clones, tmp_path_factory: pytest.TempPathFactory) ->
     extra.write_text(json.dumps(shared_unit()) + "\n", encoding="utf-8")
     database = clones.make()
     formats = [f for register in REGISTERS for f in register.formats]
-    outcome = run([FIXTURES_DIR, extra], formats=formats, database=database)
+    outcome = run([FIXTURES_DIR, extra, REAL_PROTECTED_FILE], formats=formats, database=database)
     assert outcome.exit_code == 0, outcome
     return database
 
