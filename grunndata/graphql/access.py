@@ -87,6 +87,11 @@ FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Query", "oppslagslogg"): (TILSYN,),
 }
 
+#: Fields that show a person's identifier without returning the person: logged too.
+IDENTIFIER_FIELDS = frozenset(
+    {("Rolleinnehaver", "foedselsnummer"), ("Hjemmelshaver", "identifikasjonsnummer")}
+)
+
 #: Field groups named in the lookup log.
 GROUP_IDENTITET = "identitet"
 GROUP_OPPLYSNINGER = "personopplysninger"
@@ -131,6 +136,8 @@ def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> R
             group = GROUP_OPPLYSNINGER
     elif (type_name, field_name) in INNER_ADDRESS_FIELDS:
         graded, group = True, GROUP_ADRESSE
+    elif (type_name, field_name) in IDENTIFIER_FIELDS:
+        group = GROUP_IDENTITET
     persons = returns_person or any(_holds(field_type, name) for name in PERSON_LINK_TYPES)
     if not (requires or graded or persons):
         return None
@@ -253,12 +260,20 @@ async def _graded(item: Any, info: Any) -> bool:
 
 @dataclass
 class Lookups:
-    """The persons one request returned, with the field groups read of each."""
+    """The persons one request returned (or showed the identifier of), with the field
+    groups read of each."""
 
     persons: dict[int, Any] = field(default_factory=dict)
     groups: dict[int, set[str]] = field(default_factory=dict)
+    named: dict[str, set[str]] = field(default_factory=dict)
 
     def saw(self, source: Any, group: str | None) -> None:
+        linked = getattr(source, "linked_person", None)
+        if linked is not None:  # an owner or a role holder: only its identifier is shown
+            number = linked()
+            if number:
+                self.named.setdefault(number, set()).add(group or GROUP_IDENTITET)
+            return
         person = getattr(source, "subject", source)
         key = getattr(person, "person_id", None)
         if key is None:
@@ -268,12 +283,17 @@ class Lookups:
         if group:
             groups.add(group)
 
+    def __bool__(self) -> bool:
+        return bool(self.persons or self.named)
+
     async def identified(self, context: Any) -> list[tuple[str, list[str]]]:
-        """(identifier, sorted field groups) per person, identifiers resolved in one batch."""
+        """(identifier, sorted field groups) per person, once each; identifiers of the
+        persons returned resolved in one batch."""
         keys = list(self.persons)
         numbers: list[str] = await asyncio.gather(
             *(self.persons[key].person_identifier(context) for key in keys)
         )
-        return [
-            (number, sorted(self.groups[key])) for number, key in zip(numbers, keys, strict=True)
-        ]
+        found: dict[str, set[str]] = {n: set(g) for n, g in self.named.items()}
+        for number, key in zip(numbers, keys, strict=True):
+            found.setdefault(number, set()).update(self.groups[key])
+        return [(number, sorted(groups)) for number, groups in found.items()]

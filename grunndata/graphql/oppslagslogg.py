@@ -26,7 +26,7 @@ ENHET_TYPES = "grunndata.registers.enhetsregister.types"
 
 async def write(context: Context, *, operation: str | None, behandlingsgrunnlag: str | None) -> int:
     """Log the persons ``context``'s request returned: one statement; how many rows."""
-    if not context.lookups.persons:
+    if not context.lookups:
         return 0
     found = await context.lookups.identified(context)
     principal = context.principal
