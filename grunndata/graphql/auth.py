@@ -189,7 +189,8 @@ def _keys(source: str) -> jwt.PyJWKSet | jwt.PyJWKClient:
 
 
 def dev_key_path(data_dir: Path) -> Path:
-    return data_dir / "dev-auth" / "signing-key.pem"
+    """Beside the data directory (whose cluster wants it to itself), one key per data dir."""
+    return data_dir.parent / f"{data_dir.name}.dev-auth" / "signing-key.pem"
 
 
 def dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
