@@ -75,7 +75,15 @@ def _database(*, no_migrate: bool = False) -> Database:
 # -- serving ----------------------------------------------------------------------------
 
 
-def _serve(database: Database, host: str, port: int, *, dev: bool, dev_auth: bool = False) -> None:
+def _serve(
+    database: Database,
+    host: str,
+    port: int,
+    *,
+    dev: bool,
+    dev_auth: bool = False,
+    token: str | None = None,
+) -> None:
     import uvicorn
 
     from grunndata.graphql.auth import Authenticator, dev_key_path
@@ -88,7 +96,8 @@ def _serve(database: Database, host: str, port: int, *, dev: bool, dev_auth: boo
         if dev_auth
         else None
     )
-    app = create_app(database.app_url, dev=dev, authenticator=authenticator)
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    app = create_app(database.app_url, dev=dev, authenticator=authenticator, ide_headers=headers)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
     # end the command normally (so the demo still stops its cluster) instead of killing it.
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
@@ -154,7 +163,7 @@ def demo(
             f"  GraphiQL  {url}/graphql\n"
             f"  health    {url}/healthz\n\n"
             "Person data needs a token. One with every scope, valid for 8 hours "
-            '(GraphiQL: Headers tab, {"Authorization": "Bearer …"}):\n'
+            "(GraphiQL has it preset in its Headers tab):\n"
             f"  export TOKEN={token}\n\n"
             "Try:\n"
             f"  curl -s {url}/graphql -H 'Content-Type: application/json' "
@@ -164,7 +173,7 @@ def demo(
             "\nMore tokens: grunndata token --scope ... --orgnr ...; "
             "who is who in the demo data: fixtures/cast.md\n"
         )
-        _serve(database, host, port, dev=True, dev_auth=True)
+        _serve(database, host, port, dev=True, dev_auth=True, token=token)
     finally:
         if started_here and cluster is not None and cluster.stop():
             err.print("grunndata: stopped the embedded PostgreSQL this demo started.")

@@ -100,12 +100,18 @@ class RequestId:
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(
-        self, schema: strawberry.Schema, *, ide: bool, allow_list: PersistedQueries | None = None
+        self,
+        schema: strawberry.Schema,
+        *,
+        ide: bool,
+        allow_list: PersistedQueries | None = None,
+        ide_headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
             schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=False
         )
         self.allow_list = allow_list
+        self.ide_headers = ide_headers
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         return Context(
@@ -159,7 +165,11 @@ class GraphQLApp(GraphQL[Context, None]):
         return response
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(graphiql_html(GRAPHQL_PATH, STATIC_PATH, default_query=EXAMPLE_QUERY))
+        return HTMLResponse(
+            graphiql_html(
+                GRAPHQL_PATH, STATIC_PATH, default_query=EXAMPLE_QUERY, headers=self.ide_headers
+            )
+        )
 
 
 async def _document_id(request: Any) -> Any:
@@ -231,10 +241,12 @@ def create_app(
     pool_timeout: float = POOL_TIMEOUT_S,
     security: SecuritySettings | None = None,
     authenticator: Authenticator | None = None,
+    ide_headers: dict[str, str] | None = None,
 ) -> Starlette:
     """The ASGI app. ``dev`` turns on GraphiQL (served from grunndata's own files) and
     introspection. ``security`` (default: from the environment) sets tokens and limits;
-    ``authenticator`` (default: from ``security``) says which tokens are trusted."""
+    ``authenticator`` (default: from ``security``) says which tokens are trusted;
+    ``ide_headers`` are preset in GraphiQL (the demo's token)."""
     security = security or Settings.from_env().security
     if dev:
         security = replace(security, graphiql=True, introspection=True)
@@ -262,7 +274,9 @@ def create_app(
             await pool.close()
 
     schema = schema or build_schema(security=security, allow_list=allow_list)
-    graphql_app = GraphQLApp(schema, ide=security.graphiql, allow_list=allow_list)
+    graphql_app = GraphQLApp(
+        schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers
+    )
     routes = [
         Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),

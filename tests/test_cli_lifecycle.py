@@ -81,6 +81,7 @@ def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir, stop):
         assert health.status_code == 200
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "GraphiQL" in page.text
+        assert "Bearer ey" in page.text  # the demo's token, preset in GraphiQL's headers
         # Person data needs a token; the demo trusts the development key's.
         query = {"query": '{ person(identifikasjonsnummer: "14834806046") { foedselsdato } }'}
         anonymous = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query).json()
