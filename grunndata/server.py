@@ -57,6 +57,7 @@ EXAMPLE_QUERY = """\
     bostedsadresse {
       adresseIdentifikatorFraMatrikkelen
       vegadresse { adressenavn adressenummer { husnummer husbokstav } }
+      adresseIMatrikkelen { eiendom { matrikkelnummer hjemmelshavere { navn } } }
     }
     historikk { navn { gyldighetstidspunkt fornavn etternavn } }
   }
@@ -65,7 +66,10 @@ EXAMPLE_QUERY = """\
   }
   enhet(organisasjonsnummer: "310911410") {
     navn
-    roller { type { beskrivelse } innehaver { navn person { identifikasjonsnummer } } }
+    roller {
+      type { beskrivelse }
+      innehaver { navn person { bostedsadresse { adresseIMatrikkelen { adressetekst } } } }
+    }
   }
 }
 """

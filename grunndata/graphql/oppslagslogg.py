@@ -117,7 +117,7 @@ class OppslagsloggQuery:
         identifikasjonsnummer: strawberry.ID,
         fra: dt.datetime | None = None,
         til: dt.datetime | None = None,
-    ) -> list[Oppslag]:
+    ) -> list[Oppslag] | None:
         number = parse_person_id(identifikasjonsnummer).value
         return await _read(info.context, number, fra, til)
 
@@ -129,7 +129,7 @@ class OppslagsloggQuery:
         info: Info[Context, None],
         fra: dt.datetime | None = None,
         til: dt.datetime | None = None,
-    ) -> list[Oppslag]:
+    ) -> list[Oppslag] | None:
         principal = info.context.principal
         if not principal.authenticated:
             raise Unauthenticated("mineOppslag needs a citizen's bearer token (with pid).")

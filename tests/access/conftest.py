@@ -51,13 +51,35 @@ def shared_unit() -> dict[str, Any]:
     }  # fmt: skip
 
 
+#: The real sample's home in 2022 (Mjosundvegen 1851, 1576 Aure), added to Matrikkelen here.
+REAL_PROTECTED_HOME = "236935486"
+
+
+def real_protected_home(header: str) -> str:
+    """A Kartverket address row for ``REAL_PROTECTED_HOME``, in ``header``'s columns."""
+    values = {
+        "lokalid": REAL_PROTECTED_HOME, "adresseId": REAL_PROTECTED_HOME, "kommunenummer": "1576",
+        "kommunenavn": "AURE", "adressetype": "vegadresse", "adressekode": "76072",
+        "adressenavn": "Mjosundvegen", "nummer": "1851", "gardsnummer": "1", "bruksnummer": "1",
+        "adresseTekst": "Mjosundvegen 1851", "adresseTekstUtenAdressetilleggsnavn":
+        "Mjosundvegen 1851", "EPSG-kode": "25833", "Nord": "7000000.0", "Øst": "150000.0",
+        "postnummer": "6694", "poststed": "FOLDFJORDEN",
+    }  # fmt: skip
+    return ";".join(values.get(column, "") for column in header.split(";"))
+
+
 @pytest.fixture(scope="session")
 def access_database(clones: Clones, tmp_path_factory: pytest.TempPathFactory) -> Database:
-    extra = tmp_path_factory.mktemp("access") / "delt_eiendom.jsonl"
+    folder = tmp_path_factory.mktemp("access")
+    extra = folder / "delt_eiendom.jsonl"
     extra.write_text(json.dumps(shared_unit()) + "\n", encoding="utf-8")
+    header = (FIXTURES_DIR / "matrikkel" / "adresser.csv").read_text("utf-8").splitlines()[0]
+    home = folder / "adresser_aure.csv"
+    home.write_text(f"{header}\n{real_protected_home(header)}\n", encoding="utf-8")
     database = clones.make()
     formats = [f for register in REGISTERS for f in register.formats]
-    outcome = run([FIXTURES_DIR, extra, REAL_PROTECTED_FILE], formats=formats, database=database)
+    paths = [FIXTURES_DIR, extra, home, REAL_PROTECTED_FILE]
+    outcome = run(paths, formats=formats, database=database)
     assert outcome.exit_code == 0, outcome
     return database
 

@@ -10,6 +10,7 @@ from tests.access.conftest import (
     FORTROLIG,
     OPEN_PERSON,
     REAL_PROTECTED,
+    REAL_PROTECTED_HOME,
     SHARED_UNIT,
     STRENGT_FORTROLIG,
     ask,
@@ -84,3 +85,49 @@ def test_a_protected_role_holder_is_shown_when_the_path_starts_at_the_unit(serve
     body = ask(server, query, test_token(ROLLER)).json()
     holders = [r["innehaver"] for r in body["data"]["enhet"]["roller"]]
     assert FORTROLIG in {h["foedselsnummer"] for h in holders}
+
+
+RESIDENTS = f"""{{ adresse(adresseId: "{REAL_PROTECTED_HOME}") {{ adressetekst
+  beboere(gyldighetstidspunkt: "2022-09-01") {{ identifikasjonsnummer }} }} }}"""
+
+
+@pytest.mark.parametrize("scopes", [(), (IDENTITET,), (MED_HJEMMEL, HJEMMEL, ROLLER)])
+def test_a_protected_resident_is_left_out_of_an_addresss_residents(server, scopes):
+    """Left out though the address version of 2022 says ugradert: grading is current."""
+    token = test_token(*scopes) if scopes else None
+    response = ask(server, RESIDENTS, token)
+    adresse = response.json()["data"]["adresse"]
+    assert adresse["adressetekst"] == "Mjosundvegen 1851"
+    assert adresse["beboere"] in ([], None)
+    assert REAL_PROTECTED not in response.text
+
+
+def test_with_adressebeskyttelse_the_protected_resident_is_shown(server):
+    body = ask(server, RESIDENTS, test_token(MED_HJEMMEL, ADRESSEBESKYTTELSE)).json()
+    assert body["data"]["adresse"]["beboere"] == [{"identifikasjonsnummer": REAL_PROTECTED}]
+
+
+def test_a_protected_persons_properties_need_adressebeskyttelse(server):
+    query = f"""{{ person(identifikasjonsnummer: "{STRENGT_FORTROLIG}") {{
+      eiendommer {{ matrikkelnummer }} }} }}"""
+    body = ask(server, query, test_token(MED_HJEMMEL, HJEMMEL)).json()
+    assert body["data"]["person"]["eiendommer"] is None
+    assert codes(body) == {"person.eiendommer": "FORBIDDEN"}
+    allowed = ask(server, query, test_token(MED_HJEMMEL, ADRESSEBESKYTTELSE)).json()
+    assert {"matrikkelnummer": f"{SHARED_UNIT}/0/0"} in allowed["data"]["person"]["eiendommer"]
+
+
+COMPANY_AT_ADDRESS = """{ adresse(adresseId: "900000050") { adressetekst enheter {
+  organisasjonsnummer roller { innehaver { navn foedselsnummer } } } } }"""
+
+
+def test_a_protected_role_holder_is_left_out_when_the_path_starts_at_an_address(server):
+    for token in (None, test_token(ROLLER), test_token(ROLLER, MED_HJEMMEL)):
+        response = ask(server, COMPANY_AT_ADDRESS, token)
+        (enhet,) = response.json()["data"]["adresse"]["enheter"]
+        assert enhet["organisasjonsnummer"] == "310283827"
+        assert enhet["roller"] == []
+        assert FORTROLIG not in response.text and "MAJA" not in response.text.upper()
+    shown = ask(server, COMPANY_AT_ADDRESS, test_token(ROLLER, ADRESSEBESKYTTELSE)).json()
+    (enhet,) = shown["data"]["adresse"]["enheter"]
+    assert [r["innehaver"]["foedselsnummer"] for r in enhet["roller"]] == [FORTROLIG]

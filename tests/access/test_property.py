@@ -35,6 +35,7 @@ from tests.access.conftest import (
     OPEN_PERSON,
     PROTECTED,
     REAL_PROTECTED,
+    REAL_PROTECTED_HOME,
     SHARED_UNIT,
     STRENGT_FORTROLIG,
     ask,
@@ -57,6 +58,8 @@ ROOTS = [
     ("adresser", '(sok: "Tyrihansveien 38", first: 2)'),
     ("enhet", '(organisasjonsnummer: "310283827")'),
     ("enhet", '(organisasjonsnummer: "310911410")'),
+    ("adresse", f'(adresseId: "{REAL_PROTECTED_HOME}")'),
+    ("adresse", '(adresseId: "900000050")'),
     ("enheter", "(first: 3)"),
 ]
 MAX_DEPTH = 4
