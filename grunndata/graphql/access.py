@@ -108,6 +108,7 @@ class Rule:
     graded: bool = False
     persons: bool = False
     group: str | None = None
+    per_item: bool = False  # a union (federation's _entities): persons checked item by item
 
 
 PERSON_SCOPES = frozenset({IDENTITET, MED_HJEMMEL})
@@ -122,7 +123,8 @@ def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> R
     graded = False
     group = None
     returns_person = _holds(field_type, PERSON)
-    if returns_person:
+    per_item = returns_person and isinstance(field_type, GraphQLUnionType)
+    if returns_person and not per_item:
         requires.append(PERSON_SCOPES)
     if type_name == PERSON:
         if field_name in IDENTITY_FIELDS:
@@ -142,7 +144,7 @@ def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> R
     if not (requires or graded or persons):
         return None
     unique = tuple(dict.fromkeys(requires))
-    return Rule(requires=unique, graded=graded, persons=persons, group=group)
+    return Rule(requires=unique, graded=graded, persons=persons, group=group, per_item=per_item)
 
 
 def _holds(field_type: GraphQLNamedType, name: str) -> bool:
@@ -198,7 +200,7 @@ def _guarded(
             value = await value
         if rule.persons:
             at_place = not sees_graded and _at_place(info)
-            value = await _persons(value, info, at_place)
+            value = await _persons(value, info, at_place, rule.per_item)
         return value
 
     checked.guarded = True  # type: ignore[attr-defined]
@@ -224,14 +226,22 @@ def _at_place(info: Any) -> bool:
     return False
 
 
-async def _persons(value: Any, info: Any, at_place: bool) -> Any:
-    """``value`` without the graded persons (when ``at_place``), persons noted for the log."""
+async def _persons(value: Any, info: Any, at_place: bool, per_item: bool = False) -> Any:
+    """``value`` without the graded persons (when ``at_place``), persons noted for the log.
+    ``per_item`` (a union list such as ``_entities``, whose positions matter): a person the
+    token may not see, or a graded one at a place, becomes null in its place."""
     if value is None:
         return None
     items = value if isinstance(value, list) else [value]
+    if per_item:
+        sees_persons = not info.context.principal.scopes.isdisjoint(PERSON_SCOPES)
+        items = [None if _is_person(item) and not sees_persons else item for item in items]
     if at_place:
         hidden = await asyncio.gather(*(_graded(item, info) for item in items))
-        items = [item for item, graded in zip(items, hidden, strict=True) if not graded]
+        if per_item:
+            items = [None if graded else item for item, graded in zip(items, hidden, strict=True)]
+        else:
+            items = [item for item, graded in zip(items, hidden, strict=True) if not graded]
     lookups = info.context.lookups
     for item in items:
         if item is not None and hasattr(item, "person_identifier"):
@@ -239,6 +249,10 @@ async def _persons(value: Any, info: Any, at_place: bool) -> Any:
     if isinstance(value, list):
         return items
     return items[0] if items else None
+
+
+def _is_person(item: Any) -> bool:
+    return hasattr(item, "person_identifier") or type(item).__name__ == PERSON
 
 
 async def _graded(item: Any, info: Any) -> bool:
