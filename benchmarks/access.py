@@ -29,14 +29,14 @@ from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 
 QUERIES = [
-    """{ person(identifikasjonsnummer: "21867525758") { navn { fornavn etternavn } foedselsdato
+    """{ person(identifikasjonsnummer: "27816200062") { navn { fornavn etternavn } foedselsdato
        bostedsadresse { vegadresse { adressenavn } } sivilstand { sivilstand
        ektefelleEllerPartner { navn { fornavn } } } barn { navn { fornavn } } } }""",
     """{ eiendommer(first: 20) { edges { node { matrikkelnummer arealM2
        hjemmelshavere { navn identifikasjonsnummer } adresser { adressetekst } } } } }""",
-    """{ enhet(organisasjonsnummer: "310911410") { navn roller { type { beskrivelse }
+    """{ enhet(organisasjonsnummer: "310000000") { navn roller { type { beskrivelse }
        innehaver { navn foedselsnummer } } } }""",
-    """{ adresser(sok: "Vardåsveien", first: 20) { edges { node { adressetekst
+    """{ adresser(sok: "Bjørbjørveien", first: 20) { edges { node { adressetekst
        eiendom { matrikkelnummer } } } } }""",
 ]
 SERVER = """
@@ -104,7 +104,7 @@ def main() -> None:
         env = {**os.environ, "GRUNNDATA_JWKS": str(jwks), "GRUNNDATA_AUDIENCE": "bench",
                "GRUNNDATA_ISSUER": "bench", "GRUNNDATA_RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
         scopes = [f"grunndata:{s}" for s in SCOPES]
-        token = mint_token(key, scopes=scopes, orgnr="318716897", ttl_s=3600, issuer="bench",
+        token = mint_token(key, scopes=scopes, orgnr="310000000", ttl_s=3600, issuer="bench",
                            audience="bench", key_id="bench")  # fmt: skip
         servers = {
             "baseline (no access control)": (serve(args.baseline.resolve(), database.app_url,

@@ -1,4 +1,4 @@
-"""The ``grunndata`` command: serve, demo, load, validate, loads, db, schema.
+"""The ``grunndata`` command: serve, demo, load, validate, loads, db, schema, fixtures.
 
 Every expected failure (no PostgreSQL, no PostGIS, an unreachable database, a broken file)
 ends in one clear message and a non-zero exit, never a traceback. Set ``GRUNNDATA_DEBUG=1``
@@ -168,7 +168,7 @@ def demo(
             "Try:\n"
             f"  curl -s {url}/graphql -H 'Content-Type: application/json' "
             '-H "Authorization: Bearer $TOKEN" \\\n'
-            '    -d \'{"query": "{ person(identifikasjonsnummer: \\"14834806046\\") '
+            '    -d \'{"query": "{ person(identifikasjonsnummer: \\"27816200062\\") '
             "{ navn { fornavn etternavn } bostedsadresse { vegadresse { adressenavn } } } }\"}'\n"
             "\nMore tokens: grunndata token --scope ... --orgnr ...; "
             "who is who in the demo data: fixtures/cast.md\n"
@@ -181,8 +181,8 @@ def demo(
 
 # -- tokens -----------------------------------------------------------------------------
 
-#: The consumer the demo's token speaks for: Sørlandet IT AS in the demo data.
-DEMO_CONSUMER = "318716897"
+#: The consumer the demo's token speaks for: a unit of the demo data (ANDERSEN BYGG DA).
+DEMO_CONSUMER = "310000000"
 
 
 def _dev_token(
@@ -198,7 +198,7 @@ def _dev_token(
 
 @app.command(
     epilog="Example:  grunndata token --scope 'folkeregister/offentligmedhjemmel "
-    "matrikkel/hjemmel' --orgnr 318716897"
+    "matrikkel/hjemmel' --orgnr 310000000"
 )
 def token(
     scope: Annotated[
@@ -474,6 +474,49 @@ def db_upgrade() -> None:
     before = migrate.current_revision(database)
     after = migrate.upgrade(database)
     out.print(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+
+
+fixtures_app = typer.Typer(
+    help="Make coherent synthetic data for all registers.",
+    epilog="Example:  grunndata fixtures generate --persons 1000 --seed 1 --out /tmp/norge",
+    no_args_is_help=True,
+)
+app.add_typer(fixtures_app, name="fixtures")
+
+
+@fixtures_app.command(
+    "generate",
+    epilog="Example:  grunndata fixtures generate --persons 10000 --seed 1 --out /tmp/norge "
+    "&& grunndata load /tmp/norge",
+)
+def fixtures_generate(
+    persons: Annotated[int, typer.Option("--persons", min=1, help="How many persons.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (made if missing).")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    gzipped: Annotated[
+        bool, typer.Option("--gzip", help="Write each file gzip'ed (.gz): about 10x smaller.")
+    ] = False,
+) -> None:
+    """Write persons, addresses, properties and businesses that agree across registers,
+    in the registers' own formats (Freg JSON, Kartverket CSV, teig GeoJSON, Matrikkel JSON
+    Lines, Brønnøysund JSON), plus cast.md: who is who. Streams: flat memory at any size."""
+    from grunndata.fixtures.generate import generate
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise GrunndataError(f"--out {out_dir}: exists and is not a folder")
+    started = time.perf_counter()
+    try:
+        summary = generate(persons, seed, out_dir, gzipped=gzipped)
+    except OSError as exc:
+        raise GrunndataError(f"--out {out_dir}: cannot write: {exc.strerror or exc}") from None
+    seconds = time.perf_counter() - started
+    out.print(
+        f"wrote {summary.persons} persons, {summary.adresser} addresses, "
+        f"{summary.eiendommer} properties, {summary.enheter} enheter and "
+        f"{summary.underenheter} underenheter to {out_dir} in {seconds:.1f} s "
+        f"({summary.persons / max(seconds, 1e-9):,.0f} persons/s); who is who: "
+        f"{out_dir / 'cast.md'}"
+    )
 
 
 def _refuse_external(settings: Settings, verb: str) -> None:

@@ -1,5 +1,6 @@
-"""The demo data plus a property co-owned by a protected person, served over HTTP, with
-clients that hold exactly the token a test gives (or none)."""
+"""The test cast (tests/data/cast), a property co-owned by a protected person and the real
+protected sample with its old home, served over HTTP to clients that hold exactly the token
+a test gives (or none)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from grunndata.cli import FIXTURES_DIR
 from grunndata.db.database import Database
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
-from tests.conftest import Clones, LiveServer
+from tests.conftest import CAST_DIR, Clones, LiveServer
 
-#: Kari Nilsen: strengtFortrolig since 2011 (fixtures/cast.md).
+#: Kari Nilsen: strengtFortrolig since 2011 (tests/data/cast/cast.md).
 STRENGT_FORTROLIG = "19906311480"
 #: Maja Eik: fortrolig; innehaver of Eik Snekkeri (310283827).
 FORTROLIG = "03839228421"
@@ -73,12 +73,12 @@ def access_database(clones: Clones, tmp_path_factory: pytest.TempPathFactory) ->
     folder = tmp_path_factory.mktemp("access")
     extra = folder / "delt_eiendom.jsonl"
     extra.write_text(json.dumps(shared_unit()) + "\n", encoding="utf-8")
-    header = (FIXTURES_DIR / "matrikkel" / "adresser.csv").read_text("utf-8").splitlines()[0]
+    header = (CAST_DIR / "matrikkel" / "adresser.csv").read_text("utf-8").splitlines()[0]
     home = folder / "adresser_aure.csv"
     home.write_text(f"{header}\n{real_protected_home(header)}\n", encoding="utf-8")
     database = clones.make()
     formats = [f for register in REGISTERS for f in register.formats]
-    paths = [FIXTURES_DIR, extra, home, REAL_PROTECTED_FILE]
+    paths = [CAST_DIR, extra, home, REAL_PROTECTED_FILE]
     outcome = run(paths, formats=formats, database=database)
     assert outcome.exit_code == 0, outcome
     return database
