@@ -75,8 +75,9 @@ PLACE_TYPES = frozenset(
         "Bruksenhet", "Oppholdsadresse",
     }
 )  # fmt: skip
-#: Types whose values are persons or name one: filtered at places, logged when persons.
-PERSON_LINK_TYPES = frozenset({PERSON, "Rolle", "Rolleinnehaver", "Hjemmelshaver"})
+#: Types whose values are persons or name one: filtered at places, logged when persons. (A
+#: role holder is reached only through its role: the role is the entry left out.)
+PERSON_LINK_TYPES = frozenset({PERSON, "Rolle", "Hjemmelshaver"})
 
 #: Identifiers and person links that open data does not show (besides ``Person`` itself).
 FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
