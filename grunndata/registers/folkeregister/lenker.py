@@ -30,7 +30,7 @@ class AdresseBeboere:
         info: Info[Context, None],
         gyldighetstidspunkt: Gyldighetstidspunkt = None,
         ajourholdstidspunkt: Ajourholdstidspunkt = None,
-    ) -> list[Person]:
+    ) -> list[Person] | None:
         tid = link_tid(info, gyldighetstidspunkt, ajourholdstidspunkt)
         adresse_id = await key_of(self, "adresse_id", info)
         if adresse_id is None:

@@ -101,7 +101,7 @@ class PersonEiendommer:
         info: Info[Context, None],
         gyldighetstidspunkt: Gyldighetstidspunkt = None,
         ajourholdstidspunkt: Ajourholdstidspunkt = None,
-    ) -> list[Eiendom]:
+    ) -> list[Eiendom] | None:
         tid = link_tid(info, gyldighetstidspunkt, ajourholdstidspunkt)
         eier = await key_of(self, "identifikasjonsnummer", info)
         return await _eiendommer(info, "identifikasjonsnummer", eier, tid)
