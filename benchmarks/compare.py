@@ -76,7 +76,8 @@ PERSON = Query(
   bostedsadresse { adresseIdentifikatorFraMatrikkelen
     vegadresse { adressenavn adressenummer { husnummer husbokstav } kommunenummer
       poststed { postnummer poststedsnavn } } } } }""",
-    postgraphile="""query($id: String!) { personByIdentifikasjonsnummer(identifikasjonsnummer: $id) {
+    postgraphile="""query($id: String!) {
+  personByIdentifikasjonsnummer(identifikasjonsnummer: $id) {
   identifikasjonsnummer fornavn mellomnavn etternavn foedselsdato
   bostedsadresse { adresseIdentifikatorFraMatrikkelen adressenavn husnummer husbokstav
     kommunenummer postnummer poststedsnavn } } }""",
@@ -298,7 +299,8 @@ def samples(database: Database, count: int, rng: random.Random) -> dict[str, lis
         persons = [r[0] for r in conn.execute(
             "SELECT identifikasjonsnummer FROM folkeregister.identifikator")]  # fmt: skip
         units = [r[0] for r in conn.execute(
-            "SELECT matrikkelnummer FROM matrikkel.matrikkelenhet WHERE upper_inf(registrert)")]  # fmt: skip
+            "SELECT matrikkelnummer FROM matrikkel.matrikkelenhet "
+            "WHERE upper_inf(registrert)")]  # fmt: skip
         gnrs = [str(r[0]) for r in conn.execute(
             "SELECT gardsnummer FROM matrikkel.matrikkelenhet WHERE upper_inf(registrert) "
             "AND kommunenummer = '4204' GROUP BY 1 HAVING count(*) >= 100")]  # fmt: skip
@@ -457,8 +459,11 @@ def drive(url: dict[str, str], keys: dict[str, list[str]], args: argparse.Namesp
             for server in order:
                 measured = wrk(url[server], bodies[server], script, args.seconds, args.connections)
                 results[name][server].append(measured)
-                print(f"  {name:<8}{server:<14}{measured.requests_per_s:8.0f} req/s   "
-                      f"p50 {measured.p50_ms:7.2f} ms   p95 {measured.p95_ms:7.2f} ms", flush=True)
+                print(
+                    f"  {name:<8}{server:<14}{measured.requests_per_s:8.0f} req/s   "
+                    f"p50 {measured.p50_ms:7.2f} ms   p95 {measured.p95_ms:7.2f} ms",
+                    flush=True,
+                )
             order.reverse()
     return results
 
@@ -550,7 +555,8 @@ def main() -> None:
                 check_equal(url, QUERIES[name], keys[name])
             print("answers equal for the sampled keys; "
                   f"wrk: {args.connections} connections, {args.seconds} s a run, "
-                  f"{args.runs} runs each, servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}")  # fmt: skip
+                  f"{args.runs} runs each, servers on CPU {SERVER_CPU}, "
+                  f"wrk on CPU {LOAD_CPU}")  # fmt: skip
             results = drive(url, keys, args, Path(tmp))
         floors = floor(database, keys, args, Path(tmp))
         report(results, floors)
