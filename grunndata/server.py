@@ -31,6 +31,7 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.errors import coded_error
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.schema import build_schema
+from grunndata.graphql.sqljson import SqlFirst
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +174,15 @@ def create_app(
         finally:
             await pool.close()
 
-    graphql_app = GraphQLApp(schema or build_schema(), ide=dev)
+    schema = schema or build_schema()
+    graphql_app = GraphQLApp(schema, ide=dev)
+    answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     routes = [
-        Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
+        Route(
+            GRAPHQL_PATH,
+            SqlFirst(graphql_app, answers) if answers else graphql_app,
+            methods=["GET", "POST"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     if dev:

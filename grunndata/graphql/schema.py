@@ -19,6 +19,7 @@ from strawberry.types import Info
 import grunndata
 from grunndata.db.migrate import current_revision_async
 from grunndata.graphql.context import Context, EntityBatch
+from grunndata.graphql.sqljson import SqlAnswers
 from grunndata.registers import REGISTERS, Register
 
 
@@ -49,6 +50,7 @@ class Schema(strawberry.Schema):
     """The composed schema, knowing which entity types its registers serve each other."""
 
     entity_batches: Mapping[str, EntityBatch] = {}
+    sql_answers: SqlAnswers | None = None
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
@@ -73,4 +75,9 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()
     }
+    schema.sql_answers = SqlAnswers(
+        schema._schema,
+        {t.name: t for register in registers for t in register.sql_types},
+        {name: root for register in registers for name, root in register.sql_roots.items()},
+    )
     return schema
