@@ -48,6 +48,7 @@ EXAMPLE_QUERY = """\
     bostedsadresse {
       adresseIdentifikatorFraMatrikkelen
       vegadresse { adressenavn adressenummer { husnummer husbokstav } }
+      adresseIMatrikkelen { eiendom { matrikkelnummer hjemmelshavere { navn } } }
     }
     historikk { navn { gyldighetstidspunkt fornavn etternavn } }
   }
@@ -56,7 +57,10 @@ EXAMPLE_QUERY = """\
   }
   enhet(organisasjonsnummer: "310911410") {
     navn
-    roller { type { beskrivelse } innehaver { navn person { identifikasjonsnummer } } }
+    roller {
+      type { beskrivelse }
+      innehaver { navn person { bostedsadresse { adresseIMatrikkelen { adressetekst } } } }
+    }
   }
 }
 """

@@ -20,7 +20,10 @@ from grunndata.graphql.tid import Tidspunkt
 
 #: Loads entities of one type by key, in the keys' order (None for an unknown key): one
 #: SQL statement for the whole batch.
-EntityBatch = Callable[["Context", Tidspunkt, list[str]], Awaitable[list[Any]]]
+#: Keys are str for a type's primary key; for an alternative key (``"Adresse:kommunenummer
+#: adressekode nummer bokstav"``: the text after ``:`` is the federation ``@key`` fields) a
+#: tuple of the values in that order.
+EntityBatch = Callable[["Context", Tidspunkt, list[Any]], Awaitable[list[Any]]]
 
 
 @dataclass
@@ -39,7 +42,7 @@ class Context:
             self.loaders[key] = make()
         return self.loaders[key]
 
-    async def entity(self, type_name: str, key: str, tid: Tidspunkt | None = None) -> Any:
+    async def entity(self, type_name: str, key: Hashable, tid: Tidspunkt | None = None) -> Any:
         """The entity ``type_name`` (e.g. ``"Person"``) with ``key`` as of ``tid`` (default:
         now), batched with every other such lookup at the same level of the request. None
         when unknown, or when no register serving ``type_name`` runs in this process."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLField, GraphQLObjectType, get_named_type
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -56,12 +56,42 @@ class Schema(strawberry.Schema):
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
 
 
+def add_extensions(schema: strawberry.Schema, registers: Sequence[Register]) -> None:
+    """Add each register's ``extensions`` to the (graphql-core) type they extend, in this
+    schema only: the rooms' classes are left as they are. Skipped when no register in the
+    schema serves the extended type."""
+    types = schema._schema.type_map
+    for register in registers:
+        for extension in register.extensions:
+            target = types.get(extension.type_name)
+            if not isinstance(target, GraphQLObjectType):
+                continue
+            definition = extension.fields.__strawberry_definition__  # type: ignore[attr-defined]
+            for field in definition.fields:
+                name = schema.config.name_converter.get_graphql_name(field)
+                converted = schema.schema_converter.from_field(field, type_definition=definition)
+                missing = _unknown_types(converted, types)
+                if missing:
+                    raise TypeError(
+                        f"{register.name}: {extension.type_name}.{name} returns {missing}, "
+                        "a type no field of the schema reaches: add it to the register's types"
+                    )
+                target.fields[name] = converted
+
+
+def _unknown_types(field: GraphQLField, types: Mapping[str, Any]) -> str | None:
+    named = get_named_type(field.type)
+    return None if named.name in types else named.name
+
+
 def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema:
     query_types = [_core_query(registers)]
     query_types += [register.query for register in registers if register.query is not None]
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
-    scalar_map = {k: v for register in registers for k, v in register.scalars.items()}
+    # Every known register's scalars: a lazy link may bring another room's type (and its
+    # scalars, e.g. Matrikkelen's GeoJSON) into a schema built without that register.
+    scalar_map = {k: v for r in (*REGISTERS, *registers) for k, v in r.scalars.items()}
     schema = Schema(
         query=query,
         types=extra_types,
@@ -72,6 +102,7 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
             lambda: ValidationCache(maxsize=1024),
         ],
     )
+    add_extensions(schema, registers)
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()
     }

@@ -18,6 +18,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class TypeExtension:
+    """Fields a register adds to another register's entity type (``Person.eiendommer``).
+
+    ``fields`` is a plain strawberry type whose resolvers read only the entity's key
+    attributes from ``self`` (through ``grunndata.graphql.lenker.key_of``), so the same class
+    serves on the owning room's type in the single process and on a ``@key`` stub in a
+    federation subgraph. ``build_schema`` adds them to the type named ``type_name`` when a
+    register serving it is in the schema.
+    """
+
+    type_name: str
+    fields: type
+    key: str = field(default="", kw_only=True)
+    """The key attribute the resolvers read (documentation for the subgraph stubs)."""
+
+
+@dataclass(frozen=True)
 class Register:
     """A register's plug: its database schema, its root GraphQL fields and its formats.
 
@@ -35,6 +52,8 @@ class Register:
     types: Sequence[type] = ()
     formats: Sequence[SourceFormat] = field(default_factory=tuple)
     entities: Mapping[str, EntityBatch] = field(default_factory=dict)
+    extensions: Sequence[TypeExtension] = ()
+    """Fields this register contributes to other registers' entity types."""
     scalars: Mapping[object, Any] = field(default_factory=dict)
     """Custom scalars: a ``NewType`` used in annotations → its ``strawberry.scalar(name=…,
     serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""

@@ -7,6 +7,7 @@
 
 from grunndata.registers.base import Register
 from grunndata.registers.enhetsregister.formats import FORMATS
+from grunndata.registers.enhetsregister.lenker import EXTENSIONS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
 from grunndata.registers.enhetsregister.types import enhet_batch
 
@@ -17,4 +18,5 @@ REGISTER = Register(
     query=EnhetsregisterQuery,
     formats=FORMATS,
     entities={"Enhet": enhet_batch},
+    extensions=EXTENSIONS,
 )

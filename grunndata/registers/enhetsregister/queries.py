@@ -80,6 +80,46 @@ async def roller(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) -
     return [grouped.get(key, []) for key in orgnrs]
 
 
+async def roller_for_personer(
+    conn: AsyncConnection, tid: Tidspunkt, identifikasjonsnumre: Sequence[str]
+) -> list[list[Row]]:
+    """The roles each person (by fødselsnummer) holds at ``tid``, resigned ones
+    (fratraadt) left out, by unit and Brønnøysund's order."""
+    as_of, params = tid.as_of_sql("r")
+    rows = await _rows(
+        conn,
+        "SELECT r.* FROM enhetsregister.rolle r WHERE r.person_fodselsnummer = ANY(%(keys)s) "
+        f"AND r.fratraadt IS NOT TRUE AND {as_of} ORDER BY r.person_fodselsnummer, "
+        "r.organisasjonsnummer, r.rollegruppe_kode, r.rekkefolge, r.rolletype_kode",
+        {**params, "keys": list(identifikasjonsnumre)},
+    )
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row["person_fodselsnummer"]].append(row)
+    return [grouped.get(key, []) for key in identifikasjonsnumre]
+
+
+async def enheter_ved_adresser(
+    conn: AsyncConnection, tid: Tidspunkt, former: Sequence[str]
+) -> list[list[Row]]:
+    """The units whose forretningsadresse or beliggenhetsadresse has each normalised postal
+    form (``felles.postadresse_form``) at ``tid``, by organisasjonsnummer."""
+    as_of, params = tid.as_of_sql("e")
+    rows = await _rows(
+        conn,
+        "SELECT e.* FROM enhetsregister.enhet e WHERE (e.forretningsadresse_form = "
+        "ANY(%(keys)s) OR e.beliggenhetsadresse_form = ANY(%(keys)s)) "
+        f"AND {as_of} ORDER BY e.organisasjonsnummer",
+        {**params, "keys": list(former)},
+    )
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        for form in {row["forretningsadresse_form"], row["beliggenhetsadresse_form"]}:
+            if form is not None:
+                grouped[form].append(row)
+    return [grouped.get(key, []) for key in former]
+
+
 async def underenheter(
     conn: AsyncConnection, tid: Tidspunkt, parents: Sequence[str], page: Page
 ) -> list[tuple[list[Row], int]]:

@@ -19,12 +19,16 @@ from strawberry.types import Info
 
 from grunndata.graphql.connection import Connection, connection, page
 from grunndata.graphql.context import Context
+from grunndata.graphql.lenker import ADRESSE_BY_POSTFORM
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers.enhetsregister import queries
 from grunndata.registers.enhetsregister.fields import FIELDS, Field, Kind
 
 Row = dict[str, Any]
+#: Matrikkelen's address type, reached lazily (never imported) and through Context.entity.
+#: (The lazy name is the class's name there; this room's ``Adresse`` is ``EnhetAdresse``.)
+MatrikkelAdresseRef = Annotated["Adresse", strawberry.lazy("grunndata.registers.matrikkel.types")]
 #: The person register's GraphQL types, when that register is installed in this build.
 PERSON_TYPES = "grunndata.registers.folkeregister.types"
 HAS_PERSON = importlib.util.find_spec(PERSON_TYPES) is not None
@@ -48,6 +52,17 @@ class Adresse:
     kommunenummer: str | None
     land: str | None
     landkode: str | None
+    _postform: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        description="This address in Matrikkelen, as it is now: matched by postnummer, "
+        "normalised street name, number and letter. Null when there is no such single "
+        "address (a P.O. box, a c/o line, no house number, several candidates): never a guess."
+    )
+    async def adresse_i_matrikkelen(self, info: Info[Context, None]) -> MatrikkelAdresseRef | None:
+        if self._postform is None:
+            return None
+        return await info.context.entity(ADRESSE_BY_POSTFORM, self._postform)
 
 
 def _kode(kode: str | None, beskrivelse: str | None) -> Kode | None:
@@ -56,14 +71,16 @@ def _kode(kode: str | None, beskrivelse: str | None) -> Kode | None:
     )
 
 
-def _adresse(value: dict[str, Any] | None) -> Adresse | None:
+def _adresse(value: dict[str, Any] | None, postform: str | None = None) -> Adresse | None:
+    """The address of a jsonb column; ``postform`` is its normalised postal form (the
+    column's generated ``<column>_form``, migration 0006)."""
     if not value:
         return None
     parts = {
         k: value.get(k)
         for k in ("postnummer", "poststed", "kommune", "kommunenummer", "land", "landkode")
     }
-    return Adresse(adresse=list(value.get("adresse") or []), **parts)
+    return Adresse(adresse=list(value.get("adresse") or []), _postform=postform, **parts)
 
 
 # -- loaders -------------------------------------------------------------------------------
@@ -219,7 +236,7 @@ def _resolver(f: Field) -> Any:
     elif f.kind is Kind.ADDRESS:
 
         def resolve(self: Enhet) -> Adresse | None:
-            return _adresse(self._row[columns[0]])
+            return _adresse(self._row[columns[0]], self._row.get(f"{columns[0]}_form"))
     elif f.kind is Kind.LIST:
 
         def resolve(self: Enhet) -> list[str]:
@@ -273,14 +290,15 @@ class Rolleinnehaver:
     if HAS_PERSON:
 
         @strawberry.field(
-            description="The person in Folkeregisteret, when the holder's identifier is known."
+            description="The person in Folkeregisteret as it is now (an entity reached by "
+            "key), when the holder's identifier is known."
         )
         async def person(
             self, info: Info[Context, None]
         ) -> Annotated["Person", strawberry.lazy(PERSON_TYPES)] | None:  # noqa: F821, UP037
             if self.foedselsnummer is None:
                 return None
-            return await info.context.entity("Person", self.foedselsnummer, self._tid)
+            return await info.context.entity("Person", self.foedselsnummer)
 
 
 @strawberry.type(description="A role in a unit: its type and group, and who holds it.")

@@ -3,6 +3,7 @@ their facts, loaded from the register's own person documents (Freg JSON)."""
 
 from grunndata.registers.base import Register
 from grunndata.registers.folkeregister.formats import FORMATS
+from grunndata.registers.folkeregister.lenker import EXTENSIONS
 from grunndata.registers.folkeregister.query import FolkeregisterQuery
 from grunndata.registers.folkeregister.types import person_batch
 
@@ -13,4 +14,5 @@ REGISTER = Register(
     query=FolkeregisterQuery,
     formats=FORMATS,
     entities={"Person": person_batch},
+    extensions=EXTENSIONS,
 )

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
+from strawberry.types import Info
 
+from grunndata.graphql.context import Context
+from grunndata.graphql.lenker import ADRESSE_BY_KODE
 from grunndata.registers.folkeregister.queries import Fakt
 from grunndata.registers.folkeregister.versjon import Versjon, date, meta, text
+
+#: Matrikkelen's address type, reached lazily (never imported) and through Context.entity.
+AdresseRef = Annotated["Adresse", strawberry.lazy("grunndata.registers.matrikkel.types")]  # noqa: F821
 
 
 @strawberry.type
@@ -113,6 +119,23 @@ class Bostedsadresse(Versjon):
     )
     adressegradering: str | None
     flyttedato: dt.date | None
+
+    @strawberry.field(
+        description="This address in Matrikkelen, as it is now: by "
+        "adresseIdentifikatorFraMatrikkelen, else a vegadresse's kommunenummer, adressekode, "
+        "husnummer and husbokstav. Null when no (single) address matches."
+    )
+    async def adresse_i_matrikkelen(self, info: Info[Context, None]) -> AdresseRef | None:
+        found = None
+        if self.adresse_identifikator_fra_matrikkelen:
+            found = await info.context.entity("Adresse", self.adresse_identifikator_fra_matrikkelen)
+        vei = self.vegadresse
+        if found is None and vei is not None and vei.adressenummer is not None:
+            key = (vei.kommunenummer, vei.adressekode, vei.adressenummer.husnummer,
+                   vei.adressenummer.husbokstav or "")  # fmt: skip
+            if all(key[:3]):
+                found = await info.context.entity(ADRESSE_BY_KODE, key)
+        return found
 
     @classmethod
     def of_fakt(cls, fakt: Fakt) -> Bostedsadresse:

@@ -85,6 +85,30 @@ async def fakta(pool: AsyncConnectionPool, tid: Tidspunkt, persons: list[int]) -
     return _by_person(rows, persons)
 
 
+async def beboere(
+    pool: AsyncConnectionPool, tid: Tidspunkt, adresse_ids: list[str]
+) -> list[list[tuple[int, str]]]:
+    """Per Matrikkel adresseId: the persons (id, an identifier) whose bostedsadresse at
+    ``tid`` has that adresseIdentifikatorFraMatrikkelen, by identifier."""
+    condition, params = tid.as_of_sql("f")
+    rows = await _rows(
+        pool,
+        f"""SELECT v.data ->> 'adresseIdentifikatorFraMatrikkelen' AS adresse_id, f.person_id,
+                   (SELECT min(i.identifikasjonsnummer) FROM folkeregister.identifikator i
+                    WHERE i.person_id = f.person_id) AS identifikasjonsnummer
+            FROM folkeregister.versjon v
+            JOIN folkeregister.fakta f ON f.versjon_id = v.id AND f.element = 'bostedsadresse'
+            WHERE v.element = 'bostedsadresse'
+              AND v.data ->> 'adresseIdentifikatorFraMatrikkelen' = ANY(%(ids)s) AND {condition}
+            ORDER BY 3""",
+        {**params, "ids": adresse_ids},
+    )
+    grouped: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["adresse_id"]].append((row["person_id"], row["identifikasjonsnummer"]))
+    return [grouped.get(key, []) for key in adresse_ids]
+
+
 HISTORIKK = ("navn", "bostedsadresse", "sivilstand", "status")
 
 

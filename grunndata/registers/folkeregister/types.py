@@ -181,15 +181,17 @@ class Person:
     async def _identifikatorer(self, info: Info[Context, None]) -> list[dict[str, Any]]:
         return [f.data for f in (await self._fakta(info)).get("identifikasjonsnummer", [])]
 
+    async def key_identifikasjonsnummer(self, info: Info[Context, None]) -> str:
+        """The entity key other registers' links read (``graphql.lenker.key_of``)."""
+        current = _current(await self._identifikatorer(info))
+        return current.get("foedselsEllerDNummer", self.oppslag) if current else self.oppslag
+
     @strawberry.field(
         description="The identifier in use now (a D-nummer replaced by a "
         "fødselsnummer answers with the fødselsnummer)."
     )
     async def identifikasjonsnummer(self, info: Info[Context, None]) -> strawberry.ID:
-        current = _current(await self._identifikatorer(info))
-        return strawberry.ID(
-            current.get("foedselsEllerDNummer", self.oppslag) if current else self.oppslag
-        )
+        return strawberry.ID(await self.key_identifikasjonsnummer(info))
 
     @strawberry.field
     async def identifikatortype(self, info: Info[Context, None]) -> str | None:

@@ -6,8 +6,14 @@
   fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key.
 """
 
+from grunndata.graphql.lenker import ADRESSE_BY_KODE, ADRESSE_BY_POSTFORM
 from grunndata.registers.base import Register
 from grunndata.registers.matrikkel.formats import FORMATS
+from grunndata.registers.matrikkel.lenker import (
+    EXTENSIONS,
+    adresse_by_kode_batch,
+    adresse_by_postform_batch,
+)
 from grunndata.registers.matrikkel.query import (
     EiendomFilter,
     MatrikkelQuery,
@@ -24,7 +30,13 @@ REGISTER = Register(
     query=MatrikkelQuery,
     types=(EiendomFilter,),
     formats=FORMATS,
-    entities={"Eiendom": eiendom_batch, "Adresse": adresse_batch},
+    entities={
+        "Eiendom": eiendom_batch,
+        "Adresse": adresse_batch,
+        ADRESSE_BY_KODE: adresse_by_kode_batch,
+        ADRESSE_BY_POSTFORM: adresse_by_postform_batch,
+    },
+    extensions=EXTENSIONS,
     scalars={GeoJSON: GEOJSON_SCALAR},
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,

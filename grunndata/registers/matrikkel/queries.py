@@ -25,7 +25,8 @@ ENHET_COLUMNS = (
 ADRESSE_COLUMNS = (
     "a.adresse_id, a.adressetype, a.adressekode, a.adressenavn, a.nummer, a.bokstav, "
     "a.undernummer, a.adressetekst, a.adressetilleggsnavn, a.postnummer, a.poststed, "
-    "a.kommunenummer, a.matrikkelnummer, ST_X(a.punkt) AS x, ST_Y(a.punkt) AS y, "
+    "a.kommunenummer, a.matrikkelnummer, a.postadresse_form, "
+    "ST_X(a.punkt) AS x, ST_Y(a.punkt) AS y, "
     f"{geojson_sql('a.punkt', '4326')} AS punkt_4326"
 )
 
@@ -235,4 +236,60 @@ async def naermeste(conn: AsyncConnection, punkt: bytes, radius: float, first: i
         LIMIT %(first)s
         """,
         {"punkt": punkt, "radius": radius, "first": first},
+    )
+
+
+async def adresser_by_kode(
+    conn: AsyncConnection, tid: Tidspunkt, keys: Sequence[tuple[str, int, int, str]]
+) -> list[Row]:
+    """Vegadresser by (kommunenummer, adressekode, nummer, bokstav; "" for none), with the
+    index ``i`` (1-based) of the key each matches."""
+    where, params = tid.as_of_sql("a")
+    return await _all(
+        conn,
+        f"SELECT k.i, {ADRESSE_COLUMNS} FROM unnest(%(knr)s::text[], %(kode)s::int[], "
+        "%(nr)s::int[], %(bokstav)s::text[]) WITH ORDINALITY AS k(knr, kode, nr, bokstav, i) "
+        "JOIN matrikkel.adresse a ON a.kommunenummer = k.knr AND a.adressekode = k.kode "
+        "AND a.nummer = k.nr AND upper(coalesce(a.bokstav, '')) = upper(k.bokstav) "
+        f"AND a.undernummer IS NULL AND {where}",
+        {
+            **params,
+            "knr": [k[0] for k in keys],
+            "kode": [k[1] for k in keys],
+            "nr": [k[2] for k in keys],
+            "bokstav": [k[3] for k in keys],
+        },
+    )
+
+
+async def adresser_by_postform(
+    conn: AsyncConnection, tid: Tidspunkt, former: Sequence[str]
+) -> list[Row]:
+    """Addresses by normalised postal form (``felles.postadresse_form``), with the index
+    ``i`` (1-based) of the form each matches."""
+    where, params = tid.as_of_sql("a")
+    return await _all(
+        conn,
+        f"SELECT k.i, {ADRESSE_COLUMNS} FROM unnest(%(former)s::text[]) "
+        "WITH ORDINALITY AS k(form, i) "
+        f"JOIN matrikkel.adresse a ON a.postadresse_form = k.form AND {where}",
+        {**params, "former": list(former)},
+    )
+
+
+async def eiendommer_for_eiere(
+    conn: AsyncConnection, tid: Tidspunkt, column: str, eiere: Sequence[str]
+) -> list[Row]:
+    """The units whose hjemmelshavere (``column``: identifikasjonsnummer or
+    organisasjonsnummer) include each owner, at ``tid``; ``eier`` names the owner."""
+    assert column in ("identifikasjonsnummer", "organisasjonsnummer")
+    where_e, params = tid.as_of_sql("e")
+    where_m, _ = tid.as_of_sql("m")
+    return await _all(
+        conn,
+        f"SELECT DISTINCT e.{column} AS eier, {ENHET_COLUMNS} FROM matrikkel.eierforhold e "
+        "JOIN matrikkel.matrikkelenhet m ON m.matrikkelnummer = e.matrikkelnummer "
+        f"AND {where_m} WHERE e.{column} = ANY(%(eiere)s) AND {where_e} "
+        "ORDER BY eier, m.matrikkelnummer",
+        {**params, "eiere": list(eiere)},
     )

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime
-from typing import Any, NewType
+from typing import Annotated, Any, NewType
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -19,6 +19,10 @@ from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers.matrikkel import geometri, queries
 from grunndata.registers.matrikkel.queries import Row
+
+#: Other rooms' entity types, reached lazily (never imported) and through Context.entity.
+PersonRef = Annotated["Person", strawberry.lazy("grunndata.registers.folkeregister.types")]  # noqa: F821
+EnhetRef = Annotated["Enhet", strawberry.lazy("grunndata.registers.enhetsregister.types")]  # noqa: F821
 
 
 def _parse_geojson(value: Any) -> Any:
@@ -110,6 +114,24 @@ class Hjemmelshaver:
     organisasjonsnummer: str | None = strawberry.field(
         description="The owner's organisasjonsnummer, when an enhet."
     )
+
+    @strawberry.field(
+        description="The owner in Folkeregisteret, as it is now; null when not a person or "
+        "not in the register."
+    )
+    async def person(self, info: Info[Context, None]) -> PersonRef | None:
+        if self.identifikasjonsnummer is None:
+            return None
+        return await info.context.entity("Person", self.identifikasjonsnummer)
+
+    @strawberry.field(
+        description="The owner in Enhetsregisteret, as it is now; null when not a unit or "
+        "not in the register."
+    )
+    async def enhet(self, info: Info[Context, None]) -> EnhetRef | None:
+        if self.organisasjonsnummer is None:
+            return None
+        return await info.context.entity("Enhet", self.organisasjonsnummer)
 
 
 @strawberry.type(description="A teig: one contiguous parcel of a unit.")
@@ -260,6 +282,10 @@ class Adresse:
     matrikkelnummer: str | None = strawberry.field(
         description="The unit the address belongs to (kommune + gnr/bnr/fnr)."
     )
+    normalisert_postadresse: str | None = strawberry.field(
+        description="The vegadresse in normalised postal form (postnummer, folded street "
+        "name, number and letter): the key Enhetsregisteret's addresses are matched by."
+    )
     _x: strawberry.Private[float]
     _y: strawberry.Private[float]
     _punkt_4326: strawberry.Private[Any]
@@ -275,6 +301,7 @@ class Adresse:
             adressetekst=row["adressetekst"], adressetilleggsnavn=row["adressetilleggsnavn"],
             postnummer=row["postnummer"], poststed=row["poststed"],
             kommunenummer=row["kommunenummer"], matrikkelnummer=row["matrikkelnummer"],
+            normalisert_postadresse=row["postadresse_form"],
             _x=row["x"], _y=row["y"], _punkt_4326=row["punkt_4326"], _tid=tid,
         )  # fmt: skip
 
