@@ -62,10 +62,12 @@ class Column:
 
 @dataclass(frozen=True)
 class Nested:
-    """An object built from the same row; null when ``null_if`` (SQL over ``{t}``) holds."""
+    """An object built from the same row, or from ``at`` (SQL over ``{t}``, e.g. a part
+    of a JSON column) as its row; null when ``null_if`` (SQL over ``{t}``) holds."""
 
     type_name: str
     null_if: str | None = None
+    at: str = "{t}"
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,27 @@ class Related:
     many: bool = True
 
 
-Field = Column | Nested | Related
+@dataclass(frozen=True)
+class ByKey:
+    """The entity ``type_name`` whose key is ``key`` (SQL over ``{t}``), as it is now, as
+    ``Context.entity`` gives it: found by the type's own ``by_key``, so that a room never
+    writes SQL over another room's tables."""
+
+    type_name: str
+    key: str
+
+
+Field = Column | Nested | Related | ByKey
 
 
 @dataclass(frozen=True)
 class SqlType:
+    """A GraphQL type's fields in SQL; ``by_key`` (``FROM … WHERE …`` over ``{r}``,
+    ``{key}`` and ``{as_of}``) finds an entity by key for other rooms' ``ByKey``."""
+
     name: str
     fields: Mapping[str, Field]
+    by_key: str = ""
 
 
 class Shape(Enum):
@@ -209,7 +225,8 @@ class SqlAnswers:
                 sql = self._root_sql(plan, node, fragments)
                 self._sql[cache_key] = sql
             as_of_params = plan.tid.as_of_sql("r")[1]
-            params = {**as_of_params, **plan.params, "limit": plan.limit, "offset": plan.offset}
+            params = {**as_of_params, **plan.params, "limit": plan.limit, "offset": plan.offset,
+                      "naa": now}  # fmt: skip
             yield key, sql, params, plan.fall_back_on_null
 
     def _root_sql(self, plan: RootPlan, node: FieldNode, fragments: Fragments) -> str:
@@ -230,8 +247,11 @@ class _Compiler:
     fragments: Fragments
     tid: Tidspunkt
     depth: int = 0
+    at_now: bool = False  # inside an entity reached by key: "now", whatever the query's tid
 
     def as_of(self, alias: str) -> str:
+        if self.at_now:  # Tidspunkt(gyldig=now).as_of_sql, with its own parameter
+            return f"{alias}.gyldig @> %(naa)s::timestamptz AND upper_inf({alias}.registrert)"
         return self.tid.as_of_sql(alias)[0]
 
     def source(self, source: str, alias: str, parent: str = "") -> str:
@@ -262,18 +282,35 @@ class _Compiler:
             alias = f"x{self.depth}"
             return definition.sql.format(t=row, x=alias, as_of=self.as_of(alias))
         if isinstance(definition, Nested):
-            inner = self.object_sql(definition.type_name, node.selection_set, row)
+            inner = self.object_sql(
+                definition.type_name, node.selection_set, definition.at.format(t=row)
+            )
             if definition.null_if is None:
                 return inner
             return f"CASE WHEN {definition.null_if.format(t=row)} THEN NULL ELSE {inner} END"
         self.depth += 1
         related = f"r{self.depth}"
+        if isinstance(definition, ByKey):
+            return self.by_key_sql(definition, node, row, related)
         inner = self.object_sql(definition.type_name, node.selection_set, related)
         source = self.source(definition.source, related, row)
-        if not definition.many:
-            return f"(SELECT {inner} {source} LIMIT 1)"
         order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
+        if not definition.many:
+            return f"(SELECT {inner} {source}{order} LIMIT 1)"
         return f"(SELECT coalesce(json_agg({inner}{order}), '[]'::json) {source})"
+
+    def by_key_sql(self, definition: ByKey, node: FieldNode, row: str, related: str) -> str:
+        target = self.types.get(definition.type_name)
+        if target is None or not target.by_key:
+            raise Unsupported(definition.type_name)
+        outer, self.at_now = self.at_now, True
+        try:
+            inner = self.object_sql(definition.type_name, node.selection_set, related)
+            key = definition.key.format(t=row)
+            source = target.by_key.format(r=related, key=key, as_of=self.as_of(related))
+        finally:
+            self.at_now = outer
+        return f"(SELECT {inner} {source} LIMIT 1)"
 
     def connection_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
         """``edges { cursor node }`` and ``totalCount`` of a page of ``plan``'s rows."""

@@ -83,6 +83,13 @@ EIENDOM_FIELDS = """matrikkelnummer kommunenummer gardsnummer bruksnummer festen
     representasjonspunkt eiendom { matrikkelnummer } }
   hjemmelshavere { andel { teller nevner } navn identifikasjonsnummer organisasjonsnummer }"""
 
+PERSON_FIELDS = """identifikasjonsnummer navn { fornavn mellomnavn etternavn } foedselsdato
+  foedselsaar kjoenn status
+  bostedsadresse { adresseIdentifikatorFraMatrikkelen adressegradering vegadresse {
+    adressenavn adressekode kommunenummer bruksenhetsnummer adressetilleggsnavn coAdressenavn
+    adressenummer { husnummer husbokstav } poststed { postnummer poststedsnavn } } }
+  oppholdsadresse { vegadresse { adressenavn } }"""
+
 ANSWERED = {
     "every field of a unit, owners with and without shares": (
         f'{{ eiendom(matrikkelnummer: "4204-97/90") {{ {EIENDOM_FIELDS} }} }}',
@@ -113,6 +120,26 @@ ANSWERED = {
     "units by type, an empty page": (
         "{ eiendommer(filter: {type: grunneiendom}, first: 0) { totalCount edges "
         "{ node { matrikkelnummer } } } }",
+        {},
+    ),
+    "owners followed to Folkeregisteret": (
+        '{ eiendom(matrikkelnummer: "4204-97/90") { hjemmelshavere { navn person { '
+        "identifikasjonsnummer navn { fornavn etternavn } bostedsadresse { "
+        "adresseIdentifikatorFraMatrikkelen } } } } }",
+        {},
+    ),
+    "a person by a former D-nummer answers with the fødselsnummer": (
+        f'{{ person(identifikasjonsnummer: "52858925126") {{ {PERSON_FIELDS} }} }}',
+        {},
+    ),
+    "a person with a protected address, a dead person": (
+        f'{{ a: person(identifikasjonsnummer: "19906311480") {{ {PERSON_FIELDS} }} '
+        f'b: person(identifikasjonsnummer: "06865829386") {{ {PERSON_FIELDS} }} }}',
+        {},
+    ),
+    "a person as of before her marriage and move": (
+        '{ person(identifikasjonsnummer: "21867525758", gyldighetstidspunkt: "2000-01-01") '
+        f"{{ {PERSON_FIELDS} }} }}",
         {},
     ),
     "units of a kommune merged away (1001 became 4204)": (
@@ -166,6 +193,38 @@ def test_any_selection_of_a_unit_answers_as_the_resolvers(both, units, data):
     fields = data.draw(st.lists(st.sampled_from(LEAVES), min_size=1, max_size=6, unique=True))
     aliased = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
     fast, resolved = both.ask(f'{{ eiendom(matrikkelnummer: "{unit}") {{ {aliased} }} }}')
+    assert fast is not None
+    assert fast == resolved
+
+
+PERSON_LEAVES = ["identifikasjonsnummer", "navn { fornavn mellomnavn etternavn }",
+                 "foedselsdato", "foedselsaar", "kjoenn", "status",
+                 "bostedsadresse { adresseIdentifikatorFraMatrikkelen adressegradering }",
+                 "bostedsadresse { vegadresse { adressenummer { husnummer husbokstav } } }",
+                 "bostedsadresse { vegadresse { adressekode poststed { postnummer } } }",
+                 "oppholdsadresse { vegadresse { adressenavn coAdressenavn } }"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def identifiers(demo_database: Database) -> list[str]:
+    with connect(demo_database.app_url) as conn:
+        rows = conn.execute(
+            "SELECT identifikasjonsnummer FROM folkeregister.identifikator ORDER BY 1"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_selection_of_a_person_answers_as_the_resolvers(both, identifiers, data):
+    number = data.draw(st.sampled_from(identifiers))
+    fields = data.draw(
+        st.lists(st.sampled_from(PERSON_LEAVES), min_size=1, max_size=5, unique=True)
+    )
+    aliased = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
+    fast, resolved = both.ask(f'{{ person(identifikasjonsnummer: "{number}") {{ {aliased} }} }}')
     assert fast is not None
     assert fast == resolved
 

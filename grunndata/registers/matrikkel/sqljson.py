@@ -13,7 +13,7 @@ from typing import Any
 
 from grunndata.errors import GrunndataError
 from grunndata.graphql.connection import page
-from grunndata.graphql.sqljson import Column, Nested, Related, RootPlan, Shape, SqlType
+from grunndata.graphql.sqljson import ByKey, Column, Nested, Related, RootPlan, Shape, SqlType
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
 from grunndata.registers.matrikkel.geometri import geojson_sql
@@ -101,6 +101,7 @@ ADRESSE = SqlType(
             "matrikkelnummer",
         ),
         "adresseId": Column("{t}.adresse_id::text"),
+        "normalisertPostadresse": Column("{t}.postadresse_form"),
         "representasjonspunkt": Column(geojson_sql("{t}.punkt", "4326")),
         "eiendom": Related("Eiendom", "FROM matrikkel.matrikkelenhet {r} " + _OF_UNIT, many=False),
     },
@@ -111,6 +112,7 @@ HJEMMELSHAVER = SqlType(
     {
         **_columns("navn", "identifikasjonsnummer", "organisasjonsnummer"),
         "andel": Nested("Andel", null_if="{t}.andel_teller IS NULL"),
+        "person": ByKey("Person", "{t}.identifikasjonsnummer"),
     },
 )
 
