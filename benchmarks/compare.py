@@ -216,23 +216,25 @@ def _eiendom_p(e: dict[str, Any] | None) -> Any:
 
 
 LIST = Query(
-    name="100 eiendommer with addresses and owners",
+    name="100 eiendommer with addresses, owners and the owners in Folkeregisteret",
     grunndata="""query($gnr: Int!) { eiendommer(filter: {kommunenummer: "4204", gardsnummer: $gnr},
   first: 100) { edges { node { matrikkelnummer bruksnavn
     adresser { adresseId adressetekst postnummer poststed }
-    hjemmelshavere { navn identifikasjonsnummer organisasjonsnummer } } } } }""",
+    hjemmelshavere { navn identifikasjonsnummer organisasjonsnummer
+      person { identifikasjonsnummer navn { fornavn etternavn } } } } } } }""",
     postgraphile="""query($gnr: Int!) { allEiendoms(condition: {kommunenummer: "4204",
   gardsnummer: $gnr}, first: 100, orderBy: [GARDSNUMMER_ASC, BRUKSNUMMER_ASC,
   FESTENUMMER_ASC, SEKSJONSNUMMER_ASC]) { nodes { matrikkelnummer bruksnavn
     adresser { nodes { adresseId adressetekst postnummer poststed } }
-    hjemmelshavere { nodes { navn identifikasjonsnummer organisasjonsnummer } } } } }""",
+    hjemmelshavere { nodes { navn identifikasjonsnummer organisasjonsnummer
+      person { identifikasjonsnummer fornavn etternavn } } } } } }""",
     variables=lambda key: {"gnr": int(key)},
     grunndata_answer=lambda d: [
-        _unit(e["node"], e["node"]["adresser"], e["node"]["hjemmelshavere"])
+        _unit(e["node"], e["node"]["adresser"], [_owner_g(h) for h in e["node"]["hjemmelshavere"]])
         for e in d["eiendommer"]["edges"]
     ],
     postgraphile_answer=lambda d: [
-        _unit(n, n["adresser"]["nodes"], n["hjemmelshavere"]["nodes"])
+        _unit(n, n["adresser"]["nodes"], [_owner_p(h) for h in n["hjemmelshavere"]["nodes"]])
         for n in d["allEiendoms"]["nodes"]
     ],
     sql="""SELECT json_build_object('edges', coalesce(json_agg(json_build_object('node',
@@ -244,7 +246,17 @@ LIST = Query(
       AND a.gyldig @> now() AND upper_inf(a.registrert)),
     'hjemmelshavere', (SELECT coalesce(json_agg(json_build_object('navn', e.navn,
         'identifikasjonsnummer', e.identifikasjonsnummer,
-        'organisasjonsnummer', e.organisasjonsnummer)
+        'organisasjonsnummer', e.organisasjonsnummer,
+        'person', (SELECT json_build_object('identifikasjonsnummer', i.identifikasjonsnummer,
+            'navn', json_build_object('fornavn', n.data->'fornavn',
+                                      'etternavn', n.data->'etternavn'))
+          FROM folkeregister.identifikator i
+          LEFT JOIN LATERAL (SELECT v.data FROM folkeregister.fakta x
+            JOIN folkeregister.versjon v ON v.id = x.versjon_id
+            WHERE x.person_id = i.person_id AND x.element = 'navn' AND x.gyldig @> now()
+            AND upper_inf(x.registrert) ORDER BY lower(x.gyldig) DESC NULLS LAST LIMIT 1) n
+            ON true
+          WHERE i.identifikasjonsnummer = e.identifikasjonsnummer))
         ORDER BY e.identifikasjonsnummer, e.organisasjonsnummer, e.navn), '[]')
       FROM matrikkel.eierforhold e WHERE e.matrikkelnummer = m.matrikkelnummer
       AND e.gyldig @> now() AND upper_inf(e.registrert))))
@@ -253,6 +265,17 @@ FROM (SELECT * FROM matrikkel.matrikkelenhet m WHERE m.kommunenummer = '4204'
   AND m.gardsnummer = $1::int AND m.gyldig @> now() AND upper_inf(m.registrert)
   ORDER BY m.gardsnummer, m.bruksnummer, m.festenummer, m.seksjonsnummer LIMIT 100) m""",
 )
+
+
+def _owner_g(h: dict[str, Any]) -> dict[str, Any]:
+    p = h["person"]
+    person = p and [p["identifikasjonsnummer"], p["navn"]["fornavn"], p["navn"]["etternavn"]]
+    return {**h, "person": person}
+
+
+def _owner_p(h: dict[str, Any]) -> dict[str, Any]:
+    p = h["person"]
+    return {**h, "person": p and [p["identifikasjonsnummer"], p["fornavn"], p["etternavn"]]}
 
 
 def _unit(node: dict[str, Any], adresser: list[dict[str, Any]], eiere: list[dict[str, Any]]) -> Any:
@@ -270,12 +293,29 @@ QUERIES = {"person": PERSON, "eiendom": EIENDOM, "list": LIST}
 # -- data -------------------------------------------------------------------------------
 
 
+def owners(numbers: list[str], streets: int) -> dict[str, list[Any]]:
+    """Two persons own each generated unit, half each (for matrikkel_data.OWNERS)."""
+    template = matrikkel_data.sample_rows()[1][0].fields
+    units = dict.fromkeys(a.unit for a in matrikkel_data.generated(template, streets, PER_STREET))
+    n = len(numbers)
+    return {
+        unit: [({"identifikasjonsnummer": numbers[(2 * i + k) % n], "navn": f"Eier {i}-{k}"},
+                (1, 2)) for k in (0, 1)]
+        for i, unit in enumerate(units)
+    }  # fmt: skip
+
+
 def load(database: Database, persons: int, streets: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         freg = Path(folder) / "freg" / "personer.jsonl"
         freg.parent.mkdir()
-        freg_data.generate(freg, persons)
-        matrikkel_data.write(Path(folder) / "matrikkel", n_streets=streets, per_street=PER_STREET)
+        numbers = freg_data.generate(freg, persons)
+        demo_owners = matrikkel_data.OWNERS
+        matrikkel_data.OWNERS = {**owners(numbers, streets), **demo_owners}
+        try:
+            matrikkel_data.write(Path(folder) / "matrikkel", streets, PER_STREET)
+        finally:
+            matrikkel_data.OWNERS = demo_owners
         for path, register in ((freg, FOLKEREGISTER), (Path(folder) / "matrikkel", MATRIKKEL)):
             started = time.perf_counter()
             outcome = run([path], formats=register.formats, database=database)
@@ -351,7 +391,18 @@ def started(command: list[str], env: dict[str, str], url: str, cwd: Path | None 
             process.wait()
 
 
-def grunndata_server(database: Database, port: int) -> Any:
+#: grunndata with its SQL forms switched off: every field through its resolver.
+RESOLVERS_ONLY = """import sys, uvicorn
+from grunndata.graphql.schema import build_schema
+from grunndata.server import create_app
+schema = build_schema()
+schema.sql_answers = None
+uvicorn.run(create_app(sys.argv[1], schema=schema), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
+"""
+
+
+def grunndata_server(database: Database, port: int, *, resolvers_only: bool = False) -> Any:
     env = {
         "GRUNNDATA_DATABASE_URL": database.app_url,
         "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
@@ -359,6 +410,9 @@ def grunndata_server(database: Database, port: int) -> Any:
     }
     grunndata = str(Path(sys.executable).parent / "grunndata")
     url = f"http://127.0.0.1:{port}/graphql"
+    if resolvers_only:
+        command = [sys.executable, "-c", RESOLVERS_ONLY, database.app_url, str(port)]
+        return started(command, env, url)
     return started([grunndata, "serve", "--port", str(port), "--no-migrate"], env, url)
 
 
@@ -535,6 +589,8 @@ def main() -> None:
     parser.add_argument("--queries", nargs="+", choices=list(QUERIES), default=list(QUERIES))
     parser.add_argument("--grunndata-port", type=int, default=8104)
     parser.add_argument("--postgraphile-port", type=int, default=8114)
+    parser.add_argument("--resolvers-only", action="store_true",
+                        help="grunndata without its SQL forms")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help=f"keep database {DATABASE}")
     parser.add_argument("--reuse", action="store_true",
                         help=f"use database {DATABASE} as a kept earlier run left it")  # fmt: skip
@@ -549,7 +605,7 @@ def main() -> None:
             GRUNNDATA: f"http://127.0.0.1:{args.grunndata_port}/graphql",
             POSTGRAPHILE: f"http://127.0.0.1:{args.postgraphile_port}/graphql",
         }
-        with grunndata_server(database, args.grunndata_port), \
+        with grunndata_server(database, args.grunndata_port, resolvers_only=args.resolvers_only), \
                 postgraphile_server(database, args.postgraphile_port):  # fmt: skip
             for name in args.queries:
                 check_equal(url, QUERIES[name], keys[name])

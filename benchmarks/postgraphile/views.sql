@@ -12,17 +12,8 @@
 DROP SCHEMA IF EXISTS postgraphile CASCADE;
 CREATE SCHEMA postgraphile;
 
--- The newest version of a person's fact `element` valid now, as grunndata's Person picks it.
-CREATE FUNCTION postgraphile.fakt(person bigint, element text) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT v.data FROM folkeregister.fakta f JOIN folkeregister.versjon v ON v.id = f.versjon_id
-    WHERE f.person_id = person AND f.element = fakt.element
-      AND f.gyldig @> now() AND upper_inf(f.registrert)
-    ORDER BY lower(f.gyldig) DESC NULLS LAST, f.relasjon DESC, v.id DESC
-    LIMIT 1
-$$;
-COMMENT ON FUNCTION postgraphile.fakt(bigint, text) IS '@behavior -*';
-
+-- A person's facts: the newest version of each element valid now, as grunndata's Person
+-- picks it, one LATERAL subquery each (inlined by the planner, unlike an SQL function).
 CREATE VIEW postgraphile.person AS
 SELECT i.identifikasjonsnummer,
        navn.data ->> 'fornavn' AS fornavn,
@@ -30,8 +21,16 @@ SELECT i.identifikasjonsnummer,
        navn.data ->> 'etternavn' AS etternavn,
        (foedsel.data ->> 'foedselsdato')::date AS foedselsdato
 FROM folkeregister.identifikator i
-LEFT JOIN LATERAL (SELECT postgraphile.fakt(i.person_id, 'navn') AS data) navn ON true
-LEFT JOIN LATERAL (SELECT postgraphile.fakt(i.person_id, 'foedsel') AS data) foedsel ON true;
+LEFT JOIN LATERAL (
+    SELECT v.data FROM folkeregister.fakta f JOIN folkeregister.versjon v ON v.id = f.versjon_id
+    WHERE f.person_id = i.person_id AND f.element = 'navn'
+      AND f.gyldig @> now() AND upper_inf(f.registrert)
+    ORDER BY lower(f.gyldig) DESC NULLS LAST, f.relasjon DESC, v.id DESC LIMIT 1) navn ON true
+LEFT JOIN LATERAL (
+    SELECT v.data FROM folkeregister.fakta f JOIN folkeregister.versjon v ON v.id = f.versjon_id
+    WHERE f.person_id = i.person_id AND f.element = 'foedsel'
+      AND f.gyldig @> now() AND upper_inf(f.registrert)
+    ORDER BY lower(f.gyldig) DESC NULLS LAST, f.relasjon DESC, v.id DESC LIMIT 1) foedsel ON true;
 COMMENT ON VIEW postgraphile.person IS E'@primaryKey identifikasjonsnummer';
 
 CREATE VIEW postgraphile.bostedsadresse AS
@@ -44,8 +43,11 @@ SELECT i.identifikasjonsnummer AS person_identifikasjonsnummer,
        b.data -> 'vegadresse' -> 'poststed' ->> 'postnummer' AS postnummer,
        b.data -> 'vegadresse' -> 'poststed' ->> 'poststedsnavn' AS poststedsnavn
 FROM folkeregister.identifikator i
-JOIN LATERAL (SELECT postgraphile.fakt(i.person_id, 'bostedsadresse') AS data) b
-  ON b.data IS NOT NULL;
+JOIN LATERAL (
+    SELECT v.data FROM folkeregister.fakta f JOIN folkeregister.versjon v ON v.id = f.versjon_id
+    WHERE f.person_id = i.person_id AND f.element = 'bostedsadresse'
+      AND f.gyldig @> now() AND upper_inf(f.registrert)
+    ORDER BY lower(f.gyldig) DESC NULLS LAST, f.relasjon DESC, v.id DESC LIMIT 1) b ON true;
 COMMENT ON VIEW postgraphile.bostedsadresse IS E'@primaryKey person_identifikasjonsnummer\n@foreignKey (person_identifikasjonsnummer) references postgraphile.person (identifikasjonsnummer)|@fieldName person|@foreignFieldName bostedsadresse';
 
 CREATE VIEW postgraphile.eiendom AS
@@ -76,7 +78,7 @@ SELECT e.matrikkelnummer, e.andel_teller, e.andel_nevner, e.navn, e.identifikasj
        e.organisasjonsnummer
 FROM matrikkel.eierforhold e
 WHERE e.gyldig @> now() AND upper_inf(e.registrert);
-COMMENT ON VIEW postgraphile.hjemmelshaver IS E'@foreignKey (matrikkelnummer) references postgraphile.eiendom (matrikkelnummer)|@fieldName eiendom|@foreignFieldName hjemmelshavere';
+COMMENT ON VIEW postgraphile.hjemmelshaver IS E'@foreignKey (matrikkelnummer) references postgraphile.eiendom (matrikkelnummer)|@fieldName eiendom|@foreignFieldName hjemmelshavere\n@foreignKey (identifikasjonsnummer) references postgraphile.person (identifikasjonsnummer)|@fieldName person|@foreignFieldName eiendommer';
 
 CREATE VIEW postgraphile.adresse AS
 SELECT a.adresse_id, a.adressetype, a.adressenavn, a.nummer, a.bokstav, a.adressetekst,
