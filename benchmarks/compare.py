@@ -480,7 +480,7 @@ class Run:
 def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int) -> Run:
     out = subprocess.run(
         ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
-         "-s", str(script), url],
+         "--timeout", "30s", "-s", str(script), url],
         env={**os.environ, "WRK_BODIES": str(bodies)}, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
