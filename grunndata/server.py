@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 import psycopg
 import strawberry
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -106,6 +108,13 @@ class GraphQLApp(GraphQL[Context, None]):
             entities=getattr(self.schema, "entity_batches", {}),
         )
 
+    def encode_json(self, data: object) -> bytes | str:
+        """orjson: a few times faster than the json module on large answers."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # what orjson refuses (e.g. an integer beyond 64 bits)
+            return super().encode_json(data)
+
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
@@ -120,8 +129,10 @@ class GraphQLApp(GraphQL[Context, None]):
 
 
 async def _configure_connection(conn: psycopg.AsyncConnection[Any]) -> None:
-    """Timestamps leave in Norwegian local time, with their offset."""
+    """Timestamps leave in Norwegian local time, with their offset; json and jsonb are
+    decoded by orjson (a few times faster: Freg facts are jsonb)."""
     await conn.execute("SET TIME ZONE 'Europe/Oslo'")
+    set_json_loads(orjson.loads, conn)
 
 
 async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
