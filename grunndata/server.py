@@ -17,6 +17,7 @@ import orjson
 import psycopg
 import strawberry
 from graphql import GraphQLError
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -41,6 +42,7 @@ from grunndata.graphql.gate import Gate
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
+from grunndata.graphql.sqljson import SqlFirst
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +161,13 @@ class GraphQLApp(GraphQL[Context, None]):
             return ExecutionResult(data=None, errors=[LOOKUP_LOG_FAILED])
         return result
 
+    def encode_json(self, data: object) -> bytes | str:
+        """orjson: a few times faster than the json module on large answers."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # what orjson refuses (e.g. an integer beyond 64 bits)
+            return super().encode_json(data)
+
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
@@ -203,9 +212,11 @@ def _connection_setup(
 ) -> Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]]:
     async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
         """Timestamps leave in Norwegian local time, with their offset; no statement runs
-        longer than ``GRUNNDATA_STATEMENT_TIMEOUT_MS``."""
+        longer than ``GRUNNDATA_STATEMENT_TIMEOUT_MS``; json and jsonb are
+        decoded by orjson (a few times faster: Freg facts are jsonb)."""
         await conn.execute("SET TIME ZONE 'Europe/Oslo'")
         await conn.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+        set_json_loads(orjson.loads, conn)
 
     return configure
 
@@ -281,8 +292,13 @@ def create_app(
     graphql_app = GraphQLApp(
         schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers
     )
+    answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     routes = [
-        Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
+        Route(
+            GRAPHQL_PATH,
+            SqlFirst(graphql_app, answers) if answers else graphql_app,
+            methods=["GET", "POST"],
+        ),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     if security.graphiql:

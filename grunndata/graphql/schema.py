@@ -28,6 +28,7 @@ from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
 from grunndata.graphql.limits import PersistedQueries, limits_extension
 from grunndata.graphql.oppslagslogg import OppslagsloggQuery
+from grunndata.graphql.sqljson import SqlAnswers
 from grunndata.registers import REGISTERS, Register
 
 #: Factories; both caches live at module level, shared by every request.
@@ -64,6 +65,7 @@ class Schema(strawberry.Schema):
     """The composed schema, knowing which entity types its registers serve each other."""
 
     entity_batches: Mapping[str, EntityBatch] = {}
+    sql_answers: SqlAnswers | None = None
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
@@ -132,4 +134,9 @@ def build_schema(
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()
     }
+    schema.sql_answers = SqlAnswers(
+        schema._schema,
+        {t.name: t for register in registers for t in register.sql_types},
+        {name: root for register in registers for name, root in register.sql_roots.items()},
+    )
     return schema
