@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -153,7 +152,9 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             await oppslagslogg.write(
                 context,
-                operation=request_data.operation_name or _operation_name(request_data.query),
+                operation=oppslagslogg.operation_name(
+                    request_data.operation_name, request_data.query
+                ),
                 behandlingsgrunnlag=purpose[:500] if purpose else None,
             )
         except Exception:
@@ -192,14 +193,6 @@ async def _document_id(request: Any) -> Any:
         return None
     return body.get("documentId") if isinstance(body, dict) else None
 
-
-def _operation_name(query: str | None) -> str | None:
-    """The name of the (first) operation in ``query``, for the lookup log."""
-    found = OPERATION_NAME.search(query or "")
-    return found.group(2) if found else None
-
-
-OPERATION_NAME = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 
 LOOKUP_LOG_FAILED = GraphQLError(
     "The lookup log could not be written, so nothing is answered; try again shortly.",

@@ -208,13 +208,22 @@ def _guarded(
     return checked
 
 
-def _check_scopes(rule: Rule, principal: Any, where: str) -> None:
+def refusal(rule: Rule, principal: Any, where: str) -> Unauthenticated | Forbidden | None:
+    """Why ``principal`` may not read the field ``where`` (whose rule is ``rule``), or None:
+    the one scope check of both paths (the resolvers' guard and the SQL forms')."""
     for one_of in rule.requires:
         if principal.scopes.isdisjoint(one_of):
             needed = " or ".join(sorted(one_of))
             if not principal.authenticated:
-                raise Unauthenticated(f"{where} needs a bearer token with scope {needed}.")
-            raise Forbidden(f"{where} needs scope {needed}, which the token does not have.")
+                return Unauthenticated(f"{where} needs a bearer token with scope {needed}.")
+            return Forbidden(f"{where} needs scope {needed}, which the token does not have.")
+    return None
+
+
+def _check_scopes(rule: Rule, principal: Any, where: str) -> None:
+    error = refusal(rule, principal, where)
+    if error is not None:
+        raise error
 
 
 def _at_place(info: Any) -> bool:

@@ -248,24 +248,36 @@ def limits_extension(
                     context.schema._schema, context.graphql_document, context.validation_rules
                 )
             if not context.pre_execution_errors and context.graphql_document is not None:
-                error = None
-                if allow_list is not None and not allow_list.allows(
-                    context.query or print_ast(context.graphql_document)
-                ):
-                    error = GraphQLError(
-                        "Only persisted queries may run here, and this is not one of them.",
-                        extensions={"code": "PERSISTED_QUERY_NOT_ALLOWED"},
-                    )
-                if error is None:
-                    measured = measure(
-                        context.schema._schema,
-                        context.graphql_document,
-                        context.operation_name,
-                        context.variables,
-                    )
-                    error = check(measured, settings)
+                error = refusal(
+                    context.schema._schema,
+                    context.graphql_document,
+                    context.query,
+                    context.operation_name,
+                    context.variables,
+                    settings,
+                    allow_list,
+                )
                 if error is not None:
                     context.pre_execution_errors = [error]
             yield
 
     return QueryLimits
+
+
+def refusal(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    query: str | None,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    settings: SecuritySettings,
+    allow_list: PersistedQueries | None,
+) -> GraphQLError | None:
+    """Why a valid ``document`` may not run (the allow-list, then the limits), or None:
+    asked by both paths (the resolvers' extension and the SQL forms)."""
+    if allow_list is not None and not allow_list.allows(query or print_ast(document)):
+        return GraphQLError(
+            "Only persisted queries may run here, and this is not one of them.",
+            extensions={"code": "PERSISTED_QUERY_NOT_ALLOWED"},
+        )
+    return check(measure(schema, document, operation_name, variables), settings)

@@ -9,18 +9,22 @@ person's log) and ``mineOppslag`` (a citizen's token with ``pid``: who looked me
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 import strawberry
 from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from grunndata.errors import Forbidden, InvalidArgument, Unauthenticated
+from grunndata.graphql.auth import Principal
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import aware
 from grunndata.identifiers import parse_person_id
 
 MAX_ROWS = 1000
+OPERATION_NAME = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 ENHET_TYPES = "grunndata.registers.enhetsregister.types"
 
 
@@ -29,8 +33,32 @@ async def write(context: Context, *, operation: str | None, behandlingsgrunnlag:
     if not context.lookups:
         return 0
     found = await context.lookups.identified(context)
-    principal = context.principal
-    async with context.pool.connection() as conn:
+    return await write_found(
+        context.pool,
+        found,
+        principal=context.principal,
+        now=context.now,
+        request_id=context.request_id,
+        operation=operation,
+        behandlingsgrunnlag=behandlingsgrunnlag,
+    )
+
+
+async def write_found(
+    pool: AsyncConnectionPool,
+    found: list[tuple[str, list[str]]],
+    *,
+    principal: Principal,
+    now: dt.datetime,
+    request_id: str,
+    operation: str | None,
+    behandlingsgrunnlag: str | None,
+) -> int:
+    """Log ``found`` (identifier, sorted field groups): one statement, whichever path
+    (resolvers or SQL forms) answered; how many rows."""
+    if not found:
+        return 0
+    async with pool.connection() as conn:
         await conn.execute(
             """INSERT INTO felles.oppslagslogg (tidspunkt, konsument, scopes, pid,
                    identifikasjonsnummer, feltgrupper, operasjon, request_id,
@@ -40,18 +68,27 @@ async def write(context: Context, *, operation: str | None, behandlingsgrunnlag:
                    %(behandlingsgrunnlag)s
                FROM unnest(%(numre)s::text[], %(grupper)s::text[]) AS p(nummer, grupper)""",
             {
-                "tidspunkt": context.now,
+                "tidspunkt": now,
                 "konsument": principal.orgnr,
                 "scopes": sorted(principal.scopes),
                 "pid": principal.pid,
                 "numre": [number for number, _ in found],
                 "grupper": [",".join(groups) for _, groups in found],
                 "operasjon": operation,
-                "request_id": context.request_id,
+                "request_id": request_id,
                 "behandlingsgrunnlag": behandlingsgrunnlag,
             },
         )
     return len(found)
+
+
+def operation_name(given: Any, query: str | None) -> str | None:
+    """The operation the log names: the request's ``operationName``, else the name of the
+    (first) operation in ``query``."""
+    if isinstance(given, str) and given:
+        return given
+    found = OPERATION_NAME.search(query or "")
+    return found.group(2) if found else None
 
 
 @strawberry.type(description="One lookup of a person: who, when, why and what they got.")

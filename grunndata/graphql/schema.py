@@ -138,5 +138,7 @@ def build_schema(
         schema._schema,
         {t.name: t for register in registers for t in register.sql_types},
         {name: root for register in registers for name, root in register.sql_roots.items()},
+        security=security,
+        allow_list=allow_list,
     )
     return schema

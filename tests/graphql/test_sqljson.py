@@ -22,7 +22,7 @@ from grunndata.db.database import Database, connect
 from grunndata.graphql.context import Context
 from grunndata.graphql.schema import build_schema
 from grunndata.server import _connection_setup, create_app
-from tests.conftest import LiveServer
+from tests.conftest import ALL_SCOPES, LiveServer
 
 SCHEMA = build_schema()
 
@@ -46,12 +46,13 @@ class Both:
         now = dt.datetime.now(dt.UTC)
         assert SCHEMA.sql_answers is not None
         body = {"query": query, "variables": variables}
-        answer = await SCHEMA.sql_answers.answer(self.pool, body, now)
-        context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches, now=now)
+        answer = await SCHEMA.sql_answers.answer(self.pool, body, now, ALL_SCOPES)
+        context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches, now=now,
+                          principal=ALL_SCOPES)  # fmt: skip
         result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
         assert not result.errors, result.errors
         resolved = json.loads(json.dumps(result.data))
-        return (json.loads(answer)["data"] if answer is not None else None), resolved
+        return (json.loads(answer.body)["data"] if answer is not None else None), resolved
 
     def close(self) -> None:
         self.loop.run_until_complete(self.pool.close())

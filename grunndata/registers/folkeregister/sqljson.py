@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from grunndata.graphql.sqljson import Column, Nested, Related, RootPlan, SqlType
+from grunndata.graphql.sqljson import Column, Nested, PersonForm, Related, RootPlan, SqlType
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_person_id
 
@@ -63,6 +63,16 @@ CURRENT_IDENTIFIER = (
     + " LIMIT 1), {t}.identifikasjonsnummer)"
 )
 
+#: As ``Person.adressebeskyttet``: the newest grading valid now is neither missing nor
+#: ugradert (``{as_of}`` is "now" here).
+GRADED = (
+    "coalesce((SELECT {x}v.data->>'graderingsnivaa' "
+    + _facts("adressebeskyttelse", "{x}")
+    + " ORDER BY "
+    + _NEWEST.replace("{r}", "{x}")
+    + " LIMIT 1), 'ugradert') <> 'ugradert'"
+)
+
 PERSON = SqlType(
     "Person",
     {
@@ -76,6 +86,7 @@ PERSON = SqlType(
         "oppholdsadresse": _fact("Bostedsadresse", "oppholdsadresse"),
     },
     by_key="FROM folkeregister.identifikator {r} WHERE {r}.identifikasjonsnummer = {key}",
+    person=PersonForm(identifier=CURRENT_IDENTIFIER, graded=GRADED),
 )
 
 NAVN = SqlType(

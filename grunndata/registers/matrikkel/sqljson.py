@@ -114,6 +114,7 @@ HJEMMELSHAVER = SqlType(
         "andel": Nested("Andel", null_if="{t}.andel_teller IS NULL"),
         "person": ByKey("Person", "{t}.identifikasjonsnummer"),
     },
+    linked_person="{t}.identifikasjonsnummer",
 )
 
 ANDEL = SqlType(
