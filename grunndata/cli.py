@@ -83,6 +83,7 @@ def _serve(
     dev: bool,
     dev_auth: bool = False,
     token: str | None = None,
+    subgraph: str | None = None,
 ) -> None:
     import uvicorn
 
@@ -91,13 +92,20 @@ def _serve(
 
     settings = Settings.from_env()
     level = settings.log_level.lower()
+    schema = None
+    if subgraph is not None:
+        from grunndata.graphql.federation import build_subgraph_schema
+
+        schema = build_subgraph_schema(subgraph, security=settings.security)
     authenticator = (
         Authenticator.from_settings(settings.security, dev_key=dev_key_path(settings.data_dir))
         if dev_auth
         else None
     )
     headers = {"Authorization": f"Bearer {token}"} if token else None
-    app = create_app(database.app_url, dev=dev, authenticator=authenticator, ide_headers=headers)
+    app = create_app(
+        database.app_url, dev=dev, schema=schema, authenticator=authenticator, ide_headers=headers
+    )
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
     # end the command normally (so the demo still stops its cluster) instead of killing it.
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
@@ -113,6 +121,7 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 @app.command(
     epilog="Examples:  grunndata serve --port 8000   |   grunndata serve --dev --host 0.0.0.0"
+    "   |   grunndata serve --subgraph matrikkel --port 4002"
 )
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -128,14 +137,29 @@ def serve(
             "not GRUNNDATA_JWKS. Never in production.",
         ),
     ] = False,
+    subgraph: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve this register alone as a Federation v2 subgraph: "
+            + " | ".join(r.name for r in REGISTERS)
+            + " (see docs/federation.md).",
+        ),
+    ] = None,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Serve the GraphQL API at /graphql and health at /healthz."""
+    names = [r.name for r in REGISTERS]
+    if subgraph is not None and subgraph not in names:
+        choices = ", ".join(names)
+        err.print(f"[red]error:[/] --subgraph {escape(subgraph)!r}: choose one of {choices}")
+        raise typer.Exit(2)
     database = _database(no_migrate=no_migrate)
-    err.print(f"grunndata: serving {describe(database.app_url)} on http://{host}:{port}/graphql")
+    what = f"the {subgraph} subgraph" if subgraph else "grunndata"
+    source = describe(database.app_url)
+    err.print(f"grunndata: serving {what} from {source} on http://{host}:{port}/graphql")
     if dev_auth:
         err.print("grunndata: [yellow]--dev-auth[/]: trusting the local development key only")
-    _serve(database, host, port, dev=dev, dev_auth=dev_auth)
+    _serve(database, host, port, dev=dev, dev_auth=dev_auth, subgraph=subgraph)
 
 
 @app.command(epilog="Example:  grunndata demo --port 8000")
@@ -402,12 +426,63 @@ def loads(
     out.print(table if entries else "No loads yet.")
 
 
-@app.command(epilog="Example:  grunndata schema > schema.graphql")
-def schema() -> None:
+@app.command(
+    epilog="Examples:  grunndata schema > schema.graphql   |   "
+    "grunndata schema --subgraph matrikkel > matrikkel.graphql"
+)
+def schema(
+    subgraph: Annotated[
+        str | None,
+        typer.Option(help="Print this register's Federation v2 subgraph SDL instead."),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
     from grunndata.graphql.schema import build_schema
 
-    sys.stdout.write(build_schema().as_str() + "\n")
+    if subgraph is None:
+        sys.stdout.write(build_schema().as_str() + "\n")
+        return
+    from grunndata.graphql.federation import build_subgraph_schema
+
+    try:
+        sdl = build_subgraph_schema(subgraph).as_str()
+    except GrunndataError as error:
+        err.print(f"[red]error:[/] --subgraph: {escape(str(error))}")
+        raise typer.Exit(2) from None
+    sys.stdout.write(sdl + "\n")
+
+
+@app.command(
+    epilog="Example:  grunndata supergraph --out supergraph.graphql "
+    "--subgraph-url matrikkel=http://matrikkel:8000/graphql"
+)
+def supergraph(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the SDL here (default: stdout).")
+    ] = None,
+    subgraph_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subgraph-url",
+            help="NAME=URL where the gateway reaches a subgraph (repeatable); default "
+            "http://127.0.0.1:4001/graphql, 4002, 4003 in register order.",
+        ),
+    ] = None,
+) -> None:
+    """Compose the three subgraphs into a Federation v2 supergraph SDL (needs Node 20 and
+    `npm ci` in federation/)."""
+    from grunndata.graphql.federation import compose_supergraph, subgraph_urls
+
+    try:
+        sdl = compose_supergraph(subgraph_urls(subgraph_url or []))
+    except GrunndataError as error:
+        err.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    if out_file is None:
+        sys.stdout.write(sdl)
+    else:
+        out_file.write_text(sdl, encoding="utf-8")
+        err.print(f"supergraph written to {escape(str(out_file))}")
 
 
 # -- database ---------------------------------------------------------------------------

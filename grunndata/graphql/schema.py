@@ -30,6 +30,23 @@ from grunndata.graphql.limits import PersistedQueries, limits_extension
 from grunndata.graphql.oppslagslogg import OppslagsloggQuery
 from grunndata.registers import REGISTERS, Register
 
+#: Factories; both caches live at module level, shared by every request.
+SCHEMA_EXTENSIONS = (
+    lambda: ParserCache(maxsize=1024),
+    lambda: ValidationCache(maxsize=1024),
+)
+
+
+def security_extensions(
+    security: SecuritySettings, allow_list: PersistedQueries | None = None
+) -> list[Any]:
+    """The limits (``limits``) and, unless enabled, no introspection: factories."""
+    return [
+        lambda: MaxTokensLimiter(max_token_count=security.max_tokens),
+        limits_extension(security, allow_list),
+        *([] if security.introspection else [DisableIntrospection]),
+    ]
+
 
 @strawberry.type(description="What this server is and which registers it holds.")
 class ServerInfo:
@@ -114,14 +131,7 @@ def build_schema(
         query=query,
         types=extra_types,
         config=StrawberryConfig(scalar_map=scalar_map),
-        extensions=[
-            # Factories; both caches live at module level, shared by every request.
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
-            lambda: MaxTokensLimiter(max_token_count=security.max_tokens),
-            limits_extension(security, allow_list),
-            *([] if security.introspection else [DisableIntrospection]),
-        ],
+        extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security, allow_list)],
     )
     add_extensions(schema, registers)
     guard_schema(schema._schema)  # after the extensions: their fields are guarded too
