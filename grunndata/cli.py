@@ -90,14 +90,13 @@ def _serve(
     from grunndata.graphql.auth import Authenticator, dev_key_path
     from grunndata.server import create_app
 
+    settings = Settings.from_env()
+    level = settings.log_level.lower()
     schema = None
     if subgraph is not None:
         from grunndata.graphql.federation import build_subgraph_schema
 
-        schema = build_subgraph_schema(subgraph)
-
-    settings = Settings.from_env()
-    level = settings.log_level.lower()
+        schema = build_subgraph_schema(subgraph, security=settings.security)
     authenticator = (
         Authenticator.from_settings(settings.security, dev_key=dev_key_path(settings.data_dir))
         if dev_auth
@@ -105,11 +104,7 @@ def _serve(
     )
     headers = {"Authorization": f"Bearer {token}"} if token else None
     app = create_app(
-        database.app_url,
-        dev=dev,
-        authenticator=authenticator,
-        ide_headers=headers,
-        schema=schema,
+        database.app_url, dev=dev, schema=schema, authenticator=authenticator, ide_headers=headers
     )
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
     # end the command normally (so the demo still stops its cluster) instead of killing it.

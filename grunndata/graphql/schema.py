@@ -38,6 +38,17 @@ SCHEMA_EXTENSIONS = (
 )
 
 
+def security_extensions(
+    security: SecuritySettings, allow_list: PersistedQueries | None = None
+) -> list[Any]:
+    """The limits (``limits``) and, unless enabled, no introspection: factories."""
+    return [
+        lambda: MaxTokensLimiter(max_token_count=security.max_tokens),
+        limits_extension(security, allow_list),
+        *([] if security.introspection else [DisableIntrospection]),
+    ]
+
+
 @strawberry.type(description="What this server is and which registers it holds.")
 class ServerInfo:
     version: str
@@ -122,12 +133,7 @@ def build_schema(
         query=query,
         types=extra_types,
         config=StrawberryConfig(scalar_map=scalar_map),
-        extensions=[
-            *SCHEMA_EXTENSIONS,
-            lambda: MaxTokensLimiter(max_token_count=security.max_tokens),
-            limits_extension(security, allow_list),
-            *([] if security.introspection else [DisableIntrospection]),
-        ],
+        extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security, allow_list)],
     )
     add_extensions(schema, registers)
     guard_schema(schema._schema)  # after the extensions: their fields are guarded too
