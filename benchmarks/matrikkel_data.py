@@ -1,12 +1,12 @@
 """Deterministic Matrikkelen data around the real Kartverket sample, in the real formats.
 
-``python -m benchmarks.matrikkel_data fixtures/matrikkel`` writes the demo fixtures:
+``python -m benchmarks.matrikkel_data tests/data/cast/matrikkel`` writes the test cast's files:
 
 - ``adresser.csv``: the real sample rows plus generated addresses on streets around them,
   in Kartverket's 46-column format;
 - ``teiger.geojson``: one teig per unit, the Voronoi cells of the unit's address points
   clipped to the area, so the teiger tile it and every address lies inside its own unit;
-- ``matrikkel.jsonl``: the units (with owners from ``fixtures/cast.md`` and former
+- ``matrikkel.jsonl``: the units (with owners from ``tests/data/cast/cast.md`` and former
   numbers from the 2020 merger into 4204 Kristiansand) and one building per unit.
 
 ``generate(n_streets, per_street)`` is also what ``benchmarks/matrikkel.py`` loads at scale.
@@ -27,6 +27,8 @@ from pathlib import Path
 import shapely
 from shapely.geometry import MultiPoint, Point, box, mapping
 
+from grunndata.fixtures.names import street_name
+
 SAMPLE = Path(__file__).parent.parent / "tests/matrikkel/data/matrikkelenAdresse_sample.csv"
 KOMMUNE = "4204"
 
@@ -40,7 +42,7 @@ STREETS = (
     ("Korsvikfjordvegen", 19006, 93500.0, 6466000.0, 0.0, 103),
 )
 
-#: Owners of the sample's units as the demo cast (fixtures/cast.md) says, by matrikkelnummer.
+#: Owners of the sample's units as the test cast (tests/data/cast/cast.md) says, by matrikkelnummer.
 OWNERS: dict[str, list[tuple[dict[str, str], tuple[int, int] | None]]] = {
     "4204-97/90": [({"identifikasjonsnummer": "14834806046", "navn": "Arne Korsvik"}, (1, 2)),
                    ({"identifikasjonsnummer": "02915116372", "navn": "Berit Korsvik"}, (1, 2))],
@@ -87,24 +89,6 @@ def sample_rows() -> tuple[list[str], list[Adresse]]:
     with SAMPLE.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter=";")
         return list(reader.fieldnames or []), [Adresse(dict(row)) for row in reader]
-
-
-SYLLABLES = ("bjør", "kors", "vard", "tyri", "ran", "sol", "berg", "lun", "hol", "eik",
-             "fur", "gran", "stein", "dal", "vik", "ås", "mo", "nes", "øy", "li")  # fmt: skip
-SUFFIXES = ("veien", "gata", "vegen", "lia", "kroken", "stien", "bakken", "svingen")
-
-
-def street_name(s: int) -> str:
-    """A distinct, plausible street name for street ``s`` (beyond the demo's six)."""
-    n = len(SYLLABLES)
-    name = (SYLLABLES[s % n] + SYLLABLES[(s // n) % n]).capitalize()
-    name += SUFFIXES[(s // (n * n)) % len(SUFFIXES)]
-    rounds = s // (n * n * len(SUFFIXES))
-    return (
-        f"Øvre {name}" * (rounds % 2)
-        + name * (1 - rounds % 2)
-        + f" {rounds // 2 + 1}" * (rounds > 1)
-    )
 
 
 def generated(template: dict[str, str], n_streets: int, per_street: int) -> list[Adresse]:
@@ -276,4 +260,4 @@ def write(folder: Path, n_streets: int = 6, per_street: int = 45) -> None:
 
 
 if __name__ == "__main__":
-    write(Path(sys.argv[1] if len(sys.argv) > 1 else "fixtures/matrikkel"))
+    write(Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/cast/matrikkel"))

@@ -1,4 +1,4 @@
-"""The ``grunndata`` command: serve, demo, load, validate, loads, db, schema.
+"""The ``grunndata`` command: serve, demo, load, validate, loads, db, schema, fixtures.
 
 Every expected failure (no PostgreSQL, no PostGIS, an unreachable database, a broken file)
 ends in one clear message and a non-zero exit, never a traceback. Set ``GRUNNDATA_DEBUG=1``
@@ -74,17 +74,26 @@ def _database(*, no_migrate: bool = False) -> Database:
 # -- serving ----------------------------------------------------------------------------
 
 
-def _serve(database: Database, host: str, port: int, *, dev: bool) -> None:
+def _serve(
+    database: Database, host: str, port: int, *, dev: bool, subgraph: str | None = None
+) -> None:
     import uvicorn
 
     from grunndata.server import create_app
+
+    schema = None
+    if subgraph is not None:
+        from grunndata.graphql.federation import build_subgraph_schema
+
+        schema = build_subgraph_schema(subgraph)
 
     level = Settings.from_env().log_level.lower()
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
     # end the command normally (so the demo still stops its cluster) instead of killing it.
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        uvicorn.run(create_app(database.app_url, dev=dev), host=host, port=port, log_level=level)
+        app = create_app(database.app_url, dev=dev, schema=schema)
+        uvicorn.run(app, host=host, port=port, log_level=level)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -95,17 +104,33 @@ def _exit_quietly(signum: int, frame: object) -> None:
 
 @app.command(
     epilog="Examples:  grunndata serve --port 8000   |   grunndata serve --dev --host 0.0.0.0"
+    "   |   grunndata serve --subgraph matrikkel --port 4002"
 )
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     dev: Annotated[bool, typer.Option("--dev", help="Serve GraphiQL at /graphql.")] = False,
+    subgraph: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve this register alone as a Federation v2 subgraph: "
+            + " | ".join(r.name for r in REGISTERS)
+            + " (see docs/federation.md).",
+        ),
+    ] = None,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Serve the GraphQL API at /graphql and health at /healthz."""
+    names = [r.name for r in REGISTERS]
+    if subgraph is not None and subgraph not in names:
+        choices = ", ".join(names)
+        err.print(f"[red]error:[/] --subgraph {escape(subgraph)!r}: choose one of {choices}")
+        raise typer.Exit(2)
     database = _database(no_migrate=no_migrate)
-    err.print(f"grunndata: serving {describe(database.app_url)} on http://{host}:{port}/graphql")
-    _serve(database, host, port, dev=dev)
+    what = f"the {subgraph} subgraph" if subgraph else "grunndata"
+    source = describe(database.app_url)
+    err.print(f"grunndata: serving {what} from {source} on http://{host}:{port}/graphql")
+    _serve(database, host, port, dev=dev, subgraph=subgraph)
 
 
 @app.command(epilog="Example:  grunndata demo --port 8000")
@@ -310,12 +335,63 @@ def loads(
     out.print(table if entries else "No loads yet.")
 
 
-@app.command(epilog="Example:  grunndata schema > schema.graphql")
-def schema() -> None:
+@app.command(
+    epilog="Examples:  grunndata schema > schema.graphql   |   "
+    "grunndata schema --subgraph matrikkel > matrikkel.graphql"
+)
+def schema(
+    subgraph: Annotated[
+        str | None,
+        typer.Option(help="Print this register's Federation v2 subgraph SDL instead."),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
     from grunndata.graphql.schema import build_schema
 
-    sys.stdout.write(build_schema().as_str() + "\n")
+    if subgraph is None:
+        sys.stdout.write(build_schema().as_str() + "\n")
+        return
+    from grunndata.graphql.federation import build_subgraph_schema
+
+    try:
+        sdl = build_subgraph_schema(subgraph).as_str()
+    except GrunndataError as error:
+        err.print(f"[red]error:[/] --subgraph: {escape(str(error))}")
+        raise typer.Exit(2) from None
+    sys.stdout.write(sdl + "\n")
+
+
+@app.command(
+    epilog="Example:  grunndata supergraph --out supergraph.graphql "
+    "--subgraph-url matrikkel=http://matrikkel:8000/graphql"
+)
+def supergraph(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the SDL here (default: stdout).")
+    ] = None,
+    subgraph_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--subgraph-url",
+            help="NAME=URL where the gateway reaches a subgraph (repeatable); default "
+            "http://127.0.0.1:4001/graphql, 4002, 4003 in register order.",
+        ),
+    ] = None,
+) -> None:
+    """Compose the three subgraphs into a Federation v2 supergraph SDL (needs Node 20 and
+    `npm ci` in federation/)."""
+    from grunndata.graphql.federation import compose_supergraph, subgraph_urls
+
+    try:
+        sdl = compose_supergraph(subgraph_urls(subgraph_url or []))
+    except GrunndataError as error:
+        err.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    if out_file is None:
+        sys.stdout.write(sdl)
+    else:
+        out_file.write_text(sdl, encoding="utf-8")
+        err.print(f"supergraph written to {escape(str(out_file))}")
 
 
 # -- database ---------------------------------------------------------------------------
@@ -382,6 +458,49 @@ def db_upgrade() -> None:
     before = migrate.current_revision(database)
     after = migrate.upgrade(database)
     out.print(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+
+
+fixtures_app = typer.Typer(
+    help="Make coherent synthetic data for all registers.",
+    epilog="Example:  grunndata fixtures generate --persons 1000 --seed 1 --out /tmp/norge",
+    no_args_is_help=True,
+)
+app.add_typer(fixtures_app, name="fixtures")
+
+
+@fixtures_app.command(
+    "generate",
+    epilog="Example:  grunndata fixtures generate --persons 10000 --seed 1 --out /tmp/norge "
+    "&& grunndata load /tmp/norge",
+)
+def fixtures_generate(
+    persons: Annotated[int, typer.Option("--persons", min=1, help="How many persons.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (made if missing).")],
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same bytes.")] = 0,
+    gzipped: Annotated[
+        bool, typer.Option("--gzip", help="Write each file gzip'ed (.gz): about 10x smaller.")
+    ] = False,
+) -> None:
+    """Write persons, addresses, properties and businesses that agree across registers,
+    in the registers' own formats (Freg JSON, Kartverket CSV, teig GeoJSON, Matrikkel JSON
+    Lines, Brønnøysund JSON), plus cast.md: who is who. Streams: flat memory at any size."""
+    from grunndata.fixtures.generate import generate
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise GrunndataError(f"--out {out_dir}: exists and is not a folder")
+    started = time.perf_counter()
+    try:
+        summary = generate(persons, seed, out_dir, gzipped=gzipped)
+    except OSError as exc:
+        raise GrunndataError(f"--out {out_dir}: cannot write: {exc.strerror or exc}") from None
+    seconds = time.perf_counter() - started
+    out.print(
+        f"wrote {summary.persons} persons, {summary.adresser} addresses, "
+        f"{summary.eiendommer} properties, {summary.enheter} enheter and "
+        f"{summary.underenheter} underenheter to {out_dir} in {seconds:.1f} s "
+        f"({summary.persons / max(seconds, 1e-9):,.0f} persons/s); who is who: "
+        f"{out_dir / 'cast.md'}"
+    )
 
 
 def _refuse_external(settings: Settings, verb: str) -> None:

@@ -43,9 +43,9 @@ HEALTH_TIMEOUT_S = 2.0
 POOL_TIMEOUT_S = 5.0  # how long a request waits for a connection before DATABASE_UNAVAILABLE
 #: What GraphiQL opens with: a tour of the demo data (who is who: fixtures/cast.md).
 EXAMPLE_QUERY = """\
-# The demo is a small piece of Kristiansand; fixtures/cast.md says who is who.
+# The demo is a small generated Norway; fixtures/cast.md says who is who.
 {
-  person(identifikasjonsnummer: "21867525758") {
+  person(identifikasjonsnummer: "13869100069") {
     navn { fornavn etternavn }
     bostedsadresse {
       adresseIdentifikatorFraMatrikkelen
@@ -54,10 +54,10 @@ EXAMPLE_QUERY = """\
     }
     historikk { navn { gyldighetstidspunkt fornavn etternavn } }
   }
-  adresser(sok: "Vardasveien 110 B", first: 1) {
+  adresser(sok: "Bjorbjorveien 7", first: 1) {
     edges { node { adressetekst representasjonspunkt eiendom { matrikkelnummer arealM2 } } }
   }
-  enhet(organisasjonsnummer: "310911410") {
+  enhet(organisasjonsnummer: "310000108") {
     navn
     roller {
       type { beskrivelse }

@@ -56,6 +56,8 @@ TEST_ROLES = Roles(owner="grunndata_test_owner", app="grunndata_test_app")
 STARTED_MARK = "started-by-tests"
 HOLDER = "grunndata-test-"
 SESSION = os.environ.get("PYTEST_XDIST_TESTRUNUID", f"{os.getpid()}")[:8]
+#: The hand-written test cast (the demo data before the generator made it): see its README.
+CAST_DIR = Path(__file__).parent / "data" / "cast"
 
 
 def suite_cluster() -> EmbeddedCluster:
@@ -218,6 +220,20 @@ def demo_database(clones: Clones) -> Database:
     outcome = run([FIXTURES_DIR], formats=formats, database=database)
     if formats:
         assert outcome.exit_code == 0, outcome
+    return database
+
+
+@pytest.fixture(scope="session")
+def cast_database(clones: Clones) -> Database:
+    """A database holding the hand-written test cast of ``tests/data/cast/`` (the registers'
+    own tests ask about its people, properties and units), loaded whole, without a reject."""
+    from grunndata.loaders.run import run
+    from grunndata.registers import REGISTERS
+
+    database = clones.make()
+    formats = [f for register in REGISTERS for f in register.formats]
+    outcome = run([CAST_DIR], formats=formats, database=database)
+    assert outcome.exit_code == 0, outcome
     return database
 
 

@@ -22,6 +22,12 @@ from grunndata.graphql.context import Context, EntityBatch
 from grunndata.graphql.sqljson import SqlAnswers
 from grunndata.registers import REGISTERS, Register
 
+#: Factories; both caches live at module level, shared by every request.
+SCHEMA_EXTENSIONS = (
+    lambda: ParserCache(maxsize=1024),
+    lambda: ValidationCache(maxsize=1024),
+)
+
 
 @strawberry.type(description="What this server is and which registers it holds.")
 class ServerInfo:
@@ -96,11 +102,7 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
         query=query,
         types=extra_types,
         config=StrawberryConfig(scalar_map=scalar_map),
-        extensions=[
-            # Factories; both caches live at module level, shared by every request.
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
-        ],
+        extensions=SCHEMA_EXTENSIONS,
     )
     add_extensions(schema, registers)
     schema.entity_batches = {

@@ -39,7 +39,7 @@ def db(fresh_database: Database) -> Database:
     return fresh_database
 
 
-FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "enhetsregister"
+FIXTURES = Path(__file__).parent.parent / "data" / "cast" / "enhetsregister"
 
 
 class Api:

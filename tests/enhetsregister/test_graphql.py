@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from grunndata.registers.enhetsregister.types import HAS_PERSON
 from grunndata.server import create_app
 from tests.conftest import LiveServer
-from tests.enhetsregister.conftest import FIXTURES, Api, load, query, write_json
+from tests.enhetsregister.conftest import Api, load, query, write_json
 
 ENHET = """
 query ($nr: ID!) {
@@ -196,9 +197,9 @@ def test_bad_arguments_are_invalid_argument(api):
 
 
 @pytest.mark.skipif(not HAS_PERSON, reason="the folkeregister room has no GraphQL types here")
-def test_a_holder_with_a_known_identifier_links_to_the_person_register(demo_database):
-    """Across registers, on the whole demo: the cast's persons hold the cast's roles."""
-    with LiveServer(create_app(demo_database.app_url)) as base:
+def test_a_holder_with_a_known_identifier_links_to_the_person_register(cast_database):
+    """Across registers, on the whole test cast: the cast's persons hold the cast's roles."""
+    with LiveServer(create_app(cast_database.app_url)) as base:
         data = Api(base)(
             '{ enhet(organisasjonsnummer: "310911410") { roller { type { kode } '
             "innehaver { navn person { identifikasjonsnummer navn { fornavn } } } } } }"
@@ -235,12 +236,13 @@ def test_a_partnership_has_a_cast_person_and_a_cast_unit_as_partners(api):
     ]
 
 
-DOC = FIXTURES.parent.parent / "docs" / "enhetsregister.md"
+DOC = Path(__file__).parents[2] / "docs" / "enhetsregister.md"
 
 
 @pytest.mark.parametrize("query", re.findall(r"```graphql\n(.*?)```", DOC.read_text(), re.S))
-def test_the_documented_queries_answer_on_the_demo(api, query):
-    data = api(textwrap.dedent(query))
+def test_the_documented_queries_answer_on_the_demo(demo_database, query):
+    with LiveServer(create_app(demo_database.app_url)) as base:
+        data = Api(base)(textwrap.dedent(query))
     assert all(value for value in data.values()), data
 
 

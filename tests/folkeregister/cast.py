@@ -1,6 +1,6 @@
-"""The demo cast (``fixtures/cast.md``) as Freg person documents.
+"""The test cast (``tests/data/cast/cast.md``) as Freg person documents.
 
-``python -m tests.folkeregister.cast`` writes ``fixtures/folkeregister/personer.json``; a
+``python -m tests.folkeregister.cast`` writes ``tests/data/cast/folkeregister/personer.json``; a
 test checks the committed file is what this makes. Addresses are real rows of
 Kartverket's sample (adresseId, adressekode, adressenavn, nummer, bokstav, postnummer),
 all in 4204 Kristiansand.
@@ -8,17 +8,14 @@ all in 4204 Kristiansand.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-OSLO = ZoneInfo("Europe/Oslo")
-FIXTURE = Path(__file__).parents[2] / "fixtures" / "folkeregister" / "personer.json"
-#: Freg took over from DSF in 2017: what was recorded before came with DSF's migration.
-FREG_START = dt.datetime(2017, 10, 2, 6, 0, tzinfo=dt.UTC)
+from grunndata.fixtures.freg import Bosted, P
+
+FIXTURE = Path(__file__).parents[1] / "data" / "cast" / "folkeregister" / "personer.json"
 
 # adresseId: (adressenavn, adressekode, nummer, bokstav, postnummer)
 ADRESSER = {
@@ -39,227 +36,25 @@ ADRESSER = {
 }
 
 
-def midnight(day: str) -> dt.datetime:
-    """The start of a Norwegian day, as Freg gives valid times (e.g. 22:00Z or 23:00Z)."""
-    return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), OSLO).astimezone(dt.UTC)
-
-
-def stamp(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def recorded(day: str, hours: float = 9.5) -> dt.datetime:
-    """When an event of ``day`` was recorded: that morning, or at DSF's migration."""
-    at = midnight(day) + dt.timedelta(hours=hours)
-    return at
-
-
-def meta(
-    day: str | None, *, current: bool = True, aarsak: str | None = None, ended: str | None = None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if day is not None:
-        at = recorded(day)
-        out["ajourholdstidspunkt"] = stamp(at)
-        out["gyldighetstidspunkt"] = stamp(midnight(day))
-    out["erGjeldende"] = current
-    out["kilde"] = "KILDE_DSF" if day is None or recorded(day) < FREG_START else "Skatteetaten"
-    if aarsak:
-        out["aarsak"] = aarsak
-    if ended:
-        out["opphoerstidspunkt"] = stamp(midnight(ended))
-    return out
-
-
-def vegadresse(adresse_id: str) -> dict[str, Any]:
+def bosted(adresse_id: str) -> Bosted:
     navn, kode, nummer, bokstav, postnummer = ADRESSER[adresse_id]
-    adressenummer = {"husnummer": nummer} | ({"husbokstav": bokstav} if bokstav else {})
-    return {
-        "kommunenummer": "4204",
-        "bruksenhetsnummer": "H0101",
-        "bruksenhetstype": "bolig",
-        "adressenavn": navn,
-        "adressenummer": adressenummer,
-        "adressekode": kode,
-        "poststed": {"poststedsnavn": "KRISTIANSAND S", "postnummer": postnummer},
-    }
-
-
-@dataclass
-class P:
-    """One person of the cast and their life events."""
-
-    nummer: str
-    born: str
-    fornavn: str
-    etternavn: str
-    kjoenn: str
-    moves: list[tuple[str, str]] = field(default_factory=list)
-    """(day, adresseId); adresseId ``fortrolig``/``strengtFortrolig`` for a graded address."""
-    names: list[tuple[str, str]] = field(default_factory=list)  # (day, new etternavn)
-    sivilstand: list[tuple[str, str, str | None]] = field(default_factory=list)
-    parents: list[tuple[str, str]] = field(default_factory=list)  # (role, nummer)
-    children: list[tuple[str, str, str]] = field(default_factory=list)  # (nummer, born, my role)
-    spouses: list[tuple[str, str, str | None]] = field(default_factory=list)  # (nr, from, to)
-    statsborgerskap: list[tuple[str, str]] = field(default_factory=list)
-    dnummer: tuple[str, str, str] | None = None  # (D-nummer, from, replaced)
-    gradering: tuple[str, str] | None = None
-    doed: str | None = None
-    utflyttet: tuple[str, str] | None = None  # (day, land)
-    postboks: str | None = None
-
-    def document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"identifikasjonsnummer": self._identifiers()}
-        last = self.doed or (self.utflyttet[0] if self.utflyttet else None)
-        status = [{**meta(self.born, current=not last, aarsak="Fødsel"), "status": "bosatt"}]
-        if self.dnummer:
-            status = [
-                {**meta(self.dnummer[1], current=False), "status": "ikkeBosatt"},
-                {**meta(self.dnummer[2], current=not last), "status": "bosatt"},
-            ]
-        if self.doed:
-            status.append({**meta(self.doed, aarsak="Dødsfall"), "status": "doed"})
-        if self.utflyttet:
-            status.append({**meta(self.utflyttet[0], aarsak="Utflytting"), "status": "utflyttet"})
-        doc["status"] = status
-        doc["kjoenn"] = [{"erGjeldende": True, "kilde": "KILDE_DSF", "kjoenn": self.kjoenn}]
-        doc["foedsel"] = [
-            {
-                **meta(self.born),
-                "foedselsdato": self.born,
-                "foedselsaar": self.born[:4],
-                "foedeland": "NOR",
-            }
-        ]
-        if not self.dnummer:
-            # Kristiansand was 1001 until 2020: the code in force at birth.
-            doc["foedsel"][0]["foedekommuneINorge"] = "1001" if self.born < "2020" else "4204"
-        else:
-            doc["foedsel"][0]["foedeland"] = "POL" if self.fornavn == "Vera" else "NLD"
-        doc["navn"] = self._names()
-        doc["bostedsadresse"] = self._addresses()
-        doc["sivilstand"] = self._sivilstand()
-        doc["familierelasjon"] = self._relations()
-        doc["statsborgerskap"] = [
-            {**meta(day, aarsak="Erverv"), "statsborgerskap": land, "ervervsdato": day}
-            for day, land in self.statsborgerskap or [(self.born, "NOR")]
-        ]
-        if self.gradering:
-            day, level = self.gradering
-            doc["adressebeskyttelse"] = [
-                {**meta(day, aarsak="Adressebeskyttelse"), "graderingsnivaa": level}
-            ]
-        if self.doed:
-            doc["doedsfall"] = {**meta(self.doed), "doedsdato": self.doed}
-        if self.utflyttet:
-            day, land = self.utflyttet
-            doc["utflytting"] = [{**meta(day), "tilflyttingsland": land, "utflyttingsdato": day}]
-        if self.postboks:
-            doc["postadresse"] = [
-                {
-                    **meta(self.gradering[0] if self.gradering else self.born),
-                    "adressegradering": "ugradert",
-                    "postboksadresse": {
-                        "postbokseier": self.fornavn,
-                        "postboks": self.postboks,
-                        "poststed": {"poststedsnavn": "KRISTIANSAND S", "postnummer": "4665"},
-                    },
-                }
-            ]
-        return {key: value for key, value in doc.items() if value}
-
-    def _identifiers(self) -> list[dict[str, Any]]:
-        fnr = {"foedselsEllerDNummer": self.nummer, "identifikatortype": "foedselsnummer"}
-        if not self.dnummer:
-            return [{**meta(None), "status": "iBruk", **fnr}]
-        dnr, start, replaced = self.dnummer
-        d = {"foedselsEllerDNummer": dnr, "identifikatortype": "dNummer"}
-        return [
-            {**meta(replaced, aarsak="Nytt identifikasjonsnummer"), "status": "iBruk", **fnr},
-            {**meta(start, current=False, aarsak="Tildeling"), "status": "iBruk", **d},
-            {**meta(replaced, aarsak="Nytt identifikasjonsnummer"), "status": "opphoert", **d},
-        ]
-
-    def _names(self) -> list[dict[str, Any]]:
-        start = self.dnummer[1] if self.dnummer else self.born
-        versions = [(start, self.etternavn), *self.names]
-        return [
-            {
-                **meta(day, current=i == len(versions) - 1, aarsak="Navn"),
-                "fornavn": self.fornavn.upper(),
-                "etternavn": etternavn.upper(),
-            }
-            for i, (day, etternavn) in enumerate(versions)
-        ]
-
-    def _addresses(self) -> list[dict[str, Any]]:
-        out = []
-        for i, (day, adresse) in enumerate(self.moves):
-            last = i == len(self.moves) - 1
-            ended = self.utflyttet[0] if last and self.utflyttet else None
-            version = {
-                **meta(day, current=last and not ended, aarsak="Flytting innenlands", ended=ended),
-                "flyttedato": day,
-            }
-            if adresse in ("fortrolig", "strengtFortrolig"):
-                version["adressegradering"] = adresse
-            else:
-                version |= {
-                    "vegadresse": vegadresse(adresse),
-                    "adresseIdentifikatorFraMatrikkelen": adresse,
-                    "adressegradering": "ugradert",
-                }
-            out.append(version)
-        return out
-
-    def _sivilstand(self) -> list[dict[str, Any]]:
-        start = self.dnummer[1] if self.dnummer else self.born
-        versions: list[tuple[str, str, str | None]] = [(start, "ugift", None), *self.sivilstand]
-        out = []
-        for i, (day, kode, relatert) in enumerate(versions):
-            version = {
-                **meta(day, current=i == len(versions) - 1),
-                "sivilstand": kode,
-                "sivilstandsdato": day,
-            }
-            if relatert:
-                version["relatertVedSivilstand"] = relatert
-            out.append(version)
-        return out
-
-    def _relations(self) -> list[dict[str, Any]]:
-        out = []
-        for role, nummer in self.parents:
-            out.append(
-                {
-                    **meta(self.born, aarsak="Fødsel"),
-                    "relatertPerson": nummer,
-                    "relatertPersonsRolle": role,
-                    "minRolleForPerson": "barn",
-                }
-            )
-        for nummer, born, my_role in self.children:
-            out.append(
-                {
-                    **meta(born, aarsak="Fødsel"),
-                    "relatertPerson": nummer,
-                    "relatertPersonsRolle": "barn",
-                    "minRolleForPerson": my_role,
-                }
-            )
-        for nummer, start, end in self.spouses:
-            out.append(
-                {
-                    **meta(start, current=end is None, aarsak="Vigsel", ended=end),
-                    "relatertPerson": nummer,
-                    "relatertPersonsRolle": "ektefelleEllerPartner",
-                    "minRolleForPerson": "ektefelleEllerPartner",
-                }
-            )
-        return out
+    return Bosted(adresse_id, "4204", navn, kode, nummer, bokstav, postnummer, "KRISTIANSAND S")
 
 
 def cast() -> list[P]:
+    return [_placed(person) for person in _cast()]
+
+
+def _placed(person: P) -> P:
+    """Addresses by adresseId as Bosted; where born: Kristiansand (1001 until 2020, the
+    code in force at birth), or abroad for those who came with a D-nummer."""
+    moves = [(day, bosted(a) if a in ADRESSER else a) for day, a in person.moves]
+    if person.dnummer:
+        return replace(person, moves=moves, foedeland="POL" if person.fornavn == "Vera" else "NLD")
+    return replace(person, moves=moves, foedekommune="1001" if person.born < "2020" else "4204")
+
+
+def _cast() -> list[P]:
     arne, berit, camilla, david = "14834806046", "02915116372", "21867525758", "09817748772"
     emma, fredrik, guro, halvor = "30880376205", "05920683144", "17848244090", "28898448780"
     ingrid, jon, kari, lars = "11821555231", "04876045201", "19906311480", "23859045804"
@@ -403,7 +198,7 @@ def cast() -> list[P]:
             "kvinne",
             moves=[("2012-08-01", "219137300"), ("2019-05-01", "fortrolig")],
             gradering=("2019-05-01", "fortrolig"),
-            postboks="Postboks 512",
+            postboks=("Postboks 512", "4665", "KRISTIANSAND S"),
         ),
         P(
             nils,

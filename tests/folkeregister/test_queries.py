@@ -317,6 +317,6 @@ DOC = Path(__file__).parents[2] / "docs" / "folkeregister.md"
 
 
 @pytest.mark.parametrize("query", re.findall(r"```graphql\n(.*?)```", DOC.read_text(), re.S))
-def test_the_documented_queries_work_on_the_demo(demo, query):
-    body = ask(demo, query)
+def test_the_documented_queries_work_on_the_demo(demo_database, query):
+    body = ask(demo_database, query)
     assert not body["errors"] and body["data"]["person"] is not None

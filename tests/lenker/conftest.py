@@ -1,4 +1,4 @@
-"""A live server on the demo data, for the cross-register links."""
+"""A live server on the test cast (tests/data/cast/), for the cross-register links."""
 
 from __future__ import annotations
 
@@ -32,6 +32,6 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def demo(demo_database: Database) -> Iterator[Api]:
-    with LiveServer(create_app(demo_database.app_url)) as base:
+def demo(cast_database: Database) -> Iterator[Api]:
+    with LiveServer(create_app(cast_database.app_url)) as base:
         yield Api(base)

@@ -1,4 +1,4 @@
-"""Every cross-register link, both ways, on the demo data (fixtures/cast.md)."""
+"""Every cross-register link, both ways, on the test cast (tests/data/cast/cast.md)."""
 
 from __future__ import annotations
 

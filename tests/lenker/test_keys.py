@@ -31,7 +31,7 @@ def _ids(found: list[Any]) -> list[str | None]:
     return [None if a is None else str(a.adresse_id) for a in found]
 
 
-def test_addresses_by_kode_and_by_postal_form_in_one_batch_each(demo_database):
+def test_addresses_by_kode_and_by_postal_form_in_one_batch_each(cast_database):
     async def work(context: Context) -> tuple[list[Any], list[Any]]:
         by_kode = await asyncio.gather(
             context.entity(ADRESSE_BY_KODE, ("4204", "18981", "38", "")),
@@ -48,7 +48,7 @@ def test_addresses_by_kode_and_by_postal_form_in_one_batch_each(demo_database):
         )
         return list(by_kode), list(by_form)
 
-    by_kode, by_form = _with_context(demo_database.app_url, work)
+    by_kode, by_form = _with_context(cast_database.app_url, work)
     assert _ids(by_kode) == [TYRIHANSVEIEN_38, None, None, None, None, None]
     assert _ids(by_form) == [TYRIHANSVEIEN_38, None, None]
 
@@ -58,7 +58,7 @@ def test_several_matches_are_no_match():
     assert _only([row, {**row, "adresse_id": 2}], 2, None) == [None, None]  # type: ignore[arg-type]
 
 
-def test_a_freg_vegadresse_without_adresse_id_is_found_by_its_kode(demo_database):
+def test_a_freg_vegadresse_without_adresse_id_is_found_by_its_kode(cast_database):
     def bosted(husnummer: str, adresse_id: str | None = None) -> Bostedsadresse:
         vei = Vegadresse(
             adressenavn="Tyrihansveien", adressenummer=Adressenummer(husnummer=husnummer,
@@ -82,7 +82,7 @@ def test_a_freg_vegadresse_without_adresse_id_is_found_by_its_kode(demo_database
             )
         )
 
-    assert _ids(_with_context(demo_database.app_url, work)) == [
+    assert _ids(_with_context(cast_database.app_url, work)) == [
         TYRIHANSVEIEN_38,
         TYRIHANSVEIEN_38,
         None,

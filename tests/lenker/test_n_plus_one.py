@@ -11,14 +11,13 @@ import httpx
 import psycopg
 import pytest
 
-from grunndata.cli import FIXTURES_DIR
 from grunndata.db.database import Database
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
-from tests.conftest import LiveServer
+from tests.conftest import CAST_DIR, LiveServer
 
-#: Cast persons with a home in Matrikkelen, and units (fixtures/cast.md).
+#: Cast persons with a home in Matrikkelen, and units (tests/data/cast/cast.md).
 PERSONS = ["14834806046", "21867525758", "09817748772", "04876045201", "24926921505",
            "27828739757", "28898448780", "17848244090"]  # fmt: skip
 UNITS = ["315761697", "310911410", "318876630"]
@@ -59,16 +58,16 @@ def _generated(count: int) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def many_owned(clones: Any, tmp_path_factory: pytest.TempPathFactory) -> Database:
-    """The demo data plus ``COUNT`` eiendommer owned by cast persons and units."""
+    """The test cast plus ``COUNT`` eiendommer owned by cast persons and units."""
     directory = tmp_path_factory.mktemp("many")
     for register in ("folkeregister", "enhetsregister"):
-        shutil.copytree(FIXTURES_DIR / register, directory / register)
+        shutil.copytree(CAST_DIR / register, directory / register)
     matrikkel = directory / "matrikkel"
     matrikkel.mkdir()
     for name in ("adresser.csv", "teiger.geojson"):
-        shutil.copy(FIXTURES_DIR / "matrikkel" / name, matrikkel / name)
+        shutil.copy(CAST_DIR / "matrikkel" / name, matrikkel / name)
     extra = "".join(json.dumps(line) + "\n" for line in _generated(COUNT))
-    source = (FIXTURES_DIR / "matrikkel" / "matrikkel.jsonl").read_text()
+    source = (CAST_DIR / "matrikkel" / "matrikkel.jsonl").read_text()
     (matrikkel / "matrikkel.jsonl").write_text(source + extra)
     database = clones.make()
     formats = [f for register in REGISTERS for f in register.formats]

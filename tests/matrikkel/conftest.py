@@ -1,4 +1,5 @@
-"""The demo data (``demo_database``, all of ``fixtures/``) served over HTTP for these tests."""
+"""The test cast (``cast_database``, all of ``tests/data/cast/``) served over HTTP for these
+tests."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from grunndata.db.database import Database
 from grunndata.server import create_app
 from tests.conftest import LiveServer
 
-FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "matrikkel"
+FIXTURES = Path(__file__).parent.parent / "data" / "cast" / "matrikkel"
 
 
 @pytest.fixture(scope="session")
-def server(demo_database: Database) -> Iterator[str]:
-    with LiveServer(create_app(demo_database.app_url)) as base:
+def server(cast_database: Database) -> Iterator[str]:
+    with LiveServer(create_app(cast_database.app_url)) as base:
         yield base

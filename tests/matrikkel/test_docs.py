@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from grunndata.db.database import Database
+from grunndata.server import create_app
+from tests.conftest import LiveServer
 from tests.matrikkel.test_graphql import gql
 
 DOC = (Path(__file__).parent.parent.parent / "docs" / "matrikkel.md").read_text(encoding="utf-8")
@@ -17,8 +20,14 @@ def test_the_doc_has_queries():
     assert len(QUERIES) >= 3
 
 
+@pytest.fixture(scope="module")
+def demo_server(demo_database: Database):
+    with LiveServer(create_app(demo_database.app_url)) as base:
+        yield base
+
+
 @pytest.mark.parametrize("query", QUERIES)
-def test_every_documented_query_answers(server, query):
-    body = gql(server, query)
+def test_every_documented_query_answers(demo_server, query):
+    body = gql(demo_server, query)
     assert "errors" not in body, body
     assert all(value for value in body["data"].values()), body

@@ -30,8 +30,8 @@ def test_the_schema_checker_finds_what_is_wrong():
     ]  # fmt: skip
 
 
-def test_every_address_lies_in_its_own_units_teig(demo_database):
-    with connect(demo_database.app_url) as conn:
+def test_every_address_lies_in_its_own_units_teig(cast_database):
+    with connect(cast_database.app_url) as conn:
         outside = conn.execute(
             "SELECT a.adressetekst FROM matrikkel.adresse a "
             "LEFT JOIN matrikkel.teig t ON t.matrikkelnummer = a.matrikkelnummer "
@@ -47,8 +47,8 @@ def test_every_address_lies_in_its_own_units_teig(demo_database):
     assert overlap < 1.0, "teiger tile the area (a square metre of rounding at most)"
 
 
-def test_the_casts_owners_own_their_homes(demo_database):
-    with connect(demo_database.app_url) as conn:
+def test_the_casts_owners_own_their_homes(cast_database):
+    with connect(cast_database.app_url) as conn:
         owners = conn.execute(
             "SELECT identifikasjonsnummer, andel_teller, andel_nevner FROM matrikkel.eierforhold "
             "WHERE matrikkelnummer = '4204-97/90/0/0' ORDER BY 1"

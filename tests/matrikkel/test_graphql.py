@@ -148,10 +148,10 @@ def test_a_point_inside_a_teig_finds_its_unit_in_every_epsg(server, epsg):
     assert [u["matrikkelnummer"] for u in units] == ["4204-97/90/0/0"]
 
 
-def test_a_point_on_a_shared_border_finds_both_units(server, demo_database):
+def test_a_point_on_a_shared_border_finds_both_units(server, cast_database):
     from grunndata.db.database import connect
 
-    with connect(demo_database.app_url) as conn:
+    with connect(cast_database.app_url) as conn:
         x, y, a, b = conn.execute(
             "SELECT ST_X(p), ST_Y(p), a.matrikkelnummer, b.matrikkelnummer FROM "
             "matrikkel.teig a JOIN matrikkel.teig b ON a.matrikkelnummer < b.matrikkelnummer "
@@ -353,7 +353,7 @@ def test_matrikkeladresser_are_found_by_their_text_and_point(server):
     }  # fmt: skip
 
 
-def test_one_query_loads_each_relation_once_per_level(demo_database, monkeypatch):
+def test_one_query_loads_each_relation_once_per_level(cast_database, monkeypatch):
     import asyncio
 
     from psycopg import AsyncCursor
@@ -376,7 +376,7 @@ def test_one_query_loads_each_relation_once_per_level(demo_database, monkeypatch
       bygninger { bygningsnummer } hjemmelshavere { navn } } } } }"""
 
     async def run() -> object:
-        async with AsyncConnectionPool(demo_database.app_url, open=False,
+        async with AsyncConnectionPool(cast_database.app_url, open=False,
                                        kwargs={"autocommit": True}) as pool:  # fmt: skip
             context = Context(pool=pool, request_id="t", entities=schema.entity_batches)
             return await schema.execute(query, context_value=context)

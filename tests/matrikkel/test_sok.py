@@ -68,8 +68,8 @@ def test_vei_veg_and_gate_gata_spellings_have_one_search_form(database, stem):
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(1, 10_000), epsg=st.sampled_from([4326, 4258, 25832, 25833, 25835]))
-def test_any_point_inside_a_teig_finds_its_unit_in_any_epsg(server, demo_database, seed, epsg):
-    with connect(demo_database.app_url) as conn:
+def test_any_point_inside_a_teig_finds_its_unit_in_any_epsg(server, cast_database, seed, epsg):
+    with connect(cast_database.app_url) as conn:
         unit, x, y = conn.execute(
             "SELECT t.matrikkelnummer, ST_X(g), ST_Y(g) FROM (SELECT * FROM matrikkel.teig "
             "ORDER BY md5(matrikkelnummer || %(seed)s) LIMIT 1) t, "

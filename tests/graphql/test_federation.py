@@ -1,0 +1,685 @@
+"""Each register as a Federation v2 subgraph; the three behind a real Hive Gateway answer
+as the single process does."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grunndata.db.database import Database
+from grunndata.graphql.context import Context
+from grunndata.graphql.federation import (
+    FEDERATION_DIR,
+    SUBGRAPH_NAMES,
+    EntityKey,
+    build_subgraph_schema,
+    compose_supergraph,
+    parse_representation,
+)
+from grunndata.graphql.schema import build_schema
+from grunndata.graphql.tid import Tidspunkt
+from grunndata.registers import REGISTERS, Register
+from grunndata.server import EXAMPLE_QUERY, create_app
+from tests.conftest import CAST_DIR, LiveServer
+from tests.lenker.test_n_plus_one import GARDSNUMMER, Statements, many_owned  # noqa: F401
+from tests.lenker.test_n_plus_one import QUERY as N_PLUS_ONE_QUERY
+from tests.test_cli import cli
+from tests.test_readme import QUERIES as README_QUERIES
+
+GATEWAY_START_S = 90.0
+
+
+def post(
+    url: str,
+    query: str,
+    headers: dict[str, str] | None = None,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    body = {"query": query, "variables": variables or {}}
+    response = httpx.post(f"{url}/graphql", json=body, headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- the subgraph schemas -----------------------------------------------------------------
+
+
+def test_each_subgraph_declares_its_entity_keys_and_only_its_own_root_fields():
+    sdl = {name: build_subgraph_schema(name).as_str() for name in SUBGRAPH_NAMES}
+    assert (
+        'type Person @key(fields: "identifikasjonsnummer", resolvable: true)'
+        in sdl["folkeregister"]
+    )
+    assert (
+        'type Enhet @key(fields: "organisasjonsnummer", resolvable: true)' in sdl["enhetsregister"]
+    )
+    assert 'type Eiendom @key(fields: "matrikkelnummer", resolvable: true)' in sdl["matrikkel"]
+    assert '@key(fields: "adresseId", resolvable: true)' in sdl["matrikkel"]
+    assert "  person(" in sdl["folkeregister"] and "  person(" not in sdl["matrikkel"]
+    assert "  enhet(" not in sdl["folkeregister"]
+    # Enhetsregisteret reaches Person by key only: a stub with the key field and what
+    # Enhetsregisteret itself adds to persons, nothing of Folkeregisteret's.
+    person_stub = sdl["enhetsregister"].split("type Person @key(")[1].split("\n}")[0]
+    assert "  identifikasjonsnummer: ID!" in person_stub
+    assert "navn" not in person_stub and "bostedsadresse" not in person_stub
+
+
+def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
+    before = build_schema().as_str()
+    first = {name: build_subgraph_schema(name).as_str() for name in SUBGRAPH_NAMES}
+    again = {name: build_subgraph_schema(name).as_str() for name in reversed(SUBGRAPH_NAMES)}
+    assert again == first  # no build leaves anything behind for the next
+    after = build_schema().as_str()
+    assert after == before
+    assert "@key" not in after and "_entities" not in after and "_service" not in after
+
+
+def test_shared_machinery_types_are_shareable_in_every_subgraph():
+    for name in ("matrikkel", "enhetsregister"):
+        assert "type PageInfo @shareable" in build_subgraph_schema(name).as_str()
+
+
+NEEDS_NODE = pytest.mark.skipif(
+    shutil.which("node") is None,
+    reason="Node.js is not installed (scripts/setup installs the gateway with it)",
+)
+
+
+@NEEDS_NODE
+def test_supergraph_composes_the_three_subgraphs(tmp_path: Path):
+    out = tmp_path / "supergraph.graphql"
+    url = "http://matrikkel.internal:8000/graphql"
+    result = cli("supergraph", "--out", str(out), "--subgraph-url", f"matrikkel={url}")
+    assert result.returncode == 0, result.stderr
+    sdl = out.read_text()
+    for graph in ("FOLKEREGISTER", "MATRIKKEL", "ENHETSREGISTER"):
+        assert f"{graph} @join__graph(" in sdl
+    assert f'MATRIKKEL @join__graph(name: "matrikkel", url: "{url}")' in sdl
+    assert '"http://127.0.0.1:4001/graphql"' in sdl  # the default for folkeregister
+    assert 'type Person @join__type(graph: ENHETSREGISTER, key: "identifikasjonsnummer"' in sdl
+
+
+def test_bad_subgraph_arguments_get_one_clear_sentence():
+    bad_url = cli("supergraph", "--subgraph-url", "matrikkel")
+    assert bad_url.returncode == 1
+    assert "--subgraph-url 'matrikkel': expected NAME=http(s)://..." in bad_url.stderr
+    bad_name = cli("serve", "--subgraph", "tinglysing")
+    assert bad_name.returncode == 2
+    assert "--subgraph 'tinglysing': choose one of folkeregister, matrikkel, " in bad_name.stderr
+    bad_schema = cli("schema", "--subgraph", "tinglysing")
+    assert bad_schema.returncode == 2
+    assert "no register 'tinglysing'; choose one of folkeregister, " in bad_schema.stderr
+    for result in (bad_url, bad_name, bad_schema):
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_schema_prints_a_subgraphs_sdl():
+    result = cli("schema", "--subgraph", "matrikkel")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == build_subgraph_schema("matrikkel").as_str().strip()
+
+
+# -- representations ----------------------------------------------------------------------
+
+KEYS = {
+    "Person": [EntityKey.of("Person")],
+    "Adresse": [EntityKey.of("Adresse"), EntityKey.of("Adresse:kommunenummer adressekode")],
+}
+
+
+def test_a_representation_names_its_key_and_value():
+    rep = {"__typename": "Person", "identifikasjonsnummer": "21867525758"}
+    key, value = parse_representation(rep, KEYS, 0)
+    assert (key.entity_name, value) == ("Person", "21867525758")
+    rep = {"__typename": "Adresse", "kommunenummer": "4204", "adressekode": 18981}
+    key, value = parse_representation(rep, KEYS, 3)
+    assert (key.entity_name, value) == ("Adresse:kommunenummer adressekode", ("4204", 18981))
+
+
+@pytest.mark.parametrize(
+    ("representation", "reason"),
+    [
+        ("Person", "representations[2]: expected an object"),
+        ({"identifikasjonsnummer": "1"}, "__typename None is not an entity of this subgraph"),
+        ({"__typename": "Enhet", "organisasjonsnummer": "1"}, "'Enhet' is not an entity"),
+        ({"__typename": "Person"}, 'Person needs the key fields "identifikasjonsnummer"'),
+        ({"__typename": "Person", "identifikasjonsnummer": None}, "identifikasjonsnummer is req"),
+        ({"__typename": "Person", "identifikasjonsnummer": 7}, "must be a string"),
+        (
+            {"__typename": "Adresse", "kommunenummer": "4204", "adressekode": "x"},
+            "Adresse.adressekode must be an integer",
+        ),
+    ],
+)
+def test_a_malformed_representation_is_refused_with_the_reason(representation, reason):
+    with pytest.raises(Exception, match="representations") as raised:
+        parse_representation(representation, KEYS, 2)
+    assert reason in str(raised.value)
+    assert getattr(raised.value, "code", None) == "INVALID_ARGUMENT"
+
+
+VALUES = st.one_of(st.none(), st.text(), st.integers())
+
+
+@given(st.one_of(VALUES, st.lists(st.text()), st.dictionaries(st.text(), VALUES)))
+def test_any_representation_is_a_key_or_a_clear_refusal(representation):
+    try:
+        key, value = parse_representation(representation, KEYS, 0)
+    except Exception as error:
+        assert getattr(error, "code", None) == "INVALID_ARGUMENT"
+        assert str(error).startswith("representations[0]: ")
+    else:
+        assert representation["__typename"] == key.type_name
+        assert value == key.key_value(representation)
+
+
+@strawberry.type(name="Adresse")
+class FakeAdresse:
+    adresse_id: strawberry.ID
+    kommunenummer: str
+    adressekode: int | None
+    nummer: int | None
+    bokstav: str | None
+
+
+@strawberry.type
+class FakeQuery:
+    @strawberry.field
+    def adresse(self) -> FakeAdresse | None:
+        return None
+
+
+UNKNOWN, KODE = "20", "kommunenummer adressekode nummer bokstav"
+
+
+def test_entities_are_loaded_in_one_batch_per_type_and_key_kind_in_the_callers_order():
+    calls: list[tuple[str, list[Any]]] = []
+
+    def batch(kind: str) -> Any:
+        async def load(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:
+            calls.append((kind, keys))
+            return [None if k == UNKNOWN else _fake(k) for k in keys]
+
+        return load
+
+    register = Register(
+        name="fake", title="Fake", db_schema="fake", query=FakeQuery,
+        entities={"Adresse": batch("id"), f"Adresse:{KODE}": batch("kode")},
+    )  # fmt: skip
+    schema = build_subgraph_schema("fake", [register])
+    kode = {"kommunenummer": "4204", "adressekode": 18981, "nummer": 38, "bokstav": None}
+    representations = [
+        {"__typename": "Adresse", "adresseId": "1"},
+        {"__typename": "Adresse", **kode},
+        {"__typename": "Adresse", "adresseId": UNKNOWN},
+        {"__typename": "Adresse", "adresseId": 3},  # malformed: not a string
+        {"__typename": "Adresse", "adresseId": "4"},
+    ]
+    context = Context(pool=None, request_id="t", entities=schema.entity_batches)  # type: ignore[arg-type]
+    result = asyncio.run(
+        schema.execute(
+            "query ($r: [_Any!]!) { _entities(representations: $r) "
+            "{ ... on Adresse { adresseId } } }",
+            variable_values={"r": representations},
+            context_value=context,
+        )
+    )
+    assert result.data == {
+        "_entities": [{"adresseId": "1"}, {"adresseId": "kode"}, None, None, {"adresseId": "4"}]
+    }
+    assert sorted(calls) == [("id", ["1", "20", "4"]), ("kode", [("4204", 18981, 38, None)])]
+    [error] = result.errors or []
+    assert error.path == ["_entities", 3]
+    assert "representations[3]: Adresse.adresseId must be a string" in error.message
+
+
+def _fake(key: Any) -> FakeAdresse:
+    number = key if isinstance(key, str) else "kode"
+    return FakeAdresse(
+        adresse_id=strawberry.ID(number), kommunenummer="4204", adressekode=None, nummer=None,
+        bokstav=None,
+    )  # fmt: skip
+
+
+# -- _entities over HTTP ------------------------------------------------------------------
+
+ENTITIES = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    __typename
+    ... on Person { identifikasjonsnummer navn { fornavn etternavn } }
+  }
+}
+"""
+
+
+def test_entities_batch_of_known_unknown_and_malformed_keys(cast_database: Database):
+    representations = [
+        {"__typename": "Person", "identifikasjonsnummer": "21867525758"},
+        {"__typename": "Person", "identifikasjonsnummer": "01010100000"},  # no such person
+        {"__typename": "Person", "identifikasjonsnummer": "52858925126"},  # a former D-nummer
+        {"__typename": "Person"},
+    ]
+    app = create_app(cast_database.app_url, schema=build_subgraph_schema("folkeregister"))
+    with LiveServer(app) as base:
+        response = httpx.post(
+            f"{base}/graphql",
+            json={"query": ENTITIES, "variables": {"representations": representations}},
+            timeout=30,
+        ).json()
+    found = response["data"]["_entities"]
+    assert found[0] == {
+        "__typename": "Person",
+        "identifikasjonsnummer": "21867525758",
+        "navn": {"fornavn": "CAMILLA", "etternavn": "STRAND"},
+    }
+    assert found[1] is None
+    assert found[2]["identifikasjonsnummer"] == "12858938404"
+    assert found[3] is None
+    [error] = response["errors"]
+    assert error["path"] == ["_entities", 3]
+    assert error["extensions"]["code"] == "INVALID_ARGUMENT"
+    assert "needs the key fields" in error["message"]
+
+
+#: Per subgraph: a query through its links to other registers' entities, and the
+#: representations the gateway would send for the fields it adds to them.
+CROSSING = {
+    "folkeregister": (
+        """{ person(identifikasjonsnummer: "14834806046") {
+            bostedsadresse { adresseIMatrikkelen { __typename adresseId } } } }""",
+        [{"__typename": "Adresse", "adresseId": "219136687"}],
+        "... on Adresse { beboere { identifikasjonsnummer } }",
+    ),
+    "matrikkel": (
+        """{ adresse(adresseId: "219136687") { eiendom { hjemmelshavere {
+            person { __typename identifikasjonsnummer } enhet { organisasjonsnummer } } } } }""",
+        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"},
+         {"__typename": "Enhet", "organisasjonsnummer": "315761697"}],
+        "... on Person { eiendommer { matrikkelnummer } } "
+        "... on Enhet { eiendommer { matrikkelnummer } }",
+    ),
+    "enhetsregister": (
+        """{ enhet(organisasjonsnummer: "310911410") {
+            forretningsadresse { adresseIMatrikkelen { __typename normalisertPostadresse } }
+            roller { innehaver { person { __typename identifikasjonsnummer } } } } }""",
+        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"}],
+        "... on Person { roller { enhet { organisasjonsnummer } } }",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SUBGRAPH_NAMES)
+def test_a_subgraph_reads_only_its_own_registers_tables(
+    cast_database: Database, monkeypatch: pytest.MonkeyPatch, name: str
+):
+    """Another register's entity is a reference (its key) the owner resolves; the fields a
+    subgraph adds to it read only its own tables."""
+    query, representations, selection = CROSSING[name]
+    entities = f"""query ($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"""
+    statements = Statements()
+    app = create_app(cast_database.app_url, schema=build_subgraph_schema(name))
+    with LiveServer(app) as base:
+        post(base, "{ __typename }")
+        statements.install(monkeypatch)
+        links = post(base, query)
+        added = post(base, entities, variables={"r": representations})
+    assert "errors" not in links and "errors" not in added
+    assert all(entity for entity in added["data"]["_entities"]), added
+    others = [r.db_schema for r in REGISTERS if r.name != name]
+    read = " ".join(statements.sent)
+    assert statements.sent and not [schema for schema in others if f"{schema}." in read]
+    own = REGISTERS[SUBGRAPH_NAMES.index(name)].db_schema
+    assert f"{own}." in read
+    if name == "enhetsregister":
+        holders = [r["innehaver"]["person"] for r in links["data"]["enhet"]["roller"]]
+        assert {"__typename": "Person", "identifikasjonsnummer": "14834806046"} in holders
+
+
+# -- through a real gateway ---------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Federated:
+    gateway: str
+    single: str
+    seen: list[tuple[str, dict[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def federated(
+    cast_database: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federated]:
+    """The three subgraphs and the single process on the test cast (tests/data/cast), and
+    Hive Gateway serving the composed supergraph, all on loopback."""
+    with running_federation(cast_database, tmp_path_factory.mktemp("federation")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def federated_demo(
+    demo_database: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Federated]:
+    """The same on the demo data (what the README's queries ask about)."""
+    with running_federation(demo_database, tmp_path_factory.mktemp("demo")) as running:
+        yield running
+
+
+@contextmanager
+def running_federation(database: Database, work: Path) -> Iterator[Federated]:
+    if shutil.which("node") is None:
+        pytest.skip(NEEDS_NODE.kwargs["reason"])
+    url = database.app_url
+    seen: list[tuple[str, dict[str, str]]] = []
+    with ExitStack() as stack:
+        bases = {
+            name: stack.enter_context(
+                LiveServer(
+                    HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen)
+                )
+            )
+            for name in SUBGRAPH_NAMES
+        }
+        single = stack.enter_context(LiveServer(create_app(url)))
+        supergraph = work / "supergraph.graphql"
+        supergraph.write_text(compose_supergraph({n: f"{b}/graphql" for n, b in bases.items()}))
+        port = _free_port()
+        log = stack.enter_context((work / "gateway.log").open("wb"))
+        gateway = subprocess.Popen(
+            [str(FEDERATION_DIR / "node_modules/.bin/hive-gateway"), "supergraph", str(supergraph),
+             "--config-path", str(FEDERATION_DIR / "gateway.config.mjs"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=FEDERATION_DIR, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        stack.callback(_stop, gateway)
+        yield Federated(_wait_for(gateway, port, work / "gateway.log"), single, seen)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_for(gateway: subprocess.Popen[bytes], port: int, log: Path) -> str:
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + GATEWAY_START_S
+    while time.monotonic() < deadline:
+        if gateway.poll() is not None:
+            raise RuntimeError(f"the gateway stopped:\n{log.read_text(errors='replace')}")
+        try:
+            if httpx.post(f"{base}/graphql", json={"query": "{__typename}"}, timeout=2).is_success:
+                return base
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the gateway did not start in time")
+
+
+#: Queries whose answers must be the same through the gateway and from the single process.
+SAME_ANSWERS = {
+    "person with family and home": """{
+      person(identifikasjonsnummer: "21867525758") {
+        identifikasjonsnummer navn { fornavn etternavn }
+        bostedsadresse { adresseIdentifikatorFraMatrikkelen
+          vegadresse { adressenavn adressenummer { husnummer husbokstav } } }
+        sivilstand { sivilstand ektefelleEllerPartner { navn { fornavn } } }
+        barn { identifikasjonsnummer foedselsdato }
+        foreldre { navn { fornavn } }
+      }
+    }""",
+    "a person as of an instant": """{
+      person(identifikasjonsnummer: "21867525758", gyldighetstidspunkt: "2000-01-01") {
+        navn { etternavn } bostedsadresse { vegadresse { adressenavn } }
+      }
+    }""",
+    "address search with its property and owners": """{
+      adresser(sok: "Vardåsveien 110 B", first: 1) {
+        totalCount
+        edges { node { adresseId adressetekst representasjonspunkt
+          eiendom { matrikkelnummer arealM2 hjemmelshavere { navn identifikasjonsnummer
+            organisasjonsnummer andel { teller nevner } } } } }
+      }
+    }""",
+    "a unit's board, followed into Folkeregisteret": """{
+      enhet(organisasjonsnummer: "310911410") {
+        navn
+        roller { type { kode } innehaver { navn organisasjonsnummer
+          person { identifikasjonsnummer navn { fornavn etternavn }
+            bostedsadresse { vegadresse { adressenavn adressenummer { husnummer } } } }
+          enhet { navn } } }
+      }
+    }""",
+    "units with their roles' persons, listed": """{
+      enheter(first: 5) { edges { node { organisasjonsnummer navn
+        roller { innehaver { person { identifikasjonsnummer foedselsdato } } } } } }
+    }""",
+    "an unknown key and a bad identifier": """{
+      person(identifikasjonsnummer: "01010100000") { navn { fornavn } }
+      enhet(organisasjonsnummer: "123") { navn }
+    }""",
+}
+
+
+#: The cross-register links (issue 6 §1), each answered by the register owning its data.
+SAME_ANSWERS.update({
+    "a person to home, its property, its owners and residents": """{
+      person(identifikasjonsnummer: "14834806046") {
+        navn { fornavn }
+        bostedsadresse { adresseIMatrikkelen { adresseId adressetekst postnummer
+          beboere { identifikasjonsnummer navn { fornavn } }
+          enheter { organisasjonsnummer navn }
+          eiendom { matrikkelnummer arealM2
+            hjemmelshavere { andel { teller nevner }
+              person { identifikasjonsnummer navn { etternavn } }
+              enhet { organisasjonsnummer navn } } } } }
+        eiendommer { matrikkelnummer bruksnavn }
+        roller { type { kode } enhet { organisasjonsnummer navn } }
+      }
+    }""",
+    "a company to its board and their homes": """{
+      enhet(organisasjonsnummer: "310911410") {
+        navn
+        forretningsadresse { adresse adresseIMatrikkelen { adresseId adressetekst } }
+        beliggenhetsadresse { adresseIMatrikkelen { adresseId } }
+        eiendommer { matrikkelnummer }
+        roller { type { kode } innehaver { person {
+          navn { fornavn etternavn }
+          bostedsadresse { adresseIMatrikkelen { adressetekst eiendom { matrikkelnummer } } }
+          roller { type { kode } enhet { organisasjonsnummer } } } } }
+      }
+    }""",
+    "a unit's properties and their owner units": """{
+      enhet(organisasjonsnummer: "315761697") {
+        eiendommer { matrikkelnummer
+          hjemmelshavere { enhet { organisasjonsnummer navn
+            roller { innehaver { person { identifikasjonsnummer } } } } } }
+      }
+    }""",
+    "every role holder and owner, by key into the other registers": """{
+      enheter(first: 100) { edges { node { roller { innehaver { foedselsnummer
+        organisasjonsnummer person { identifikasjonsnummer navn { fornavn } }
+        enhet { organisasjonsnummer } } } } } }
+      eiendommer(first: 100) { edges { node { hjemmelshavere { identifikasjonsnummer
+        organisasjonsnummer person { identifikasjonsnummer navn { fornavn } }
+        enhet { organisasjonsnummer navn } } } } }
+    }""",
+    "links at an instant": """{
+      adresse(adresseId: "219136687") {
+        naa: beboere { identifikasjonsnummer }
+        da: beboere(gyldighetstidspunkt: "1999-06-01T12:00:00") { identifikasjonsnummer
+          eiendommer(gyldighetstidspunkt: "1999-06-01T12:00:00") { matrikkelnummer } }
+      }
+    }""",
+    "a list of properties with owners, homes and roles": """{
+      eiendommer(first: 20) { edges { node { matrikkelnummer
+        adresser { adresseId beboere { identifikasjonsnummer } enheter { organisasjonsnummer } }
+        hjemmelshavere { person { identifikasjonsnummer
+            bostedsadresse { adresseIMatrikkelen { adresseId } }
+            roller { enhet { organisasjonsnummer navn } } }
+          enhet { organisasjonsnummer eiendommer { matrikkelnummer } } } } } }
+    }""",
+})  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(SAME_ANSWERS))
+def test_the_gateway_answers_as_the_single_process(federated: Federated, name: str):
+    query = SAME_ANSWERS[name]
+    through_gateway = post(federated.gateway, query)
+    single = post(federated.single, query)
+    assert through_gateway["data"] == single["data"]
+    assert _codes(through_gateway) == _codes(single)
+    assert single["data"] is not None
+
+
+#: The README's queries and GraphiQL's opening example, but ``serverInfo`` (the single
+#: process's own).
+DOCUMENTED = [q for q in (*README_QUERIES, EXAMPLE_QUERY) if "serverInfo" not in q]
+
+
+@pytest.mark.parametrize("query", DOCUMENTED)
+def test_the_documented_queries_answer_the_same_through_the_gateway(
+    federated_demo: Federated, query: str
+):
+    through_gateway = post(federated_demo.gateway, query)
+    assert through_gateway == post(federated_demo.single, query)
+    assert "errors" not in through_gateway
+
+
+#: The queries that name no identifier, which also run on the (generated) demo data.
+WHOLE_DATA = [
+    "units with their roles' persons, listed",
+    "every role holder and owner, by key into the other registers",
+    "a list of properties with owners, homes and roles",
+]
+
+
+@pytest.mark.parametrize("name", WHOLE_DATA)
+def test_the_gateway_answers_as_the_single_process_on_the_demo(
+    federated_demo: Federated, name: str
+):
+    query = SAME_ANSWERS[name]
+    through_gateway = post(federated_demo.gateway, query)
+    assert through_gateway == post(federated_demo.single, query)
+    assert "errors" not in through_gateway
+
+
+def _codes(response: dict[str, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    return sorted(
+        (e.get("extensions", {}).get("code"), tuple(e.get("path") or ()))
+        for e in response.get("errors", [])
+    )
+
+
+def test_the_gateway_forwards_the_callers_headers(federated: Federated):
+    """Authorization, X-Request-Id and Behandlingsgrunnlag reach every subgraph the
+    query needs."""
+    federated.seen.clear()
+    headers = {
+        "Authorization": "Bearer t0ken",
+        "X-Request-Id": "fed-test-1",
+        "Behandlingsgrunnlag": "GDPR art. 6(1)(e)",
+    }
+    query = SAME_ANSWERS["a unit's board, followed into Folkeregisteret"]
+    assert post(federated.gateway, query, headers=headers)["data"]["enhet"] is not None
+    wanted = {k.lower(): v for k, v in headers.items()}
+    assert {name for name, _ in federated.seen} == {"enhetsregister", "folkeregister"}
+    for _, got in federated.seen:
+        assert {k: got.get(k) for k in wanted} == wanted
+
+
+class HeaderLog:
+    """An ASGI wrapper noting the forwarded headers of every request a subgraph gets."""
+
+    def __init__(self, app: Any, name: str, seen: list[tuple[str, dict[str, str]]]) -> None:
+        self.app, self.name, self.seen = app, name, seen
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+            if "authorization" in headers:
+                self.seen.append((self.name, headers))
+        await self.app(scope, receive, send)
+
+
+def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path: Path):
+    """The known difference (docs/federation.md): with no person in Folkeregisteret and no
+    address in Matrikkelen, a role holder's person is null in the single process; through
+    the gateway it is the reference (its key) with null in every field Folkeregisteret
+    answers."""
+    from grunndata.cli import _formats
+    from grunndata.loaders.run import run
+
+    outcome = run([CAST_DIR / "enhetsregister"], formats=_formats(), database=fresh_database)
+    assert outcome.exit_code == 0, outcome
+    query = """{ enhet(organisasjonsnummer: "310911410") { roller { innehaver {
+        foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"""
+    address = """{ enhet(organisasjonsnummer: "310911410") {
+        forretningsadresse { adresseIMatrikkelen { adresseId adressetekst } } } }"""
+    with running_federation(fresh_database, tmp_path) as running:
+        single = post(running.single, query)
+        through_gateway = post(running.gateway, query)
+        address_answers = [post(base, address) for base in (running.single, running.gateway)]
+    assert "errors" not in single and "errors" not in through_gateway
+    holders = [r["innehaver"] for r in single["data"]["enhet"]["roller"]]
+    assert {h["foedselsnummer"] for h in holders} > {None}
+    assert all(h["person"] is None for h in holders)
+    for holder in (r["innehaver"] for r in through_gateway["data"]["enhet"]["roller"]):
+        number = holder["foedselsnummer"]
+        expected = None if number is None else {"identifikasjonsnummer": number, "navn": None}
+        assert holder["person"] == expected
+    # No address in Matrikkelen: null either way, never a wrong address; the gateway adds
+    # an error for the non-null fields it could not fill.
+    nothing = {"enhet": {"forretningsadresse": {"adresseIMatrikkelen": None}}}
+    assert [answer["data"] for answer in address_answers] == [nothing, nothing]
+    assert "errors" not in address_answers[0]
+    assert "Cannot return null for non-nullable field Adresse." in str(address_answers[1])
+
+
+def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statements(
+    many_owned: Database,  # noqa: F811  (the fixture of tests/lenker/test_n_plus_one.py)
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """§4 through the gateway: the subgraphs resolve each level's references in batches
+    (one ``_entities`` request per subgraph and level, one statement per type and key
+    kind), so listing 10 or 100 eiendommer with owners → person → home, roles → unit costs
+    the same statements, and answers as the single process does."""
+    statements = Statements()
+    with running_federation(many_owned, tmp_path) as running:
+        variables = {"gardsnummer": GARDSNUMMER, "first": 1}
+        post(running.gateway, N_PLUS_ONE_QUERY, variables=variables)  # warm-up: connections
+        statements.install(monkeypatch)
+        counts = {}
+        for first in (10, 100):
+            variables["first"] = first
+            statements.sent.clear()
+            answer = post(running.gateway, N_PLUS_ONE_QUERY, variables=variables)
+            counts[first] = len(statements.sent)
+            assert "errors" not in answer
+            assert answer == post(running.single, N_PLUS_ONE_QUERY, variables=variables)
+    assert len(answer["data"]["eiendommer"]["edges"]) == 100
+    assert counts[10] == counts[100] <= 12, (counts, statements.sent)
