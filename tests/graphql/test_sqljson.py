@@ -1,7 +1,8 @@
 """Answers built in SQL (grunndata.graphql.sqljson) are the resolvers' answers.
 
-Every query here runs both ways on the demo data at the same instant: the SQL form must
-answer it (or, for the cases listed, decline it) and give exactly the resolvers' data.
+Every query here runs both ways on the test cast (tests/data/cast) at the same instant: the
+SQL form must answer it (or, for the cases listed, decline it) and give exactly the
+resolvers' data.
 """
 
 from __future__ import annotations
@@ -60,15 +61,15 @@ class Both:
 
 
 @pytest.fixture(scope="module")
-def both(demo_database: Database) -> Iterator[Both]:
-    b = Both(demo_database)
+def both(cast_database: Database) -> Iterator[Both]:
+    b = Both(cast_database)
     yield b
     b.close()
 
 
 @pytest.fixture(scope="module")
-def units(demo_database: Database) -> list[str]:
-    with connect(demo_database.app_url) as conn:
+def units(cast_database: Database) -> list[str]:
+    with connect(cast_database.app_url) as conn:
         rows = conn.execute(
             "SELECT matrikkelnummer FROM matrikkel.matrikkelenhet WHERE upper_inf(registrert) "
             "ORDER BY 1"
@@ -207,8 +208,8 @@ PERSON_LEAVES = ["identifikasjonsnummer", "navn { fornavn mellomnavn etternavn }
 
 
 @pytest.fixture(scope="module")
-def identifiers(demo_database: Database) -> list[str]:
-    with connect(demo_database.app_url) as conn:
+def identifiers(cast_database: Database) -> list[str]:
+    with connect(cast_database.app_url) as conn:
         rows = conn.execute(
             "SELECT identifikasjonsnummer FROM folkeregister.identifikator ORDER BY 1"
         ).fetchall()
@@ -231,9 +232,9 @@ def test_any_selection_of_a_person_answers_as_the_resolvers(both, identifiers, d
 
 
 def test_over_http_the_sql_form_answers_and_errors_still_come_from_the_resolvers(
-    demo_database,
+    cast_database,
 ):
-    with LiveServer(create_app(demo_database.app_url)) as base:
+    with LiveServer(create_app(cast_database.app_url)) as base:
         answered = httpx.post(
             f"{base}/graphql",
             json={"query": '{ eiendom(matrikkelnummer: "4204-97/90") { matrikkelnummer } }'},
