@@ -228,7 +228,7 @@ class SqlAnswers:
             return None
         name = body.get("operationName")
         if limits.refusal(self.schema, document, query, name if isinstance(name, str) else None,
-                          coerced, self.security, self.allow_list):  # fmt: skip
+                          variables, self.security, self.allow_list):  # fmt: skip
             return None
         if any(access.refusal(rule, principal, where)
                for where, rule in self._access_rules(query, operation, document)):  # fmt: skip
@@ -335,7 +335,7 @@ def _rules_of(
 ) -> Iterator[tuple[str, access.Rule]]:  # fmt: skip
     """(``Type.field``, rule) of every field selected below ``parent`` that has a rule."""
     for node in selection.selections:
-        inner = node.selection_set
+        inner = getattr(node, "selection_set", None)
         if isinstance(node, FieldNode):
             definition = getattr(parent, "fields", {}).get(node.name.value)
             if definition is None:  # __typename; anything else unknown fails validation
