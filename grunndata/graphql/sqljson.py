@@ -40,12 +40,12 @@ import orjson
 import psycopg
 from graphql import (
     DocumentNode,
-    GraphQLNamedType,
-    GraphQLObjectType,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLNamedType,
+    GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
@@ -267,7 +267,8 @@ class SqlAnswers:
         if rules is None:
             root = self.schema.query_type
             assert root is not None
-            rules = list(_rules_of(self.schema, operation.selection_set, root, _fragments(document)))
+            fragments = _fragments(document)
+            rules = list(_rules_of(self.schema, operation.selection_set, root, fragments))
             self._rules[key] = rules
         return rules
 
