@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg_pool import AsyncConnectionPool
 
+from grunndata.config import Settings
 from grunndata.db.database import Database, connect
 from grunndata.graphql.access import (
     ADRESSEBESKYTTELSE,
@@ -303,3 +305,29 @@ def test_over_http_both_apps_answer_and_log_alike(
         rows.append(logged(access_database, request_id))
     assert answers[0] == answers[1]
     assert rows[0] == rows[1]
+
+
+LIMITED = {
+    "depth": ({"max_depth": 2}, "maxDepth"),
+    "aliases": ({"max_aliases": 1}, "maxAliases"),
+    "cost": ({"max_cost": 5}, "maxCost"),
+}
+
+
+@pytest.mark.parametrize("changes, limit", LIMITED.values(), ids=LIMITED.keys())
+def test_the_limits_hold_before_the_sql_forms(paths, access_database, changes, limit):
+    """A query the SQL forms could answer, over a limit: refused as the resolvers refuse it."""
+    security = replace(Settings.from_env().security, **changes)
+    query = (f'{{ a: eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ hjemmelshavere {{ navn }} }} '
+             f'b: eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ matrikkelnummer }} }}')  # fmt: skip
+    limited = build_schema(security=security)
+    assert limited.sql_answers is not None and SCHEMA.sql_answers is not None
+    now = dt.datetime.now(dt.UTC)
+    run = paths.loop.run_until_complete
+    assert run(SCHEMA.sql_answers.answer(paths.pool, {"query": query}, now)) is not None
+    assert run(limited.sql_answers.answer(paths.pool, {"query": query}, now)) is None
+    with LiveServer(create_app(access_database.app_url, security=security), token=None) as base:
+        body = ask(base, query).json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert body["errors"][0]["extensions"]["limit"] == limit
