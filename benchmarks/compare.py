@@ -14,6 +14,11 @@ Usage (from the repository root; needs wrk, taskset, Node 20 and npm):
 
     (cd benchmarks/postgraphile && npm ci)
     .venv/bin/python -m benchmarks.compare --persons 20000 --streets 200 --runs 3
+
+Person data needs a token: grunndata trusts a key made by this run (``GRUNNDATA_JWKS``)
+and every grunndata request carries a bearer token with the scopes the queries need
+(``AUTH_SCOPES``), so access control checks each request and the lookup log is written, as
+deployed (the rate limit is off: one consumer sends all the load).
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ HERE = Path(__file__).parent
 POSTGRAPHILE_DIR = HERE / "postgraphile"
 SERVER_CPU, LOAD_CPU = "0", "1"
 PER_STREET = 100  # addresses, and so units, per street: one gardsnummer each
+#: What the queries need: person data with a legal basis (addresses too), owners' identities.
+AUTH_SCOPES = ("folkeregister/offentligmedhjemmel", "matrikkel/hjemmel")
+#: Headers of every request to grunndata (``--auth``: the bearer token).
+GRUNNDATA_HEADERS: dict[str, str] = {}
 
 
 # -- the queries ------------------------------------------------------------------------
@@ -402,11 +411,13 @@ uvicorn.run(create_app(sys.argv[1], schema=schema), host="127.0.0.1", port=int(s
 """
 
 
-def grunndata_server(database: Database, port: int, *, resolvers_only: bool = False) -> Any:
+def grunndata_server(database: Database, port: int, *, resolvers_only: bool = False,
+                     auth: dict[str, str] | None = None) -> Any:  # fmt: skip
     env = {
         "GRUNNDATA_DATABASE_URL": database.app_url,
         "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
         "GRUNNDATA_LOG_LEVEL": "WARNING",
+        **(auth or {}),
     }
     grunndata = str(Path(sys.executable).parent / "grunndata")
     url = f"http://127.0.0.1:{port}/graphql"
@@ -433,8 +444,29 @@ GRUNNDATA = "grunndata"
 POSTGRAPHILE = "PostGraphile"
 
 
-def post(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    body = httpx.post(url, json={"query": query, "variables": variables}, timeout=30).json()
+def trusted_token(folder: Path) -> tuple[dict[str, str], str]:
+    """(grunndata's environment trusting a key made here, a token of it with
+    ``AUTH_SCOPES``)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from grunndata.graphql.auth import mint_token, public_jwks
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwks = folder / "jwks.json"
+    jwks.write_text(json.dumps(public_jwks(key, key_id="bench")), encoding="utf-8")
+    issuer, audience = "grunndata-benchmark", "grunndata-benchmark"
+    env = {"GRUNNDATA_JWKS": str(jwks), "GRUNNDATA_ISSUER": issuer,
+           "GRUNNDATA_AUDIENCE": audience, "GRUNNDATA_RATE_LIMIT_PER_MINUTE": "0"}  # fmt: skip
+    scopes = [f"grunndata:{s}" for s in AUTH_SCOPES]
+    token = mint_token(key, scopes=scopes, orgnr="974760673", ttl_s=6 * 3600, issuer=issuer,
+                       audience=audience, key_id="bench")  # fmt: skip
+    return env, token
+
+
+def post(url: str, query: str, variables: dict[str, Any],
+         headers: dict[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    body = httpx.post(url, json={"query": query, "variables": variables}, headers=headers,
+                      timeout=30).json()  # fmt: skip
     if body.get("errors"):
         raise RuntimeError(f"{url}: {body['errors']}")
     return body["data"]
@@ -444,7 +476,9 @@ def check_equal(url: dict[str, str], query: Query, keys: list[str]) -> None:
     """Both servers give the same data for the same keys (the first 20)."""
     for key in keys[:20]:
         variables = query.variables(key)
-        ours = query.grunndata_answer(post(url[GRUNNDATA], query.grunndata, variables))
+        ours = query.grunndata_answer(
+            post(url[GRUNNDATA], query.grunndata, variables, GRUNNDATA_HEADERS)
+        )
         theirs = query.postgraphile_answer(post(url[POSTGRAPHILE], query.postgraphile, variables))
         if ours != theirs or ours is None:
             raise AssertionError(f"{query.name}, {key}: grunndata {ours} != PostGraphile {theirs}")
@@ -458,6 +492,8 @@ for line in io.lines(os.getenv("WRK_BODIES")) do bodies[#bodies + 1] = line end
 local i = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+local auth = os.getenv("WRK_AUTHORIZATION")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
 request = function()
   i = i % #bodies + 1
   return wrk.format(nil, nil, nil, bodies[i])
@@ -477,17 +513,24 @@ class Run:
     p95_ms: float
 
 
-def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int) -> Run:
+def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int,
+        headers: dict[str, str] | None = None) -> Run:  # fmt: skip
+    authorization = (headers or {}).get("Authorization", "")
     out = subprocess.run(
         ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
          "--timeout", "30s", "-s", str(script), url],
-        env={**os.environ, "WRK_BODIES": str(bodies)}, capture_output=True, text=True, check=True,
+        env={**os.environ, "WRK_BODIES": str(bodies), "WRK_AUTHORIZATION": authorization},
+        capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
     requests, duration_us, p50, p95, bad_status, socket_errors = map(int, line.split()[1:])
     if bad_status or socket_errors:
         raise RuntimeError(f"wrk on {url}: {bad_status} non-2xx, {socket_errors} socket errors")
     return Run(requests / (duration_us / 1e6), p50 / 1000, p95 / 1000)
+
+
+def _headers(server: str) -> dict[str, str] | None:
+    return GRUNNDATA_HEADERS if server == GRUNNDATA else None
 
 
 def drive(url: dict[str, str], keys: dict[str, list[str]], args: argparse.Namespace,
@@ -508,10 +551,11 @@ def drive(url: dict[str, str], keys: dict[str, list[str]], args: argparse.Namesp
         order = [GRUNNDATA, POSTGRAPHILE]
         for _ in range(args.warmup_runs):  # JIT, caches, connection pools
             for server in order:
-                wrk(url[server], bodies[server], script, 3, args.connections)
+                wrk(url[server], bodies[server], script, 3, args.connections, _headers(server))
         for _ in range(args.runs):
             for server in order:
-                measured = wrk(url[server], bodies[server], script, args.seconds, args.connections)
+                measured = wrk(url[server], bodies[server], script, args.seconds,
+                               args.connections, _headers(server))  # fmt: skip
                 results[name][server].append(measured)
                 print(
                     f"  {name:<8}{server:<14}{measured.requests_per_s:8.0f} req/s   "
@@ -605,7 +649,10 @@ def main() -> None:
             GRUNNDATA: f"http://127.0.0.1:{args.grunndata_port}/graphql",
             POSTGRAPHILE: f"http://127.0.0.1:{args.postgraphile_port}/graphql",
         }
-        with grunndata_server(database, args.grunndata_port, resolvers_only=args.resolvers_only), \
+        auth, token = trusted_token(Path(tmp))
+        GRUNNDATA_HEADERS["Authorization"] = f"Bearer {token}"
+        with grunndata_server(database, args.grunndata_port, resolvers_only=args.resolvers_only,
+                              auth=auth), \
                 postgraphile_server(database, args.postgraphile_port):  # fmt: skip
             for name in args.queries:
                 check_equal(url, QUERIES[name], keys[name])
