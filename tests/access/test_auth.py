@@ -159,3 +159,23 @@ def test_serving_a_person_query_without_token_over_http_names_the_scope(server):
     body = ask(server, PERSON_QUERY % OPEN_PERSON).json()
     assert "offentligutenhjemmel" in body["errors"][0]["message"]
     assert httpx.get(f"{server}/healthz").status_code == 200
+
+
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch):
+    """The signature is checked once per token; after its exp it is checked again."""
+    import jwt
+
+    from grunndata.config import Settings
+    from grunndata.graphql import auth
+
+    authenticator = Authenticator.from_settings(Settings.from_env().security)
+    token = test_token(ttl=60)
+    first = authenticator.verify(token)
+    decoded = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    assert authenticator.verify(token) == first and decoded == []
+    later = time.time() + 61
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    assert authenticator.verify(token) == first  # within the leeway, verified again
+    assert decoded == [1]
