@@ -368,9 +368,12 @@ class _Seen:
     graded: bool = False
 
     def unmark(self, value: Any) -> Any:
+        """``value`` without its marks, noted. Only objects are walked: a list of anything
+        else (a GeoJSON's coordinates, a list of strings) holds no mark."""
         if isinstance(value, list):
-            for item in value:
-                self.unmark(item)
+            if value and isinstance(value[0], dict):
+                for item in value:
+                    self.unmark(item)
         elif isinstance(value, dict):
             person = value.pop(PERSON_MARK, None)
             linked = value.pop(LINK_MARK, None)
