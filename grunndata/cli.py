@@ -26,6 +26,7 @@ from grunndata.db import migrate
 from grunndata.db.database import Database, embedded_cluster, open_database
 from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
+from grunndata.graphql.access import SCOPES
 from grunndata.loaders.formats import SourceFormat
 from grunndata.loaders.journal import journal
 from grunndata.loaders.run import Mode, RunOutcome, run
@@ -75,24 +76,40 @@ def _database(*, no_migrate: bool = False) -> Database:
 
 
 def _serve(
-    database: Database, host: str, port: int, *, dev: bool, subgraph: str | None = None
+    database: Database,
+    host: str,
+    port: int,
+    *,
+    dev: bool,
+    dev_auth: bool = False,
+    token: str | None = None,
+    subgraph: str | None = None,
 ) -> None:
     import uvicorn
 
+    from grunndata.graphql.auth import Authenticator, dev_key_path
     from grunndata.server import create_app
 
+    settings = Settings.from_env()
+    level = settings.log_level.lower()
     schema = None
     if subgraph is not None:
         from grunndata.graphql.federation import build_subgraph_schema
 
-        schema = build_subgraph_schema(subgraph)
-
-    level = Settings.from_env().log_level.lower()
+        schema = build_subgraph_schema(subgraph, security=settings.security)
+    authenticator = (
+        Authenticator.from_settings(settings.security, dev_key=dev_key_path(settings.data_dir))
+        if dev_auth
+        else None
+    )
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    app = create_app(
+        database.app_url, dev=dev, schema=schema, authenticator=authenticator, ide_headers=headers
+    )
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
     # end the command normally (so the demo still stops its cluster) instead of killing it.
     previous = signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        app = create_app(database.app_url, dev=dev, schema=schema)
         uvicorn.run(app, host=host, port=port, log_level=level)
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -109,7 +126,17 @@ def _exit_quietly(signum: int, frame: object) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    dev: Annotated[bool, typer.Option("--dev", help="Serve GraphiQL at /graphql.")] = False,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Serve GraphiQL at /graphql; allow introspection.")
+    ] = False,
+    dev_auth: Annotated[
+        bool,
+        typer.Option(
+            "--dev-auth",
+            help="Trust only tokens from `grunndata token` (the local development key), "
+            "not GRUNNDATA_JWKS. Never in production.",
+        ),
+    ] = False,
     subgraph: Annotated[
         str | None,
         typer.Option(
@@ -130,7 +157,9 @@ def serve(
     what = f"the {subgraph} subgraph" if subgraph else "grunndata"
     source = describe(database.app_url)
     err.print(f"grunndata: serving {what} from {source} on http://{host}:{port}/graphql")
-    _serve(database, host, port, dev=dev, subgraph=subgraph)
+    if dev_auth:
+        err.print("grunndata: [yellow]--dev-auth[/]: trusting the local development key only")
+    _serve(database, host, port, dev=dev, dev_auth=dev_auth, subgraph=subgraph)
 
 
 @app.command(epilog="Example:  grunndata demo --port 8000")
@@ -152,20 +181,82 @@ def demo(
         database = _database(no_migrate=no_migrate)
         _print_outcome(run([fixtures], formats=_formats(), database=database))
         url = f"http://{host}:{port}"
+        token = _dev_token(settings, list(SCOPES), DEMO_CONSUMER, None, 8 * 3600)
         out.print(
             f"\n[bold]grunndata demo[/] is up.\n"
             f"  GraphiQL  {url}/graphql\n"
             f"  health    {url}/healthz\n\n"
+            "Person data needs a token. One with every scope, valid for 8 hours "
+            "(GraphiQL has it preset in its Headers tab):\n"
+            f"  export TOKEN={token}\n\n"
             "Try:\n"
-            f"  curl -s {url}/graphql -H 'Content-Type: application/json' \\\n"
-            '    -d \'{"query": "{ person(identifikasjonsnummer: \\"14834806046\\") '
+            f"  curl -s {url}/graphql -H 'Content-Type: application/json' "
+            '-H "Authorization: Bearer $TOKEN" \\\n'
+            '    -d \'{"query": "{ person(identifikasjonsnummer: \\"27816200062\\") '
             "{ navn { fornavn etternavn } bostedsadresse { vegadresse { adressenavn } } } }\"}'\n"
-            "\nWho is who in the demo data: fixtures/cast.md\n"
+            "\nMore tokens: grunndata token --scope ... --orgnr ...; "
+            "who is who in the demo data: fixtures/cast.md\n"
         )
-        _serve(database, host, port, dev=True)
+        _serve(database, host, port, dev=True, dev_auth=True, token=token)
     finally:
         if started_here and cluster is not None and cluster.stop():
             err.print("grunndata: stopped the embedded PostgreSQL this demo started.")
+
+
+# -- tokens -----------------------------------------------------------------------------
+
+#: The consumer the demo's token speaks for: a unit of the demo data (ANDERSEN BYGG DA).
+DEMO_CONSUMER = "310000000"
+
+
+def _dev_token(
+    settings: Settings, scopes: list[str], orgnr: str | None, pid: str | None, ttl: int
+) -> str:
+    from grunndata.graphql.auth import dev_key, dev_key_path, mint_token
+
+    prefix = settings.security.scope_prefix
+    full = [s if s.startswith(prefix) else f"{prefix}{s}" for s in scopes]
+    key = dev_key(dev_key_path(settings.data_dir))
+    return mint_token(key, scopes=full, orgnr=orgnr, pid=pid, ttl_s=ttl)
+
+
+@app.command(
+    epilog="Example:  grunndata token --scope 'folkeregister/offentligmedhjemmel "
+    "matrikkel/hjemmel' --orgnr 310000000"
+)
+def token(
+    scope: Annotated[
+        list[str],
+        typer.Option(
+            help="Scopes, space-separated as in the token's scope claim; may be repeated. "
+            "The prefix (GRUNNDATA_SCOPE_PREFIX, grunndata:) is added when missing."
+        ),
+    ],
+    orgnr: Annotated[
+        str, typer.Option(help="The consumer's organisasjonsnummer (consumer.ID 0192:<orgnr>).")
+    ],
+    pid: Annotated[
+        str | None, typer.Option(help="A citizen's fødselsnummer (ID-porten's pid claim).")
+    ] = None,
+    ttl: Annotated[int, typer.Option(help="Seconds the token is valid.", min=1)] = 3600,
+) -> None:
+    """Print a development token, signed with the local development key, on its last line.
+
+    Only a server started with `grunndata serve --dev-auth` (or `grunndata demo`) trusts it.
+    """
+    from grunndata.identifiers import parse_orgnr, parse_person_id
+
+    scopes = [s for value in scope for s in value.split()]
+    prefix = Settings.from_env().security.scope_prefix
+    unknown = [s for s in scopes if s.removeprefix(prefix) not in SCOPES]
+    if unknown:
+        raise GrunndataError(
+            f"unknown scope {unknown[0]!r}: use {', '.join(SCOPES)} (prefix {prefix!r} optional)."
+        )
+    number = parse_orgnr(orgnr).value
+    person = parse_person_id(pid).value if pid else None
+    err.print(f"grunndata: token for {number}, scopes {' '.join(scopes) or '(none)'}, {ttl} s")
+    print(_dev_token(Settings.from_env(), scopes, number, person, ttl))
 
 
 # -- loading ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ class Settings:
     pg_bindir: Path | None = None
     cluster_user: str = "grunndata"
     log_level: str = "INFO"
+    security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +53,7 @@ class Settings:
             pg_bindir=Path(bindir) if bindir else None,
             cluster_user=get("CLUSTER_USER") or "grunndata",
             log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+            security=SecuritySettings.from_env(get),
         )
 
 
@@ -62,3 +64,67 @@ def _log_level(name: str) -> str:
             f"GRUNNDATA_LOG_LEVEL {name!r} is not a log level: use {', '.join(levels)}."
         )
     return name.upper()
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Who may ask what, and how much: tokens, scopes and the endpoint's limits
+    (docs/configuration.md, docs/security.md)."""
+
+    jwks: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    clock_skew_s: int = 30
+    scope_prefix: str = "grunndata:"
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_cost: int = 250_000
+    max_first: int = 1000
+    persisted_queries: Path | None = None
+    introspection: bool = False
+    graphiql: bool = False
+    statement_timeout_ms: int = 15_000
+    max_body_bytes: int = 100_000
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+
+    @classmethod
+    def from_env(cls, get: Callable[[str], str | None]) -> SecuritySettings:
+        defaults = cls()
+
+        def number(name: str, default: int) -> int:
+            value = get(name)
+            if value is None:
+                return default
+            if not value.isdigit():
+                raise SetupError(f"GRUNNDATA_{name} {value!r} is not a whole number >= 0.")
+            return int(value)
+
+        def flag(name: str) -> bool:
+            value = (get(name) or "0").lower()
+            if value not in ("0", "1", "true", "false", "yes", "no"):
+                raise SetupError(f"GRUNNDATA_{name} {value!r}: use 1 or 0.")
+            return value in ("1", "true", "yes")
+
+        persisted = get("PERSISTED_QUERIES")
+        prefix = get("SCOPE_PREFIX")
+        return cls(
+            jwks=get("JWKS"),
+            issuer=get("ISSUER"),
+            audience=get("AUDIENCE"),
+            clock_skew_s=number("CLOCK_SKEW", defaults.clock_skew_s),
+            scope_prefix=defaults.scope_prefix if prefix is None else prefix.strip(),
+            max_depth=number("MAX_DEPTH", defaults.max_depth),
+            max_aliases=number("MAX_ALIASES", defaults.max_aliases),
+            max_tokens=number("MAX_TOKENS", defaults.max_tokens),
+            max_cost=number("MAX_COST", defaults.max_cost),
+            max_first=number("MAX_FIRST", defaults.max_first),
+            persisted_queries=Path(persisted).expanduser() if persisted else None,
+            introspection=flag("INTROSPECTION"),
+            graphiql=flag("GRAPHIQL"),
+            statement_timeout_ms=number("STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms),
+            max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes),
+            rate_limit_per_minute=number("RATE_LIMIT_PER_MINUTE", defaults.rate_limit_per_minute),
+            rate_limit_burst=number("RATE_LIMIT_BURST", defaults.rate_limit_burst),
+        )

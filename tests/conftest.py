@@ -15,6 +15,7 @@ carry the session, so two test runs at once do not meet.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import threading
@@ -23,9 +24,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, settings
 from psycopg import sql
 
@@ -42,6 +45,8 @@ from grunndata.db.database import (
 )
 from grunndata.db.urls import with_params
 from grunndata.errors import SetupError
+from grunndata.graphql.access import SCOPES
+from grunndata.graphql.auth import Principal, mint_token, public_jwks
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -257,11 +262,78 @@ def cluster_dir(tmp_path: Path) -> Iterator[Path]:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-class LiveServer:
-    """A real uvicorn server on loopback, in a thread."""
+# -- Tokens: the suite is an issuer the apps it starts trust (through GRUNNDATA_JWKS) ------
 
-    def __init__(self, app: object) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+TEST_ISSUER = "grunndata-test-issuer"
+TEST_AUDIENCE = "grunndata-test"
+TEST_KEY = ec.generate_private_key(ec.SECP256R1())
+TEST_CONSUMER = "318716897"  # Sørlandet IT AS in the demo data
+ALL_SCOPES = Principal(scopes=frozenset(SCOPES), orgnr=TEST_CONSUMER, pid=None, authenticated=True)
+
+
+def test_token(
+    *scopes: str, orgnr: str | None = TEST_CONSUMER, pid: str | None = None, ttl: int = 900,
+    key: ec.EllipticCurvePrivateKey | None = None, audience: str = TEST_AUDIENCE,
+    now: float | None = None,
+) -> str:  # fmt: skip
+    """A token from the suite's issuer with ``scopes`` (without prefix; none given: all)."""
+    chosen = scopes or SCOPES
+    return mint_token(
+        key or TEST_KEY, scopes=[f"grunndata:{s}" for s in chosen], orgnr=orgnr, pid=pid,
+        ttl_s=ttl, issuer=TEST_ISSUER, audience=audience, key_id="test", now=now,
+    )  # fmt: skip
+
+
+test_token.__test__ = False  # type: ignore[attr-defined]  # not a test, despite its name
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trusted_test_issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Apps the tests make trust the suite's key; the rate limit is off unless a test asks."""
+    jwks = tmp_path_factory.mktemp("jwks") / "jwks.json"
+    jwks.write_text(json.dumps(public_jwks(TEST_KEY, key_id="test")), encoding="utf-8")
+    wanted = {
+        "GRUNNDATA_JWKS": str(jwks),
+        "GRUNNDATA_ISSUER": TEST_ISSUER,
+        "GRUNNDATA_AUDIENCE": TEST_AUDIENCE,
+        "GRUNNDATA_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    before = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def with_token(app: Any, token: str | None) -> Any:
+    """``app`` as reached by a client sending ``Authorization: Bearer <token>`` unless the
+    request carries its own."""
+    if token is None:
+        return app
+
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not any(k == b"authorization" for k, _ in scope["headers"]):
+            header = (b"authorization", f"Bearer {token}".encode())
+            scope = {**scope, "headers": [*scope["headers"], header]}
+        await app(scope, receive, send)
+
+    return asgi
+
+
+#: LiveServer's default: a client holding a token with every scope.
+ALL = object()
+
+
+class LiveServer:
+    """A real uvicorn server on loopback, in a thread. Its clients send a token with every
+    scope unless ``token`` says otherwise (None: no token)."""
+
+    def __init__(self, app: object, token: object = ALL) -> None:
+        app = with_token(app, test_token() if token is ALL else token)  # type: ignore[arg-type]
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from grunndata.db import migrate
+from grunndata.graphql.auth import dev_key_path
 from tests.db.test_cluster import postgres_processes_on
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
@@ -79,10 +81,22 @@ def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir, stop):
         assert health.status_code == 200
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"})
         assert page.status_code == 200 and "GraphiQL" in page.text
+        assert "Bearer ey" in page.text  # the demo's token, preset in GraphiQL's headers
+        # Person data needs a token; the demo trusts the development key's.
+        query = {"query": '{ person(identifikasjonsnummer: "27816200062") { foedselsdato } }'}
+        anonymous = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query).json()
+        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        token = cli("token", "--scope", "folkeregister/offentligutenhjemmel", "--orgnr",
+                    "310000000", data_dir=cluster_dir).stdout.strip().splitlines()[-1]  # fmt: skip
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json=query,
+                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert answer.json()["data"]["person"]["foedselsdato"]
     finally:
         demo.send_signal(stop)
         out, err = demo.communicate(timeout=60)
+        shutil.rmtree(dev_key_path(cluster_dir).parent, ignore_errors=True)
     assert demo.returncode == 0, err
     assert "grunndata demo is up" in out
+    assert "export TOKEN=ey" in out and "Authorization: Bearer $TOKEN" in out
     assert "stopped the embedded PostgreSQL this demo started" in err
     assert postgres_processes_on(cluster_dir / "pgdata") == []

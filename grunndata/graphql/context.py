@@ -16,6 +16,8 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 from strawberry.dataloader import DataLoader
 
+from grunndata.graphql.access import Lookups
+from grunndata.graphql.auth import ANONYMOUS, Principal
 from grunndata.graphql.tid import Tidspunkt
 
 #: Loads entities of one type by key, in the keys' order (None for an unknown key): one
@@ -33,6 +35,10 @@ class Context:
     entities: Mapping[str, EntityBatch] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaders: dict[Hashable, DataLoader[Any, Any]] = field(default_factory=dict)
+    #: Who asks (``grunndata.graphql.auth``); anonymous sees open data only.
+    principal: Principal = ANONYMOUS
+    #: The persons this request returned, for the lookup log.
+    lookups: Lookups = field(default_factory=Lookups)
 
     def loader(
         self, key: Hashable, make: Callable[[], DataLoader[Any, Any]]

@@ -21,6 +21,8 @@ from grunndata.identifiers import InvalidIdentifier
 log = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "Internal server error."
+#: graphql-core's parser stopping at ``GRUNNDATA_MAX_TOKENS``.
+TOO_MANY_TOKENS = "Document contains more than"
 
 
 def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
@@ -32,6 +34,8 @@ def error_code_and_message(exc: BaseException) -> tuple[str, str] | None:
     if isinstance(exc, psycopg.DataError) and "NUL (0x00)" in str(exc):
         # psycopg refuses before sending: an argument carried a NUL character.
         return "INVALID_ARGUMENT", "Text arguments cannot contain NUL (0x00) characters."
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return "QUERY_TIMEOUT", "The query took too long and was cancelled; ask for less."
     if _lost_the_database(exc):
         log.warning("database unavailable: %s", type(exc).__name__)
         return DatabaseUnavailable.code, "The database is unavailable; try again shortly."
@@ -69,6 +73,8 @@ def coded_error(error: GraphQLError, request_id: str | None = None) -> GraphQLEr
     if original is None:
         if error.extensions and "code" in error.extensions:
             return error
+        if TOO_MANY_TOKENS in error.message:
+            return _with_code(error, "QUERY_TOO_COMPLEX", error.message + " (limit maxTokens)")
         code = (
             "GRAPHQL_PARSE_FAILED"
             if error.message.startswith("Syntax Error")

@@ -47,9 +47,11 @@ from strawberry.types.base import (
 from strawberry.types.lazy_type import LazyType
 from strawberry.types.union import StrawberryUnion
 
+from grunndata.config import SecuritySettings
 from grunndata.errors import InvalidArgument, SetupError
+from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
-from grunndata.graphql.schema import SCHEMA_EXTENSIONS, Schema
+from grunndata.graphql.schema import SCHEMA_EXTENSIONS, Schema, security_extensions
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
 
@@ -350,8 +352,15 @@ def _entities_query(
     return EntitiesQuery
 
 
-def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) -> SubgraphSchema:
-    """Register ``name`` alone as a Federation v2 subgraph."""
+def build_subgraph_schema(
+    name: str,
+    registers: Sequence[Register] = REGISTERS,
+    *,
+    security: SecuritySettings | None = None,
+) -> SubgraphSchema:
+    """Register ``name`` alone as a Federation v2 subgraph, guarded and limited as the
+    composed schema is (``access``, ``security``)."""
+    security = security or SecuritySettings()
     from strawberry.tools import merge_types
 
     by_name = {register.name: register for register in registers}
@@ -388,9 +397,10 @@ def build_subgraph_schema(name: str, registers: Sequence[Register] = REGISTERS) 
         query=merge_types("Query", tuple(query_types)),
         types=[*register.types, *(stubs[t] for t in extensions)],
         config=StrawberryConfig(scalar_map=dict(register.scalars)),
-        extensions=SCHEMA_EXTENSIONS,
+        extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security)],
         federation_version="2.7",
     )
+    guard_schema(schema._schema)
     schema.entity_batches = batches
     return schema
 

@@ -11,14 +11,24 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLField, GraphQLObjectType, get_named_type
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
 import grunndata
+from grunndata.config import SecuritySettings
 from grunndata.db.migrate import current_revision_async
+from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
+from grunndata.graphql.limits import PersistedQueries, limits_extension
+from grunndata.graphql.oppslagslogg import OppslagsloggQuery
+from grunndata.graphql.sqljson import SqlAnswers
 from grunndata.registers import REGISTERS, Register
 
 #: Factories; both caches live at module level, shared by every request.
@@ -26,6 +36,17 @@ SCHEMA_EXTENSIONS = (
     lambda: ParserCache(maxsize=1024),
     lambda: ValidationCache(maxsize=1024),
 )
+
+
+def security_extensions(
+    security: SecuritySettings, allow_list: PersistedQueries | None = None
+) -> list[Any]:
+    """The limits (``limits``) and, unless enabled, no introspection: factories."""
+    return [
+        lambda: MaxTokensLimiter(max_token_count=security.max_tokens),
+        limits_extension(security, allow_list),
+        *([] if security.introspection else [DisableIntrospection]),
+    ]
 
 
 @strawberry.type(description="What this server is and which registers it holds.")
@@ -55,6 +76,7 @@ class Schema(strawberry.Schema):
     """The composed schema, knowing which entity types its registers serve each other."""
 
     entity_batches: Mapping[str, EntityBatch] = {}
+    sql_answers: SqlAnswers | None = None
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Callers' mistakes are not server errors: the HTTP view logs the unexpected ones."""
@@ -88,9 +110,20 @@ def _unknown_types(field: GraphQLField, types: Mapping[str, Any]) -> str | None:
     return None if named.name in types else named.name
 
 
-def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema:
+def build_schema(
+    registers: Sequence[Register] = REGISTERS,
+    *,
+    security: SecuritySettings | None = None,
+    allow_list: PersistedQueries | None = None,
+) -> strawberry.Schema:
+    """The composed schema, its person data guarded (``access``) and its requests limited
+    (``limits``) as ``security`` says (default: the defaults, introspection off)."""
+    security = security or SecuritySettings()
     query_types = [_core_query(registers)]
     query_types += [register.query for register in registers if register.query is not None]
+    served = {name for register in registers for name in register.entities}
+    if {"Person", "Enhet"} <= served:  # the lookup log: persons, consumers named as units
+        query_types.append(OppslagsloggQuery)
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
     # Every known register's scalars: a lazy link may bring another room's type (and its
@@ -100,10 +133,18 @@ def build_schema(registers: Sequence[Register] = REGISTERS) -> strawberry.Schema
         query=query,
         types=extra_types,
         config=StrawberryConfig(scalar_map=scalar_map),
-        extensions=SCHEMA_EXTENSIONS,
+        extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security, allow_list)],
     )
     add_extensions(schema, registers)
+    guard_schema(schema._schema)  # after the extensions: their fields are guarded too
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()
     }
+    schema.sql_answers = SqlAnswers(
+        schema._schema,
+        {t.name: t for register in registers for t in register.sql_types},
+        {name: root for register in registers for name, root in register.sql_roots.items()},
+        security=security,
+        allow_list=allow_list,
+    )
     return schema

@@ -15,6 +15,7 @@ from grunndata.graphql.errors import error_code_and_message
 from grunndata.graphql.schema import build_schema
 from grunndata.loaders.run import Mode, RunOutcome, run
 from grunndata.registers.folkeregister import REGISTER
+from tests.conftest import ALL_SCOPES
 
 DATA = Path(__file__).parent / "data"
 REAL_FILES = sorted(DATA.glob("person_*.json"))
@@ -37,7 +38,9 @@ async def _ask(url: str, query: str, variables: dict[str, Any] | None) -> dict[s
     async with AsyncConnectionPool(
         url, open=False, kwargs={"options": "-c TimeZone=Europe/Oslo"}
     ) as pool:
-        context = Context(pool=pool, request_id="test", entities=REGISTER.entities)
+        context = Context(
+            pool=pool, request_id="test", entities=REGISTER.entities, principal=ALL_SCOPES
+        )
         result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
     errors = []
     for error in result.errors or []:

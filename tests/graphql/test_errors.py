@@ -21,11 +21,14 @@ def test_lost_connections_are_database_unavailable(exc):
     )  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "exc", [errors.QueryCanceled("timeout"), errors.DiskFull("x"), errors.SerializationFailure("x")]
-)
+@pytest.mark.parametrize("exc", [errors.DiskFull("x"), errors.SerializationFailure("x")])
 def test_other_database_errors_are_not_called_unavailable(exc):
     assert error_code_and_message(exc) is None, "left to masking as INTERNAL_SERVER_ERROR"
+
+
+def test_a_statement_cancelled_by_the_timeout_is_query_timeout_not_unavailable():
+    code, message = error_code_and_message(errors.QueryCanceled("timeout"))  # type: ignore[misc]
+    assert code == "QUERY_TIMEOUT" and "timeout" not in message
 
 
 @pytest.mark.parametrize(

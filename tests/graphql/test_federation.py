@@ -34,7 +34,7 @@ from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import EXAMPLE_QUERY, create_app
-from tests.conftest import CAST_DIR, LiveServer
+from tests.conftest import CAST_DIR, LiveServer, test_token
 from tests.lenker.test_adressekode import (  # noqa: F401  (kode_database: a fixture)
     FOREALDRET_ID,
     TYRIHANSVEIEN_38,
@@ -621,7 +621,7 @@ def test_the_gateway_forwards_the_callers_headers(federated: Federated):
     query needs."""
     federated.seen.clear()
     headers = {
-        "Authorization": "Bearer t0ken",
+        "Authorization": f"Bearer {test_token()}",  # subgraphs verify it (a fake gets 401)
         "X-Request-Id": "fed-test-1",
         "Behandlingsgrunnlag": "GDPR art. 6(1)(e)",
     }

@@ -28,7 +28,7 @@ class PersonRoller:
         info: Info[Context, None],
         gyldighetstidspunkt: Gyldighetstidspunkt = None,
         ajourholdstidspunkt: Ajourholdstidspunkt = None,
-    ) -> list[Rolle]:
+    ) -> list[Rolle] | None:
         tid = link_tid(info, gyldighetstidspunkt, ajourholdstidspunkt)
         nummer = await key_of(self, "identifikasjonsnummer", info)
         if nummer is None:

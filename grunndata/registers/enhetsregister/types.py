@@ -281,6 +281,10 @@ class Rolleinnehaver:
     )
     _tid: strawberry.Private[Tidspunkt]
 
+    def linked_person(self) -> str | None:
+        """Access-control hook (``grunndata.graphql.access``): the person holding it."""
+        return self.foedselsnummer
+
     @strawberry.field(description="The holding unit, when a unit holds the role and is known.")
     async def enhet(self, info: Info[Context, None]) -> Enhet | None:
         if self.organisasjonsnummer is None:
@@ -313,6 +317,10 @@ class Rolle:
     innehaver: Rolleinnehaver
     _orgnr: strawberry.Private[str]
     _tid: strawberry.Private[Tidspunkt]
+
+    def linked_person(self) -> str | None:
+        """Access-control hook (``grunndata.graphql.access``): the person holding it."""
+        return self.innehaver.foedselsnummer
 
     @classmethod
     def of(cls, row: Row, tid: Tidspunkt) -> Rolle:

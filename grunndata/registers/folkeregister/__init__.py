@@ -5,6 +5,7 @@ from grunndata.registers.base import Register
 from grunndata.registers.folkeregister.formats import FORMATS
 from grunndata.registers.folkeregister.lenker import EXTENSIONS
 from grunndata.registers.folkeregister.query import FolkeregisterQuery
+from grunndata.registers.folkeregister.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.folkeregister.types import person_batch
 
 REGISTER = Register(
@@ -15,4 +16,6 @@ REGISTER = Register(
     formats=FORMATS,
     entities={"Person": person_batch},
     extensions=EXTENSIONS,
+    sql_types=SQL_TYPES,
+    sql_roots=SQL_ROOTS,
 )

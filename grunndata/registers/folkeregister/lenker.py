@@ -36,7 +36,7 @@ class AdresseBeboere:
         info: Info[Context, None],
         gyldighetstidspunkt: Gyldighetstidspunkt = None,
         ajourholdstidspunkt: Ajourholdstidspunkt = None,
-    ) -> list[Person]:
+    ) -> list[Person] | None:
         tid = link_tid(info, gyldighetstidspunkt, ajourholdstidspunkt)
         adresse = FolkeregisterNoekkel.of_matrikkeladresse(
             *(getattr(self, name, None) for name in REQUIRED)

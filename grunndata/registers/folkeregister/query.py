@@ -45,7 +45,7 @@ class FolkeregisterQuery:
         identifikasjonsnummer: list[strawberry.ID],
         gyldighetstidspunkt: Gyldighetstidspunkt = None,
         ajourholdstidspunkt: Ajourholdstidspunkt = None,
-    ) -> list[Person | None]:
+    ) -> list[Person | None] | None:
         if len(identifikasjonsnummer) > MAX_PERSONER:
             raise InvalidArgument(
                 f"at most {MAX_PERSONER} identifiers per call, got {len(identifikasjonsnummer)}"

@@ -149,9 +149,16 @@ class Identifikator:
 )
 class Historikk:
     navn: list[Navn]
-    bostedsadresse: list[Bostedsadresse]
+    bostedsadresse: list[Bostedsadresse] | None = strawberry.field(
+        description="Null (FORBIDDEN) for a protected address without the scope for it."
+    )
     sivilstand: list[Sivilstand]
     status: list[Personstatus]
+    subject: strawberry.Private[Person]
+
+    async def adressebeskyttet(self, info: Info[Context, None]) -> bool:
+        """Access-control hook (``grunndata.graphql.access``): the subject's grading."""
+        return await self.subject.adressebeskyttet(info)
 
 
 PARENT_ROLES = ("far", "mor", "medmor")
@@ -164,11 +171,23 @@ class Person:
     tid: strawberry.Private[Tidspunkt]
 
     async def _fakta(self, info: Info[Context, None]) -> Fakta:
-        loader = info.context.loader(
-            ("folkeregister.fakta", self.tid),
-            lambda: DataLoader(partial(queries.fakta, info.context.pool, self.tid)),
-        )
-        return await loader.load(self.person_id)
+        return await _fakta(info.context, self.tid, self.person_id)
+
+    async def adressebeskyttet(self, info: Info[Context, None]) -> bool:
+        """Access-control hook (``grunndata.graphql.access``): whether the person's address
+        is graded *now* (fortrolig, strengtFortrolig, ...), whatever instant was asked."""
+        now = await _fakta(info.context, Tidspunkt(gyldig=info.context.now), self.person_id)
+        versions = now.get("adressebeskyttelse", [])
+        grading = versions[-1].data.get("graderingsnivaa") if versions else None
+        return grading not in (None, "ugradert")
+
+    async def person_identifier(self, context: Context) -> str:
+        """Access-control hook: the identifier the lookup log records (the one in use)."""
+        fakta = await _fakta(context, self.tid, self.person_id)
+        current = _current([f.data for f in fakta.get("identifikasjonsnummer", [])])
+        if current and current.get("foedselsEllerDNummer"):
+            return str(current["foedselsEllerDNummer"])
+        return self.oppslag or f"person:{self.person_id}"
 
     async def _one(self, info: Info[Context, None], element: str) -> Fakt | None:
         versions = (await self._fakta(info)).get(element, [])
@@ -199,7 +218,7 @@ class Person:
         return current.get("identifikatortype") if current else None
 
     @strawberry.field(description="Every identifier the person has held, with its status.")
-    async def identifikatorer(self, info: Info[Context, None]) -> list[Identifikator]:
+    async def identifikatorer(self, info: Info[Context, None]) -> list[Identifikator] | None:
         return [
             Identifikator(
                 identifikasjonsnummer=strawberry.ID(d.get("foedselsEllerDNummer", "")),
@@ -296,14 +315,14 @@ class Person:
         return (await self._data(info, "adressebeskyttelse")).get("graderingsnivaa")
 
     @strawberry.field(description="Citizenships (ISO 3166 alpha-3).")
-    async def statsborgerskap(self, info: Info[Context, None]) -> list[str]:
+    async def statsborgerskap(self, info: Info[Context, None]) -> list[str] | None:
         versions = (await self._fakta(info)).get("statsborgerskap", [])
         return sorted(
             {str(f.data["statsborgerskap"]) for f in versions if f.data.get("statsborgerskap")}
         )
 
     @strawberry.field(description="Every version of navn, bostedsadresse, sivilstand and status.")
-    async def historikk(self, info: Info[Context, None]) -> Historikk:
+    async def historikk(self, info: Info[Context, None]) -> Historikk | None:
         registrert = self.tid.registrert
         loader = info.context.loader(
             ("folkeregister.historikk", registrert),
@@ -318,7 +337,16 @@ class Person:
                 Personstatus(status=f.data.get("status"), **meta(f))
                 for f in fakta.get("status", [])
             ],
+            subject=self,
         )
+
+
+async def _fakta(context: Context, tid: Tidspunkt, person_id: int) -> Fakta:
+    loader = context.loader(
+        ("folkeregister.fakta", tid),
+        lambda: DataLoader(partial(queries.fakta, context.pool, tid)),
+    )
+    return await loader.load(person_id)
 
 
 def _current(identifiers: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from grunndata.registers.matrikkel.query import (
     adresse_batch,
     eiendom_batch,
 )
+from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
 
 REGISTER = Register(
@@ -43,4 +44,6 @@ REGISTER = Register(
     },
     extensions=EXTENSIONS,
     scalars={GeoJSON: GEOJSON_SCALAR},
+    sql_types=SQL_TYPES,
+    sql_roots=SQL_ROOTS,
 )

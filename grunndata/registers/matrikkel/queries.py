@@ -202,7 +202,7 @@ async def finn_enheter(
         "m.seksjonsnummer LIMIT %(limit)s OFFSET %(offset)s",
         {**as_of, **params, "limit": limit, "offset": offset},
     )
-    if rows or offset == 0:
+    if rows or (offset == 0 and limit > 0):  # no row on a first page: none match
         return rows, rows[0]["total"] if rows else 0
     counted = await _all(
         conn,

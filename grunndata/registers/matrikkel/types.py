@@ -116,6 +116,10 @@ class Hjemmelshaver:
         description="The owner's organisasjonsnummer, when an enhet."
     )
 
+    def linked_person(self) -> str | None:
+        """Access-control hook (``grunndata.graphql.access``): the owner, when a person."""
+        return self.identifikasjonsnummer
+
     @strawberry.field(
         description="The owner in Folkeregisteret, as it is now; null when not a person or "
         "not in the register."

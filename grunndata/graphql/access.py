@@ -1,0 +1,334 @@
+"""Who may see what: the one place where person data is guarded, field by field.
+
+``guard_schema`` walks the built GraphQL schema once and wraps the resolver of every field
+a scope can hide. Rules are keyed by type and field name, so a field added later to
+``Person`` is denied by default (it needs ``folkeregister/offentligmedhjemmel``), and any
+field anywhere that returns a ``Person`` needs a Folkeregisteret scope. Open data
+(Matrikkelen, Enhetsregisteret) keeps its plain resolvers and costs nothing extra.
+
+A refused field answers ``null`` with ``UNAUTHENTICATED`` (no token) or ``FORBIDDEN`` (a
+token without the scope) at its path; the rest of the query is answered.
+
+Graded addresses (adressebeskyttelse fortrolig, strengtFortrolig, ...) follow the person's
+*current* grading. Without ``folkeregister/adressebeskyttelse``:
+- a graded person's addresses are ``FORBIDDEN``;
+- a graded person is left out (silently, as if absent) of every value reached through a
+  place (an address, a property, a building, ...): residents, owners, a unit's roles.
+
+Objects of the person rooms take part through small duck-typed hooks, so this module
+imports no register:
+- a person: ``person_id``, ``async adressebeskyttet(info) -> bool`` and
+  ``async person_identifier(context) -> str``;
+- an object inside one person (``Historikk``): ``subject`` (the person) and
+  ``adressebeskyttet``;
+- an object that names a person by identifier (a role, an owner):
+  ``linked_person() -> str | None``.
+
+Every person returned is noted in the request's ``Lookups`` with the field groups read, for
+the lookup log (``grunndata.graphql.oppslagslogg``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    default_field_resolver,
+    get_named_type,
+)
+
+from grunndata.errors import Forbidden, Unauthenticated
+
+IDENTITET = "folkeregister/offentligutenhjemmel"
+MED_HJEMMEL = "folkeregister/offentligmedhjemmel"
+ADRESSEBESKYTTELSE = "folkeregister/adressebeskyttelse"
+ROLLER = "enhetsregister/roller"
+HJEMMEL = "matrikkel/hjemmel"
+TILSYN = "tilsyn"
+#: Every scope grunndata knows, without the configured prefix.
+SCOPES = (IDENTITET, MED_HJEMMEL, ADRESSEBESKYTTELSE, ROLLER, HJEMMEL, TILSYN)
+
+PERSON = "Person"
+#: ``Person`` fields that identity-only access (offentligutenhjemmel) may read.
+IDENTITY_FIELDS = frozenset(
+    {"identifikasjonsnummer", "navn", "foedselsdato", "status", "doedsdato"}
+)
+#: ``Person`` fields that place the person; also any field returning a place type.
+ADDRESS_FIELDS = frozenset({"bostedsadresse", "oppholdsadresse", "postadresse"})
+#: Fields inside one person's data that place them (their ``subject`` is the person).
+INNER_ADDRESS_FIELDS = frozenset({("Historikk", "bostedsadresse")})
+#: Types that are a place: a person reached through one of them is linked to it.
+PLACE_TYPES = frozenset(
+    {
+        "Adresse", "AdresseTreff", "Vegadresse", "Matrikkeladresse", "Eiendom", "Teig",
+        "Bygning", "Kommune", "Fylke", "Poststed", "Bostedsadresse", "Postadresse",
+        "Postboksadresse", "PostadresseIFrittFormat", "UkjentBosted", "Matrikkelenhet",
+        "Bruksenhet", "Oppholdsadresse",
+    }
+)  # fmt: skip
+#: Types whose values are persons or name one: filtered at places, logged when persons. (A
+#: role holder is reached only through its role: the role is the entry left out.)
+PERSON_LINK_TYPES = frozenset({PERSON, "Rolle", "Hjemmelshaver"})
+
+#: Identifiers and person links that open data does not show (besides ``Person`` itself).
+FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Rolleinnehaver", "foedselsnummer"): (ROLLER,),
+    ("Rolleinnehaver", "person"): (ROLLER,),
+    ("Hjemmelshaver", "identifikasjonsnummer"): (HJEMMEL,),
+    ("Hjemmelshaver", "person"): (HJEMMEL,),
+    ("Query", "oppslagslogg"): (TILSYN,),
+}
+
+#: Fields that show a person's identifier without returning the person: logged too.
+IDENTIFIER_FIELDS = frozenset(
+    {("Rolleinnehaver", "foedselsnummer"), ("Hjemmelshaver", "identifikasjonsnummer")}
+)
+
+#: Field groups named in the lookup log.
+GROUP_IDENTITET = "identitet"
+GROUP_OPPLYSNINGER = "personopplysninger"
+GROUP_ADRESSE = "adresse"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a field needs. ``requires``: for each entry, one of its scopes. ``graded``: the
+    field places its (graded) person. ``persons``: its value holds persons or links to them.
+    ``group``: the lookup log's field group, for a field of a person."""
+
+    requires: tuple[frozenset[str], ...] = ()
+    graded: bool = False
+    persons: bool = False
+    group: str | None = None
+    per_item: bool = False  # a union (federation's _entities): persons checked item by item
+
+
+PERSON_SCOPES = frozenset({IDENTITET, MED_HJEMMEL})
+MED_HJEMMEL_ONLY = frozenset({MED_HJEMMEL})
+
+
+def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> Rule | None:
+    """The rule for ``type_name.field_name`` returning ``field_type``; None for open data."""
+    requires: list[frozenset[str]] = [
+        frozenset({scope}) for scope in FIELD_SCOPES.get((type_name, field_name), ())
+    ]
+    graded = False
+    group = None
+    returns_person = _holds(field_type, PERSON)
+    per_item = returns_person and isinstance(field_type, GraphQLUnionType)
+    if returns_person and not per_item:
+        requires.append(PERSON_SCOPES)
+    if type_name == PERSON:
+        if field_name in IDENTITY_FIELDS:
+            requires.append(PERSON_SCOPES)
+            group = GROUP_IDENTITET
+        elif field_name in ADDRESS_FIELDS or field_type.name in PLACE_TYPES:
+            requires.append(MED_HJEMMEL_ONLY)
+            graded, group = True, GROUP_ADRESSE
+        else:  # deny by default: all other person data needs a legal basis
+            requires.append(MED_HJEMMEL_ONLY)
+            group = GROUP_OPPLYSNINGER
+    elif (type_name, field_name) in INNER_ADDRESS_FIELDS:
+        graded, group = True, GROUP_ADRESSE
+    elif (type_name, field_name) in IDENTIFIER_FIELDS:
+        group = GROUP_IDENTITET
+    persons = returns_person or any(_holds(field_type, name) for name in PERSON_LINK_TYPES)
+    if not (requires or graded or persons):
+        return None
+    unique = tuple(dict.fromkeys(requires))
+    return Rule(requires=unique, graded=graded, persons=persons, group=group, per_item=per_item)
+
+
+def _holds(field_type: GraphQLNamedType, name: str) -> bool:
+    if field_type.name == name:
+        return True
+    if isinstance(field_type, GraphQLUnionType):  # e.g. federation's _Entity
+        return any(member.name == name for member in field_type.types)
+    return False
+
+
+def guard_schema(schema: GraphQLSchema) -> GraphQLSchema:
+    """Wrap the resolver of every guarded field of ``schema`` (in place; once)."""
+    for type_name, named in schema.type_map.items():
+        if type_name.startswith("__") or not isinstance(named, GraphQLObjectType):
+            continue
+        for field_name, graphql_field in named.fields.items():
+            rule = rule_for(type_name, field_name, get_named_type(graphql_field.type))
+            if rule is not None and not getattr(graphql_field.resolve, "guarded", False):
+                graphql_field.resolve = _guarded(type_name, field_name, rule, graphql_field)
+    return schema
+
+
+def _guarded(
+    type_name: str, field_name: str, rule: Rule, graphql_field: GraphQLField
+) -> Callable[..., Any]:
+    resolve = graphql_field.resolve or default_field_resolver
+    where = f"{type_name}.{field_name}"
+
+    if not (rule.graded or rule.persons):
+
+        def plain(source: Any, info: Any, **kwargs: Any) -> Any:
+            _check_scopes(rule, info.context.principal, where)
+            if rule.group:
+                info.context.lookups.saw(source, rule.group)
+            return resolve(source, info, **kwargs)
+
+        plain.guarded = True  # type: ignore[attr-defined]
+        return plain
+
+    async def checked(source: Any, info: Any, **kwargs: Any) -> Any:
+        principal = info.context.principal
+        _check_scopes(rule, principal, where)
+        sees_graded = principal.has(ADRESSEBESKYTTELSE)
+        if rule.graded and not sees_graded and await _graded(source, info):
+            raise Forbidden(
+                f"{where}: this person's address is protected (adressebeskyttelse); it needs "
+                f"scope {ADRESSEBESKYTTELSE}."
+            )
+        if rule.group:
+            info.context.lookups.saw(source, rule.group)
+        value = resolve(source, info, **kwargs)
+        if isawaitable(value):
+            value = await value
+        if rule.persons:
+            at_place = not sees_graded and _at_place(info)
+            value = await _persons(value, info, at_place, rule.per_item)
+        return value
+
+    checked.guarded = True  # type: ignore[attr-defined]
+    return checked
+
+
+def refusal(rule: Rule, principal: Any, where: str) -> Unauthenticated | Forbidden | None:
+    """Why ``principal`` may not read the field ``where`` (whose rule is ``rule``), or None:
+    the one scope check of both paths (the resolvers' guard and the SQL forms')."""
+    for one_of in rule.requires:
+        if principal.scopes.isdisjoint(one_of):
+            needed = " or ".join(sorted(one_of))
+            if not principal.authenticated:
+                return Unauthenticated(f"{where} needs a bearer token with scope {needed}.")
+            return Forbidden(f"{where} needs scope {needed}, which the token does not have.")
+    return None
+
+
+def _check_scopes(rule: Rule, principal: Any, where: str) -> None:
+    error = refusal(rule, principal, where)
+    if error is not None:
+        raise error
+
+
+def _at_place(info: Any) -> bool:
+    """Whether the field is reached through a place (its parent or any ancestor)."""
+    path = info.path
+    while path is not None:
+        if path.typename in PLACE_TYPES:
+            return True
+        path = path.prev
+    return False
+
+
+async def _persons(value: Any, info: Any, at_place: bool, per_item: bool = False) -> Any:
+    """``value`` without the graded persons (when ``at_place``), persons noted for the log.
+    ``per_item`` (a union list such as ``_entities``, whose positions matter): a person the
+    token may not see, or a graded one at a place, becomes null in its place."""
+    if value is None:
+        return None
+    items = value if isinstance(value, list) else [value]
+    if per_item:
+        sees_persons = not info.context.principal.scopes.isdisjoint(PERSON_SCOPES)
+        items = [None if _is_person(item) and not sees_persons else item for item in items]
+    if at_place:
+        hidden = await asyncio.gather(*(_graded(item, info) for item in items))
+        if per_item:
+            items = [None if graded else item for item, graded in zip(items, hidden, strict=True)]
+        else:
+            items = [item for item, graded in zip(items, hidden, strict=True) if not graded]
+    lookups = info.context.lookups
+    for item in items:
+        if item is not None and hasattr(item, "person_identifier"):
+            lookups.saw(item, None)
+    if isinstance(value, list):
+        return items
+    return items[0] if items else None
+
+
+def _is_person(item: Any) -> bool:
+    return hasattr(item, "person_identifier") or type(item).__name__ == PERSON
+
+
+async def _graded(item: Any, info: Any) -> bool:
+    """Whether ``item`` is, belongs to or names a person whose address is graded now."""
+    if item is None:
+        return False
+    check = getattr(item, "adressebeskyttet", None)
+    if check is not None:
+        return bool(await check(info))
+    linked = getattr(item, "linked_person", None)
+    if linked is not None:
+        key = linked()
+    elif _is_person(item):  # a federation stub of a person: only its key is here
+        key = getattr(item, "identifikasjonsnummer", None)
+        if key is None:
+            return True
+    else:
+        return False
+    if key is None:
+        return False
+    if PERSON not in info.context.entities:
+        return True  # no Folkeregisteret here to ask: assume protected
+    person = await info.context.entity(PERSON, key)
+    if person is None:
+        return False  # not in Folkeregisteret: nothing to protect
+    check = getattr(person, "adressebeskyttet", None)
+    # A stub (a subgraph without Folkeregisteret) cannot tell: assume protected.
+    return True if check is None else bool(await check(info))
+
+
+@dataclass
+class Lookups:
+    """The persons one request returned (or showed the identifier of), with the field
+    groups read of each."""
+
+    persons: dict[int, Any] = field(default_factory=dict)
+    groups: dict[int, set[str]] = field(default_factory=dict)
+    named: dict[str, set[str]] = field(default_factory=dict)
+
+    def saw(self, source: Any, group: str | None) -> None:
+        linked = getattr(source, "linked_person", None)
+        if linked is not None:  # an owner or a role holder: only its identifier is shown
+            number = linked()
+            if number:
+                self.named.setdefault(number, set()).add(group or GROUP_IDENTITET)
+            return
+        person = getattr(source, "subject", source)
+        key = getattr(person, "person_id", None)
+        if key is None:
+            return
+        self.persons.setdefault(key, person)
+        groups = self.groups.setdefault(key, set())  # logged even with no field read
+        if group:
+            groups.add(group)
+
+    def __bool__(self) -> bool:
+        return bool(self.persons or self.named)
+
+    async def identified(self, context: Any) -> list[tuple[str, list[str]]]:
+        """(identifier, sorted field groups) per person, once each; identifiers of the
+        persons returned resolved in one batch."""
+        keys = list(self.persons)
+        numbers: list[str] = await asyncio.gather(
+            *(self.persons[key].person_identifier(context) for key in keys)
+        )
+        found: dict[str, set[str]] = {n: set(g) for n, g in self.named.items()}
+        for number, key in zip(numbers, keys, strict=True):
+            found.setdefault(number, set()).update(self.groups[key])
+        return [(number, sorted(groups)) for number, groups in found.items()]

@@ -1,0 +1,112 @@
+"""The test cast (tests/data/cast), a property co-owned by a protected person and the real
+protected sample with its old home, served over HTTP to clients that hold exactly the token
+a test gives (or none)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from grunndata.db.database import Database
+from grunndata.loaders.run import run
+from grunndata.registers import REGISTERS
+from grunndata.server import create_app
+from tests.conftest import CAST_DIR, Clones, LiveServer
+
+#: Kari Nilsen: strengtFortrolig since 2011 (tests/data/cast/cast.md).
+STRENGT_FORTROLIG = "19906311480"
+#: Maja Eik: fortrolig; innehaver of Eik Snekkeri (310283827).
+FORTROLIG = "03839228421"
+#: The real sample: strengtFortrolig now, its old address versions say ugradert.
+REAL_PROTECTED = "21860398300"
+REAL_PROTECTED_FILE = (
+    Path(__file__).parent.parent / "folkeregister" / "data"
+    / f"person_strengt_fortrolig_{REAL_PROTECTED}.json"
+)  # fmt: skip
+PROTECTED = (STRENGT_FORTROLIG, FORTROLIG, REAL_PROTECTED)
+#: Arne Korsvik: no grading; lives at Tyrihansveien 38.
+OPEN_PERSON = "14834806046"
+#: A unit added for these tests: Arne Korsvik and Kari Nilsen own half each.
+SHARED_UNIT = "4204-97/199"
+SHARED_UNIT_OWNERS = {OPEN_PERSON: "Arne Korsvik", STRENGT_FORTROLIG: "Kari Nilsen"}
+
+
+def shared_unit() -> dict[str, Any]:
+    return {
+        "objekttype": "matrikkelenhet",
+        "matrikkelnummer": {"kommunenummer": "4204", "gardsnummer": 97, "bruksnummer": 199,
+                            "festenummer": 0, "seksjonsnummer": 0},
+        "matrikkelenhetstype": "grunneiendom",
+        "gyldigFra": "2020-01-01",
+        "eierforhold": [
+            {"eier": {"identifikasjonsnummer": number, "navn": name},
+             "andel": {"teller": 1, "nevner": 2}}
+            for number, name in SHARED_UNIT_OWNERS.items()
+        ],
+    }  # fmt: skip
+
+
+#: The real sample's home in 2022 (Mjosundvegen 1851, 1576 Aure), added to Matrikkelen here.
+REAL_PROTECTED_HOME = "236935486"
+
+
+def real_protected_home(header: str) -> str:
+    """A Kartverket address row for ``REAL_PROTECTED_HOME``, in ``header``'s columns."""
+    values = {
+        "lokalid": REAL_PROTECTED_HOME, "adresseId": REAL_PROTECTED_HOME, "kommunenummer": "1576",
+        "kommunenavn": "AURE", "adressetype": "vegadresse", "adressekode": "76072",
+        "adressenavn": "Mjosundvegen", "nummer": "1851", "gardsnummer": "1", "bruksnummer": "1",
+        "adresseTekst": "Mjosundvegen 1851", "adresseTekstUtenAdressetilleggsnavn":
+        "Mjosundvegen 1851", "EPSG-kode": "25833", "Nord": "7000000.0", "Øst": "150000.0",
+        "postnummer": "6694", "poststed": "FOLDFJORDEN",
+    }  # fmt: skip
+    return ";".join(values.get(column, "") for column in header.split(";"))
+
+
+@pytest.fixture(scope="session")
+def access_database(clones: Clones, tmp_path_factory: pytest.TempPathFactory) -> Database:
+    folder = tmp_path_factory.mktemp("access")
+    extra = folder / "delt_eiendom.jsonl"
+    extra.write_text(json.dumps(shared_unit()) + "\n", encoding="utf-8")
+    header = (CAST_DIR / "matrikkel" / "adresser.csv").read_text("utf-8").splitlines()[0]
+    home = folder / "adresser_aure.csv"
+    home.write_text(f"{header}\n{real_protected_home(header)}\n", encoding="utf-8")
+    database = clones.make()
+    formats = [f for register in REGISTERS for f in register.formats]
+    paths = [CAST_DIR, extra, home, REAL_PROTECTED_FILE]
+    outcome = run(paths, formats=formats, database=database)
+    assert outcome.exit_code == 0, outcome
+    return database
+
+
+@pytest.fixture(scope="session")
+def server(access_database: Database) -> Iterator[str]:
+    """The app as a deployment runs it; clients send only the token they are given."""
+    with LiveServer(create_app(access_database.app_url), token=None) as base:
+        yield base
+
+
+def ask(
+    base: str, query: str, token: str | None = None, variables: dict[str, Any] | None = None,
+    **headers: str,
+) -> httpx.Response:  # fmt: skip
+    sent = {k.replace("_", "-"): v for k, v in headers.items()}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    body: dict[str, Any] = {"query": query}
+    if variables:
+        body["variables"] = variables
+    return httpx.post(f"{base}/graphql", json=body, headers=sent, timeout=20)
+
+
+def codes(body: dict[str, Any]) -> dict[str, str]:
+    """Error code by path ("person.navn"), for the errors of a GraphQL answer."""
+    return {
+        ".".join(str(p) for p in error.get("path") or ()): error["extensions"]["code"]
+        for error in body.get("errors", [])
+    }

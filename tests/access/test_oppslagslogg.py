@@ -1,0 +1,149 @@
+"""The lookup log (issue 7 §4): every person returned is logged once per request, the log
+is append-only even for the application, and it is read through ``oppslagslogg`` (tilsyn)
+and ``mineOppslag`` (a citizen's pid)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from psycopg import errors
+
+from grunndata.db.database import connect
+from grunndata.graphql.access import HJEMMEL, IDENTITET, MED_HJEMMEL, TILSYN
+from tests.access.conftest import OPEN_PERSON, SHARED_UNIT, ask, codes
+from tests.conftest import TEST_CONSUMER, test_token
+
+
+def logged(database, request_id: str) -> list[tuple]:
+    with connect(database.app_url) as conn:
+        return conn.execute(
+            """SELECT identifikasjonsnummer, feltgrupper, konsument, scopes, operasjon,
+                      behandlingsgrunnlag
+               FROM felles.oppslagslogg WHERE request_id = %s ORDER BY identifikasjonsnummer""",
+            [request_id],
+        ).fetchall()
+
+
+def test_every_person_returned_is_logged_once_per_request(server, access_database):
+    request_id = uuid.uuid4().hex
+    query = f"""query Familie {{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{
+      navn {{ fornavn }} kjoenn bostedsadresse {{ vegadresse {{ adressenavn }} }}
+      sivilstand {{ ektefelleEllerPartner {{ identifikasjonsnummer }} }}
+      barn {{ identifikasjonsnummer barn {{ identifikasjonsnummer }} }} }}
+      igjen: person(identifikasjonsnummer: "{OPEN_PERSON}") {{ foedselsdato }} }}"""
+    purpose = "Tilsyn med byggesak 12/2026"
+    response = ask(
+        server, query, test_token(MED_HJEMMEL), X_Request_Id=request_id,
+        Behandlingsgrunnlag=purpose,
+    )  # fmt: skip
+    assert codes(response.json()) == {}
+    rows = logged(access_database, request_id)
+    numbers = [row[0] for row in rows]
+    assert len(numbers) == len(set(numbers))  # once each
+    spouse_and_children = {"02915116372", "21867525758"}
+    grandchildren = {"30880376205", "05920683144"}
+    assert set(numbers) == {OPEN_PERSON} | spouse_and_children | grandchildren
+    by_number = {row[0]: row for row in rows}
+    assert by_number[OPEN_PERSON][1] == ["adresse", "identitet", "personopplysninger"]
+    assert by_number["02915116372"][1] == ["identitet"]
+    _, _, consumer, scopes, operation, _ = by_number[OPEN_PERSON]
+    assert consumer == TEST_CONSUMER
+    assert scopes == [MED_HJEMMEL]
+    assert operation == "Familie"
+    assert by_number[OPEN_PERSON][5] == purpose
+
+
+def test_a_refused_person_and_open_data_are_not_logged(server, access_database):
+    request_id = uuid.uuid4().hex
+    ask(server, f'{{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{ navn {{ fornavn }} }} '
+                '  enhet(organisasjonsnummer: "310911410") { navn } }',
+        test_token(HJEMMEL), X_Request_Id=request_id)  # fmt: skip
+    assert logged(access_database, request_id) == []
+
+
+def test_identifiers_shown_of_owners_are_logged(server, access_database):
+    request_id = uuid.uuid4().hex
+    query = f'{{ eiendom(matrikkelnummer: "{SHARED_UNIT}") {{ hjemmelshavere {{ navn '
+    query += "identifikasjonsnummer } } }"
+    ask(server, query, test_token(HJEMMEL), X_Request_Id=request_id)
+    assert [row[:2] for row in logged(access_database, request_id)] == [
+        (OPEN_PERSON, ["identitet"])
+    ]
+
+
+def test_the_app_role_can_only_append(access_database):
+    with connect(access_database.app_url) as conn:
+        conn.execute(
+            "INSERT INTO felles.oppslagslogg (identifikasjonsnummer, request_id) "
+            "VALUES ('01017012345', 'append-test')"
+        )
+        assert conn.execute(
+            "SELECT count(*) FROM felles.oppslagslogg WHERE request_id = 'append-test'"
+        ).fetchone() == (1,)
+        for statement in (
+            "UPDATE felles.oppslagslogg SET konsument = 'x'",
+            "DELETE FROM felles.oppslagslogg",
+            "TRUNCATE felles.oppslagslogg",
+        ):
+            with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+                conn.execute(statement)
+
+
+def test_even_the_owner_cannot_change_the_log(access_database):
+    with connect(access_database.owner_url) as conn:
+        for statement in (
+            "UPDATE felles.oppslagslogg SET konsument = 'x'",
+            "DELETE FROM felles.oppslagslogg",
+            "TRUNCATE felles.oppslagslogg",
+        ):
+            with (
+                pytest.raises(errors.InsufficientPrivilege, match="append-only"),
+                conn.transaction(),
+            ):
+                conn.execute(statement)
+
+
+def test_oppslagslogg_needs_tilsyn_and_answers_who_looked(server):
+    purpose = f"kontroll {uuid.uuid4().hex[:6]}"
+    ask(server, f'{{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{ status }} }}',
+        test_token(IDENTITET), Behandlingsgrunnlag=purpose)  # fmt: skip
+    query = f"""{{ oppslagslogg(identifikasjonsnummer: "{OPEN_PERSON}") {{
+      tidspunkt konsument scopes feltgrupper behandlingsgrunnlag requestId enhet {{ navn }} }} }}"""
+    assert codes(ask(server, query).json()) == {"oppslagslogg": "UNAUTHENTICATED"}
+    assert codes(ask(server, query, test_token(MED_HJEMMEL)).json()) == {
+        "oppslagslogg": "FORBIDDEN"
+    }
+    body = ask(server, query, test_token(TILSYN)).json()
+    assert codes(body) == {}
+    mine = [e for e in body["data"]["oppslagslogg"] if e["behandlingsgrunnlag"] == purpose]
+    assert len(mine) == 1
+    assert mine[0]["konsument"] == TEST_CONSUMER
+    assert mine[0]["enhet"] == {"navn": "SØRLANDET IT AS"}
+    assert mine[0]["feltgrupper"] == ["identitet"]
+
+
+def test_mine_oppslag_shows_a_citizen_who_looked_them_up(server):
+    purpose = f"saksnummer {uuid.uuid4().hex[:6]}"
+    ask(server, f'{{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{ navn {{ fornavn }} }} }}',
+        test_token(IDENTITET), Behandlingsgrunnlag=purpose)  # fmt: skip
+    query = "{ mineOppslag { tidspunkt behandlingsgrunnlag enhet { navn organisasjonsnummer } } }"
+    body = ask(server, query, test_token("none", orgnr=None, pid=OPEN_PERSON)).json()
+    assert codes(body) == {}
+    mine = [e for e in body["data"]["mineOppslag"] if e["behandlingsgrunnlag"] == purpose]
+    assert mine == [
+        {"tidspunkt": mine[0]["tidspunkt"], "behandlingsgrunnlag": purpose,
+         "enhet": {"navn": "SØRLANDET IT AS", "organisasjonsnummer": TEST_CONSUMER}}
+    ]  # fmt: skip
+    other = ask(server, query, test_token("none", orgnr=None, pid="02915116372")).json()
+    assert purpose not in str(other)
+    assert codes(ask(server, query, test_token(TILSYN)).json()) == {"mineOppslag": "FORBIDDEN"}
+    assert codes(ask(server, query).json()) == {"mineOppslag": "UNAUTHENTICATED"}
+
+
+def test_a_bad_period_is_invalid_argument(server):
+    query = (f'{{ oppslagslogg(identifikasjonsnummer: "{OPEN_PERSON}", '
+             'fra: "2026-02-01T00:00:00", til: "2026-01-01T00:00:00") { tidspunkt } }')  # fmt: skip
+    assert codes(ask(server, query, test_token(TILSYN)).json()) == {
+        "oppslagslogg": "INVALID_ARGUMENT"
+    }

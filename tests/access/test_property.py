@@ -1,0 +1,167 @@
+"""The property (issue 7 §3): for query paths generated through the whole schema and tokens
+with random scope sets, no protected person is ever linked to a place and no identifier
+or field the token may not see ever appears in an answer.
+
+Every generated selection asks ``__typename``, so the answer says what each object is; a
+Person is always asked its ``identifikasjonsnummer``, so the answer says who it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grunndata.graphql.access import (
+    ADRESSEBESKYTTELSE,
+    HJEMMEL,
+    IDENTITY_FIELDS,
+    MED_HJEMMEL,
+    PLACE_TYPES,
+    ROLLER,
+    SCOPES,
+)
+from grunndata.graphql.schema import build_schema
+from tests.access.conftest import (
+    FORTROLIG,
+    OPEN_PERSON,
+    PROTECTED,
+    REAL_PROTECTED,
+    REAL_PROTECTED_HOME,
+    SHARED_UNIT,
+    STRENGT_FORTROLIG,
+    ask,
+)
+from tests.conftest import test_token
+
+SCHEMA: GraphQLSchema = build_schema()._schema
+PROTECTED_NAMES = ("NILSEN", "Nilsen", "MAJA", "Maja")
+NUMBERS = f'["{STRENGT_FORTROLIG}", "{FORTROLIG}", "{REAL_PROTECTED}", "{OPEN_PERSON}"]'
+#: Root fields with arguments that reach the demo's protected persons and their places.
+ROOTS = [
+    ("person", f'(identifikasjonsnummer: "{STRENGT_FORTROLIG}")'),
+    ("person", f'(identifikasjonsnummer: "{REAL_PROTECTED}")'),
+    ("person", f'(identifikasjonsnummer: "{FORTROLIG}")'),
+    ("personer", f"(identifikasjonsnummer: {NUMBERS})"),
+    ("eiendom", f'(matrikkelnummer: "{SHARED_UNIT}")'),
+    ("eiendom", '(matrikkelnummer: "4204-97/90")'),
+    ("eiendommer", "(first: 3)"),
+    ("adresser", '(sok: "Vardåsgata", first: 3)'),
+    ("adresser", '(sok: "Tyrihansveien 38", first: 2)'),
+    ("enhet", '(organisasjonsnummer: "310283827")'),
+    ("enhet", '(organisasjonsnummer: "310911410")'),
+    ("adresse", f'(adresseId: "{REAL_PROTECTED_HOME}")'),
+    ("adresse", '(adresseId: "900000050")'),
+    ("enheter", "(first: 3)"),
+]
+MAX_DEPTH = 4
+#: Always asked, so the answer says who an object is.
+ALWAYS = {"Person": "identifikasjonsnummer", "Hjemmelshaver": "navn", "Rolleinnehaver": "navn"}
+#: Asked half the time: the fields that lead from places to persons and back.
+OFTEN = {
+    "Eiendom": ["hjemmelshavere", "adresser"], "Adresse": ["eiendom", "beboere"],
+    "Enhet": ["roller"], "Rolle": ["innehaver"], "Rolleinnehaver": ["person", "foedselsnummer"],
+    "Hjemmelshaver": ["identifikasjonsnummer", "person"],
+    "Person": ["bostedsadresse", "historikk", "foreldre", "eiendommer", "roller"],
+}  # fmt: skip
+ADDRESS_FIELDS = ("bostedsadresse", "oppholdsadresse", "postadresse")
+
+
+def _fields_without_required_args(parent: GraphQLObjectType) -> list[str]:
+    return sorted(
+        name
+        for name, field in parent.fields.items()
+        if not any(
+            is_non_null_type(a.type) and a.default_value is None for a in field.args.values()
+        )
+    )
+
+
+@st.composite
+def selections(draw: Any, parent: GraphQLObjectType, depth: int) -> str:
+    names = _fields_without_required_args(parent)
+    chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=True))
+    chosen += [name for name in OFTEN.get(parent.name, []) if name in names and draw(st.booleans())]
+    if parent.name in ALWAYS:
+        chosen.append(ALWAYS[parent.name])
+    chosen = list(dict.fromkeys(chosen))
+    parts = ["__typename"]
+    for name in chosen:
+        named = get_named_type(parent.fields[name].type)
+        if is_leaf_type(named):
+            parts.append(name)
+        elif isinstance(named, GraphQLObjectType) and depth < MAX_DEPTH:
+            parts.append(f"{name} {{ {draw(selections(named, depth + 1))} }}")
+    return " ".join(parts)
+
+
+@st.composite
+def queries(draw: Any) -> str:
+    root, arguments = draw(st.sampled_from(ROOTS))
+    named = get_named_type(SCHEMA.query_type.fields[root].type)  # type: ignore[union-attr]
+    assert isinstance(named, GraphQLObjectType)
+    return f"{{ {root}{arguments} {{ {draw(selections(named, 1))} }} }}"
+
+
+tokens = st.one_of(st.none(), st.frozensets(st.sampled_from(SCOPES)))
+
+
+def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None:
+    """Assert the invariants on the answer below ``node``, reached through ``ancestors``
+    (the types of the objects above it)."""
+    if isinstance(node, list):
+        for item in node:
+            check(item, scopes, ancestors)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("__typename")
+    sees_graded = ADRESSEBESKYTTELSE in scopes
+    at_place = any(t in PLACE_TYPES for t in ancestors)
+    if kind == "Person":
+        assert scopes & {MED_HJEMMEL, "folkeregister/offentligutenhjemmel"}, node
+        number = node["identifikasjonsnummer"]
+        if number in PROTECTED and not sees_graded:
+            assert not at_place, f"protected {number} reached through {ancestors}"
+            for field in ADDRESS_FIELDS:
+                assert node.get(field) is None, (number, field)
+            assert not (node.get("historikk") or {}).get("bostedsadresse"), number
+        if MED_HJEMMEL not in scopes:
+            shown = {k for k, v in node.items() if v is not None} - {"__typename"}
+            assert shown <= IDENTITY_FIELDS, shown
+    if kind == "Hjemmelshaver":
+        if node.get("identifikasjonsnummer") is not None:
+            assert HJEMMEL in scopes
+        if not sees_graded:
+            assert node.get("identifikasjonsnummer") not in PROTECTED
+            assert not any(n in (node.get("navn") or "") for n in PROTECTED_NAMES), node
+    if kind == "Rolleinnehaver":
+        if node.get("foedselsnummer") is not None:
+            assert ROLLER in scopes
+        if at_place and not sees_graded:
+            assert node.get("foedselsnummer") not in PROTECTED
+            assert not any(n in (node.get("navn") or "") for n in PROTECTED_NAMES), node
+    for value in node.values():
+        check(value, scopes, (*ancestors, kind or "?"))
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=queries(), scopes=tokens)
+def test_no_protected_link_and_no_unseen_identifier_ever_appears(server, query, scopes):
+    token = None if scopes is None else test_token(*scopes) if scopes else test_token("none")
+    response = ask(server, query, token)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for error in body.get("errors", []):
+        assert error["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED", "QUERY_TOO_COMPLEX"}
+    check(body.get("data"), scopes or frozenset(), ())

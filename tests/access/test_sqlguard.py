@@ -1,0 +1,333 @@
+"""The SQL forms (``SqlFirst``) obey access control exactly as the resolvers do (issue 6 §5
+with issue 7): for each principal, a query gets the same data, the same errors (codes and
+paths) and the same lookup-log rows whichever path answers it; the SQL path answers only
+what the principal may see, and leaves refusals and graded persons to the resolvers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg_pool import AsyncConnectionPool
+
+from grunndata.config import Settings
+from grunndata.db.database import Database, connect
+from grunndata.graphql.access import (
+    ADRESSEBESKYTTELSE,
+    HJEMMEL,
+    IDENTITET,
+    MED_HJEMMEL,
+    ROLLER,
+    SCOPES,
+)
+from grunndata.graphql.auth import ANONYMOUS, Principal
+from grunndata.graphql.context import Context
+from grunndata.graphql.schema import build_schema
+from grunndata.server import _connection_setup, create_app
+from tests.access.conftest import (
+    FORTROLIG,
+    OPEN_PERSON,
+    REAL_PROTECTED,
+    SHARED_UNIT,
+    STRENGT_FORTROLIG,
+    ask,
+)
+from tests.conftest import TEST_CONSUMER, LiveServer, test_token
+
+SCHEMA = build_schema()
+#: A unit of the cast owned by open persons only (Arne Korsvik's home).
+OPEN_UNIT = "4204-97/90"
+
+PERSON = """identifikasjonsnummer navn { fornavn etternavn } foedselsdato foedselsaar kjoenn
+  status bostedsadresse { adresseIdentifikatorFraMatrikkelen vegadresse { adressenavn } }"""
+OWNERS = """matrikkelnummer hjemmelshavere { navn andel { teller nevner } identifikasjonsnummer
+  person { identifikasjonsnummer navn { fornavn } bostedsadresse {
+  adresseIdentifikatorFraMatrikkelen } } }"""
+
+QUERIES = {
+    "an open person, identity": (
+        f'query Hvem {{ person(identifikasjonsnummer: "{OPEN_PERSON}") '
+        "{ identifikasjonsnummer navn { fornavn etternavn } foedselsdato status } }"
+    ),
+    "an open person, everything": (
+        f'{{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{ {PERSON} }} }}'
+    ),
+    "strengt fortrolig": (
+        f'{{ person(identifikasjonsnummer: "{STRENGT_FORTROLIG}") {{ {PERSON} }} }}'
+    ),
+    "fortrolig, name only": (
+        f'{{ person(identifikasjonsnummer: "{FORTROLIG}") {{ navn {{ fornavn }} }} }}'
+    ),
+    "the real protected sample as of 2022": (
+        f'{{ person(identifikasjonsnummer: "{REAL_PROTECTED}", '
+        f'gyldighetstidspunkt: "2022-09-01") {{ {PERSON} }} }}'
+    ),
+    "two persons, one graded": (
+        f'{{ a: person(identifikasjonsnummer: "{OPEN_PERSON}") {{ navn {{ fornavn }} kjoenn }} '
+        f'b: person(identifikasjonsnummer: "{FORTROLIG}") {{ navn {{ fornavn }} kjoenn }} }}'
+    ),
+    "open data only": f'{{ eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ matrikkelnummer }} }}',
+    "owners' names of a unit with a graded co-owner": (
+        f'{{ eiendom(matrikkelnummer: "{SHARED_UNIT}") {{ hjemmelshavere {{ navn }} }} }}'
+    ),
+    "owners followed to persons, graded co-owner": (
+        f'{{ eiendom(matrikkelnummer: "{SHARED_UNIT}") {{ {OWNERS} }} }}'
+    ),
+    "owners followed to persons, open owners": (
+        f'query Eiere {{ eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ {OWNERS} }} }}'
+    ),
+    "owners' identifiers, no person": (
+        f'{{ eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ hjemmelshavere '
+        "{ navn identifikasjonsnummer organisasjonsnummer } } }"
+    ),
+}
+
+#: Who asks: no token, each scope alone, the usual sets, everything.
+SCOPE_SETS = {
+    "no token": None,
+    "identitet": (IDENTITET,),
+    "med hjemmel": (MED_HJEMMEL,),
+    "med hjemmel + adressebeskyttelse": (MED_HJEMMEL, ADRESSEBESKYTTELSE),
+    "hjemmel": (HJEMMEL,),
+    "hjemmel + identitet": (HJEMMEL, IDENTITET),
+    "roller": (ROLLER,),
+    "all": tuple(SCOPES),
+}
+
+#: (query, scopes) the SQL forms must answer themselves (the rest may go to the resolvers).
+SQL_ANSWERS = {
+    ("an open person, identity", "identitet"),
+    ("an open person, identity", "all"),
+    ("an open person, everything", "med hjemmel"),
+    ("strengt fortrolig", "med hjemmel + adressebeskyttelse"),
+    ("fortrolig, name only", "med hjemmel + adressebeskyttelse"),
+    ("the real protected sample as of 2022", "all"),
+    ("two persons, one graded", "all"),
+    ("open data only", "no token"),
+    ("owners' names of a unit with a graded co-owner", "all"),
+    ("owners followed to persons, graded co-owner", "all"),
+    ("owners followed to persons, open owners", "all"),
+    ("owners' identifiers, no person", "hjemmel"),
+}
+#: (query, scopes) the SQL forms must leave to the resolvers: a refused field, a graded person.
+RESOLVERS_ANSWER = {
+    ("an open person, identity", "no token"),
+    ("an open person, identity", "hjemmel"),
+    ("an open person, everything", "identitet"),
+    ("strengt fortrolig", "med hjemmel"),
+    ("fortrolig, name only", "med hjemmel"),  # graded: over-cautious, still the same answer
+    ("the real protected sample as of 2022", "med hjemmel"),
+    ("two persons, one graded", "med hjemmel"),
+    ("owners' names of a unit with a graded co-owner", "no token"),
+    ("owners followed to persons, graded co-owner", "hjemmel + identitet"),
+    ("owners followed to persons, open owners", "hjemmel"),
+    ("owners followed to persons, open owners", "hjemmel + identitet"),  # an address
+    ("owners' identifiers, no person", "no token"),
+}
+
+
+def principal(scopes: tuple[str, ...] | None) -> Principal:
+    if scopes is None:
+        return ANONYMOUS
+    return Principal(scopes=frozenset(scopes), orgnr=TEST_CONSUMER, pid=None, authenticated=True)
+
+
+class Paths:
+    """One event loop and pool: a query asked of the SQL forms and of the resolvers alike."""
+
+    def __init__(self, database: Database) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.pool = AsyncConnectionPool(
+            database.app_url, min_size=1, max_size=2, open=False,
+            kwargs={"autocommit": True}, configure=_connection_setup(30_000),
+        )  # fmt: skip
+        self.loop.run_until_complete(self.pool.open(wait=True))
+
+    def ask(self, query: str, who: Principal) -> tuple[Any, dict[str, Any]]:
+        """(the SQL forms' (data, logged persons) or None when they decline, the resolvers'
+        response with their logged persons)."""
+        return self.loop.run_until_complete(self._ask(query, who))
+
+    async def _ask(self, query: str, who: Principal) -> tuple[Any, dict[str, Any]]:
+        now = dt.datetime.now(dt.UTC)
+        assert SCHEMA.sql_answers is not None
+        answer = await SCHEMA.sql_answers.answer(self.pool, {"query": query}, now, who)
+        context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches,
+                          now=now, principal=who)  # fmt: skip
+        result = await SCHEMA.execute(query, context_value=context)
+        resolved = {
+            "data": json.loads(json.dumps(result.data)),
+            "codes": sorted(
+                (".".join(map(str, e.path or ())), (e.extensions or {}).get("code"))
+                for e in result.errors or ()
+            ),
+            "logged": sorted(await context.lookups.identified(context)),
+        }
+        if answer is None:
+            return None, resolved
+        return (json.loads(answer.body)["data"], sorted(answer.persons)), resolved
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.pool.close())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def paths(access_database: Database) -> Iterator[Paths]:
+    p = Paths(access_database)
+    yield p
+    p.close()
+
+
+def _same(fast: Any, resolved: dict[str, Any]) -> None:
+    """When the SQL forms answer, it is the resolvers' answer: no error, the same data,
+    the same persons logged with the same field groups."""
+    if fast is None:
+        return
+    data, logged = fast
+    assert resolved["codes"] == [], "the SQL forms answered what the resolvers refuse"
+    assert data == resolved["data"]
+    assert logged == resolved["logged"]
+
+
+CASES = [(q, s) for q in QUERIES for s in SCOPE_SETS]
+
+
+@pytest.mark.parametrize("query_name, scopes_name", CASES, ids=[f"{q} | {s}" for q, s in CASES])
+def test_each_principal_gets_the_resolvers_answer_and_log(paths, query_name, scopes_name):
+    fast, resolved = paths.ask(QUERIES[query_name], principal(SCOPE_SETS[scopes_name]))
+    _same(fast, resolved)
+    if (query_name, scopes_name) in SQL_ANSWERS:
+        assert fast is not None, "the SQL forms declined"
+    if (query_name, scopes_name) in RESOLVERS_ANSWER:
+        assert fast is None, "the SQL forms answered"
+
+
+def test_the_cases_hold_both_kinds():
+    """The lists above name real cases: each kind is asked of the test above."""
+    asked = set(CASES)
+    assert asked >= SQL_ANSWERS
+    assert asked >= RESOLVERS_ANSWER
+    assert not SQL_ANSWERS & RESOLVERS_ANSWER
+
+
+PERSON_LEAVES = ["identifikasjonsnummer", "navn { fornavn mellomnavn etternavn }",
+                 "foedselsdato", "foedselsaar", "kjoenn", "status",
+                 "bostedsadresse { adresseIdentifikatorFraMatrikkelen adressegradering }",
+                 "oppholdsadresse { vegadresse { adressenavn } }"]  # fmt: skip
+OWNER_LEAVES = ["navn", "identifikasjonsnummer", "organisasjonsnummer", "andel { teller }",
+                "person { navn { fornavn } }", "person { identifikasjonsnummer kjoenn }",
+                "person { bostedsadresse { adresseIdentifikatorFraMatrikkelen } }"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def cast(access_database: Database) -> tuple[list[str], list[str]]:
+    """Every identifier and every unit with owners in the test database."""
+    with connect(access_database.app_url) as conn:
+        persons = conn.execute(
+            "SELECT identifikasjonsnummer FROM folkeregister.identifikator ORDER BY 1"
+        ).fetchall()
+        units = conn.execute(
+            "SELECT DISTINCT matrikkelnummer FROM matrikkel.eierforhold "
+            "WHERE upper_inf(registrert) ORDER BY 1"
+        ).fetchall()
+    return [r[0] for r in persons], [r[0] for r in units]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast, data):
+    persons, units = cast
+    scopes = data.draw(st.none() | st.lists(st.sampled_from(SCOPES), unique=True).map(tuple))
+    graded = (STRENGT_FORTROLIG, FORTROLIG, REAL_PROTECTED)
+    if data.draw(st.booleans()):
+        number = data.draw(st.sampled_from(graded) | st.sampled_from(persons))
+        fields = data.draw(st.lists(st.sampled_from(PERSON_LEAVES), min_size=1, max_size=4,
+                                    unique=True))  # fmt: skip
+        selection = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
+        query = f'{{ person(identifikasjonsnummer: "{number}") {{ {selection} }} }}'
+    else:
+        unit = data.draw(st.sampled_from([SHARED_UNIT, *units]))
+        fields = data.draw(st.lists(st.sampled_from(OWNER_LEAVES), min_size=1, max_size=4,
+                                    unique=True))  # fmt: skip
+        selection = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
+        query = f'{{ eiendom(matrikkelnummer: "{unit}") {{ hjemmelshavere {{ {selection} }} }} }}'
+    fast, resolved = paths.ask(query, principal(scopes))
+    _same(fast, resolved)
+
+
+def logged(database: Database, request_id: str) -> list[tuple[Any, ...]]:
+    with connect(database.app_url) as conn:
+        return conn.execute(
+            """SELECT identifikasjonsnummer, feltgrupper, konsument, scopes, pid, operasjon,
+                      behandlingsgrunnlag
+               FROM felles.oppslagslogg WHERE request_id = %s ORDER BY identifikasjonsnummer""",
+            [request_id],
+        ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def resolvers_only(access_database: Database) -> Iterator[str]:
+    """The same app without its SQL forms: the reference."""
+    schema = build_schema()
+    schema.sql_answers = None
+    with LiveServer(create_app(access_database.app_url, schema=schema), token=None) as base:
+        yield base
+
+
+@pytest.mark.parametrize("query_name, scopes_name", CASES, ids=[f"{q} | {s}" for q, s in CASES])
+def test_over_http_both_apps_answer_and_log_alike(
+    server, resolvers_only, access_database, query_name, scopes_name
+):
+    scopes = SCOPE_SETS[scopes_name]
+    token = test_token(*scopes) if scopes else None
+    query = QUERIES[query_name]
+    answers, rows = [], []
+    for base in (server, resolvers_only):
+        request_id = uuid.uuid4().hex
+        response = ask(base, query, token, X_Request_Id=request_id,
+                       Behandlingsgrunnlag="Saksnummer 2026/17")  # fmt: skip
+        assert response.status_code == 200
+        body = response.json()
+        for error in body.get("errors", []):
+            error.get("extensions", {}).pop("requestId", None)
+        answers.append(body)
+        rows.append(logged(access_database, request_id))
+    assert answers[0] == answers[1]
+    assert rows[0] == rows[1]
+
+
+LIMITED = {
+    "depth": ({"max_depth": 2}, "maxDepth"),
+    "aliases": ({"max_aliases": 1}, "maxAliases"),
+    "cost": ({"max_cost": 5}, "maxCost"),
+}
+
+
+@pytest.mark.parametrize("changes, limit", LIMITED.values(), ids=LIMITED.keys())
+def test_the_limits_hold_before_the_sql_forms(paths, access_database, changes, limit):
+    """A query the SQL forms could answer, over a limit: refused as the resolvers refuse it."""
+    security = replace(Settings.from_env().security, **changes)
+    query = (f'{{ a: eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ hjemmelshavere {{ navn }} }} '
+             f'b: eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ matrikkelnummer }} }}')  # fmt: skip
+    limited = build_schema(security=security)
+    assert limited.sql_answers is not None and SCHEMA.sql_answers is not None
+    now = dt.datetime.now(dt.UTC)
+    run = paths.loop.run_until_complete
+    assert run(SCHEMA.sql_answers.answer(paths.pool, {"query": query}, now)) is not None
+    assert run(limited.sql_answers.answer(paths.pool, {"query": query}, now)) is None
+    with LiveServer(create_app(access_database.app_url, security=security), token=None) as base:
+        body = ask(base, query).json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert body["errors"][0]["extensions"]["limit"] == limit

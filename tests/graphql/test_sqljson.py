@@ -1,0 +1,255 @@
+"""Answers built in SQL (grunndata.graphql.sqljson) are the resolvers' answers.
+
+Every query here runs both ways on the test cast (tests/data/cast) at the same instant: the
+SQL form must answer it (or, for the cases listed, decline it) and give exactly the
+resolvers' data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg_pool import AsyncConnectionPool
+
+from grunndata.db.database import Database, connect
+from grunndata.graphql.context import Context
+from grunndata.graphql.schema import build_schema
+from grunndata.server import _connection_setup, create_app
+from tests.conftest import ALL_SCOPES, LiveServer
+
+SCHEMA = build_schema()
+
+
+class Both:
+    """One event loop and pool, to ask the SQL form and the resolvers the same thing."""
+
+    def __init__(self, database: Database) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.pool = AsyncConnectionPool(
+            database.app_url, min_size=1, max_size=2, open=False,
+            kwargs={"autocommit": True}, configure=_connection_setup(30_000),
+        )  # fmt: skip
+        self.loop.run_until_complete(self.pool.open(wait=True))
+
+    def ask(self, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, Any]:
+        """(the SQL form's data or None when it declines, the resolvers' data)."""
+        return self.loop.run_until_complete(self._ask(query, variables or {}))
+
+    async def _ask(self, query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
+        now = dt.datetime.now(dt.UTC)
+        assert SCHEMA.sql_answers is not None
+        body = {"query": query, "variables": variables}
+        answer = await SCHEMA.sql_answers.answer(self.pool, body, now, ALL_SCOPES)
+        context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches, now=now,
+                          principal=ALL_SCOPES)  # fmt: skip
+        result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
+        assert not result.errors, result.errors
+        resolved = json.loads(json.dumps(result.data))
+        return (json.loads(answer.body)["data"] if answer is not None else None), resolved
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.pool.close())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def both(cast_database: Database) -> Iterator[Both]:
+    b = Both(cast_database)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def units(cast_database: Database) -> list[str]:
+    with connect(cast_database.app_url) as conn:
+        rows = conn.execute(
+            "SELECT matrikkelnummer FROM matrikkel.matrikkelenhet WHERE upper_inf(registrert) "
+            "ORDER BY 1"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+EIENDOM_FIELDS = """matrikkelnummer kommunenummer gardsnummer bruksnummer festenummer
+  seksjonsnummer type status bruksnavn arealM2 geometri tidligereMatrikkelnumre
+  teiger { arealM2 geometri }
+  adresser { adresseId adressetype adressekode adressenavn nummer bokstav undernummer
+    adressetekst adressetilleggsnavn postnummer poststed kommunenummer matrikkelnummer
+    representasjonspunkt eiendom { matrikkelnummer } }
+  hjemmelshavere { andel { teller nevner } navn identifikasjonsnummer organisasjonsnummer }"""
+
+PERSON_FIELDS = """identifikasjonsnummer navn { fornavn mellomnavn etternavn } foedselsdato
+  foedselsaar kjoenn status
+  bostedsadresse { adresseIdentifikatorFraMatrikkelen adressegradering vegadresse {
+    adressenavn adressekode kommunenummer bruksenhetsnummer adressetilleggsnavn coAdressenavn
+    adressenummer { husnummer husbokstav } poststed { postnummer poststedsnavn } } }
+  oppholdsadresse { vegadresse { adressenavn } }"""
+
+ANSWERED = {
+    "every field of a unit, owners with and without shares": (
+        f'{{ eiendom(matrikkelnummer: "4204-97/90") {{ {EIENDOM_FIELDS} }} }}',
+        {},
+    ),
+    "a unit owned by an enhet, short matrikkelnummer": (
+        '{ eiendom(matrikkelnummer: "4204-97/84/0/0") { matrikkelnummer hjemmelshavere '
+        "{ navn organisasjonsnummer andel { teller } } } }",
+        {},
+    ),
+    "aliases, __typename, fragments and variables": (
+        "query($nr: String!) { a: eiendom(matrikkelnummer: $nr) { __typename nr: "
+        'matrikkelnummer ...F } b: eiendom(matrikkelnummer: "4204-58/48") { ... on Eiendom '
+        "{ bruksnummer } } } fragment F on Eiendom { adresser { tekst: adressetekst } }",
+        {"nr": "4204-58/205"},
+    ),
+    "as of an instant in valid time": (
+        '{ eiendom(matrikkelnummer: "4204-97/90", gyldighetstidspunkt: "2023-06-01T12:00:00")'
+        " { matrikkelnummer arealM2 hjemmelshavere { navn } } }",
+        {},
+    ),
+    "a page of units with cursors and the total": (
+        '{ eiendommer(filter: {kommunenummer: "4204", gardsnummer: 97}, first: 5, '
+        'after: "bzox") { totalCount edges { cursor node { matrikkelnummer adresser '
+        "{ adressetekst } } } } }",
+        {},
+    ),
+    "units by type, an empty page": (
+        "{ eiendommer(filter: {type: grunneiendom}, first: 0) { totalCount edges "
+        "{ node { matrikkelnummer } } } }",
+        {},
+    ),
+    "owners followed to Folkeregisteret": (
+        '{ eiendom(matrikkelnummer: "4204-97/90") { hjemmelshavere { navn person { '
+        "identifikasjonsnummer navn { fornavn etternavn } bostedsadresse { "
+        "adresseIdentifikatorFraMatrikkelen } } } } }",
+        {},
+    ),
+    "a person by a former D-nummer answers with the fødselsnummer": (
+        f'{{ person(identifikasjonsnummer: "52858925126") {{ {PERSON_FIELDS} }} }}',
+        {},
+    ),
+    "a person with a protected address, a dead person": (
+        f'{{ a: person(identifikasjonsnummer: "19906311480") {{ {PERSON_FIELDS} }} '
+        f'b: person(identifikasjonsnummer: "06865829386") {{ {PERSON_FIELDS} }} }}',
+        {},
+    ),
+    "a person as of before her marriage and move": (
+        '{ person(identifikasjonsnummer: "21867525758", gyldighetstidspunkt: "2000-01-01") '
+        f"{{ {PERSON_FIELDS} }} }}",
+        {},
+    ),
+    "units of a kommune merged away (1001 became 4204)": (
+        '{ eiendommer(filter: {kommunenummer: "1001", bruksnummer: 90}) { totalCount '
+        "edges { node { matrikkelnummer } } } }",
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("query, variables", ANSWERED.values(), ids=ANSWERED.keys())
+def test_the_sql_form_answers_as_the_resolvers(both, query, variables):
+    fast, resolved = both.ask(query, variables)
+    assert fast is not None, "the SQL form declined"
+    assert fast == resolved
+
+
+DECLINED = {
+    "a field without an SQL form": '{ eiendom(matrikkelnummer: "4204-97/90") { gyldigFra } }',
+    "a field argument": '{ eiendom(matrikkelnummer: "4204-97/90") { geometri(epsg: 25833) } }',
+    "a directive": '{ eiendom(matrikkelnummer: "4204-97/90") { bruksnavn @skip(if: true) } }',
+    "a former matrikkelnummer (the resolver follows it)": (
+        '{ eiendom(matrikkelnummer: "1001-97/90") { matrikkelnummer } }'
+    ),
+    "a root field without an SQL form": "{ serverInfo { version } }",
+    "a shape filter": (
+        '{ eiendommer(filter: {geometri: {intersects: "POINT(8.05 58.15)"}}) { totalCount } }'
+    ),
+}
+
+
+@pytest.mark.parametrize("query", DECLINED.values(), ids=DECLINED.keys())
+def test_what_the_sql_form_cannot_answer_goes_to_the_resolvers(both, query):
+    fast, _ = both.ask(query)
+    assert fast is None
+
+
+LEAVES = ["matrikkelnummer", "kommunenummer", "gardsnummer", "bruksnummer", "festenummer",
+          "seksjonsnummer", "type", "status", "bruksnavn", "arealM2", "geometri",
+          "tidligereMatrikkelnumre", "teiger { arealM2 }", "adresser { adressetekst nummer "
+          "bokstav representasjonspunkt }", "adresser { eiendom { matrikkelnummer } }",
+          "hjemmelshavere { andel { teller nevner } navn }"]  # fmt: skip
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_selection_of_a_unit_answers_as_the_resolvers(both, units, data):
+    unit = data.draw(st.sampled_from(units))
+    fields = data.draw(st.lists(st.sampled_from(LEAVES), min_size=1, max_size=6, unique=True))
+    aliased = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
+    fast, resolved = both.ask(f'{{ eiendom(matrikkelnummer: "{unit}") {{ {aliased} }} }}')
+    assert fast is not None
+    assert fast == resolved
+
+
+PERSON_LEAVES = ["identifikasjonsnummer", "navn { fornavn mellomnavn etternavn }",
+                 "foedselsdato", "foedselsaar", "kjoenn", "status",
+                 "bostedsadresse { adresseIdentifikatorFraMatrikkelen adressegradering }",
+                 "bostedsadresse { vegadresse { adressenummer { husnummer husbokstav } } }",
+                 "bostedsadresse { vegadresse { adressekode poststed { postnummer } } }",
+                 "oppholdsadresse { vegadresse { adressenavn coAdressenavn } }"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def identifiers(cast_database: Database) -> list[str]:
+    with connect(cast_database.app_url) as conn:
+        rows = conn.execute(
+            "SELECT identifikasjonsnummer FROM folkeregister.identifikator ORDER BY 1"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_selection_of_a_person_answers_as_the_resolvers(both, identifiers, data):
+    number = data.draw(st.sampled_from(identifiers))
+    fields = data.draw(
+        st.lists(st.sampled_from(PERSON_LEAVES), min_size=1, max_size=5, unique=True)
+    )
+    aliased = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
+    fast, resolved = both.ask(f'{{ person(identifikasjonsnummer: "{number}") {{ {aliased} }} }}')
+    assert fast is not None
+    assert fast == resolved
+
+
+def test_over_http_the_sql_form_answers_and_errors_still_come_from_the_resolvers(
+    cast_database,
+):
+    with LiveServer(create_app(cast_database.app_url)) as base:
+        answered = httpx.post(
+            f"{base}/graphql",
+            json={"query": '{ eiendom(matrikkelnummer: "4204-97/90") { matrikkelnummer } }'},
+            headers={"X-Request-Id": "sql-1"},
+        )
+        refused = httpx.post(
+            f"{base}/graphql", json={"query": '{ eiendom(matrikkelnummer: "97/90") { type } }'}
+        )
+        broken = httpx.post(
+            f"{base}/graphql",
+            content=b'{"query": "{ eiendom(',
+            headers={"content-type": "application/json"},
+        )
+    assert answered.status_code == 200
+    assert answered.headers["x-request-id"] == "sql-1"
+    assert answered.json() == {"data": {"eiendom": {"matrikkelnummer": "4204-97/90/0/0"}}}
+    assert refused.json()["errors"][0]["extensions"]["code"] == "INVALID_IDENTIFIER"
+    assert broken.status_code == 400

@@ -1,0 +1,34 @@
+"""The comparison benchmark's queries (benchmarks/compare.py) stay valid against the schema
+and are answered whole by the SQL forms; PostGraphile itself stays out of CI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from graphql import parse, validate
+from graphql.execution.values import get_variable_values
+
+from benchmarks.compare import QUERIES
+from grunndata.graphql import sqljson
+from grunndata.graphql.schema import build_schema
+
+SCHEMA = build_schema()
+KEYS = {"person": "21867525758", "eiendom": "4204-97/90", "list": "97"}
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_each_benchmark_query_is_valid_and_has_an_sql_form(name):
+    query = QUERIES[name]
+    document = parse(query.grunndata)
+    assert validate(SCHEMA._schema, document) == []
+    answers = SCHEMA.sql_answers
+    assert answers is not None
+    operation = sqljson._operation(document, None)
+    assert operation is not None
+    variables = get_variable_values(
+        SCHEMA._schema, operation.variable_definitions or (), query.variables(KEYS[name])
+    )
+    now = dt.datetime.now(dt.UTC)
+    statements = list(answers._statements(query.grunndata, document, operation, variables, now))
+    assert len(statements) == 1
