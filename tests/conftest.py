@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -350,3 +351,21 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+class Api:
+    """GraphQL over HTTP against a live server."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def raw(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.base}/graphql", json={"query": query, "variables": variables}, timeout=30
+        )
+        return response.json()
+
+    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        body = self.raw(query, **variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]

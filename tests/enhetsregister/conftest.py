@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from grunndata.db.database import Database, connect
 from grunndata.loaders.run import RunOutcome, run
 from grunndata.registers.enhetsregister import REGISTER
 from grunndata.server import create_app
-from tests.conftest import Clones, LiveServer
+from tests.conftest import Api, Clones, LiveServer
 
 DATA = Path(__file__).parent / "data"
 
@@ -40,24 +39,6 @@ def db(fresh_database: Database) -> Database:
 
 
 FIXTURES = Path(__file__).parent.parent / "data" / "cast" / "enhetsregister"
-
-
-class Api:
-    """GraphQL over HTTP against a live server."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def raw(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = httpx.post(
-            f"{self.base}/graphql", json={"query": query, "variables": variables}, timeout=30
-        )
-        return response.json()
-
-    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
-        body = self.raw(query, **variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
 
 @pytest.fixture(scope="module")
