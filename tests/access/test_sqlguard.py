@@ -5,9 +5,7 @@ what the principal may see, and leaves refusals and graded persons to the resolv
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,7 +14,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg_pool import AsyncConnectionPool
 
 from grunndata.config import Settings
 from grunndata.db.database import Database, connect
@@ -29,9 +26,8 @@ from grunndata.graphql.access import (
     SCOPES,
 )
 from grunndata.graphql.auth import ANONYMOUS, Principal
-from grunndata.graphql.context import Context
 from grunndata.graphql.schema import build_schema
-from grunndata.server import _connection_setup, create_app
+from grunndata.server import create_app
 from tests.access.conftest import (
     FORTROLIG,
     OPEN_PERSON,
@@ -41,8 +37,8 @@ from tests.access.conftest import (
     ask,
 )
 from tests.conftest import TEST_CONSUMER, LiveServer, test_token
+from tests.sqlforms import SCHEMA, BothPaths
 
-SCHEMA = build_schema()
 #: A unit of the cast owned by open persons only (Arne Korsvik's home).
 OPEN_UNIT = "4204-97/90"
 
@@ -140,49 +136,9 @@ def principal(scopes: tuple[str, ...] | None) -> Principal:
     return Principal(scopes=frozenset(scopes), orgnr=TEST_CONSUMER, pid=None, authenticated=True)
 
 
-class Paths:
-    """One event loop and pool: a query asked of the SQL forms and of the resolvers alike."""
-
-    def __init__(self, database: Database) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.pool = AsyncConnectionPool(
-            database.app_url, min_size=1, max_size=2, open=False,
-            kwargs={"autocommit": True}, configure=_connection_setup(30_000),
-        )  # fmt: skip
-        self.loop.run_until_complete(self.pool.open(wait=True))
-
-    def ask(self, query: str, who: Principal) -> tuple[Any, dict[str, Any]]:
-        """(the SQL forms' (data, logged persons) or None when they decline, the resolvers'
-        response with their logged persons)."""
-        return self.loop.run_until_complete(self._ask(query, who))
-
-    async def _ask(self, query: str, who: Principal) -> tuple[Any, dict[str, Any]]:
-        now = dt.datetime.now(dt.UTC)
-        assert SCHEMA.sql_answers is not None
-        answer = await SCHEMA.sql_answers.answer(self.pool, {"query": query}, now, who)
-        context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches,
-                          now=now, principal=who)  # fmt: skip
-        result = await SCHEMA.execute(query, context_value=context)
-        resolved = {
-            "data": json.loads(json.dumps(result.data)),
-            "codes": sorted(
-                (".".join(map(str, e.path or ())), (e.extensions or {}).get("code"))
-                for e in result.errors or ()
-            ),
-            "logged": sorted(await context.lookups.identified(context)),
-        }
-        if answer is None:
-            return None, resolved
-        return (json.loads(answer.body)["data"], sorted(answer.persons)), resolved
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.pool.close())
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
-def paths(access_database: Database) -> Iterator[Paths]:
-    p = Paths(access_database)
+def paths(access_database: Database) -> Iterator[BothPaths]:
+    p = BothPaths(access_database)
     yield p
     p.close()
 

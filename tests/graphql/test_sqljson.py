@@ -7,9 +7,6 @@ resolvers' data.
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,47 +14,21 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg_pool import AsyncConnectionPool
 
 from grunndata.db.database import Database, connect
-from grunndata.graphql.context import Context
-from grunndata.graphql.schema import build_schema
-from grunndata.server import _connection_setup, create_app
+from grunndata.server import create_app
 from tests.conftest import ALL_SCOPES, LiveServer
+from tests.sqlforms import BothPaths
 
-SCHEMA = build_schema()
 
+class Both(BothPaths):
+    """Asked with every scope, where the resolvers raise no error."""
 
-class Both:
-    """One event loop and pool, to ask the SQL form and the resolvers the same thing."""
-
-    def __init__(self, database: Database) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.pool = AsyncConnectionPool(
-            database.app_url, min_size=1, max_size=2, open=False,
-            kwargs={"autocommit": True}, configure=_connection_setup(30_000),
-        )  # fmt: skip
-        self.loop.run_until_complete(self.pool.open(wait=True))
-
-    def ask(self, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, Any]:
+    def ask(self, query: str, variables: dict[str, Any] | None = None) -> tuple[Any, Any]:  # type: ignore[override]
         """(the SQL form's data or None when it declines, the resolvers' data)."""
-        return self.loop.run_until_complete(self._ask(query, variables or {}))
-
-    async def _ask(self, query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
-        now = dt.datetime.now(dt.UTC)
-        assert SCHEMA.sql_answers is not None
-        body = {"query": query, "variables": variables}
-        answer = await SCHEMA.sql_answers.answer(self.pool, body, now, ALL_SCOPES)
-        context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches, now=now,
-                          principal=ALL_SCOPES)  # fmt: skip
-        result = await SCHEMA.execute(query, variable_values=variables, context_value=context)
-        assert not result.errors, result.errors
-        resolved = json.loads(json.dumps(result.data))
-        return (json.loads(answer.body)["data"] if answer is not None else None), resolved
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.pool.close())
-        self.loop.close()
+        fast, resolved = super().ask(query, ALL_SCOPES, variables)
+        assert not resolved["codes"], resolved["codes"]
+        return (None if fast is None else fast[0]), resolved["data"]
 
 
 @pytest.fixture(scope="module")
