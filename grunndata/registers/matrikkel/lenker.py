@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from grunndata.graphql.context import Context
@@ -20,7 +19,7 @@ from grunndata.graphql.lenker import FolkeregisterNoekkel, key_of, link_tid
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, Tidspunkt
 from grunndata.registers.base import TypeExtension
 from grunndata.registers.matrikkel import queries
-from grunndata.registers.matrikkel.types import Adresse, Eiendom
+from grunndata.registers.matrikkel.types import Adresse, Eiendom, _loader, grouped
 
 
 def _only(rows: list[dict[str, Any]], count: int, tid: Tidspunkt) -> list[Adresse | None]:
@@ -50,16 +49,27 @@ def _kode_key(key: Any) -> tuple[str, int, int, str] | None:
     return kommune, int(kode), int(nummer), (bokstav or "").upper()
 
 
+async def _by_checked_keys(
+    context: Context,
+    tid: Tidspunkt,
+    checked: Sequence[Any],
+    query: Callable[[Any, Tidspunkt, list[Any]], Awaitable[list[dict[str, Any]]]],
+) -> list[Adresse | None]:
+    """The addresses for keys already checked (None: malformed → None), the well-formed
+    ones asked in one statement; exactly one match each, else None."""
+    valid = [k for k in checked if k is not None]
+    if not valid:
+        return [None] * len(checked)
+    async with context.pool.connection() as conn:
+        rows = await query(conn, tid, valid)
+    matched = iter(_only(rows, len(valid), tid))
+    return [None if k is None else next(matched) for k in checked]
+
+
 async def adresse_by_kode_batch(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:
     """``Adresse`` by (kommunenummer, adressekode, nummer, bokstav): one statement."""
     checked = [_kode_key(key) for key in keys]
-    valid = [k for k in checked if k is not None]
-    if not valid:
-        return [None] * len(keys)
-    async with context.pool.connection() as conn:
-        rows = await queries.adresser_by_kode(conn, tid, valid)
-    matched = iter(_only(rows, len(valid), tid))
-    return [None if k is None else next(matched) for k in checked]
+    return await _by_checked_keys(context, tid, checked, queries.adresser_by_kode)
 
 
 _BIGINT_MAX = 2**63 - 1
@@ -70,26 +80,19 @@ async def adresse_by_folkeregisternoekkel_batch(
 ) -> list[Any]:
     """``Adresse`` as a Folkeregister address names it (``FolkeregisterNoekkel``): by the
     id, else (none, or unknown) by the kode; ambiguous or malformed → None. One statement."""
-    parsed = [FolkeregisterNoekkel.parse(key) for key in keys]
-    valid = [
+    checked = [
+        None if k is None else
         (int(k.adresse_id) if k.adresse_id and int(k.adresse_id) <= _BIGINT_MAX else None,
          *(k.kode or (None, None, None, "")))
-        for k in parsed if k is not None
+        for k in (FolkeregisterNoekkel.parse(key) for key in keys)
     ]  # fmt: skip
-    if not valid:
-        return [None] * len(keys)
-    async with context.pool.connection() as conn:
-        rows = await queries.adresser_by_folkeregisternoekkel(conn, tid, valid)
-    matched = iter(_only(rows, len(valid), tid))
-    return [None if k is None else next(matched) for k in parsed]
+    return await _by_checked_keys(context, tid, checked, queries.adresser_by_folkeregisternoekkel)
 
 
 async def adresse_by_postform_batch(context: Context, tid: Tidspunkt, keys: list[Any]) -> list[Any]:
     """``Adresse`` by normalised postal form: one statement; ambiguous → None."""
     former = [str(key) for key in keys]
-    async with context.pool.connection() as conn:
-        rows = await queries.adresser_by_postform(conn, tid, former)
-    return _only(rows, len(former), tid)
+    return await _by_checked_keys(context, tid, former, queries.adresser_by_postform)
 
 
 async def _eiendommer(
@@ -101,13 +104,9 @@ async def _eiendommer(
     async def batch(eiere: Sequence[str]) -> list[list[Eiendom]]:
         async with info.context.pool.connection() as conn:
             rows = await queries.eiendommer_for_eiere(conn, tid, column, eiere)
-        grouped: dict[str, list[Eiendom]] = defaultdict(list)
-        for row in rows:
-            grouped[row["eier"]].append(Eiendom.from_row(row, tid))
-        return [grouped.get(e, []) for e in eiere]
+        return [[Eiendom.from_row(r, tid) for r in rs] for rs in grouped(rows, eiere, "eier")]
 
-    loader = info.context.loader(("matrikkel.eiendommer", column, tid), lambda: DataLoader(batch))
-    return await loader.load(eier)
+    return await _loader(info, ("eiendommer", column, tid), batch).load(eier)
 
 
 @strawberry.type
