@@ -63,6 +63,40 @@ class Measure:
     largest_first: int = 0
 
 
+def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    """The document's fragment definitions by name."""
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
+def selected_fields(
+    schema: GraphQLSchema,
+    selections: SelectionSetNode,
+    parent: GraphQLNamedType | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: frozenset[str] = frozenset(),
+) -> Iterator[tuple[FieldNode, GraphQLNamedType | None]]:
+    """Every field of ``selections`` with the type it is selected on, fragments (inline
+    and named, each once per path) spread: the one selection walk of the limits and of the
+    SQL forms' access check."""
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            yield selection, parent
+        elif isinstance(selection, InlineFragmentNode):
+            inner = parent
+            if selection.type_condition is not None:
+                inner = schema.get_type(selection.type_condition.name.value)
+            yield from selected_fields(schema, selection.selection_set, inner, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or name in seen:
+                continue
+            inner = schema.get_type(fragment.type_condition.name.value)
+            yield from selected_fields(
+                schema, fragment.selection_set, inner, fragments, seen | {name}
+            )
+
+
 class _Walker:
     def __init__(
         self,
@@ -75,31 +109,12 @@ class _Walker:
         self.variables = variables
         self.measure = Measure()
 
-    def _fields(
-        self, selections: SelectionSetNode, parent: GraphQLNamedType | None, seen: frozenset[str]
-    ) -> Iterator[tuple[FieldNode, GraphQLNamedType | None]]:
-        for selection in selections.selections:
-            if isinstance(selection, FieldNode):
-                yield selection, parent
-            elif isinstance(selection, InlineFragmentNode):
-                inner = parent
-                if selection.type_condition is not None:
-                    inner = self.schema.get_type(selection.type_condition.name.value)
-                yield from self._fields(selection.selection_set, inner, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:
-                    continue
-                inner = self.schema.get_type(fragment.type_condition.name.value)
-                yield from self._fields(fragment.selection_set, inner, seen | {name})
-
     def walk(self, selections: SelectionSetNode, parent: GraphQLNamedType | None,
              depth: int, seen: frozenset[str] = frozenset()) -> int:  # fmt: skip
         """The cost of ``selections`` once; records depth, aliases and page sizes."""
         self.measure.depth = max(self.measure.depth, depth)
         total = 0
-        for node, owner in self._fields(selections, parent, seen):
+        for node, owner in selected_fields(self.schema, selections, parent, self.fragments, seen):
             if node.alias is not None:
                 self.measure.aliases += 1
             factor, child_type = self._factor(node, owner)
@@ -149,9 +164,7 @@ def measure(
     variables: Mapping[str, Any] | None = None,
 ) -> Measure:
     """Depth, aliases, cost and largest ``first`` of the operation that would run."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
+    fragments = fragments_of(document)
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
         o

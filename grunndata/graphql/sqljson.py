@@ -267,7 +267,7 @@ class SqlAnswers:
         if rules is None:
             root = self.schema.query_type
             assert root is not None
-            fragments = _fragments(document)
+            fragments = limits.fragments_of(document)
             rules = list(_rules_of(self.schema, operation.selection_set, root, fragments))
             self._rules[key] = rules
         return rules
@@ -300,7 +300,7 @@ class SqlAnswers:
     ) -> Iterator[_Statement]:
         root_type = self.schema.query_type
         assert root_type is not None
-        fragments = _fragments(document)
+        fragments = limits.fragments_of(document)
         for key, node in _fields(operation.selection_set, root_type.name, fragments):
             root = self.roots.get(node.name.value)
             if root is None:
@@ -335,29 +335,16 @@ def _rules_of(
     fragments: Fragments,
 ) -> Iterator[tuple[str, access.Rule]]:  # fmt: skip
     """(``Type.field``, rule) of every field selected below ``parent`` that has a rule."""
-    for node in selection.selections:
-        inner = getattr(node, "selection_set", None)
-        if isinstance(node, FieldNode):
-            definition = getattr(parent, "fields", {}).get(node.name.value)
-            if definition is None:  # __typename; anything else unknown fails validation
-                continue
-            named = get_named_type(definition.type)
-            rule = access.rule_for(parent.name, node.name.value, named)
-            if rule is not None:
-                yield f"{parent.name}.{node.name.value}", rule
-            if inner is not None:
-                yield from _rules_of(schema, inner, named, fragments)
+    for node, owner in limits.selected_fields(schema, selection, parent, fragments):
+        definition = getattr(owner, "fields", {}).get(node.name.value)
+        if owner is None or definition is None:  # __typename (else validation fails)
             continue
-        condition = None
-        if isinstance(node, FragmentSpreadNode):
-            fragment = fragments[node.name.value]
-            condition, inner = fragment.type_condition, fragment.selection_set
-        elif isinstance(node, InlineFragmentNode):
-            condition = node.type_condition
-        if inner is None:
-            continue
-        scope = schema.get_type(condition.name.value) if condition is not None else parent
-        yield from _rules_of(schema, inner, scope or parent, fragments)
+        named = get_named_type(definition.type)
+        rule = access.rule_for(owner.name, node.name.value, named)
+        if rule is not None:
+            yield f"{owner.name}.{node.name.value}", rule
+        if node.selection_set is not None:
+            yield from _rules_of(schema, node.selection_set, named, fragments)
 
 
 @dataclass
@@ -566,10 +553,6 @@ def _operation(document: DocumentNode, name: Any) -> OperationDefinitionNode | N
     if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
         return None
     return operations[0]
-
-
-def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
-    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def _fields(
