@@ -11,7 +11,9 @@ token without the scope) at its path; the rest of the query is answered.
 
 Graded addresses (adressebeskyttelse fortrolig, strengtFortrolig, ...) follow the person's
 *current* grading. Without ``folkeregister/adressebeskyttelse``:
-- a graded person's addresses are ``FORBIDDEN``;
+- a graded person's addresses are ``FORBIDDEN``, except a cover address: the postadresse
+  Folkeregisteret gives a graded person to send their post through (it names no place of
+  theirs), which is answered;
 - a graded person is left out (silently, as if absent) of every value reached through a
   place (an address, a property, a building, ...): residents, owners, a unit's roles.
 
@@ -22,7 +24,8 @@ imports no register:
 - an object inside one person (``Historikk``): ``subject`` (the person) and
   ``adressebeskyttet``;
 - an object that names a person by identifier (a role, an owner):
-  ``linked_person() -> str | None``.
+  ``linked_person() -> str | None``;
+- an address a ``COVER_FIELDS`` field returns: ``is_cover_address() -> bool``.
 
 Every person returned is noted in the request's ``Lookups`` with the field groups read, for
 the lookup log (``grunndata.graphql.oppslagslogg``).
@@ -64,6 +67,9 @@ IDENTITY_FIELDS = frozenset(
 )
 #: ``Person`` fields that place the person; also any field returning a place type.
 ADDRESS_FIELDS = frozenset({"bostedsadresse", "oppholdsadresse", "postadresse"})
+#: Person fields whose value may be a cover address (``is_cover_address()``), answered even
+#: for a graded person.
+COVER_FIELDS = frozenset({(PERSON, "postadresse")})
 #: Fields inside one person's data that place them (their ``subject`` is the person).
 INNER_ADDRESS_FIELDS = frozenset({("Historikk", "bostedsadresse")})
 #: Types that are a place: a person reached through one of them is linked to it.
@@ -110,6 +116,7 @@ class Rule:
     persons: bool = False
     group: str | None = None
     per_item: bool = False  # a union (federation's _entities): persons checked item by item
+    cover: bool = False  # a graded person's value is answered if it is a cover address
 
 
 PERSON_SCOPES = frozenset({IDENTITET, MED_HJEMMEL})
@@ -145,7 +152,9 @@ def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> R
     if not (requires or graded or persons):
         return None
     unique = tuple(dict.fromkeys(requires))
-    return Rule(requires=unique, graded=graded, persons=persons, group=group, per_item=per_item)
+    cover = (type_name, field_name) in COVER_FIELDS
+    return Rule(requires=unique, graded=graded, persons=persons, group=group, per_item=per_item,
+                cover=cover)  # fmt: skip
 
 
 def _holds(field_type: GraphQLNamedType, name: str) -> bool:
@@ -189,16 +198,16 @@ def _guarded(
         principal = info.context.principal
         _check_scopes(rule, principal, where)
         sees_graded = principal.has(ADRESSEBESKYTTELSE)
-        if rule.graded and not sees_graded and await _graded(source, info):
-            raise Forbidden(
-                f"{where}: this person's address is protected (adressebeskyttelse); it needs "
-                f"scope {ADRESSEBESKYTTELSE}."
-            )
-        if rule.group:
-            info.context.lookups.saw(source, rule.group)
+        protected = rule.graded and not sees_graded and await _graded(source, info)
+        if protected and not rule.cover:
+            raise _address_protected(where)
         value = resolve(source, info, **kwargs)
         if isawaitable(value):
             value = await value
+        if protected and not _is_cover_address(value):
+            raise _address_protected(where)
+        if rule.group:
+            info.context.lookups.saw(source, rule.group)
         if rule.persons:
             at_place = not sees_graded and _at_place(info)
             value = await _persons(value, info, at_place, rule.per_item)
@@ -206,6 +215,18 @@ def _guarded(
 
     checked.guarded = True  # type: ignore[attr-defined]
     return checked
+
+
+def _address_protected(where: str) -> Forbidden:
+    return Forbidden(
+        f"{where}: this person's address is protected (adressebeskyttelse); it needs "
+        f"scope {ADRESSEBESKYTTELSE}."
+    )
+
+
+def _is_cover_address(value: Any) -> bool:
+    check = getattr(value, "is_cover_address", None)
+    return bool(check()) if check is not None else False
 
 
 def refusal(rule: Rule, principal: Any, where: str) -> Unauthenticated | Forbidden | None:

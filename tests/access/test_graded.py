@@ -35,7 +35,10 @@ def test_a_protected_persons_addresses_need_adressebeskyttelse(server, number):
     person = body["data"]["person"]
     assert person["identifikasjonsnummer"] == number and person["navn"]["fornavn"]
     assert person["adressebeskyttelse"] in ("fortrolig", "strengtFortrolig")
-    for field in ("bostedsadresse", "oppholdsadresse", "postadresse"):
+    hidden = ["bostedsadresse", "oppholdsadresse"]
+    if number != REAL_PROTECTED:  # the real sample's postadresse is a cover address
+        hidden.append("postadresse")
+    for field in hidden:
         assert person[field] is None
         assert codes(body)[f"person.{field}"] == "FORBIDDEN"
     assert person["historikk"]["navn"]  # the rest of the history is answered
@@ -52,6 +55,39 @@ def test_the_real_sample_is_protected_now_though_its_old_versions_say_ugradert(s
                   test_token(MED_HJEMMEL, ADRESSEBESKYTTELSE))  # fmt: skip
     assert codes(allowed.json()) == {}
     assert "mjosundvegen" in allowed.text.lower()
+
+
+COVER = """postadresse { aarsak adressegradering postboksadresse { postbokseier postboks
+  poststed { postnummer } } }"""
+
+
+def test_a_cover_address_is_answered_for_a_protected_person(server):
+    """The real sample's postadresse is the one Folkeregisteret gives strengt fortrolig
+    persons (aarsak Adressebeskyttelse, "SOT 6, Postboks 2094 Vika"): post reaches them
+    through it and it names no place of theirs, so it is answered without the scope,
+    while their own addresses stay hidden."""
+    query = f'{{ person(identifikasjonsnummer: "{REAL_PROTECTED}") {{ {COVER} bostedsadresse {{ vegadresse {{ adressenavn }} }} }} }}'  # noqa: E501
+    body = ask(server, query, test_token(MED_HJEMMEL)).json()
+    assert body["data"]["person"]["postadresse"] == {
+        "aarsak": "Adressebeskyttelse",
+        "adressegradering": "ugradert",
+        "postboksadresse": {
+            "postbokseier": "SOT 6", "postboks": "Postboks 2094 Vika",
+            "poststed": {"postnummer": "0125"},
+        },
+    }  # fmt: skip
+    assert codes(body) == {"person.bostedsadresse": "FORBIDDEN"}
+
+
+def test_a_protected_persons_own_post_box_is_no_cover_address(server):
+    """A graded person's own P.O. box (no aarsak Adressebeskyttelse) places them: hidden."""
+    query = f'{{ person(identifikasjonsnummer: "{FORTROLIG}") {{ {COVER} }} }}'
+    body = ask(server, query, test_token(MED_HJEMMEL)).json()
+    assert body["data"]["person"]["postadresse"] is None
+    assert codes(body) == {"person.postadresse": "FORBIDDEN"}
+    assert "Postboks 512" not in str(body)
+    shown = ask(server, query, test_token(MED_HJEMMEL, ADRESSEBESKYTTELSE)).json()
+    assert shown["data"]["person"]["postadresse"]["postboksadresse"]["postboks"] == "Postboks 512"
 
 
 def test_an_unprotected_persons_addresses_need_no_adressebeskyttelse(server):

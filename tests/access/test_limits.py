@@ -139,14 +139,14 @@ def test_a_body_over_the_limit_is_413(access_database):
 
 def test_a_consumer_over_its_rate_is_429_with_retry_after(access_database):
     app = create_app(access_database.app_url,
-                     security=settings(rate_limit_per_minute=60, rate_limit_burst=3))  # fmt: skip
+                     security=settings(rate_limit_per_minute=6, rate_limit_burst=3))  # fmt: skip
     with LiveServer(app, token=None) as base:
         busy, calm = test_token(orgnr="318716897"), test_token(orgnr="310911410")
         statuses = [ask(base, "{ serverInfo { version } }", busy).status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
         refused = ask(base, "{ serverInfo { version } }", busy)
         assert refused.status_code == 429
-        assert 1 <= int(refused.headers["retry-after"]) <= 2
+        assert 1 <= int(refused.headers["retry-after"]) <= 10  # one request per 10 s
         assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
         assert ask(base, "{ serverInfo { version } }", calm).status_code == 200
 

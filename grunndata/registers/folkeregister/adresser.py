@@ -175,12 +175,24 @@ class PostadresseIFrittFormat:
     poststed: Poststed | None
 
 
+#: The aarsak of a cover address (``Postadresse.is_cover_address``).
+COVER_AARSAK = "Adressebeskyttelse"
+
+
 @strawberry.type(description="Where post goes: a vegadresse, a postboks or free format.")
 class Postadresse(Versjon):
     vegadresse: Vegadresse | None
     postboksadresse: Postboksadresse | None
     postadresse_i_fritt_format: PostadresseIFrittFormat | None
     adressegradering: str | None
+
+    def is_cover_address(self) -> bool:
+        """Whether this is a cover address: the postadresse Folkeregisteret records for a
+        person *because of* their adressebeskyttelse (aarsak ``Adressebeskyttelse``, itself
+        ``ugradert``), e.g. "SOT 6, Postboks 2094 Vika, 0125 Oslo" for strengt fortrolig.
+        Post reaches the person through it, and it names no place of theirs, so it is
+        answered even when their own addresses are hidden (``graphql.access``)."""
+        return self.aarsak == COVER_AARSAK and self.adressegradering == "ugradert"
 
     @classmethod
     def of_fakt(cls, fakt: Fakt) -> Postadresse:

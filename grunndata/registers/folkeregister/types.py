@@ -263,7 +263,11 @@ class Person:
         fakt = await self._one(info, "oppholdsadresse")
         return Bostedsadresse.of_fakt(fakt) if fakt else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Where post goes. For a person whose address is graded, without scope "
+        "folkeregister/adressebeskyttelse only a cover address (aarsak Adressebeskyttelse) "
+        "is answered."
+    )
     async def postadresse(self, info: Info[Context, None]) -> Postadresse | None:
         fakt = await self._one(info, "postadresse")
         return Postadresse.of_fakt(fakt) if fakt else None
