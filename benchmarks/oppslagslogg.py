@@ -51,12 +51,17 @@ WHO = Principal(
 )
 POOL_SIZE = 10
 WARM_UP = 20
+POPULATION = 100_000
+VARIANTS = 64
 
 Found = list[tuple[str, list[str]]]
 
 
-def persons(count: int) -> Found:
-    return [(str(10_000_000_000 + random.randrange(10**9)), ["identitet"]) for _ in range(count)]
+def lookups(count: int) -> list[Found]:
+    """``VARIANTS`` requests' persons, ``count`` each, drawn from ``POPULATION`` persons (a
+    log of the same few persons again and again would grow unrealistically long lists)."""
+    numbers = [str(10_000_000_000 + n) for n in random.sample(range(10**9), POPULATION)]
+    return [[(n, ["identitet"]) for n in random.sample(numbers, count)] for _ in range(VARIANTS)]
 
 
 def old_writer(pool: AsyncConnectionPool) -> Callable[[Found], Awaitable[None]]:
@@ -82,20 +87,20 @@ def new_writer(writer: LookupLogWriter) -> Callable[[Found], Awaitable[None]]:
 
 
 async def measure(
-    write: Callable[[Found], Awaitable[None]], found: Found, requests: int, concurrency: int
+    write: Callable[[Found], Awaitable[None]], found: list[Found], requests: int, concurrency: int
 ) -> tuple[float, float]:
     """(wall time per request, median latency of a request), in ms."""
     latencies: list[float] = []
     per_worker = requests // concurrency
 
     async def worker() -> None:
-        for _ in range(per_worker):
+        for n in range(per_worker):
             start = time.perf_counter()
-            await write(found)
+            await write(found[n % VARIANTS])
             latencies.append(time.perf_counter() - start)
 
-    for _ in range(WARM_UP):  # connections, prepared statements
-        await write(found)
+    for n in range(WARM_UP):  # connections, prepared statements
+        await write(found[n])
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall = time.perf_counter() - start
@@ -112,7 +117,7 @@ async def run(url: str, requests: int, rounds: int) -> None:
         print(f"{'persons':>7} {'concurrent':>10} {'shape':>5}  {'ms/request':>10} "
               f"{'p50 ms':>7} {'INSERTs/request':>15}")  # fmt: skip
         for count in (1, 200):
-            found = persons(count)
+            found = lookups(count)
             for concurrency in (1, 16):
                 figures: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
                 before, done = writer.statements, 0

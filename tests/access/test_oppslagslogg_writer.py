@@ -299,3 +299,22 @@ def test_who_looked_up_a_person_is_read_through_the_gin_index(fresh_database):
         ))  # fmt: skip
     assert "oppslagslogg_personer" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_a_subgraphs_entities_are_logged_by_its_writer(access_database):
+    """The gateway asks the Folkeregisteret subgraph for persons through ``_entities``."""
+    from grunndata.graphql.federation import build_subgraph_schema
+
+    app = create_app(access_database.app_url, schema=build_subgraph_schema("folkeregister"))
+    request_id = uuid.uuid4().hex
+    query = """query Gateway($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Person { navn { fornavn } } } }"""
+    representations = [{"__typename": "Person", "identifikasjonsnummer": n} for n in FAMILY[:2]]
+    with LiveServer(app, token=None) as base:
+        body = ask(base, query, test_token(MED_HJEMMEL), {"r": representations},
+                   X_Request_Id=request_id).json()  # fmt: skip
+    assert codes(body) == {} and all(body["data"]["_entities"])
+    assert [row[:2] for row in logged(access_database, request_id)] == [
+        ("02915116372", ["identitet"]),
+        (OPEN_PERSON, ["identitet"]),
+    ]
