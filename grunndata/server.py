@@ -143,8 +143,8 @@ class GraphQLApp(GraphQL[Context, None]):
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any,
                              context: Context, root_value: Any,
                              request_data: GraphQLRequestData) -> ExecutionResult:  # fmt: skip
-        """Runs the operation, then logs the persons it returned (one INSERT) before the
-        answer leaves; no answer with persons leaves unlogged."""
+        """Runs the operation, then logs the persons it returned (the app's group-committed
+        lookup log) before the answer leaves; no answer with persons leaves unlogged."""
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
@@ -152,6 +152,7 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             await oppslagslogg.write(
                 context,
+                request.app.state.lookup_log,
                 operation=oppslagslogg.operation_name(
                     request_data.operation_name, request_data.query
                 ),
@@ -276,9 +277,11 @@ def create_app(
         )
         await pool.open(wait=False)
         app.state.pool = pool
+        app.state.lookup_log = oppslagslogg.LookupLogWriter(pool)
         try:
             yield
         finally:
+            await app.state.lookup_log.close()
             await pool.close()
 
     schema = schema or build_schema(security=security, allow_list=allow_list)

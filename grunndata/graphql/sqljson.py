@@ -634,7 +634,7 @@ class SqlFirst:
     async def _answer(
         self, scope: Scope, headers: Mapping[bytes, bytes], body: Mapping[str, Any]
     ) -> bytes | None:
-        """The answer, its persons logged as the resolvers log them (one INSERT before it
+        """The answer, its persons logged as the resolvers log them (committed before it
         leaves), or None for the resolvers (also when the log cannot be written: they
         report that)."""
         state = scope.get("state", {})
@@ -647,7 +647,7 @@ class SqlFirst:
         purpose = headers.get(b"behandlingsgrunnlag")
         try:
             await oppslagslogg.write_found(
-                pool,
+                scope["app"].state.lookup_log,
                 answer.persons,
                 principal=principal,
                 now=now,

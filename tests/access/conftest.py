@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from grunndata.db.database import Database
+from grunndata.db.database import Database, connect
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
@@ -110,3 +110,16 @@ def codes(body: dict[str, Any]) -> dict[str, str]:
         ".".join(str(p) for p in error.get("path") or ()): error["extensions"]["code"]
         for error in body.get("errors", [])
     }
+
+
+def logged(database: Database, request_id: str) -> list[tuple[Any, ...]]:
+    """The lookup log of one request, one row per person (identifikasjonsnummer,
+    feltgrupper, konsument, scopes, pid, operasjon, behandlingsgrunnlag), by identifier."""
+    with connect(database.app_url) as conn:
+        return conn.execute(
+            """SELECT nummer, feltgrupper, konsument, scopes, pid, operasjon,
+                      behandlingsgrunnlag
+               FROM felles.oppslagslogg, unnest(identifikasjonsnumre) AS nummer
+               WHERE request_id = %s ORDER BY nummer""",
+            [request_id],
+        ).fetchall()

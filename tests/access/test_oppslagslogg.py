@@ -11,18 +11,8 @@ from psycopg import errors
 
 from grunndata.db.database import connect
 from grunndata.graphql.access import HJEMMEL, IDENTITET, MED_HJEMMEL, TILSYN
-from tests.access.conftest import OPEN_PERSON, SHARED_UNIT, ask, codes
+from tests.access.conftest import OPEN_PERSON, SHARED_UNIT, ask, codes, logged
 from tests.conftest import TEST_CONSUMER, test_token
-
-
-def logged(database, request_id: str) -> list[tuple]:
-    with connect(database.app_url) as conn:
-        return conn.execute(
-            """SELECT identifikasjonsnummer, feltgrupper, konsument, scopes, operasjon,
-                      behandlingsgrunnlag
-               FROM felles.oppslagslogg WHERE request_id = %s ORDER BY identifikasjonsnummer""",
-            [request_id],
-        ).fetchall()
 
 
 def test_every_person_returned_is_logged_once_per_request(server, access_database):
@@ -47,11 +37,12 @@ def test_every_person_returned_is_logged_once_per_request(server, access_databas
     by_number = {row[0]: row for row in rows}
     assert by_number[OPEN_PERSON][1] == ["adresse", "identitet", "personopplysninger"]
     assert by_number["02915116372"][1] == ["identitet"]
-    _, _, consumer, scopes, operation, _ = by_number[OPEN_PERSON]
+    _, _, consumer, scopes, pid, operation, _ = by_number[OPEN_PERSON]
     assert consumer == TEST_CONSUMER
     assert scopes == [MED_HJEMMEL]
+    assert pid is None
     assert operation == "Familie"
-    assert by_number[OPEN_PERSON][5] == purpose
+    assert by_number[OPEN_PERSON][6] == purpose
 
 
 def test_a_refused_person_and_open_data_are_not_logged(server, access_database):
@@ -75,8 +66,8 @@ def test_identifiers_shown_of_owners_are_logged(server, access_database):
 def test_the_app_role_can_only_append(access_database):
     with connect(access_database.app_url) as conn:
         conn.execute(
-            "INSERT INTO felles.oppslagslogg (identifikasjonsnummer, request_id) "
-            "VALUES ('01017012345', 'append-test')"
+            "INSERT INTO felles.oppslagslogg (identifikasjonsnumre, request_id) "
+            "VALUES ('{01017012345}', 'append-test')"
         )
         assert conn.execute(
             "SELECT count(*) FROM felles.oppslagslogg WHERE request_id = 'append-test'"

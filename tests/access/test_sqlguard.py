@@ -35,6 +35,7 @@ from tests.access.conftest import (
     SHARED_UNIT,
     STRENGT_FORTROLIG,
     ask,
+    logged,
 )
 from tests.conftest import TEST_CONSUMER, LiveServer, test_token
 from tests.sqlforms import SCHEMA, BothPaths
@@ -148,10 +149,10 @@ def _same(fast: Any, resolved: dict[str, Any]) -> None:
     the same persons logged with the same field groups."""
     if fast is None:
         return
-    data, logged = fast
+    data, persons = fast
     assert resolved["codes"] == [], "the SQL forms answered what the resolvers refuse"
     assert data == resolved["data"]
-    assert logged == resolved["logged"]
+    assert persons == resolved["logged"]
 
 
 CASES = [(q, s) for q in QUERIES for s in SCOPE_SETS]
@@ -220,16 +221,6 @@ def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast, data
         query = f'{{ eiendom(matrikkelnummer: "{unit}") {{ hjemmelshavere {{ {selection} }} }} }}'
     fast, resolved = paths.ask(query, principal(scopes))
     _same(fast, resolved)
-
-
-def logged(database: Database, request_id: str) -> list[tuple[Any, ...]]:
-    with connect(database.app_url) as conn:
-        return conn.execute(
-            """SELECT identifikasjonsnummer, feltgrupper, konsument, scopes, pid, operasjon,
-                      behandlingsgrunnlag
-               FROM felles.oppslagslogg WHERE request_id = %s ORDER BY identifikasjonsnummer""",
-            [request_id],
-        ).fetchall()
 
 
 @pytest.fixture(scope="module")
