@@ -47,6 +47,7 @@ from graphql import (
 )
 
 from grunndata.errors import Forbidden, Unauthenticated
+from grunndata.graphql import gradering
 
 IDENTITET = "folkeregister/offentligutenhjemmel"
 MED_HJEMMEL = "folkeregister/offentligmedhjemmel"
@@ -283,14 +284,7 @@ async def _graded(item: Any, info: Any) -> bool:
         return False
     if key is None:
         return False
-    if PERSON not in info.context.entities:
-        return True  # no Folkeregisteret here to ask: assume protected
-    person = await info.context.entity(PERSON, key)
-    if person is None:
-        return False  # not in Folkeregisteret: nothing to protect
-    check = getattr(person, "adressebeskyttet", None)
-    # A stub (a subgraph without Folkeregisteret) cannot tell: assume protected.
-    return True if check is None else bool(await check(info))
+    return await gradering.graded(info.context, str(key))
 
 
 @dataclass
