@@ -24,6 +24,11 @@ imports no register:
 - an object that names a person by identifier (a role, an owner):
   ``linked_person() -> str | None``.
 
+Whether a person is graded now is read from ``felles.adressebeskyttelse``
+(``grunndata.graphql.gradering``), by identifier for a person named by one (an owner, a
+role holder, a federation reference), so every process answers alike, with or without
+Folkeregisteret.
+
 Every person returned is noted in the request's ``Lookups`` with the field groups read, for
 the lookup log (``grunndata.graphql.oppslagslogg``).
 """
