@@ -27,6 +27,11 @@ imports no register:
   ``linked_person() -> str | None``;
 - an address a ``COVER_FIELDS`` field returns: ``is_cover_address() -> bool``.
 
+Whether a person is graded now is read from ``felles.adressebeskyttelse``
+(``grunndata.graphql.gradering``), by identifier for a person named by one (an owner, a
+role holder, a federation reference), so every process answers alike, with or without
+Folkeregisteret.
+
 Every person returned is noted in the request's ``Lookups`` with the field groups read, for
 the lookup log (``grunndata.graphql.oppslagslogg``).
 """
@@ -50,6 +55,7 @@ from graphql import (
 )
 
 from grunndata.errors import Forbidden, Unauthenticated
+from grunndata.graphql import gradering
 
 IDENTITET = "folkeregister/offentligutenhjemmel"
 MED_HJEMMEL = "folkeregister/offentligmedhjemmel"
@@ -304,14 +310,7 @@ async def _graded(item: Any, info: Any) -> bool:
         return False
     if key is None:
         return False
-    if PERSON not in info.context.entities:
-        return True  # no Folkeregisteret here to ask: assume protected
-    person = await info.context.entity(PERSON, key)
-    if person is None:
-        return False  # not in Folkeregisteret: nothing to protect
-    check = getattr(person, "adressebeskyttet", None)
-    # A stub (a subgraph without Folkeregisteret) cannot tell: assume protected.
-    return True if check is None else bool(await check(info))
+    return await gradering.graded(info.context, str(key))
 
 
 @dataclass

@@ -60,7 +60,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grunndata.config import SecuritySettings
-from grunndata.graphql import access, limits, oppslagslogg
+from grunndata.graphql import access, gradering, limits, oppslagslogg
 from grunndata.graphql.auth import ANONYMOUS, Principal
 from grunndata.graphql.tid import Tidspunkt
 
@@ -437,16 +437,8 @@ class _Compiler:
         return f"'{LINK_MARK}', json_build_array({key}, {self.graded_by_key(key)}, {groups_sql})"
 
     def graded_by_key(self, key: str) -> str:
-        """Whether the person ``key`` names is graded now (``access._graded``: false when
-        not found; true when no person type is known here to ask)."""
-        person = self.types.get(access.PERSON)
-        if person is None or person.person is None or not person.by_key:
-            return f"({key}) IS NOT NULL"
-        self.depth += 1
-        alias = f"p{self.depth}"
-        source = person.by_key.format(r=alias, key=key, as_of=self.now(alias))
-        graded = self.subquery(person.person.graded, alias, now=True)
-        return f"coalesce((SELECT {graded} {source} LIMIT 1), false)"
+        """Whether the person ``key`` names is graded now (``access._graded``)."""
+        return gradering.graded_sql(key)
 
     def source(self, source: str, alias: str, parent: str = "") -> str:
         return source.format(r=alias, t=parent, as_of=self.as_of(alias))

@@ -34,7 +34,7 @@ from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import EXAMPLE_QUERY, create_app
-from tests.conftest import CAST_DIR, LiveServer, test_token
+from tests.conftest import ALL, CAST_DIR, LiveServer, test_token
 from tests.lenker.test_adressekode import (  # noqa: F401  (kode_database: a fixture)
     FOREALDRET_ID,
     TYRIHANSVEIEN_38,
@@ -408,7 +408,9 @@ def federated_demo(
 
 
 @contextmanager
-def running_federation(database: Database, work: Path) -> Iterator[Federated]:
+def running_federation(database: Database, work: Path, token: object = ALL) -> Iterator[Federated]:
+    """The subgraphs and the single process, whose clients send ``token`` (LiveServer's)
+    unless a request carries its own, behind Hive Gateway."""
     if shutil.which("node") is None:
         pytest.skip(NEEDS_NODE.kwargs["reason"])
     url = database.app_url
@@ -417,12 +419,13 @@ def running_federation(database: Database, work: Path) -> Iterator[Federated]:
         bases = {
             name: stack.enter_context(
                 LiveServer(
-                    HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen)
+                    HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen),
+                    token,
                 )
             )
             for name in SUBGRAPH_NAMES
         }
-        single = stack.enter_context(LiveServer(create_app(url)))
+        single = stack.enter_context(LiveServer(create_app(url), token))
         supergraph = work / "supergraph.graphql"
         supergraph.write_text(compose_supergraph({n: f"{b}/graphql" for n, b in bases.items()}))
         port = _free_port()

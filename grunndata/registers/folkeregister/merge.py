@@ -14,6 +14,8 @@ clock, so the registrations are derived from the versions by the time rules:
   element no longer holds the version). ``erGjeldende`` does not end it.
 
 Everything is set-based: staging tables filled by COPY, then a few statements per batch.
+The last one refreshes the batch's persons in ``felles.adressebeskyttelse`` (graded persons,
+by identifier), in the batch's transaction.
 """
 
 from __future__ import annotations
@@ -75,6 +77,13 @@ SELECT id AS versjon_id, person_id, element, relasjon,
                  CASE WHEN bool_or(til IS NULL) THEN NULL ELSE max(til) END) AS registrert
 FROM oyer GROUP BY id, person_id, element, relasjon, g, gslutt, oy
 """
+
+#: The batch's persons' rows of felles.adressebeskyttelse (graded persons, read by every
+#: register's access control) brought in line with their facts, by the rule written once in
+#: migration 0008.
+REFRESH_GRADED = (
+    "SELECT folkeregister.oppdater_adressebeskyttelse(array(SELECT person_id FROM st_person))"
+)
 
 _SAME = "n.versjon_id = f.versjon_id AND n.gyldig = f.gyldig"
 _SAME_START = f"{_SAME} AND lower(n.registrert) IS NOT DISTINCT FROM lower(f.registrert)"
@@ -220,6 +229,7 @@ def write_batch(
     )
     conn.execute("ANALYZE st_berort")
     closed = _rederive(conn, load_id)
+    conn.execute(REFRESH_GRADED)
     held = sum(len(d.versions) for d in documents)
     return WriteCounts(inserted=inserted, superseded=closed, unchanged=max(held - inserted, 0))
 

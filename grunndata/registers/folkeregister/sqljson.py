@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from grunndata.graphql.gradering import graded_sql
 from grunndata.graphql.sqljson import Column, Nested, PersonForm, Related, RootPlan, SqlType
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_person_id
@@ -63,15 +64,9 @@ CURRENT_IDENTIFIER = (
     + " LIMIT 1), {t}.identifikasjonsnummer)"
 )
 
-#: As ``Person.adressebeskyttet``: the newest grading valid now is neither missing nor
-#: ugradert (``{as_of}`` is "now" here).
-GRADED = (
-    "coalesce((SELECT {x}v.data->>'graderingsnivaa' "
-    + _facts("adressebeskyttelse", "{x}")
-    + " ORDER BY "
-    + _NEWEST.replace("{r}", "{x}")
-    + " LIMIT 1), 'ugradert') <> 'ugradert'"
-)
+#: As ``Person.adressebeskyttet``: the person (by the row's identifier) is graded now, read
+#: from felles.adressebeskyttelse (``grunndata.graphql.gradering``).
+GRADED = graded_sql("{t}.identifikasjonsnummer")
 
 PERSON = SqlType(
     "Person",

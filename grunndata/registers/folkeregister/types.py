@@ -16,6 +16,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from grunndata.graphql import gradering
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers.folkeregister import queries
@@ -175,11 +176,9 @@ class Person:
 
     async def adressebeskyttet(self, info: Info[Context, None]) -> bool:
         """Access-control hook (``grunndata.graphql.access``): whether the person's address
-        is graded *now* (fortrolig, strengtFortrolig, ...), whatever instant was asked."""
-        now = await _fakta(info.context, Tidspunkt(gyldig=info.context.now), self.person_id)
-        versions = now.get("adressebeskyttelse", [])
-        grading = versions[-1].data.get("graderingsnivaa") if versions else None
-        return grading not in (None, "ugradert")
+        is graded *now* (fortrolig, strengtFortrolig, ...), whatever instant was asked: as
+        every process and the SQL forms read it, from felles.adressebeskyttelse."""
+        return await gradering.person_graded(info.context, self.person_id)
 
     async def person_identifier(self, context: Context) -> str:
         """Access-control hook: the identifier the lookup log records (the one in use)."""
