@@ -240,7 +240,10 @@ def operation_name(given: Any, query: str | None) -> str | None:
 @strawberry.type(description="One lookup of a person: who, when, why and what they got.")
 class Oppslag:
     tidspunkt: dt.datetime
-    identifikasjonsnummer: strawberry.ID
+    identifikasjonsnummer: strawberry.ID = strawberry.field(
+        description="The identifier logged: the one the person held then (a lookup under a "
+        "former D-nummer is listed with it)."
+    )
     konsument: str | None = strawberry.field(
         description="The consumer's organisasjonsnummer (the token's consumer.ID)."
     )
@@ -268,24 +271,37 @@ async def _read(
 ) -> list[Oppslag]:
     if fra is not None and til is not None and aware(fra) > aware(til):
         raise InvalidArgument("fra is after til")
+    numbers = await _identifiers_of(context, number)
     async with context.pool.connection() as conn:
         cursor = await conn.cursor(row_factory=dict_row).execute(
-            """SELECT tidspunkt, konsument, scopes, feltgrupper, operasjon, request_id,
-                      behandlingsgrunnlag
-               FROM felles.oppslagslogg
-               WHERE identifikasjonsnumre @> %(numbers)s::text[]
+            """SELECT tidspunkt, nummer AS identifikasjonsnummer, konsument, scopes,
+                      feltgrupper, operasjon, request_id, behandlingsgrunnlag
+               FROM felles.oppslagslogg, unnest(identifikasjonsnumre) AS nummer
+               WHERE identifikasjonsnumre && %(numbers)s::text[]
+                 AND nummer = ANY (%(numbers)s::text[])
                  AND (%(fra)s::timestamptz IS NULL OR tidspunkt >= %(fra)s)
                  AND (%(til)s::timestamptz IS NULL OR tidspunkt < %(til)s)
-               ORDER BY tidspunkt DESC, id DESC LIMIT %(limit)s""",
+               ORDER BY tidspunkt DESC, id DESC, nummer LIMIT %(limit)s""",
             {
-                "numbers": text_array([number]),
+                "numbers": text_array(numbers),
                 "fra": aware(fra) if fra else None,
                 "til": aware(til) if til else None,
                 "limit": MAX_ROWS,
             },
         )
         rows: list[dict[str, Any]] = await cursor.fetchall()
-    return [Oppslag(identifikasjonsnummer=strawberry.ID(number), **row) for row in rows]
+    return [Oppslag(**row) for row in rows]
+
+
+async def _identifiers_of(context: Context, number: str) -> list[str]:
+    """Every identifier the person ``number`` names has held (the log records the one in
+    use at the time: lookups made under a former D-nummer are theirs too); just ``number``
+    when Folkeregisteret does not know it."""
+    person = await context.entity("Person", number)
+    identifiers = getattr(person, "person_identifiers", None)
+    if identifiers is None:
+        return [number]
+    return list(dict.fromkeys([number, *await identifiers(context)]))
 
 
 @strawberry.type

@@ -138,3 +138,32 @@ def test_a_bad_period_is_invalid_argument(server):
     assert codes(ask(server, query, test_token(TILSYN)).json()) == {
         "oppslagslogg": "INVALID_ARGUMENT"
     }
+
+
+def test_lookups_under_a_former_d_nummer_are_the_persons_too(server, access_database):
+    """The log records the identifier in use at the time. Vera Kowalski had D-nummer
+    52858925126 until 2016: a lookup logged under it is hers, asked by either identifier
+    (and in her own mineOppslag), listed with the identifier it was logged under."""
+    dnummer, fnr = "52858925126", "12858938404"
+    earlier, now = uuid.uuid4().hex, uuid.uuid4().hex
+    with connect(access_database.app_url) as conn:  # as it was logged in 2015
+        conn.execute(
+            "INSERT INTO felles.oppslagslogg (tidspunkt, identifikasjonsnumre, feltgrupper, "
+            "request_id) VALUES ('2015-06-01T10:00:00Z', %s, '{identitet}', %s)",
+            [[dnummer, OPEN_PERSON], earlier],
+        )
+    ask(server, f'{{ person(identifikasjonsnummer: "{dnummer}") {{ status }} }}',
+        test_token(IDENTITET), X_Request_Id=now)  # fmt: skip
+    assert [row[0] for row in logged(access_database, now)] == [fnr]  # the one in use now
+    query = '{{ oppslagslogg(identifikasjonsnummer: "{}") {{ identifikasjonsnummer requestId }} }}'
+    for asked in (fnr, dnummer):
+        body = ask(server, query.format(asked), test_token(TILSYN)).json()
+        entries = {e["requestId"]: e["identifikasjonsnummer"] for e in body["data"]["oppslagslogg"]}
+        assert entries[earlier] == dnummer and entries[now] == fnr, asked
+    mine = ask(server, "{ mineOppslag { identifikasjonsnummer requestId } }",
+               test_token("none", orgnr=None, pid=fnr)).json()["data"]["mineOppslag"]  # fmt: skip
+    assert {"identifikasjonsnummer": dnummer, "requestId": earlier} in mine
+    other = ask(server, query.format(OPEN_PERSON), test_token(TILSYN)).json()
+    assert {"identifikasjonsnummer": OPEN_PERSON, "requestId": earlier} in other["data"][
+        "oppslagslogg"
+    ]

@@ -188,6 +188,14 @@ class Person:
             return str(current["foedselsEllerDNummer"])
         return self.oppslag or f"person:{self.person_id}"
 
+    async def person_identifiers(self, context: Context) -> list[str]:
+        """Lookup-log hook: every identifier the person has held (a D-nummer replaced by a
+        fødselsnummer too), the one in use first."""
+        fakta = await _fakta(context, self.tid, self.person_id)
+        held = [str(f.data["foedselsEllerDNummer"]) for f in fakta.get("identifikasjonsnummer", [])
+                if f.data.get("foedselsEllerDNummer")]  # fmt: skip
+        return list(dict.fromkeys([await self.person_identifier(context), *held]))
+
     async def _one(self, info: Info[Context, None], element: str) -> Fakt | None:
         versions = (await self._fakta(info)).get(element, [])
         return versions[-1] if versions else None
