@@ -17,6 +17,7 @@ from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
 from tests.conftest import CAST_DIR, Clones, LiveServer
+from tests.gateway import running_federation
 
 #: Kari Nilsen: strengtFortrolig since 2011 (tests/data/cast/cast.md).
 STRENGT_FORTROLIG = "19906311480"
@@ -89,6 +90,15 @@ def server(access_database: Database) -> Iterator[str]:
     """The app as a deployment runs it; clients send only the token they are given."""
     with LiveServer(create_app(access_database.app_url), token=None) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def gateway(access_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same data through Hive Gateway and the three subgraphs; clients send only the
+    token they are given, which the gateway forwards."""
+    work = tmp_path_factory.mktemp("access-gateway")
+    with running_federation(access_database, work, token=None) as running:
+        yield running.gateway
 
 
 def ask(
