@@ -4,6 +4,7 @@ a test gives (or none)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +14,11 @@ import httpx
 import pytest
 
 from grunndata.db.database import Database
+from grunndata.graphql.access import TILSYN
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
-from tests.conftest import CAST_DIR, Clones, LiveServer
+from tests.conftest import CAST_DIR, Clones, LiveServer, test_token
 from tests.gateway import running_federation
 
 #: Kari Nilsen: strengtFortrolig since 2011 (tests/data/cast/cast.md).
@@ -120,3 +122,44 @@ def codes(body: dict[str, Any]) -> dict[str, str]:
         ".".join(str(p) for p in error.get("path") or ()): error["extensions"]["code"]
         for error in body.get("errors", [])
     }
+
+
+#: Where an answer shows a person's identifier: (type, field).
+IDENTIFIERS = {
+    ("Person", "identifikasjonsnummer"),
+    ("Hjemmelshaver", "identifikasjonsnummer"),
+    ("Rolleinnehaver", "foedselsnummer"),
+}
+
+
+def shown_identifiers(node: Any) -> set[str]:
+    """The person identifiers anywhere in an answer (by the ``__typename`` of each object)."""
+    if isinstance(node, list):
+        return set().union(*(shown_identifiers(item) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    kind = node.get("__typename")
+    found = {node.get(field) for type_name, field in IDENTIFIERS if type_name == kind} - {None}
+    return found.union(*(shown_identifiers(value) for value in node.values()))
+
+
+#: Identifiers read per ``oppslagslogg`` request (each an alias, under the alias limit).
+LOG_BATCH = 20
+
+
+def assert_logged(base: str, numbers: set[str], request_id: str, since: dt.datetime) -> None:
+    """Every one of ``numbers`` was logged for the request ``request_id``: read through
+    ``oppslagslogg`` (scope tilsyn) on ``base``, entries since ``since``."""
+    ordered = sorted(numbers)
+    for start in range(0, len(ordered), LOG_BATCH):
+        batch = ordered[start : start + LOG_BATCH]
+        fields = " ".join(
+            f'p{i}: oppslagslogg(identifikasjonsnummer: "{number}", fra: "{since.isoformat()}")'
+            " { requestId }"
+            for i, number in enumerate(batch)
+        )
+        body = ask(base, f"{{ {fields} }}", test_token(TILSYN)).json()
+        assert "errors" not in body, body
+        for i, number in enumerate(batch):
+            requests = {entry["requestId"] for entry in body["data"][f"p{i}"]}
+            assert request_id in requests, f"{number} was shown but not logged"

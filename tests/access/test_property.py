@@ -9,6 +9,7 @@ Person is always asked its ``identifikasjonsnummer``, so the answer says who it 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Any
 
@@ -31,7 +32,6 @@ from grunndata.graphql.access import (
     PLACE_TYPES,
     ROLLER,
     SCOPES,
-    TILSYN,
 )
 from grunndata.graphql.schema import build_schema
 from tests.access.conftest import (
@@ -43,6 +43,8 @@ from tests.access.conftest import (
     SHARED_UNIT,
     STRENGT_FORTROLIG,
     ask,
+    assert_logged,
+    shown_identifiers,
 )
 from tests.conftest import test_token
 
@@ -192,8 +194,7 @@ def test_no_protected_link_and_no_unseen_identifier_ever_appears(
         response = ask(base, query, token, X_Request_Id=request_id)
         assert response.status_code == 200, response.text
         body = response.json()
-        for error in body.get("errors", []):
-            assert error["extensions"]["code"] in ALLOWED_CODES, error
+        assert_coded(body, through_gateway=endpoint == "gateway")
         check(body.get("data"), scopes or frozenset(), ())
         assert_logged(server, shown_identifiers(body.get("data")), request_id, since)
 
@@ -201,42 +202,32 @@ def test_no_protected_link_and_no_unseen_identifier_ever_appears(
 
 
 ALLOWED_CODES = {"FORBIDDEN", "UNAUTHENTICATED", "QUERY_TOO_COMPLEX"}
-#: Where an answer shows a person's identifier: (type, field).
-IDENTIFIERS = {
-    ("Person", "identifikasjonsnummer"),
-    ("Hjemmelshaver", "identifikasjonsnummer"),
-    ("Rolleinnehaver", "foedselsnummer"),
-}
+#: Hive Gateway's own error when a subgraph refused an object (null, FORBIDDEN) under
+#: which the gateway plans a fetch from another subgraph (``Hjemmelshaver.person {
+#: identifikasjonsnummer adressebeskyttelse }`` without matrikkel/hjemmel): it drops the
+#: subgraph's FORBIDDEN and reports the null instead (docs/federation.md).
+GATEWAY_NULL = re.compile(r"Cannot return null for non-nullable field \w+\.\w+\.")
 
 
-def shown_identifiers(node: Any) -> set[str]:
-    """The person identifiers anywhere in an answer (by the ``__typename`` of each object)."""
-    if isinstance(node, list):
-        return set().union(*(shown_identifiers(item) for item in node))
-    if not isinstance(node, dict):
-        return set()
-    kind = node.get("__typename")
-    found = {node.get(field) for type_name, field in IDENTIFIERS if type_name == kind} - {None}
-    return found.union(*(shown_identifiers(value) for value in node.values()))
+def assert_coded(body: dict[str, Any], *, through_gateway: bool) -> None:
+    """Every error carries a code the property expects; through the gateway, also its own
+    non-null error where the answer does hold null."""
+    for error in body.get("errors", []):
+        code = error.get("extensions", {}).get("code")
+        if code is None and through_gateway and GATEWAY_NULL.fullmatch(error["message"]):
+            assert withheld(body.get("data"), error["path"]), error
+            continue
+        assert code in ALLOWED_CODES, error
 
 
-#: Identifiers read per ``oppslagslogg`` request (each an alias, under the alias limit).
-LOG_BATCH = 20
-
-
-def assert_logged(base: str, numbers: set[str], request_id: str, since: dt.datetime) -> None:
-    """Every one of ``numbers`` was logged for the request ``request_id``: read through
-    ``oppslagslogg`` (scope tilsyn) on ``base``, entries since ``since``."""
-    ordered = sorted(numbers)
-    for start in range(0, len(ordered), LOG_BATCH):
-        batch = ordered[start : start + LOG_BATCH]
-        fields = " ".join(
-            f'p{i}: oppslagslogg(identifikasjonsnummer: "{number}", fra: "{since.isoformat()}")'
-            " { requestId }"
-            for i, number in enumerate(batch)
-        )
-        body = ask(base, f"{{ {fields} }}", test_token(TILSYN)).json()
-        assert "errors" not in body, body
-        for i, number in enumerate(batch):
-            requests = {entry["requestId"] for entry in body["data"][f"p{i}"]}
-            assert request_id in requests, f"{number} was shown but not logged"
+def withheld(data: Any, path: list[str | int]) -> bool:
+    """Whether ``data`` holds null at ``path`` or above it."""
+    node = data
+    for key in path:
+        if node is None:
+            return True
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return node is None
