@@ -644,4 +644,6 @@ def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statemen
             assert "errors" not in answer
             assert answer == post(running.single, N_PLUS_ONE_QUERY, variables=variables)
     assert len(answer["data"]["eiendommer"]["edges"]) == 100
-    assert counts[10] == counts[100] <= 12, (counts, statements.sent)
+    # 10 reads, and one lookup-log INSERT from each subgraph request that shows persons
+    # (Matrikkelen's owners and Enhetsregisteret's roles of persons by their key, too).
+    assert counts[10] == counts[100] <= 14, (counts, statements.sent)
