@@ -332,6 +332,9 @@ class Lookups:
         person = getattr(source, "subject", source)
         key = getattr(person, "person_id", None)
         if key is None:
+            number = getattr(person, "identifikasjonsnummer", None)
+            if number and _is_person(person):  # a federation stub: its key is shown
+                self.named.setdefault(number, set()).add(group or GROUP_IDENTITET)
             return
         self.persons.setdefault(key, person)
         groups = self.groups.setdefault(key, set())  # logged even with no field read

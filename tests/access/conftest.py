@@ -4,6 +4,7 @@ a test gives (or none)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ import psycopg_pool.base
 import pytest
 
 from grunndata.db.database import Database, connect
+from grunndata.graphql.access import TILSYN
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
-from tests.conftest import CAST_DIR, Clones, LiveServer
+from tests.conftest import CAST_DIR, Clones, LiveServer, test_token
+from tests.gateway import running_federation
 
 #: Kari Nilsen: strengtFortrolig since 2011 (tests/data/cast/cast.md).
 STRENGT_FORTROLIG = "19906311480"
@@ -103,6 +106,15 @@ def server(access_database: Database) -> Iterator[str]:
         yield base
 
 
+@pytest.fixture(scope="session")
+def gateway(access_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same data through Hive Gateway and the three subgraphs; clients send only the
+    token they are given, which the gateway forwards."""
+    work = tmp_path_factory.mktemp("access-gateway")
+    with running_federation(access_database, work, token=None) as running:
+        yield running.gateway
+
+
 def ask(
     base: str, query: str, token: str | None = None, variables: dict[str, Any] | None = None,
     **headers: str,
@@ -135,3 +147,44 @@ def logged(database: Database, request_id: str) -> list[tuple[Any, ...]]:
                WHERE request_id = %s ORDER BY nummer""",
             [request_id],
         ).fetchall()
+
+
+#: Where an answer shows a person's identifier: (type, field).
+IDENTIFIERS = {
+    ("Person", "identifikasjonsnummer"),
+    ("Hjemmelshaver", "identifikasjonsnummer"),
+    ("Rolleinnehaver", "foedselsnummer"),
+}
+
+
+def shown_identifiers(node: Any) -> set[str]:
+    """The person identifiers anywhere in an answer (by the ``__typename`` of each object)."""
+    if isinstance(node, list):
+        return set().union(*(shown_identifiers(item) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    kind = node.get("__typename")
+    found = {node.get(field) for type_name, field in IDENTIFIERS if type_name == kind} - {None}
+    return found.union(*(shown_identifiers(value) for value in node.values()))
+
+
+#: Identifiers read per ``oppslagslogg`` request (each an alias, under the alias limit).
+LOG_BATCH = 20
+
+
+def assert_logged(base: str, numbers: set[str], request_id: str, since: dt.datetime) -> None:
+    """Every one of ``numbers`` was logged for the request ``request_id``: read through
+    ``oppslagslogg`` (scope tilsyn) on ``base``, entries since ``since``."""
+    ordered = sorted(numbers)
+    for start in range(0, len(ordered), LOG_BATCH):
+        batch = ordered[start : start + LOG_BATCH]
+        fields = " ".join(
+            f'p{i}: oppslagslogg(identifikasjonsnummer: "{number}", fra: "{since.isoformat()}")'
+            " { requestId }"
+            for i, number in enumerate(batch)
+        )
+        body = ask(base, f"{{ {fields} }}", test_token(TILSYN)).json()
+        assert "errors" not in body, body
+        for i, number in enumerate(batch):
+            requests = {entry["requestId"] for entry in body["data"][f"p{i}"]}
+            assert request_id in requests, f"{number} was shown but not logged"

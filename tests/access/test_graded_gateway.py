@@ -5,11 +5,8 @@ Enhetsregisteret's show the ungraded owners and role holders a caller without
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from grunndata.db.database import Database
 from grunndata.graphql.access import ADRESSEBESKYTTELSE, HJEMMEL, IDENTITET, MED_HJEMMEL, ROLLER
 from tests.access.conftest import (
     FORTROLIG,
@@ -18,9 +15,10 @@ from tests.access.conftest import (
     REAL_PROTECTED_HOME,
     SHARED_UNIT,
     STRENGT_FORTROLIG,
+    ask,
 )
 from tests.conftest import test_token
-from tests.graphql.test_federation import NEEDS_NODE, Federated, post, running_federation
+from tests.gateway import NEEDS_NODE
 
 pytestmark = NEEDS_NODE
 
@@ -65,29 +63,20 @@ WITHOUT = {
 CALLERS = {**WITHOUT, "every scope": (MED_HJEMMEL, HJEMMEL, ROLLER, ADRESSEBESKYTTELSE)}
 
 
-@pytest.fixture(scope="module")
-def federated_access(
-    access_database: Database, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Federated]:
-    """The subgraphs, the single process and the gateway on the access tests' data; the
-    caller's token (or none) is what each request sends."""
-    with running_federation(access_database, tmp_path_factory.mktemp("graded"), None) as running:
-        yield running
-
-
 def _ask(base: str, query: str, scopes: tuple[str, ...] | None) -> dict:
-    headers = {} if scopes is None else {"Authorization": f"Bearer {test_token(*scopes)}"}
-    return post(base, query, headers=headers)
+    response = ask(base, query, None if scopes is None else test_token(*scopes))
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 @pytest.mark.parametrize("caller", list(CALLERS))
 @pytest.mark.parametrize("name", list(QUERIES))
 def test_the_gateway_hides_graded_persons_as_the_single_process(
-    federated_access: Federated, name: str, caller: str
+    server: str, gateway: str, name: str, caller: str
 ):
     scopes = CALLERS[caller]
-    through_gateway = _ask(federated_access.gateway, QUERIES[name], scopes)
-    single = _ask(federated_access.single, QUERIES[name], scopes)
+    through_gateway = _ask(gateway, QUERIES[name], scopes)
+    single = _ask(server, QUERIES[name], scopes)
     assert through_gateway["data"] == single["data"]
     assert _coded(through_gateway) == _coded(single)
 
@@ -103,32 +92,28 @@ def _coded(response: dict) -> list[tuple[str, tuple]]:
 
 @pytest.mark.parametrize("caller", list(WITHOUT))
 def test_through_the_gateway_ungraded_owners_and_residents_are_shown_graded_ones_not(
-    federated_access: Federated, caller: str
+    gateway: str, caller: str
 ):
     scopes = WITHOUT[caller]
-    owners = _ask(federated_access.gateway, QUERIES["a property's owners"], scopes)
+    owners = _ask(gateway, QUERIES["a property's owners"], scopes)
     assert [o["navn"] for o in owners["data"]["eiendom"]["hjemmelshavere"]] == ["Arne Korsvik"]
     assert "Nilsen" not in str(owners)
-    residents = _ask(federated_access.gateway, QUERIES["an address's residents then and now"],
+    residents = _ask(gateway, QUERIES["an address's residents then and now"],
                      (MED_HJEMMEL, *(scopes or ())))  # fmt: skip
     then = {p["identifikasjonsnummer"] for p in residents["data"]["adresse"]["da"]}
     assert JON_VARDAAS in then and STRENGT_FORTROLIG not in then
-    at_address = _ask(
-        federated_access.gateway, QUERIES["a unit's role holders from its address"], scopes
-    )
+    at_address = _ask(gateway, QUERIES["a unit's role holders from its address"], scopes)
     assert FORTROLIG not in str(at_address) and "MAJA" not in str(at_address).upper()
 
 
 def test_through_the_gateway_adressebeskyttelse_shows_the_graded_persons(
-    federated_access: Federated,
+    gateway: str,
 ):
     scopes = CALLERS["every scope"]
-    owners = _ask(federated_access.gateway, QUERIES["a property's owners"], scopes)
+    owners = _ask(gateway, QUERIES["a property's owners"], scopes)
     shown = {o["identifikasjonsnummer"] for o in owners["data"]["eiendom"]["hjemmelshavere"]}
     assert shown == {OPEN_PERSON, STRENGT_FORTROLIG}
-    residents = _ask(federated_access.gateway, QUERIES["the real sample's old home"], scopes)
+    residents = _ask(gateway, QUERIES["the real sample's old home"], scopes)
     assert residents["data"]["adresse"]["beboere"] == [{"identifikasjonsnummer": REAL_PROTECTED}]
-    at_address = _ask(
-        federated_access.gateway, QUERIES["a unit's role holders from its address"], scopes
-    )
+    at_address = _ask(gateway, QUERIES["a unit's role holders from its address"], scopes)
     assert FORTROLIG in str(at_address)

@@ -4,6 +4,7 @@ and ``mineOppslag`` (a citizen's pid)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -11,7 +12,15 @@ from psycopg import errors
 
 from grunndata.db.database import connect
 from grunndata.graphql.access import HJEMMEL, IDENTITET, MED_HJEMMEL, TILSYN
-from tests.access.conftest import OPEN_PERSON, SHARED_UNIT, ask, codes, logged
+from tests.access.conftest import (
+    OPEN_PERSON,
+    SHARED_UNIT,
+    ask,
+    assert_logged,
+    codes,
+    logged,
+    shown_identifiers,
+)
 from tests.conftest import TEST_CONSUMER, test_token
 
 
@@ -167,3 +176,32 @@ def test_lookups_under_a_former_d_nummer_are_the_persons_too(server, access_data
     assert {"identifikasjonsnummer": OPEN_PERSON, "requestId": earlier} in other["data"][
         "oppslagslogg"
     ]
+
+
+#: A role holder's and an owner's person asked only its key, or besides it only what the
+#: asking register adds: through the gateway answered from the reference, without asking
+#: Folkeregisteret.
+FROM_A_REFERENCE = {
+    "a role holder's person": """{ enhet(organisasjonsnummer: "310911410") { roller {
+        innehaver { person { __typename identifikasjonsnummer } } } } }""",
+    "and its roles": """{ enhet(organisasjonsnummer: "310911410") { roller { innehaver {
+        person { __typename identifikasjonsnummer roller { __typename } } } } } }""",
+    "an owner's person and its properties": f"""{{ eiendom(matrikkelnummer: "{SHARED_UNIT}") {{
+        hjemmelshavere {{ person {{ __typename identifikasjonsnummer
+          eiendommer {{ __typename }} }} }} }} }}""",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("endpoint", ["server", "gateway"])
+@pytest.mark.parametrize("name", list(FROM_A_REFERENCE))
+def test_a_person_answered_from_a_reference_is_logged(server, request, endpoint, name):
+    """The subgraph that shows a person's identifier logs it, even when the gateway asks
+    Folkeregisteret nothing about that person."""
+    request_id = uuid.uuid4().hex
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    base = request.getfixturevalue(endpoint)
+    body = ask(base, FROM_A_REFERENCE[name], test_token(), X_Request_Id=request_id).json()
+    assert codes(body) == {}
+    shown = shown_identifiers(body["data"])
+    assert OPEN_PERSON in shown
+    assert_logged(server, shown, request_id, since)

@@ -8,8 +8,12 @@ Person is always asked its ``identifikasjonsnummer``, so the answer says who it 
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import uuid
 from typing import Any
 
+import pytest
 from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
@@ -17,7 +21,7 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grunndata.graphql.access import (
@@ -39,6 +43,8 @@ from tests.access.conftest import (
     SHARED_UNIT,
     STRENGT_FORTROLIG,
     ask,
+    assert_logged,
+    shown_identifiers,
 )
 from tests.conftest import test_token
 
@@ -113,7 +119,14 @@ def queries(draw: Any) -> str:
     return f"{{ {root}{arguments} {{ {draw(selections(named, 1))} }} }}"
 
 
-tokens = st.one_of(st.none(), st.frozensets(st.sampled_from(SCOPES)))
+@st.composite
+def tokens(draw: Any) -> frozenset[str] | None:
+    """No token a quarter of the time, else a token holding each scope or not: every set
+    of scopes equally likely. (``frozensets(sampled_from(SCOPES))`` drawn after a query
+    gave no token or an empty one to nine examples in ten.)"""
+    if draw(st.integers(0, 3)) == 0:
+        return None
+    return frozenset(scope for scope in SCOPES if draw(st.booleans()))
 
 
 def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None:
@@ -157,15 +170,68 @@ def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None
         check(value, scopes, (*ancestors, kind or "?"))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(query=queries(), scopes=tokens)
-def test_no_protected_link_and_no_unseen_identifier_ever_appears(server, query, scopes):
-    token = None if scopes is None else test_token(*scopes) if scopes else test_token("none")
-    response = ask(server, query, token)
-    assert response.status_code == 200, response.text
-    body = response.json()
+#: Examples per endpoint: about 20 s single, 35 s through the gateway (an answer may
+#: cross three subgraphs), plus a few seconds to start the gateway.
+EXAMPLES = {"server": 200, "gateway": 200}
+
+
+# The live servers' threads use the global random module (psycopg_pool's jitter on a new
+# connection's lifetime) while hypothesis draws in this thread, which hypothesis takes for
+# a strategy using it; the strategies here do not.
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
+@pytest.mark.parametrize("endpoint", list(EXAMPLES))
+def test_no_protected_link_and_no_unseen_identifier_ever_appears(
+    endpoint: str, server: str, request: pytest.FixtureRequest
+) -> None:
+    """The property through the single process (``server``) and through Hive Gateway and
+    the three subgraphs (``gateway``), with the same queries, tokens and assertions; and
+    every person identifier an answer shows was logged for that request. (The log is read
+    through the single process: no subgraph serves ``oppslagslogg``; all write the one log.)"""
+    base = request.getfixturevalue(endpoint)
+
+    @settings(max_examples=EXAMPLES[endpoint], deadline=None)
+    @given(scopes=tokens(), query=queries())
+    def holds(query: str, scopes: frozenset[str] | None) -> None:
+        token = None if scopes is None else test_token(*scopes) if scopes else test_token("none")
+        request_id = uuid.uuid4().hex
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+        response = ask(base, query, token, X_Request_Id=request_id)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert_coded(body, through_gateway=endpoint == "gateway")
+        check(body.get("data"), scopes or frozenset(), ())
+        assert_logged(server, shown_identifiers(body.get("data")), request_id, since)
+
+    holds()
+
+
+ALLOWED_CODES = {"FORBIDDEN", "UNAUTHENTICATED", "QUERY_TOO_COMPLEX"}
+#: Hive Gateway's own error when a subgraph refused an object (null, FORBIDDEN) under
+#: which the gateway plans a fetch from another subgraph (``Hjemmelshaver.person {
+#: identifikasjonsnummer adressebeskyttelse }`` without matrikkel/hjemmel): it drops the
+#: subgraph's FORBIDDEN and reports the null instead (docs/federation.md).
+GATEWAY_NULL = re.compile(r"Cannot return null for non-nullable field \w+\.\w+\.")
+
+
+def assert_coded(body: dict[str, Any], *, through_gateway: bool) -> None:
+    """Every error carries a code the property expects; through the gateway, also its own
+    non-null error where the answer does hold null."""
     for error in body.get("errors", []):
-        assert error["extensions"]["code"] in {"FORBIDDEN", "UNAUTHENTICATED", "QUERY_TOO_COMPLEX"}
-    check(body.get("data"), scopes or frozenset(), ())
+        code = error.get("extensions", {}).get("code")
+        if code is None and through_gateway and GATEWAY_NULL.fullmatch(error["message"]):
+            assert withheld(body.get("data"), error["path"]), error
+            continue
+        assert code in ALLOWED_CODES, error
+
+
+def withheld(data: Any, path: list[str | int]) -> bool:
+    """Whether ``data`` holds null at ``path`` or above it."""
+    node = data
+    for key in path:
+        if node is None:
+            return True
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return node is None
