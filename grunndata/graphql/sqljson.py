@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -139,6 +140,16 @@ class SqlType:
 #: Keys of the marks in the statement's JSON (no caller's key may start with "__").
 PERSON_MARK = "__person"
 LINK_MARK = "__linked"
+#: A mark as PostgreSQL's ``json_build_object`` writes it: the last pair of its object
+#: (``, "key" : value}``), the value a ``json_build_array`` of [identifier, graded now, field
+#: groups]. It cannot be matched inside a string: there every ``"`` is escaped, so no ``"``
+#: follows a space; nor in jsonb (written ``"key": value``) or in a caller's key (``_fields``).
+#: (The literal ``, "__`` first lets the regex engine skip fast to the candidates.)
+MARK_TEXT = re.compile(
+    r', "__(person|linked)" : \[(null|"[^"\\]*"), (true|false|null), "([^"\\]*)"\](?=\})'
+)
+#: A mark left after ``MARK_TEXT`` took the marks out (written in another form).
+MARK_LEFT = re.compile(r'"__(?:person|linked)" : ')
 
 
 class Shape(Enum):
@@ -247,7 +258,7 @@ class SqlAnswers:
                     if value is None and statement.fall_back_on_null:
                         return None
                     if value is not None and statement.marked:
-                        value = orjson.dumps(seen.unmark(orjson.loads(value))).decode()
+                        value = seen.unmarked_text(value)
                     parts.append(f'"{statement.key}":{value if value is not None else "null"}')
         except (psycopg.Error, PoolTimeout) as exc:  # the resolvers report it properly
             log.info("sql answer failed, resolvers take over: %s", type(exc).__name__)
@@ -354,6 +365,28 @@ class _Seen:
     groups: dict[str, set[str]] = field(default_factory=dict)
     graded: bool = False
 
+    def unmarked_text(self, text: str) -> str:
+        """PostgreSQL's JSON ``text`` without its marks, noted: found in the text
+        (``MARK_TEXT``), without parsing the answer; parsed and walked (``unmark``) only when
+        a mark is written in a form the pattern does not know."""
+        parts = MARK_TEXT.split(text)  # text, then each mark's 4 groups, then text, ...
+        marks = zip(parts[1::5], parts[2::5], parts[3::5], parts[4::5], strict=True)
+        for key, number, graded, groups in marks:
+            self.note(None if number == "null" else number[1:-1], graded == "true", groups,
+                      always=key == PERSON_MARK[2:])  # fmt: skip
+        kept = "".join(parts[::5])
+        if MARK_LEFT.search(kept):
+            return orjson.dumps(self.unmark(orjson.loads(kept))).decode()
+        return kept
+
+    def note(self, number: Any, graded: bool, groups: str, *, always: bool) -> None:
+        """One mark: a person's own (``always`` logged) or a row naming one (logged when it
+        shows a guarded field group)."""
+        self.graded = self.graded or graded
+        names = groups.split(",") if groups else ()
+        if number and (always or names):
+            self.groups.setdefault(str(number), set()).update(names)
+
     def unmark(self, value: Any) -> Any:
         """``value`` without its marks, noted. Only objects are walked: a list of anything
         else (a GeoJSON's coordinates, a list of strings) holds no mark."""
@@ -368,10 +401,7 @@ class _Seen:
                 if mark is None:
                     continue
                 number, graded, groups = mark
-                self.graded = self.graded or bool(graded)
-                names = [g for g in groups.split(",") if g]
-                if number and (always or names):
-                    self.groups.setdefault(str(number), set()).update(names)
+                self.note(number, bool(graded), groups, always=always)
             for item in value.values():
                 if isinstance(item, dict | list):
                     self.unmark(item)
