@@ -217,6 +217,8 @@ class SqlAnswers:
     _documents: OrderedDict[str, DocumentNode | None] = field(default_factory=OrderedDict)
     _sql: dict[tuple[Any, ...], tuple[str, bool]] = field(default_factory=dict)
     _rules: dict[tuple[str, Any], list[tuple[str, access.Rule]]] = field(default_factory=dict)
+    _measured: dict[str, frozenset[str]] = field(default_factory=dict)
+    _refused: dict[tuple[Any, ...], bool] = field(default_factory=dict)
 
     async def answer(
         self,
@@ -238,8 +240,7 @@ class SqlAnswers:
         if isinstance(coerced, list):  # errors: the resolvers' path reports them
             return None
         name = body.get("operationName")
-        if limits.refusal(self.schema, document, query, name if isinstance(name, str) else None,
-                          variables, self.security, self.allow_list):  # fmt: skip
+        if self._refused_by_limits(query, document, name, variables):
             return None
         if any(access.refusal(rule, principal, where)
                for where, rule in self._access_rules(query, operation, document)):  # fmt: skip
@@ -283,6 +284,25 @@ class SqlAnswers:
             self._rules[key] = rules
         return rules
 
+    def _refused_by_limits(
+        self, query: str, document: DocumentNode, name: Any, variables: Mapping[str, Any]
+    ) -> bool:
+        """``limits.refusal``, remembered per query, operation and what the limits read of
+        the variables (``limits.measured_values``: not the keys a lookup asks for)."""
+        names = self._measured.get(query)
+        if names is None:
+            names = self._measured[query] = limits.measured_variables(document)
+        operation = name if isinstance(name, str) else None
+        key = (query, operation, limits.measured_values(names, variables))
+        refused = self._refused.get(key)
+        if refused is None:
+            if len(self._refused) >= self.cache_size * 8:  # e.g. many different page sizes
+                self._refused.clear()
+            refused = self._refused[key] = limits.refusal(
+                self.schema, document, query, operation, variables, self.security,
+                self.allow_list) is not None  # fmt: skip
+        return refused
+
     def _document(self, query: str) -> DocumentNode | None:
         """``query`` parsed and valid, or None (the resolvers' path reports why)."""
         if query in self._documents:
@@ -299,6 +319,8 @@ class SqlAnswers:
             self._documents.popitem(last=False)
             self._sql.clear()
             self._rules.clear()
+            self._measured.clear()
+            self._refused.clear()
         return document
 
     def _statements(
