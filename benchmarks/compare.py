@@ -43,7 +43,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -380,6 +381,7 @@ class Server:
     query: Callable[[Query], str]
     answer: Callable[[Query, dict[str, Any]], Any]
     headers: dict[str, str] | None = None
+    pid: int = 0  # its process, once started
 
 
 def grunndata_side(name: str, port: int, headers: dict[str, str] | None = None) -> Server:
@@ -569,6 +571,41 @@ class Run:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    server_cpu_ms: float = 0.0  # CPU time per request: the server process
+    database_cpu_ms: float = 0.0  # and the database's backends (PostgreSQL)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (Linux ``/proc``; 0 if gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name: field 3 on
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backends_cpu(database: Database) -> dict[int, float]:
+    """CPU seconds so far of each backend serving ``database`` (but this one asking)."""
+    with connect(database.owner_url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]  # fmt: skip
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def measured(run: Callable[[], Run], server: Server, database: Database) -> Run:
+    """``run``, with the CPU time per request it took of the server and of PostgreSQL: the
+    servers take turns, so the database's backends work for the one under load. Less
+    sensitive than req/s to other work on the machine."""
+    server_before, backends_before = cpu_seconds(server.pid), backends_cpu(database)
+    result = run()
+    server_used = cpu_seconds(server.pid) - server_before
+    database_used = sum(used - backends_before.get(pid, 0.0)
+                        for pid, used in backends_cpu(database).items())  # fmt: skip
+    return replace(result, server_cpu_ms=1000 * server_used / result.requests,
+                   database_cpu_ms=1000 * database_used / result.requests)  # fmt: skip
 
 
 def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int,
@@ -584,11 +621,11 @@ def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int,
     requests, duration_us, p50, p99, bad_status, socket_errors = map(int, line.split()[1:])
     if bad_status or socket_errors:
         raise RuntimeError(f"wrk on {url}: {bad_status} non-2xx, {socket_errors} socket errors")
-    return Run(requests / (duration_us / 1e6), p50 / 1000, p99 / 1000)
+    return Run(requests / (duration_us / 1e6), p50 / 1000, p99 / 1000, requests)
 
 
 def drive(servers: tuple[Server, Server], keys: dict[str, list[str]], args: argparse.Namespace,
-          folder: Path) -> dict[str, dict[str, list[Run]]]:  # fmt: skip
+          folder: Path, database: Database) -> dict[str, dict[str, list[Run]]]:  # fmt: skip
     """Each query, each server, ``args.runs`` times, alternating which server goes first."""
     script = folder / "bodies.lua"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
@@ -608,12 +645,14 @@ def drive(servers: tuple[Server, Server], keys: dict[str, list[str]], args: argp
                 wrk(server.url, bodies[server.name], script, 3, args.connections, server.headers)
         for _ in range(args.runs):
             for server in order:
-                measured = wrk(server.url, bodies[server.name], script, args.seconds,
+                load = partial(wrk, server.url, bodies[server.name], script, args.seconds,
                                args.connections, server.headers)  # fmt: skip
-                results[name][server.name].append(measured)
+                run = measured(load, server, database)
+                results[name][server.name].append(run)
                 print(
-                    f"  {name:<8}{server.name:<14}{measured.requests_per_s:8.0f} req/s   "
-                    f"p50 {measured.p50_ms:7.2f} ms   p99 {measured.p99_ms:7.2f} ms",
+                    f"  {name:<8}{server.name:<14}{run.requests_per_s:8.0f} req/s   "
+                    f"p50 {run.p50_ms:7.2f} ms   p99 {run.p99_ms:7.2f} ms   CPU/request: "
+                    f"server {run.server_cpu_ms:5.2f} ms, PostgreSQL {run.database_cpu_ms:5.2f} ms",
                     flush=True,
                 )
             order.reverse()
@@ -716,14 +755,15 @@ def main() -> None:
         else:
             theirs = postgraphile_side(args.postgraphile_port)
             theirs_started = postgraphile_server(database, args.postgraphile_port)
-        with ours_started, theirs_started:
+        with ours_started as our_pid, theirs_started as their_pid:
+            ours, theirs = replace(ours, pid=our_pid), replace(theirs, pid=their_pid)
             for name in args.queries:
                 check_equal(ours, theirs, QUERIES[name], keys[name])
             print("answers equal for the sampled keys; "
                   f"wrk: {args.connections} connections, {args.seconds} s a run, "
                   f"{args.runs} runs each, servers on CPU {SERVER_CPU}, "
                   f"wrk on CPU {LOAD_CPU}")  # fmt: skip
-            results = drive((ours, theirs), keys, args, Path(tmp))
+            results = drive((ours, theirs), keys, args, Path(tmp), database)
         floors = {} if args.no_floor else floor(database, keys, args, Path(tmp))
         report(results, floors, ours.name, theirs.name)
 
@@ -747,23 +787,30 @@ def reused_or_scratch(args: argparse.Namespace) -> Iterator[Database]:
 def report(results: dict[str, dict[str, list[Run]]],
            floors: dict[str, tuple[list[float], float | None]], ours: str, theirs: str
            ) -> None:  # fmt: skip
-    print(f"\nmedians over the runs; ratio = median of {ours}/{theirs} req/s per run pair")
-    print(f"{'query':<10}{'server':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
+    print(f"\nmedians over the runs; ratio = median of {ours}/{theirs} per run pair: req/s, "
+          "and the other's CPU time per request (server + PostgreSQL) over this one's")  # fmt: skip
+    print(f"{'query':<10}{'server':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+          f"{'CPU ms/req':>12}{'ratio':>8}")  # fmt: skip
     for name, by_server in results.items():
-        ratio = statistics.median(
-            a.requests_per_s / b.requests_per_s
-            for a, b in zip(by_server[ours], by_server[theirs], strict=True)
-        )
+        pairs = list(zip(by_server[ours], by_server[theirs], strict=True))
+        ratio = statistics.median(a.requests_per_s / b.requests_per_s for a, b in pairs)
+        cpu_ratio = statistics.median(_cpu(b) / _cpu(a) if _cpu(a) else 0.0 for a, b in pairs)
         for server, runs in by_server.items():
             print(f"{name:<10}{server:<14}"
                   f"{statistics.median(r.requests_per_s for r in runs):8.0f}"
                   f"{statistics.median(r.p50_ms for r in runs):9.2f}"
                   f"{statistics.median(r.p99_ms for r in runs):9.2f}"
-                  + (f"{ratio:8.2f}" if server == ours else ""))  # fmt: skip
+                  + (f"{ratio:8.2f}" if server == ours else f"{'':8}")
+                  + f"{statistics.median(_cpu(r) for r in runs):12.2f}"
+                  + (f"{cpu_ratio:8.2f}" if server == ours else ""))  # fmt: skip
         latencies, rate = floors.get(name, ([], None))
         if latencies:
             rate_text = f"{rate:8.0f}" if rate is not None else f"{'-':>8}"
             print(f"{name:<10}{'SQL floor':<14}{rate_text}   serial {percentiles(latencies)}")
+
+
+def _cpu(run: Run) -> float:
+    return run.server_cpu_ms + run.database_cpu_ms
 
 
 if __name__ == "__main__":
