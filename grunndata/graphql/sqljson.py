@@ -464,9 +464,11 @@ class _Compiler:
         alias = f"x{self.depth}"
         return sql.format(t=row, x=alias, as_of=self.now(alias) if now else self.as_of(alias))
 
-    def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str) -> str | None:
+    def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str,
+              identifier: str | None = None) -> str | None:  # fmt: skip
         """The access-control mark of a person's row or of a row naming one, else None:
-        [identifier, graded now, field groups read (comma-separated)]."""
+        [identifier (computed here unless given), graded now, field groups read
+        (comma-separated)]."""
         if sql_type.person is None and sql_type.linked_person is None:
             return None
         graphql_type = self.schema.get_type(sql_type.name)
@@ -482,7 +484,7 @@ class _Compiler:
         groups_sql = "'" + ",".join(sorted(groups)) + "'"
         self.marked = True
         if sql_type.person is not None:
-            identifier = self.subquery(sql_type.person.identifier, row)
+            identifier = identifier or self.subquery(sql_type.person.identifier, row)
             graded = self.subquery(sql_type.person.graded, row, now=True)
             return f"'{PERSON_MARK}', json_build_array({identifier}, {graded}, {groups_sql})"
         key = str(sql_type.linked_person).format(t=row)
@@ -509,14 +511,39 @@ class _Compiler:
             raise Unsupported(type_name)
         pairs = []
         keys = list(_fields(selection, type_name, self.fragments))
+        shared = self.shared_identifier(sql_type, keys)
         for key, node in keys:
-            pairs.append(f"'{key}', {self.field_sql(sql_type, node, row)}")
-        mark = self.marks(sql_type, keys, row) if pairs else None
+            if shared is not None and node.name.value in shared[1]:
+                pairs.append(f"'{key}', {shared[0]}.v")
+            else:
+                pairs.append(f"'{key}', {self.field_sql(sql_type, node, row)}")
+        identifier = f"{shared[0]}.v" if shared is not None else None
+        mark = self.marks(sql_type, keys, row, identifier) if pairs else None
         if mark is not None:
             pairs.append(mark)
         if not pairs or len(pairs) > MAX_JSON_KEYS:
             raise Unsupported(type_name)
-        return f"json_build_object({', '.join(pairs)})"
+        built = f"json_build_object({', '.join(pairs)})"
+        if shared is None:
+            return built
+        assert sql_type.person is not None
+        value = self.subquery(sql_type.person.identifier, row)
+        return f"(SELECT {built} FROM (SELECT {value} AS v OFFSET 0) {shared[0]})"
+
+    def shared_identifier(
+        self, sql_type: SqlType, keys: list[tuple[str, FieldNode]]
+    ) -> tuple[str, set[str]] | None:
+        """When a person's mark and a selected field are the same identifier (a subquery):
+        an alias to compute it once under (``OFFSET 0`` keeps PostgreSQL from inlining it
+        twice), and the names of those fields."""
+        if sql_type.person is None:
+            return None
+        same = {name for name, definition in sql_type.fields.items()
+                if definition == Column(sql_type.person.identifier)}  # fmt: skip
+        if not any(node.name.value in same for _, node in keys):
+            return None
+        self.depth += 1
+        return f"i{self.depth}", same
 
     def field_sql(self, sql_type: SqlType, node: FieldNode, row: str) -> str:
         name = node.name.value
