@@ -392,10 +392,13 @@ class _Seen:
         (``MARK_TEXT``), without parsing the answer; parsed and walked (``unmark``) only when
         a mark is written in a form the pattern does not know."""
         parts = MARK_TEXT.split(text)  # text, then each mark's 4 groups, then text, ...
-        marks = zip(parts[1::5], parts[2::5], parts[3::5], parts[4::5], strict=True)
-        for key, number, graded, groups in marks:
-            self.note(None if number == "null" else number[1:-1], graded == "true", groups,
-                      always=key == PERSON_MARK[2:])  # fmt: skip
+        self.graded = self.graded or "true" in parts[3::5]
+        for kind, number, groups in zip(parts[1::5], parts[2::5], parts[4::5], strict=True):
+            # as ``note``, inline: a list's answer has hundreds of marks
+            if number != "null" and len(number) > 2 and (groups or kind == PERSON_MARK[2:]):
+                names = self.groups.setdefault(number[1:-1], set())
+                if groups:
+                    names.update(groups.split(","))
         kept = "".join(parts[::5])
         if MARK_LEFT.search(kept):
             return orjson.dumps(self.unmark(orjson.loads(kept))).decode()
