@@ -483,8 +483,11 @@ def baseline_server(database: Database, port: int, revision: str) -> Iterator[in
     root = Path(top.stdout.strip())
     with tempfile.TemporaryDirectory(prefix="grunndata-baseline-") as folder:
         checkout = Path(folder) / "grunndata"
-        subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(checkout), revision],
-                       cwd=root, check=True)  # fmt: skip
+        added = subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(checkout),
+                                revision], cwd=root, capture_output=True, text=True)  # fmt: skip
+        if added.returncode != 0:
+            raise SystemExit(f"compare: --baseline {revision}: git cannot check it out: "
+                             f"{added.stderr.strip()}")  # fmt: skip
         try:
             env = {
                 "GRUNNDATA_DATABASE_URL": database.app_url,
@@ -742,6 +745,10 @@ def main() -> None:
     for tool in tools:
         if shutil.which(tool) is None:
             raise SystemExit(f"compare: needs {tool} on PATH")
+    if args.baseline and subprocess.run(["git", "rev-parse", "--verify", "--quiet",
+                                         f"{args.baseline}^{{commit}}"], cwd=HERE,
+                                        capture_output=True).returncode != 0:  # fmt: skip
+        raise SystemExit(f"compare: --baseline {args.baseline}: no such git revision here")
 
     with reused_or_scratch(args) as database, tempfile.TemporaryDirectory() as tmp:
         keys = samples(database, 500, random.Random(6))
