@@ -19,6 +19,13 @@ Person data needs a token: grunndata trusts a key made by this run (``GRUNNDATA_
 and every grunndata request carries a bearer token with the scopes the queries need
 (``AUTH_SCOPES``), so access control checks each request and the lookup log is written, as
 deployed (the rate limit is off: one consumer sends all the load).
+
+What access control costs: ``--baseline`` compares with grunndata as it was at a git revision
+(default ``b9dbde2``, the last before access control; checked out into a temporary git
+worktree and run with this interpreter and its packages) instead of PostGraphile, on the
+same data, with the same queries, served without a token:
+
+    .venv/bin/python -m benchmarks.compare --persons 5000 --streets 50 --baseline --no-floor
 """
 
 from __future__ import annotations
@@ -36,7 +43,8 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +65,8 @@ SERVER_CPU, LOAD_CPU = "0", "1"
 PER_STREET = 100  # addresses, and so units, per street: one gardsnummer each
 #: What the queries need: person data with a legal basis (addresses too), owners' identities.
 AUTH_SCOPES = ("folkeregister/offentligmedhjemmel", "matrikkel/hjemmel")
-#: Headers of every request to grunndata (``--auth``: the bearer token).
-GRUNNDATA_HEADERS: dict[str, str] = {}
+#: The revision ``--baseline`` compares with by default: the last before access control.
+BASELINE = "b9dbde2"
 
 
 # -- the queries ------------------------------------------------------------------------
@@ -363,12 +371,27 @@ def samples(database: Database, count: int, rng: random.Random) -> dict[str, lis
 # -- servers ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Server:
+    """One side of the comparison: where it listens, how it spells each query, how its
+    answers are brought to the comparable form, and the headers of every request."""
+
     name: str
     url: str
     query: Callable[[Query], str]
     answer: Callable[[Query, dict[str, Any]], Any]
+    headers: dict[str, str] | None = None
+    pid: int = 0  # its process, once started
+
+
+def grunndata_side(name: str, port: int, headers: dict[str, str] | None = None) -> Server:
+    return Server(name, f"http://127.0.0.1:{port}/graphql", lambda q: q.grunndata,
+                  lambda q, d: q.grunndata_answer(d), headers)  # fmt: skip
+
+
+def postgraphile_side(port: int) -> Server:
+    return Server(POSTGRAPHILE, f"http://127.0.0.1:{port}/graphql", lambda q: q.postgraphile,
+                  lambda q, d: q.postgraphile_answer(d))  # fmt: skip
 
 
 @contextmanager
@@ -440,6 +463,46 @@ def postgraphile_server(database: Database, port: int) -> Any:
     return started(["node", "server.mjs"], env, url, cwd=POSTGRAPHILE_DIR)
 
 
+#: grunndata from another checkout (sys.argv[1]), with this interpreter and its packages:
+#: ``grunndata serve --no-migrate`` only warns when the database is at a revision the
+#: checkout does not know (a later one), and serves it.
+FROM_CHECKOUT = """import sys
+sys.path.insert(0, sys.argv[1])
+import grunndata
+assert grunndata.__file__.startswith(sys.argv[1]), grunndata.__file__
+from grunndata.cli import app
+app(sys.argv[2:])
+"""
+
+
+@contextmanager
+def baseline_server(database: Database, port: int, revision: str) -> Iterator[int]:
+    """grunndata as it was at git ``revision`` (a temporary worktree), on the same data."""
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=HERE, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    root = Path(top.stdout.strip())
+    with tempfile.TemporaryDirectory(prefix="grunndata-baseline-") as folder:
+        checkout = Path(folder) / "grunndata"
+        added = subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(checkout),
+                                revision], cwd=root, capture_output=True, text=True)  # fmt: skip
+        if added.returncode != 0:
+            raise SystemExit(f"compare: --baseline {revision}: git cannot check it out: "
+                             f"{added.stderr.strip()}")  # fmt: skip
+        try:
+            env = {
+                "GRUNNDATA_DATABASE_URL": database.app_url,
+                "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
+                "GRUNNDATA_LOG_LEVEL": "WARNING",
+            }
+            command = [sys.executable, "-c", FROM_CHECKOUT, str(checkout), "serve", "--port",
+                       str(port), "--no-migrate"]  # fmt: skip
+            with started(command, env, f"http://127.0.0.1:{port}/graphql", cwd=checkout) as pid:
+                yield pid
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=root,
+                           check=False)  # fmt: skip
+
+
 GRUNNDATA = "grunndata"
 POSTGRAPHILE = "PostGraphile"
 
@@ -472,16 +535,16 @@ def post(url: str, query: str, variables: dict[str, Any],
     return body["data"]
 
 
-def check_equal(url: dict[str, str], query: Query, keys: list[str]) -> None:
+def check_equal(ours: Server, theirs: Server, query: Query, keys: list[str]) -> None:
     """Both servers give the same data for the same keys (the first 20)."""
     for key in keys[:20]:
         variables = query.variables(key)
-        ours = query.grunndata_answer(
-            post(url[GRUNNDATA], query.grunndata, variables, GRUNNDATA_HEADERS)
-        )
-        theirs = query.postgraphile_answer(post(url[POSTGRAPHILE], query.postgraphile, variables))
-        if ours != theirs or ours is None:
-            raise AssertionError(f"{query.name}, {key}: grunndata {ours} != PostGraphile {theirs}")
+        mine = ours.answer(query, post(ours.url, ours.query(query), variables, ours.headers))
+        other = theirs.answer(query, post(theirs.url, theirs.query(query), variables,
+                                          theirs.headers))  # fmt: skip
+        if mine != other or mine is None:
+            raise AssertionError(f"{query.name}, {key}: {ours.name} {mine} != "
+                                 f"{theirs.name} {other}")  # fmt: skip
 
 
 # -- load -------------------------------------------------------------------------------
@@ -500,7 +563,7 @@ request = function()
 end
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(95), summary.errors.status,
+    latency:percentile(50), latency:percentile(99), summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """
@@ -510,7 +573,42 @@ end
 class Run:
     requests_per_s: float
     p50_ms: float
-    p95_ms: float
+    p99_ms: float
+    requests: int = 0
+    server_cpu_ms: float = 0.0  # CPU time per request: the server process
+    database_cpu_ms: float = 0.0  # and the database's backends (PostgreSQL)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (Linux ``/proc``; 0 if gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name: field 3 on
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backends_cpu(database: Database) -> dict[int, float]:
+    """CPU seconds so far of each backend serving ``database`` (but this one asking)."""
+    with connect(database.owner_url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]  # fmt: skip
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def measured(run: Callable[[], Run], server: Server, database: Database) -> Run:
+    """``run``, with the CPU time per request it took of the server and of PostgreSQL: the
+    servers take turns, so the database's backends work for the one under load. Less
+    sensitive than req/s to other work on the machine."""
+    server_before, backends_before = cpu_seconds(server.pid), backends_cpu(database)
+    result = run()
+    server_used = cpu_seconds(server.pid) - server_before
+    database_used = sum(used - backends_before.get(pid, 0.0)
+                        for pid, used in backends_cpu(database).items())  # fmt: skip
+    return replace(result, server_cpu_ms=1000 * server_used / result.requests,
+                   database_cpu_ms=1000 * database_used / result.requests)  # fmt: skip
 
 
 def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int,
@@ -523,18 +621,14 @@ def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int,
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(ln for ln in out.splitlines() if ln.startswith("RESULT"))
-    requests, duration_us, p50, p95, bad_status, socket_errors = map(int, line.split()[1:])
+    requests, duration_us, p50, p99, bad_status, socket_errors = map(int, line.split()[1:])
     if bad_status or socket_errors:
         raise RuntimeError(f"wrk on {url}: {bad_status} non-2xx, {socket_errors} socket errors")
-    return Run(requests / (duration_us / 1e6), p50 / 1000, p95 / 1000)
+    return Run(requests / (duration_us / 1e6), p50 / 1000, p99 / 1000, requests)
 
 
-def _headers(server: str) -> dict[str, str] | None:
-    return GRUNNDATA_HEADERS if server == GRUNNDATA else None
-
-
-def drive(url: dict[str, str], keys: dict[str, list[str]], args: argparse.Namespace,
-          folder: Path) -> dict[str, dict[str, list[Run]]]:  # fmt: skip
+def drive(servers: tuple[Server, Server], keys: dict[str, list[str]], args: argparse.Namespace,
+          folder: Path, database: Database) -> dict[str, dict[str, list[Run]]]:  # fmt: skip
     """Each query, each server, ``args.runs`` times, alternating which server goes first."""
     script = folder / "bodies.lua"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
@@ -542,24 +636,26 @@ def drive(url: dict[str, str], keys: dict[str, list[str]], args: argparse.Namesp
     for name in args.queries:
         query = QUERIES[name]
         bodies = {}
-        for server, text in ((GRUNNDATA, query.grunndata), (POSTGRAPHILE, query.postgraphile)):
-            bodies[server] = folder / f"{name}-{server}.jsonl"
-            bodies[server].write_text("".join(
-                json.dumps({"query": text, "variables": query.variables(k)}) + "\n"
-                for k in keys[name]), encoding="utf-8")  # fmt: skip
-        results[name] = {GRUNNDATA: [], POSTGRAPHILE: []}
-        order = [GRUNNDATA, POSTGRAPHILE]
+        for server in servers:
+            bodies[server.name] = folder / f"{name}-{server.name}.jsonl"
+            bodies[server.name].write_text("".join(
+                json.dumps({"query": server.query(query), "variables": query.variables(k)})
+                + "\n" for k in keys[name]), encoding="utf-8")  # fmt: skip
+        results[name] = {server.name: [] for server in servers}
+        order = list(servers)
         for _ in range(args.warmup_runs):  # JIT, caches, connection pools
             for server in order:
-                wrk(url[server], bodies[server], script, 3, args.connections, _headers(server))
+                wrk(server.url, bodies[server.name], script, 3, args.connections, server.headers)
         for _ in range(args.runs):
             for server in order:
-                measured = wrk(url[server], bodies[server], script, args.seconds,
-                               args.connections, _headers(server))  # fmt: skip
-                results[name][server].append(measured)
+                load = partial(wrk, server.url, bodies[server.name], script, args.seconds,
+                               args.connections, server.headers)  # fmt: skip
+                run = measured(load, server, database)
+                results[name][server.name].append(run)
                 print(
-                    f"  {name:<8}{server:<14}{measured.requests_per_s:8.0f} req/s   "
-                    f"p50 {measured.p50_ms:7.2f} ms   p95 {measured.p95_ms:7.2f} ms",
+                    f"  {name:<8}{server.name:<14}{run.requests_per_s:8.0f} req/s   "
+                    f"p50 {run.p50_ms:7.2f} ms   p99 {run.p99_ms:7.2f} ms   CPU/request: "
+                    f"server {run.server_cpu_ms:5.2f} ms, PostgreSQL {run.database_cpu_ms:5.2f} ms",
                     flush=True,
                 )
             order.reverse()
@@ -632,37 +728,51 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--queries", nargs="+", choices=list(QUERIES), default=list(QUERIES))
     parser.add_argument("--grunndata-port", type=int, default=8104)
-    parser.add_argument("--postgraphile-port", type=int, default=8114)
+    parser.add_argument("--postgraphile-port", type=int, default=8114,
+                        help="also the baseline's port (--baseline)")  # fmt: skip
     parser.add_argument("--resolvers-only", action="store_true",
                         help="grunndata without its SQL forms")  # fmt: skip
+    parser.add_argument("--baseline", nargs="?", const=BASELINE, metavar="REVISION",
+                        help="compare with grunndata at this git revision (default "
+                        f"{BASELINE}: before access control), served without a token, "
+                        "instead of PostGraphile")  # fmt: skip
+    parser.add_argument("--no-floor", action="store_true", help="skip the SQL floor")
     parser.add_argument("--keep", action="store_true", help=f"keep database {DATABASE}")
     parser.add_argument("--reuse", action="store_true",
                         help=f"use database {DATABASE} as a kept earlier run left it")  # fmt: skip
     args = parser.parse_args()
-    for tool in ("wrk", "taskset", "node", "npm"):
+    tools = ("wrk", "taskset", "git") if args.baseline else ("wrk", "taskset", "node", "npm")
+    for tool in tools:
         if shutil.which(tool) is None:
             raise SystemExit(f"compare: needs {tool} on PATH")
+    if args.baseline and subprocess.run(["git", "rev-parse", "--verify", "--quiet",
+                                         f"{args.baseline}^{{commit}}"], cwd=HERE,
+                                        capture_output=True).returncode != 0:  # fmt: skip
+        raise SystemExit(f"compare: --baseline {args.baseline}: no such git revision here")
 
     with reused_or_scratch(args) as database, tempfile.TemporaryDirectory() as tmp:
         keys = samples(database, 500, random.Random(6))
-        url = {
-            GRUNNDATA: f"http://127.0.0.1:{args.grunndata_port}/graphql",
-            POSTGRAPHILE: f"http://127.0.0.1:{args.postgraphile_port}/graphql",
-        }
         auth, token = trusted_token(Path(tmp))
-        GRUNNDATA_HEADERS["Authorization"] = f"Bearer {token}"
-        with grunndata_server(database, args.grunndata_port, resolvers_only=args.resolvers_only,
-                              auth=auth), \
-                postgraphile_server(database, args.postgraphile_port):  # fmt: skip
+        ours = grunndata_side(GRUNNDATA, args.grunndata_port, {"Authorization": f"Bearer {token}"})
+        ours_started = grunndata_server(database, args.grunndata_port,
+                                        resolvers_only=args.resolvers_only, auth=auth)  # fmt: skip
+        if args.baseline:
+            theirs = grunndata_side(f"at {args.baseline}", args.postgraphile_port)
+            theirs_started = baseline_server(database, args.postgraphile_port, args.baseline)
+        else:
+            theirs = postgraphile_side(args.postgraphile_port)
+            theirs_started = postgraphile_server(database, args.postgraphile_port)
+        with ours_started as our_pid, theirs_started as their_pid:
+            ours, theirs = replace(ours, pid=our_pid), replace(theirs, pid=their_pid)
             for name in args.queries:
-                check_equal(url, QUERIES[name], keys[name])
+                check_equal(ours, theirs, QUERIES[name], keys[name])
             print("answers equal for the sampled keys; "
                   f"wrk: {args.connections} connections, {args.seconds} s a run, "
                   f"{args.runs} runs each, servers on CPU {SERVER_CPU}, "
                   f"wrk on CPU {LOAD_CPU}")  # fmt: skip
-            results = drive(url, keys, args, Path(tmp))
-        floors = floor(database, keys, args, Path(tmp))
-        report(results, floors)
+            results = drive((ours, theirs), keys, args, Path(tmp), database)
+        floors = {} if args.no_floor else floor(database, keys, args, Path(tmp))
+        report(results, floors, ours.name, theirs.name)
 
 
 @contextmanager
@@ -682,24 +792,32 @@ def reused_or_scratch(args: argparse.Namespace) -> Iterator[Database]:
 
 
 def report(results: dict[str, dict[str, list[Run]]],
-           floors: dict[str, tuple[list[float], float | None]]) -> None:  # fmt: skip
-    print("\nmedians over the runs; ratio = median of grunndata/PostGraphile per run pair")
-    print(f"{'query':<10}{'server':<14}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'ratio':>8}")
+           floors: dict[str, tuple[list[float], float | None]], ours: str, theirs: str
+           ) -> None:  # fmt: skip
+    print(f"\nmedians over the runs; ratio = median of {ours}/{theirs} per run pair: req/s, "
+          "and the other's CPU time per request (server + PostgreSQL) over this one's")  # fmt: skip
+    print(f"{'query':<10}{'server':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+          f"{'CPU ms/req':>12}{'ratio':>8}")  # fmt: skip
     for name, by_server in results.items():
-        ours, theirs = by_server[GRUNNDATA], by_server[POSTGRAPHILE]
-        ratio = statistics.median(
-            a.requests_per_s / b.requests_per_s for a, b in zip(ours, theirs, strict=True)
-        )
+        pairs = list(zip(by_server[ours], by_server[theirs], strict=True))
+        ratio = statistics.median(a.requests_per_s / b.requests_per_s for a, b in pairs)
+        cpu_ratio = statistics.median(_cpu(b) / _cpu(a) if _cpu(a) else 0.0 for a, b in pairs)
         for server, runs in by_server.items():
             print(f"{name:<10}{server:<14}"
                   f"{statistics.median(r.requests_per_s for r in runs):8.0f}"
                   f"{statistics.median(r.p50_ms for r in runs):9.2f}"
-                  f"{statistics.median(r.p95_ms for r in runs):9.2f}"
-                  + (f"{ratio:8.2f}" if server == GRUNNDATA else ""))  # fmt: skip
+                  f"{statistics.median(r.p99_ms for r in runs):9.2f}"
+                  + (f"{ratio:8.2f}" if server == ours else f"{'':8}")
+                  + f"{statistics.median(_cpu(r) for r in runs):12.2f}"
+                  + (f"{cpu_ratio:8.2f}" if server == ours else ""))  # fmt: skip
         latencies, rate = floors.get(name, ([], None))
         if latencies:
             rate_text = f"{rate:8.0f}" if rate is not None else f"{'-':>8}"
             print(f"{name:<10}{'SQL floor':<14}{rate_text}   serial {percentiles(latencies)}")
+
+
+def _cpu(run: Run) -> float:
+    return run.server_cpu_ms + run.database_cpu_ms
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -32,9 +33,11 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     is_list_type,
+    visit,
 )
 from graphql.language import print_ast
 from strawberry.extensions import SchemaExtension
@@ -176,6 +179,29 @@ def measure(
         root = schema.get_root_type(operation.operation)
         walker.measure.cost = walker.walk(operation.selection_set, root, 1)
     return walker.measure
+
+
+def measured_variables(document: DocumentNode) -> frozenset[str]:
+    """The variables ``measure`` may read: those given as an argument's whole value."""
+    names: set[str] = set()
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if isinstance(node.value, VariableNode):
+                names.add(node.value.name.value)
+
+    visit(document, Arguments())
+    return frozenset(names)
+
+
+def measured_values(names: frozenset[str], variables: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What ``measure`` reads of ``variables`` (``names`` from ``measured_variables``): an
+    int (a page size) as it is, a list by its length: the same key, the same measure."""
+    values = ((name, variables.get(name)) for name in sorted(names))
+    return tuple(
+        (name, len(value) if isinstance(value, list) else value if isinstance(value, int) else None)
+        for name, value in values
+    )
 
 
 def check(measured: Measure, settings: SecuritySettings) -> GraphQLError | None:

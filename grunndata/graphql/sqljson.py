@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -139,6 +140,16 @@ class SqlType:
 #: Keys of the marks in the statement's JSON (no caller's key may start with "__").
 PERSON_MARK = "__person"
 LINK_MARK = "__linked"
+#: A mark as PostgreSQL's ``json_build_object`` writes it: the last pair of its object
+#: (``, "key" : value}``), the value a ``json_build_array`` of [identifier, graded now, field
+#: groups]. It cannot be matched inside a string: there every ``"`` is escaped, so no ``"``
+#: follows a space; nor in jsonb (written ``"key": value``) or in a caller's key (``_fields``).
+#: (The literal ``, "__`` first lets the regex engine skip fast to the candidates.)
+MARK_TEXT = re.compile(
+    r', "__(person|linked)" : \[(null|"[^"\\]*"), (true|false|null), "([^"\\]*)"\](?=\})'
+)
+#: A mark left after ``MARK_TEXT`` took the marks out (written in another form).
+MARK_LEFT = re.compile(r'"__(?:person|linked)" : ')
 
 
 class Shape(Enum):
@@ -206,6 +217,8 @@ class SqlAnswers:
     _documents: OrderedDict[str, DocumentNode | None] = field(default_factory=OrderedDict)
     _sql: dict[tuple[Any, ...], tuple[str, bool]] = field(default_factory=dict)
     _rules: dict[tuple[str, Any], list[tuple[str, access.Rule]]] = field(default_factory=dict)
+    _measured: dict[str, frozenset[str]] = field(default_factory=dict)
+    _refused: dict[tuple[Any, ...], bool] = field(default_factory=dict)
 
     async def answer(
         self,
@@ -227,8 +240,7 @@ class SqlAnswers:
         if isinstance(coerced, list):  # errors: the resolvers' path reports them
             return None
         name = body.get("operationName")
-        if limits.refusal(self.schema, document, query, name if isinstance(name, str) else None,
-                          variables, self.security, self.allow_list):  # fmt: skip
+        if self._refused_by_limits(query, document, name, variables):
             return None
         if any(access.refusal(rule, principal, where)
                for where, rule in self._access_rules(query, operation, document)):  # fmt: skip
@@ -247,7 +259,7 @@ class SqlAnswers:
                     if value is None and statement.fall_back_on_null:
                         return None
                     if value is not None and statement.marked:
-                        value = orjson.dumps(seen.unmark(orjson.loads(value))).decode()
+                        value = seen.unmarked_text(value)
                     parts.append(f'"{statement.key}":{value if value is not None else "null"}')
         except (psycopg.Error, PoolTimeout) as exc:  # the resolvers report it properly
             log.info("sql answer failed, resolvers take over: %s", type(exc).__name__)
@@ -272,6 +284,25 @@ class SqlAnswers:
             self._rules[key] = rules
         return rules
 
+    def _refused_by_limits(
+        self, query: str, document: DocumentNode, name: Any, variables: Mapping[str, Any]
+    ) -> bool:
+        """``limits.refusal``, remembered per query, operation and what the limits read of
+        the variables (``limits.measured_values``: not the keys a lookup asks for)."""
+        names = self._measured.get(query)
+        if names is None:
+            names = self._measured[query] = limits.measured_variables(document)
+        operation = name if isinstance(name, str) else None
+        key = (query, operation, limits.measured_values(names, variables))
+        refused = self._refused.get(key)
+        if refused is None:
+            if len(self._refused) >= self.cache_size * 8:  # e.g. many different page sizes
+                self._refused.clear()
+            refused = self._refused[key] = limits.refusal(
+                self.schema, document, query, operation, variables, self.security,
+                self.allow_list) is not None  # fmt: skip
+        return refused
+
     def _document(self, query: str) -> DocumentNode | None:
         """``query`` parsed and valid, or None (the resolvers' path reports why)."""
         if query in self._documents:
@@ -288,6 +319,8 @@ class SqlAnswers:
             self._documents.popitem(last=False)
             self._sql.clear()
             self._rules.clear()
+            self._measured.clear()
+            self._refused.clear()
         return document
 
     def _statements(
@@ -354,6 +387,31 @@ class _Seen:
     groups: dict[str, set[str]] = field(default_factory=dict)
     graded: bool = False
 
+    def unmarked_text(self, text: str) -> str:
+        """PostgreSQL's JSON ``text`` without its marks, noted: found in the text
+        (``MARK_TEXT``), without parsing the answer; parsed and walked (``unmark``) only when
+        a mark is written in a form the pattern does not know."""
+        parts = MARK_TEXT.split(text)  # text, then each mark's 4 groups, then text, ...
+        self.graded = self.graded or "true" in parts[3::5]
+        for kind, number, groups in zip(parts[1::5], parts[2::5], parts[4::5], strict=True):
+            # as ``note``, inline: a list's answer has hundreds of marks
+            if number != "null" and len(number) > 2 and (groups or kind == PERSON_MARK[2:]):
+                names = self.groups.setdefault(number[1:-1], set())
+                if groups:
+                    names.update(groups.split(","))
+        kept = "".join(parts[::5])
+        if MARK_LEFT.search(kept):
+            return orjson.dumps(self.unmark(orjson.loads(kept))).decode()
+        return kept
+
+    def note(self, number: Any, graded: bool, groups: str, *, always: bool) -> None:
+        """One mark: a person's own (``always`` logged) or a row naming one (logged when it
+        shows a guarded field group)."""
+        self.graded = self.graded or graded
+        names = groups.split(",") if groups else ()
+        if number and (always or names):
+            self.groups.setdefault(str(number), set()).update(names)
+
     def unmark(self, value: Any) -> Any:
         """``value`` without its marks, noted. Only objects are walked: a list of anything
         else (a GeoJSON's coordinates, a list of strings) holds no mark."""
@@ -368,10 +426,7 @@ class _Seen:
                 if mark is None:
                     continue
                 number, graded, groups = mark
-                self.graded = self.graded or bool(graded)
-                names = [g for g in groups.split(",") if g]
-                if number and (always or names):
-                    self.groups.setdefault(str(number), set()).update(names)
+                self.note(number, bool(graded), groups, always=always)
             for item in value.values():
                 if isinstance(item, dict | list):
                     self.unmark(item)
@@ -412,9 +467,11 @@ class _Compiler:
         alias = f"x{self.depth}"
         return sql.format(t=row, x=alias, as_of=self.now(alias) if now else self.as_of(alias))
 
-    def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str) -> str | None:
+    def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str,
+              identifier: str | None = None) -> str | None:  # fmt: skip
         """The access-control mark of a person's row or of a row naming one, else None:
-        [identifier, graded now, field groups read (comma-separated)]."""
+        [identifier (computed here unless given), graded now, field groups read
+        (comma-separated)]."""
         if sql_type.person is None and sql_type.linked_person is None:
             return None
         graphql_type = self.schema.get_type(sql_type.name)
@@ -430,7 +487,7 @@ class _Compiler:
         groups_sql = "'" + ",".join(sorted(groups)) + "'"
         self.marked = True
         if sql_type.person is not None:
-            identifier = self.subquery(sql_type.person.identifier, row)
+            identifier = identifier or self.subquery(sql_type.person.identifier, row)
             graded = self.subquery(sql_type.person.graded, row, now=True)
             return f"'{PERSON_MARK}', json_build_array({identifier}, {graded}, {groups_sql})"
         key = str(sql_type.linked_person).format(t=row)
@@ -449,14 +506,39 @@ class _Compiler:
             raise Unsupported(type_name)
         pairs = []
         keys = list(_fields(selection, type_name, self.fragments))
+        shared = self.shared_identifier(sql_type, keys)
         for key, node in keys:
-            pairs.append(f"'{key}', {self.field_sql(sql_type, node, row)}")
-        mark = self.marks(sql_type, keys, row) if pairs else None
+            if shared is not None and node.name.value in shared[1]:
+                pairs.append(f"'{key}', {shared[0]}.v")
+            else:
+                pairs.append(f"'{key}', {self.field_sql(sql_type, node, row)}")
+        identifier = f"{shared[0]}.v" if shared is not None else None
+        mark = self.marks(sql_type, keys, row, identifier) if pairs else None
         if mark is not None:
             pairs.append(mark)
         if not pairs or len(pairs) > MAX_JSON_KEYS:
             raise Unsupported(type_name)
-        return f"json_build_object({', '.join(pairs)})"
+        built = f"json_build_object({', '.join(pairs)})"
+        if shared is None:
+            return built
+        assert sql_type.person is not None
+        value = self.subquery(sql_type.person.identifier, row)
+        return f"(SELECT {built} FROM (SELECT {value} AS v OFFSET 0) {shared[0]})"
+
+    def shared_identifier(
+        self, sql_type: SqlType, keys: list[tuple[str, FieldNode]]
+    ) -> tuple[str, set[str]] | None:
+        """When a person's mark and a selected field are the same identifier (a subquery):
+        an alias to compute it once under (``OFFSET 0`` keeps PostgreSQL from inlining it
+        twice), and the names of those fields."""
+        if sql_type.person is None:
+            return None
+        same = {name for name, definition in sql_type.fields.items()
+                if definition == Column(sql_type.person.identifier)}  # fmt: skip
+        if not any(node.name.value in same for _, node in keys):
+            return None
+        self.depth += 1
+        return f"i{self.depth}", same
 
     def field_sql(self, sql_type: SqlType, node: FieldNode, row: str) -> str:
         name = node.name.value

@@ -9,12 +9,17 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from graphql import parse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from grunndata.config import SecuritySettings, Settings
+from grunndata.graphql import limits
 from grunndata.graphql.limits import sha256
 from grunndata.server import create_app
 from tests.access.conftest import OPEN_PERSON, ask, codes
 from tests.conftest import LiveServer, test_token
+from tests.sqlforms import SCHEMA
 
 
 def refusal(body: dict) -> dict:
@@ -174,3 +179,49 @@ def test_a_statement_over_the_timeout_is_cancelled_with_a_code(access_database):
         body = ask(base, "{ slow }").json()
     assert codes(body) == {"slow": "QUERY_TIMEOUT"}
     assert "Traceback" not in json.dumps(body) and "pg_sleep" not in json.dumps(body)
+
+
+def test_the_sql_path_remembers_refusals_per_page_size_not_per_query(server):
+    """The SQL forms remember a query's verdict by what the limits read of its variables
+    (``limits.measured_values``): a page size costing too much is refused every time."""
+    query = """query($n: Int) { eiendommer(first: $n) { edges { node { matrikkelnummer
+      adresser { eiendom { adresser { eiendom { hjemmelshavere { navn } } } } } } } } }"""
+    for n in (5, 1000, 5, 1000):
+        body = ask(server, query, test_token(), {"n": n}).json()
+        if n == 1000:
+            assert refusal(body)["extensions"]["limit"] == "maxCost"
+        else:
+            assert "errors" not in body and body["data"]["eiendommer"]["edges"]
+
+
+MEASURED = """query($first: Int, $ids: [String!], $kommune: String, $gnr: Int) {
+  eiendommer(first: $first, filter: {kommunenummer: $kommune, gardsnummer: $gnr}) {
+    edges { node { hjemmelshavere { navn } adresser(ider: $ids) { adressetekst } } } } }"""
+VALUE = st.one_of(st.none(), st.integers(-5, 5000), st.text(max_size=3),
+                  st.lists(st.text(max_size=2), max_size=40))  # fmt: skip
+
+
+@given(
+    variables=st.dictionaries(st.sampled_from(["first", "ids", "kommune", "gnr"]), VALUE),
+    other=st.dictionaries(st.sampled_from(["kommune", "gnr"]), VALUE),
+    data=st.data(),
+)
+def test_the_limits_read_only_what_measured_values_keeps(variables, other, data):
+    """Variables with the same ``measured_values`` get the same measure: the others (here
+    inside an object argument) and a list's items do not count."""
+    document = parse(MEASURED)
+    names = limits.measured_variables(document)
+    assert names == {"first", "ids"}
+    changed = {**variables, **other}
+    if isinstance(variables.get("ids"), list):
+        size = len(variables["ids"])
+        changed["ids"] = data.draw(st.lists(st.text(max_size=2), min_size=size, max_size=size))
+    key = limits.measured_values(names, variables)
+    assert limits.measured_values(names, changed) == key
+    schema = SCHEMA._schema
+    assert limits.measure(schema, document, None, variables) == limits.measure(
+        schema, document, None, changed
+    )
+    if isinstance(variables.get("first"), int):
+        bigger = {**variables, "first": variables["first"] + 1}
+        assert limits.measured_values(names, bigger) != key
