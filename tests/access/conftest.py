@@ -17,6 +17,7 @@ import pytest
 
 from grunndata.db.database import Database, connect
 from grunndata.graphql.access import TILSYN
+from grunndata.graphql.schema import build_schema
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
@@ -103,6 +104,16 @@ def access_database(clones: Clones, tmp_path_factory: pytest.TempPathFactory) ->
 def server(access_database: Database) -> Iterator[str]:
     """The app as a deployment runs it; clients send only the token they are given."""
     with LiveServer(create_app(access_database.app_url), token=None) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def resolvers_only(access_database: Database) -> Iterator[str]:
+    """The same app without its SQL forms: every query takes the resolvers (the reference
+    the SQL forms are compared with)."""
+    schema = build_schema()
+    schema.sql_answers = None
+    with LiveServer(create_app(access_database.app_url, schema=schema), token=None) as base:
         yield base
 
 

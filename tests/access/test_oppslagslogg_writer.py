@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -184,18 +183,7 @@ def test_closing_flushes_what_is_pending_and_refuses_more(database):
     assert len(logged(database, request_id)) == 1
 
 
-@pytest.fixture(scope="module")
-def resolvers_server(access_database: Database) -> Iterator[str]:
-    """The app without its SQL forms, so that the resolver path is the one measured."""
-    from grunndata.graphql.schema import build_schema
-
-    schema = build_schema()
-    schema.sql_answers = None
-    with LiveServer(create_app(access_database.app_url, schema=schema), token=None) as base:
-        yield base
-
-
-@pytest.mark.parametrize("which", ["server", "resolvers_server"])
+@pytest.mark.parametrize("which", ["server", "resolvers_only"])
 def test_twenty_requests_at_once_are_all_logged_in_fewer_inserts(request, access_database, which):
     base = request.getfixturevalue(which)
     ids = [uuid.uuid4().hex for _ in range(20)]

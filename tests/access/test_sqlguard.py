@@ -223,15 +223,6 @@ def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast, data
     _same(fast, resolved)
 
 
-@pytest.fixture(scope="module")
-def resolvers_only(access_database: Database) -> Iterator[str]:
-    """The same app without its SQL forms: the reference."""
-    schema = build_schema()
-    schema.sql_answers = None
-    with LiveServer(create_app(access_database.app_url, schema=schema), token=None) as base:
-        yield base
-
-
 @pytest.mark.parametrize("query_name, scopes_name", CASES, ids=[f"{q} | {s}" for q, s in CASES])
 def test_over_http_both_apps_answer_and_log_alike(
     server, resolvers_only, access_database, query_name, scopes_name
