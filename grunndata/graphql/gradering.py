@@ -32,6 +32,16 @@ def graded_sql(key: str) -> str:
     )
 
 
+def any_graded_sql() -> str:
+    """SQL: whether any person holding one of the identifiers ``%(identifikatorer)s`` (a
+    ``text[]`` literal, ``oppslagslogg.text_array``) is graded at ``%(naa)s``: the rule of
+    ``graded_sql``, asked once for a whole answer's persons."""
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {TABLE} ab WHERE ab.identifikasjonsnummer = "
+        "ANY(%(identifikatorer)s::text[]) AND ab.gradert @> %(naa)s::timestamptz)"
+    )
+
+
 async def graded(context: Context, identifier: str) -> bool:
     """Whether the person holding ``identifier`` is graded now."""
     return await _loader(context, "identifikasjonsnummer").load(identifier)

@@ -178,6 +178,8 @@ def test_exactly_the_marks_are_taken_out_of_the_text(
     assert orjson.loads(kept) == unmarked(tree)
     assert {number: set(groups) for number, groups in seen.found()} == logged(found)
     assert seen.graded == any(m.graded for m in found)
+    # a mark without a graded flag: its identifier is asked after (``SqlAnswers.answer``)
+    assert seen.unchecked == {m.number for m in found if m.graded is None and m.number is not None}
 
 
 def test_a_mark_in_a_form_the_pattern_does_not_know_is_parsed_out(
@@ -193,3 +195,7 @@ def test_a_mark_in_a_form_the_pattern_does_not_know_is_parsed_out(
     assert orjson.loads(seen.unmarked_text(text)) == {"navn": "Å", "eier": {"n": 1}}
     assert dict(seen.found()) == {"0101": ["adresse"], '12"3': ["identitet"]}
     assert seen.graded
+    tree = Obj({"eier": Obj({"n": 1}, Mark(False, "4\\5", None, ""))}, Mark(True, "06", None, ""))
+    seen = _Seen()
+    assert orjson.loads(seen.unmarked_text(as_text(conn, tree))) == {"eier": {"n": 1}}
+    assert seen.unchecked == {"06", "4\\5"} and not seen.graded
