@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # context imports access, which imports this
     from grunndata.graphql.context import Context
 
 TABLE = "felles.adressebeskyttelse"
+#: The rule, over a row ``ab`` of the table: graded at the statement's ``%(naa)s``.
+GRADED_NOW = "ab.gradert @> %(naa)s::timestamptz"
 
 
 def graded_sql(key: str) -> str:
@@ -28,7 +30,7 @@ def graded_sql(key: str) -> str:
     statement's ``%(naa)s``: one probe of the table's primary key."""
     return (
         f"EXISTS (SELECT 1 FROM {TABLE} ab WHERE ab.identifikasjonsnummer = ({key}) "
-        "AND ab.gradert @> %(naa)s::timestamptz)"
+        f"AND {GRADED_NOW})"
     )
 
 
@@ -38,7 +40,7 @@ def any_graded_sql() -> str:
     ``graded_sql``, asked once for a whole answer's persons."""
     return (
         f"SELECT EXISTS (SELECT 1 FROM {TABLE} ab WHERE ab.identifikasjonsnummer = "
-        "ANY(%(identifikatorer)s::text[]) AND ab.gradert @> %(naa)s::timestamptz)"
+        f"ANY(%(identifikatorer)s::text[]) AND {GRADED_NOW})"
     )
 
 
@@ -60,8 +62,8 @@ async def _batch(context: Context, column: str, keys: list[Any]) -> list[bool]:
     cast = "bigint[]" if column == "person_id" else "text[]"
     async with context.pool.connection() as conn:
         cursor = await conn.execute(
-            f"SELECT DISTINCT {column} FROM {TABLE} "
-            f"WHERE {column} = ANY(%(keys)s::{cast}) AND gradert @> %(naa)s::timestamptz",
+            f"SELECT DISTINCT ab.{column} FROM {TABLE} ab "
+            f"WHERE ab.{column} = ANY(%(keys)s::{cast}) AND {GRADED_NOW}",
             {"keys": keys, "naa": context.now},
         )
         found = {row[0] for row in await cursor.fetchall()}

@@ -530,12 +530,8 @@ class _Compiler:
             graded = self.subquery(sql_type.person.graded, row, now=True) if self.probe else "null"
             return f"'{PERSON_MARK}', json_build_array({identifier}, {graded}, {groups_sql})"
         key = str(sql_type.linked_person).format(t=row)
-        graded = self.graded_by_key(key) if self.probe else "null"
+        graded = gradering.graded_sql(key) if self.probe else "null"
         return f"'{LINK_MARK}', json_build_array({key}, {graded}, {groups_sql})"
-
-    def graded_by_key(self, key: str) -> str:
-        """Whether the person ``key`` names is graded now (``access._graded``)."""
-        return gradering.graded_sql(key)
 
     def source(self, source: str, alias: str, parent: str = "") -> str:
         return source.format(r=alias, t=parent, as_of=self.as_of(alias))
