@@ -175,10 +175,9 @@ def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None
 EXAMPLES = {"server": 200, "gateway": 200}
 
 
-# The live servers' threads use the global random module (psycopg_pool's jitter on a new
-# connection's lifetime) while hypothesis draws in this thread, which hypothesis takes for
-# a strategy using it; the strategies here do not.
-@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
+# The live servers' pools draw their jitter from their own generator
+# (``pool_jitter_apart_from_hypothesis`` in conftest), so hypothesis sees no use of the
+# global random module while it draws.
 @pytest.mark.parametrize("endpoint", list(EXAMPLES))
 def test_no_protected_link_and_no_unseen_identifier_ever_appears(
     endpoint: str, server: str, request: pytest.FixtureRequest
