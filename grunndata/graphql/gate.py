@@ -87,15 +87,19 @@ class Gate:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v for k, v in scope["headers"]}
+        authorization = declared = None
+        for name, value in scope["headers"]:  # ASGI: names are lower-case
+            if name == b"authorization":
+                authorization = value
+            elif name == b"content-length":
+                declared = value
         if scope["method"] == "POST":
-            body = await self._body(headers, receive)
+            body = await self._body(declared, receive)
             if body is None:
                 too_large = f"The request body is over the limit of {self.max_body} bytes."
                 await _refuse(send, 413, "REQUEST_TOO_LARGE", too_large)
                 return
             receive = _replay(body, receive)
-        authorization = headers.get("authorization")
         try:
             principal = await self._principal(
                 authorization.decode("latin-1") if authorization is not None else None
@@ -121,9 +125,8 @@ class Gate:
             return await asyncio.to_thread(self.authenticator.principal, authorization)
         return self.authenticator.principal(authorization)
 
-    async def _body(self, headers: dict[str, bytes], receive: Receive) -> bytes | None:
-        declared = headers.get("content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_body:
+    async def _body(self, declared: bytes | None, receive: Receive) -> bytes | None:
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return None
         chunks: list[bytes] = []
         size = 0
