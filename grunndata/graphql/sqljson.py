@@ -26,7 +26,7 @@ query to the resolvers (rare), which hide or refuse as the rules say; every othe
 returned is logged as the resolvers log it. ``tests/access/test_sqlguard.py`` checks it.
 
 "Graded now" is asked in the statement (a probe of ``felles.adressebeskyttelse`` per mark)
-only for roots of ``PROBED_SHAPES``; the other roots' marks leave it null, and the answer
+only for roots of ``PROBED_SHAPES``; the other roots' marks leave it unasked, and the answer
 asks once, on the same connection, whether any identifier they name is graded
 (``gradering.any_graded_sql``), only for a principal without the scope. Measured in
 process on the benchmark data (docs/benchmarks.md): a list of 100 units with owners has
@@ -42,9 +42,10 @@ import datetime as dt
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -147,20 +148,30 @@ class SqlType:
     linked_person: str | None = None
 
 
-#: Keys of the marks in the statement's JSON (no caller's key may start with "__").
-PERSON_MARK = "__person"
-LINK_MARK = "__linked"
+#: The key of a mark in the statement's JSON (no caller's key may start with "__").
+MARK = "__m"
+#: A mark's value is one string, ``<kind><graded>|<field groups>|<identifier>``: kind ``p``
+#: (a person's row) or ``l`` (a row naming a person, ``linked_person``); graded now ``t``,
+#: ``f`` or ``n`` (not asked in the statement, ``PROBED_SHAPES``); the field groups read,
+#: comma-separated; the identifier, empty when there is none. Text concatenation, where a
+#: ``json_build_array`` per mark cost PostgreSQL ~1 ms on a 100-item list (docs/benchmarks.md).
+PERSON_KIND = "p"
+LINK_KIND = "l"
 #: A mark as PostgreSQL's ``json_build_object`` writes it: the last pair of its object
-#: (``, "key" : value}``), the value a ``json_build_array`` of [identifier, graded now (null:
-#: not asked in the statement, ``PROBED_SHAPES``), field groups]. It cannot be matched
-#: inside a string: there every ``"`` is escaped, so no ``"`` follows a space; nor in jsonb
-#: (written ``"key": value``) or in a caller's key (``_fields``).
-#: (The literal ``, "__`` first lets the regex engine skip fast to the candidates.)
-MARK_TEXT = re.compile(
-    r', "__(person|linked)" : \[(null|"[^"\\]*"), (true|false|null), "([^"\\]*)"\](?=\})'
-)
+#: (``, "__m" : "…"}``). It cannot be matched inside a string: there every ``"`` is escaped,
+#: so no ``"`` follows a space; nor in jsonb (written ``"key": value``) or in a caller's key
+#: (``_fields``). A mark whose identifier JSON had to escape is not matched (``MARK_LEFT``).
+MARK_TEXT = re.compile(r', "__m" : "([^"\\]*)"(?=\})')
 #: A mark left after ``MARK_TEXT`` took the marks out (written in another form).
-MARK_LEFT = re.compile(r'"__(?:person|linked)" : ')
+MARK_LEFT = re.compile(r'"__m" : ')
+
+
+def mark_sql(kind: str, identifier: str, graded: str | None, groups: str) -> str:
+    """SQL building a mark's value: ``identifier`` (SQL, may be null), ``graded`` (SQL, a
+    boolean; None: not asked), ``groups`` (field group names, comma-separated)."""
+    flag = "'n'" if graded is None else (
+        f"CASE ({graded}) WHEN true THEN 't' WHEN false THEN 'f' ELSE 'n' END")  # fmt: skip
+    return f"'{kind}' || {flag} || '|{groups}|' || coalesce(({identifier})::text, '')"
 
 
 class Shape(Enum):
@@ -169,7 +180,7 @@ class Shape(Enum):
 
 
 #: Roots whose marks ask in the statement whether their person is graded (one probe per
-#: mark); the others' marks leave it null and ``SqlAnswers.answer`` asks once for all.
+#: mark); the others' marks leave it unasked (``n``) and ``SqlAnswers.answer`` asks once for all.
 PROBED_SHAPES = frozenset({Shape.ONE})
 
 
@@ -413,65 +424,74 @@ def _rules_of(
 class _Seen:
     """The persons an answer's marks show, the marks taken out."""
 
+    #: identifier → the field groups of its marks, as the marks write them ("a,b")
     groups: dict[str, set[str]] = field(default_factory=dict)
     graded: bool = False  # a mark said graded
     unchecked: set[str] = field(default_factory=set)  # identifiers marked without a flag
 
     def unmarked_text(self, text: str) -> str:
         """PostgreSQL's JSON ``text`` without its marks, noted: found in the text
-        (``MARK_TEXT``), without parsing the answer; parsed and walked (``unmark``) only when
-        a mark is written in a form the pattern does not know."""
-        parts = MARK_TEXT.split(text)  # text, then each mark's 4 groups, then text, ...
-        self.graded = self.graded or "true" in parts[3::5]
-        for kind, number, graded, groups in zip(
-            parts[1::5], parts[2::5], parts[3::5], parts[4::5], strict=True
-        ):
-            # as ``note``, inline: a list's answer has hundreds of marks
-            if number == "null":
-                continue
-            if graded == "null":
-                self.unchecked.add(number[1:-1])
-            if len(number) > 2 and (groups or kind == PERSON_MARK[2:]):
-                names = self.groups.setdefault(number[1:-1], set())
-                if groups:
-                    names.update(groups.split(","))
-        kept = "".join(parts[::5])
+        (``MARK_TEXT``), without parsing the answer; parsed and walked (``_unmarked``) only
+        when a mark is written in a form the pattern does not know."""
+        parts = MARK_TEXT.split(text)  # text, mark, text, mark, ..., text
+        self.note(set(parts[1::2]))  # a list's rows often name the same person
+        kept = "".join(parts[::2])
         if MARK_LEFT.search(kept):
-            return orjson.dumps(self.unmark(orjson.loads(kept))).decode()
+            left: list[str] = []
+            value = _unmarked(orjson.loads(kept), left)
+            self.note(left)
+            return orjson.dumps(value).decode()
         return kept
 
-    def note(self, number: Any, graded: bool | None, groups: str, *, always: bool) -> None:
-        """One mark: a person's own (``always`` logged) or a row naming one (logged when it
-        shows a guarded field group); ``graded`` None: not asked in the statement."""
-        self.graded = self.graded or bool(graded)
-        if graded is None and number is not None:
-            self.unchecked.add(str(number))
-        names = groups.split(",") if groups else ()
-        if number and (always or names):
-            self.groups.setdefault(str(number), set()).update(names)
-
-    def unmark(self, value: Any) -> Any:
-        """``value`` without its marks, noted. Only objects are walked: a list of anything
-        else (a GeoJSON's coordinates, a list of strings) holds no mark."""
-        if isinstance(value, list):
-            if value and isinstance(value[0], dict):
-                for item in value:
-                    self.unmark(item)
-        elif isinstance(value, dict):
-            person = value.pop(PERSON_MARK, None)
-            linked = value.pop(LINK_MARK, None)
-            for mark, always in ((person, True), (linked, False)):
-                if mark is None:
-                    continue
-                number, graded, groups = mark
-                self.note(number, graded, groups, always=always)
-            for item in value.values():
-                if isinstance(item, dict | list):
-                    self.unmark(item)
-        return value
+    def note(self, marks: Iterable[str]) -> None:
+        """Marks (``mark_sql``): a person's own is always logged, a row naming one when it
+        shows a guarded field group; graded ``n``: asked after, for the whole answer. (A
+        list's answer has hundreds of marks: one plain loop.)"""
+        groups_of, unchecked = self.groups, self.unchecked
+        for mark in marks:
+            head, _, rest = mark.partition("|")
+            names, _, number = rest.partition("|")
+            flag = head[1:2]
+            if flag == "t":
+                self.graded = True
+            if not number:
+                continue
+            if flag == "n":
+                unchecked.add(number)
+            if names or head[:1] == PERSON_KIND:
+                known = groups_of.get(number)
+                if known is None:
+                    groups_of[number] = {names}
+                else:
+                    known.add(names)
 
     def found(self) -> list[tuple[str, list[str]]]:
-        return [(number, sorted(groups)) for number, groups in self.groups.items()]
+        """(identifier, sorted field groups) of each person to log."""
+        return [(number, list(_group_names(frozenset(names))))
+                for number, names in self.groups.items()]  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _group_names(written: frozenset[str]) -> tuple[str, ...]:
+    """The field groups named in marks' ``written`` group lists, sorted, once each."""
+    return tuple(sorted({name for names in written for name in names.split(",") if name}))
+
+
+def _unmarked(value: Any, marks: list[str]) -> Any:
+    """``value`` without its marks, which go to ``marks``. Only objects are walked: a list
+    of anything else (a GeoJSON's coordinates, a list of strings) holds no mark."""
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            for item in value:
+                _unmarked(item, marks)
+    elif isinstance(value, dict):
+        mark = value.pop(MARK, None)
+        if mark is not None:
+            marks.append(str(mark))
+        for item in value.values():
+            if isinstance(item, dict | list):
+                _unmarked(item, marks)
+    return value
 
 
 Fragments = Mapping[str, FragmentDefinitionNode]
@@ -508,9 +528,9 @@ class _Compiler:
 
     def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str,
               identifier: str | None = None) -> str | None:  # fmt: skip
-        """The access-control mark of a person's row or of a row naming one, else None:
-        [identifier (computed here unless given), graded now (null unless ``probe``), field
-        groups read (comma-separated)]."""
+        """The access-control mark of a person's row or of a row naming one, else None
+        (``mark_sql``): its identifier computed here unless given, graded now asked only
+        when ``probe``."""
         if sql_type.person is None and sql_type.linked_person is None:
             return None
         graphql_type = self.schema.get_type(sql_type.name)
@@ -523,15 +543,15 @@ class _Compiler:
             rule = access.rule_for(sql_type.name, node.name.value, get_named_type(definition.type))
             if rule is not None and rule.group:
                 groups.add(rule.group)
-        groups_sql = "'" + ",".join(sorted(groups)) + "'"
         self.marked = True
+        names = ",".join(sorted(groups))
         if sql_type.person is not None:
             identifier = identifier or self.subquery(sql_type.person.identifier, row)
-            graded = self.subquery(sql_type.person.graded, row, now=True) if self.probe else "null"
-            return f"'{PERSON_MARK}', json_build_array({identifier}, {graded}, {groups_sql})"
+            graded = self.subquery(sql_type.person.graded, row, now=True) if self.probe else None
+            return f"'{MARK}', {mark_sql(PERSON_KIND, identifier, graded, names)}"
         key = str(sql_type.linked_person).format(t=row)
-        graded = gradering.graded_sql(key) if self.probe else "null"
-        return f"'{LINK_MARK}', json_build_array({key}, {graded}, {groups_sql})"
+        graded = gradering.graded_sql(key) if self.probe else None
+        return f"'{MARK}', {mark_sql(LINK_KIND, key, graded, names)}"
 
     def source(self, source: str, alias: str, parent: str = "") -> str:
         return source.format(r=alias, t=parent, as_of=self.as_of(alias))
