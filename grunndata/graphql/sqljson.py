@@ -163,7 +163,7 @@ LINK_KIND = "l"
 #: (``_fields``). A mark whose identifier JSON had to escape is not matched (``MARK_LEFT``).
 MARK_TEXT = re.compile(r', "__m" : "([^"\\]*)"(?=\})')
 #: A mark left after ``MARK_TEXT`` took the marks out (written in another form).
-MARK_LEFT = re.compile(r'"__m" : ')
+MARK_LEFT = '"__m" : '
 
 
 def mark_sql(kind: str, identifier: str, graded: str | None, groups: str) -> str:
@@ -436,7 +436,7 @@ class _Seen:
         parts = MARK_TEXT.split(text)  # text, mark, text, mark, ..., text
         self.note(set(parts[1::2]))  # a list's rows often name the same person
         kept = "".join(parts[::2])
-        if MARK_LEFT.search(kept):
+        if MARK_LEFT in kept:
             left: list[str] = []
             value = _unmarked(orjson.loads(kept), left)
             self.note(left)
@@ -449,8 +449,7 @@ class _Seen:
         list's answer has hundreds of marks: one plain loop.)"""
         groups_of, unchecked = self.groups, self.unchecked
         for mark in marks:
-            head, _, rest = mark.partition("|")
-            names, _, number = rest.partition("|")
+            head, names, number = mark.split("|", 2)
             flag = head[1:2]
             if flag == "t":
                 self.graded = True
@@ -467,12 +466,11 @@ class _Seen:
 
     def found(self) -> list[tuple[str, list[str]]]:
         """(identifier, sorted field groups) of each person to log."""
-        return [(number, list(_group_names(frozenset(names))))
-                for number, names in self.groups.items()]  # fmt: skip
+        return [(number, list(_group_names(*names))) for number, names in self.groups.items()]
 
 
 @lru_cache(maxsize=256)
-def _group_names(written: frozenset[str]) -> tuple[str, ...]:
+def _group_names(*written: str) -> tuple[str, ...]:
     """The field groups named in marks' ``written`` group lists, sorted, once each."""
     return tuple(sorted({name for names in written for name in names.split(",") if name}))
 
