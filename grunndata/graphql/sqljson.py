@@ -150,13 +150,16 @@ class SqlType:
 
 #: The key of a mark in the statement's JSON (no caller's key may start with "__").
 MARK = "__m"
-#: A mark's value is one string, ``<kind><graded>|<field groups>|<identifier>``: kind ``p``
-#: (a person's row) or ``l`` (a row naming a person, ``linked_person``); graded now ``t``,
-#: ``f`` or ``n`` (not asked in the statement, ``PROBED_SHAPES``); the field groups read,
-#: comma-separated; the identifier, empty when there is none. Text concatenation, where a
-#: ``json_build_array`` per mark cost PostgreSQL ~1 ms on a 100-item list (docs/benchmarks.md).
-PERSON_KIND = "p"
-LINK_KIND = "l"
+#: A mark's value is one string, ``<logged><graded>|<field groups>|<identifier>``: logged
+#: ``+`` (a person's own row, or a row naming a person and showing a guarded field group:
+#: the identifier goes to the lookup log) or ``-`` (a row naming a person, only to know if
+#: they are graded); graded now ``t``, ``f`` or ``n`` (not asked in the statement,
+#: ``PROBED_SHAPES``); the field groups read, comma-separated; the identifier, empty when
+#: there is none. So an owner's mark and their person's are the same string, noted once.
+#: Text concatenation, where a ``json_build_array`` per mark cost PostgreSQL ~1 ms on a
+#: 100-item list (docs/benchmarks.md).
+LOGGED = "+"
+NOT_LOGGED = "-"
 #: A mark as PostgreSQL's ``json_build_object`` writes it: the last pair of its object
 #: (``, "__m" : "…"}``). It cannot be matched inside a string: there every ``"`` is escaped,
 #: so no ``"`` follows a space; nor in jsonb (written ``"key": value``) or in a caller's key
@@ -166,12 +169,13 @@ MARK_TEXT = re.compile(r', "__m" : "([^"\\]*)"(?=\})')
 MARK_LEFT = '"__m" : '
 
 
-def mark_sql(kind: str, identifier: str, graded: str | None, groups: str) -> str:
-    """SQL building a mark's value: ``identifier`` (SQL, may be null), ``graded`` (SQL, a
-    boolean; None: not asked), ``groups`` (field group names, comma-separated)."""
+def mark_sql(logged: str, identifier: str, graded: str | None, groups: str) -> str:
+    """SQL building a mark's value: ``logged`` (``LOGGED`` or ``NOT_LOGGED``),
+    ``identifier`` (SQL, may be null), ``graded`` (SQL, a boolean; None: not asked),
+    ``groups`` (field group names, comma-separated, sorted)."""
     flag = "'n'" if graded is None else (
         f"CASE ({graded}) WHEN true THEN 't' WHEN false THEN 'f' ELSE 'n' END")  # fmt: skip
-    return f"'{kind}' || {flag} || '|{groups}|' || coalesce(({identifier})::text, '')"
+    return f"'{logged}' || {flag} || '|{groups}|' || coalesce(({identifier})::text, '')"
 
 
 class Shape(Enum):
@@ -425,7 +429,7 @@ class _Seen:
     """The persons an answer's marks show, the marks taken out."""
 
     #: identifier → the field groups of its marks, as the marks write them ("a,b")
-    groups: dict[str, set[str]] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)
     graded: bool = False  # a mark said graded
     unchecked: set[str] = field(default_factory=set)  # identifiers marked without a flag
 
@@ -444,35 +448,39 @@ class _Seen:
         return kept
 
     def note(self, marks: Iterable[str]) -> None:
-        """Marks (``mark_sql``): a person's own is always logged, a row naming one when it
-        shows a guarded field group; graded ``n``: asked after, for the whole answer. (A
-        list's answer has hundreds of marks: one plain loop.)"""
+        """Marks (``mark_sql``): the logged ones' identifiers go to the log with their field
+        groups; graded ``n``: asked after, for the whole answer. (A list's answer has
+        hundreds of marks: one plain loop.)"""
         groups_of, unchecked = self.groups, self.unchecked
         for mark in marks:
             head, names, number = mark.split("|", 2)
-            flag = head[1:2]
+            flag = head[1:]
             if flag == "t":
                 self.graded = True
             if not number:
                 continue
             if flag == "n":
                 unchecked.add(number)
-            if names or head[:1] == PERSON_KIND:
+            if head[0] == LOGGED:
                 known = groups_of.get(number)
-                if known is None:
-                    groups_of[number] = {names}
-                else:
-                    known.add(names)
+                groups_of[number] = names if known is None else _merged(known, names)
 
     def found(self) -> list[tuple[str, list[str]]]:
         """(identifier, sorted field groups) of each person to log."""
-        return [(number, list(_group_names(*names))) for number, names in self.groups.items()]
+        return [(number, list(_group_names(names))) for number, names in self.groups.items()]
 
 
 @lru_cache(maxsize=256)
-def _group_names(*written: str) -> tuple[str, ...]:
-    """The field groups named in marks' ``written`` group lists, sorted, once each."""
-    return tuple(sorted({name for names in written for name in names.split(",") if name}))
+def _group_names(written: str) -> tuple[str, ...]:
+    """The field groups of a mark's ``written`` list ("a,b"), once each."""
+    return tuple(name for name in written.split(",") if name)
+
+
+def _merged(one: str, other: str) -> str:
+    """Two marks' field group lists as one, sorted."""
+    if one == other:
+        return one
+    return ",".join(sorted({*_group_names(one), *_group_names(other)}))
 
 
 def _unmarked(value: Any, marks: list[str]) -> Any:
@@ -546,10 +554,11 @@ class _Compiler:
         if sql_type.person is not None:
             identifier = identifier or self.subquery(sql_type.person.identifier, row)
             graded = self.subquery(sql_type.person.graded, row, now=True) if self.probe else None
-            return f"'{MARK}', {mark_sql(PERSON_KIND, identifier, graded, names)}"
+            return f"'{MARK}', {mark_sql(LOGGED, identifier, graded, names)}"
         key = str(sql_type.linked_person).format(t=row)
         graded = gradering.graded_sql(key) if self.probe else None
-        return f"'{MARK}', {mark_sql(LINK_KIND, key, graded, names)}"
+        logged = LOGGED if names else NOT_LOGGED  # shows no guarded field of the person
+        return f"'{MARK}', {mark_sql(logged, key, graded, names)}"
 
     def source(self, source: str, alias: str, parent: str = "") -> str:
         return source.format(r=alias, t=parent, as_of=self.as_of(alias))

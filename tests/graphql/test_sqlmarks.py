@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
 from grunndata.db.database import Database, connect
-from grunndata.graphql.sqljson import LINK_KIND, MARK, MARK_TEXT, PERSON_KIND, _Seen, mark_sql
+from grunndata.graphql.sqljson import LOGGED, MARK, MARK_TEXT, NOT_LOGGED, _Seen, mark_sql
 
 #: Pieces of text that look like marks or break naive scanning.
 NASTY = [
-    ', "__m" : "pt|adresse|01010112345"}', ', "__m" : "lf||"', '"__m" : ', "__m", "|", "pn|",
+    ', "__m" : "+t|adresse|01010112345"}', ', "__m" : "-f||"', '"__m" : ', "__m", "|", "+n|",
     '\\', '"', '\\"', '\\\\"', ', "', "}", "]", " : ", "\n", "Ø",
     "\u2028", "😀",
 ]  # fmt: skip
@@ -71,7 +71,7 @@ class Embedded:
 
 MARKS = st.builds(
     Mark, st.booleans(), st.none() | st.from_regex(r"[0-9]{1,11}", fullmatch=True),
-    st.none() | st.booleans(), GROUPS.map(",".join),
+    st.none() | st.booleans(), GROUPS.map(lambda names: ",".join(sorted(names))),
 )  # fmt: skip
 LEAF = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), TEXT, JSONB.map(Embedded))
 
@@ -99,11 +99,11 @@ def sql(value: Any, params: list[Any]) -> str:
         if value.mark is not None:
             m = value.mark
             params.append(MARK)
-            kind = PERSON_KIND if m.person else LINK_KIND
+            logged = LOGGED if m.person or m.groups else NOT_LOGGED  # as _Compiler.marks
             number = "NULL" if m.number is None else "'" + m.number.replace("'", "''") + "'"
             graded = "NULL::boolean" if m.graded is None else str(m.graded).lower()
             # NULL graded: a probe that answered null reads as not asked, like None
-            pairs.append(f"%s::text, {mark_sql(kind, number, graded, m.groups)}")
+            pairs.append(f"%s::text, {mark_sql(logged, number, graded, m.groups)}")
         return f"json_build_object({', '.join(pairs)})"
     if isinstance(value, Arr):
         items = [sql(item, params) for item in value.items]
