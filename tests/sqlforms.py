@@ -13,7 +13,9 @@ from psycopg_pool import AsyncConnectionPool
 from grunndata.db.database import Database
 from grunndata.graphql.auth import Principal
 from grunndata.graphql.context import Context
+from grunndata.graphql.oppslagslogg import LookupLogWriter
 from grunndata.graphql.schema import build_schema
+from grunndata.graphql.sqljson import logged_answer
 from grunndata.server import _connection_setup
 
 SCHEMA = build_schema()
@@ -41,7 +43,13 @@ class BothPaths:
         now = dt.datetime.now(dt.UTC)
         assert SCHEMA.sql_answers is not None
         body = {"query": query, "variables": variables}
-        answer = await SCHEMA.sql_answers.answer(self.pool, body, now, who)
+        writer = LookupLogWriter(self.pool)
+        try:  # as a request to the server: answered, logged, graded persons checked
+            answer = await logged_answer(SCHEMA.sql_answers, self.pool, writer, body, now=now,
+                                         principal=who, request_id="t",
+                                         behandlingsgrunnlag=None)  # fmt: skip
+        finally:
+            await writer.close()
         context = Context(pool=self.pool, request_id="t", entities=SCHEMA.entity_batches,
                           now=now, principal=who)  # fmt: skip
         result = await SCHEMA.execute(query, variable_values=variables, context_value=context)

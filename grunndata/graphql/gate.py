@@ -108,7 +108,7 @@ class Gate:
             await _refuse(send, 401, exc.code, exc.message,
                           [(b"www-authenticate", b'Bearer error="invalid_token"')])  # fmt: skip
             return
-        wait = self.limiter.wait(consumer_key(principal, scope))
+        wait = self.limiter.wait(consumer_key(principal, scope)) if self.limiter.rate else 0.0
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             await _refuse(send, 429, "RATE_LIMITED",

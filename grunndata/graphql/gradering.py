@@ -21,8 +21,15 @@ if TYPE_CHECKING:  # context imports access, which imports this
     from grunndata.graphql.context import Context
 
 TABLE = "felles.adressebeskyttelse"
-#: The rule, over a row ``ab`` of the table: graded at the statement's ``%(naa)s``.
-GRADED_NOW = "ab.gradert @> %(naa)s::timestamptz"
+
+
+def _graded_at(at: str) -> str:
+    """The rule, over a row ``ab`` of the table: graded at ``at`` (SQL, a timestamptz)."""
+    return f"ab.gradert @> ({at})"
+
+
+#: Graded at the statement's ``%(naa)s``.
+GRADED_NOW = _graded_at("%(naa)s::timestamptz")
 
 
 def graded_sql(key: str) -> str:
@@ -34,14 +41,20 @@ def graded_sql(key: str) -> str:
     )
 
 
+def graded_among(identifiers: str, at: str) -> str:
+    """SQL: whether any person holding one of ``identifiers`` (SQL, a ``text[]``) is graded
+    at ``at`` (SQL, a timestamptz): the rule of ``graded_sql`` for many at once."""
+    return (
+        f"EXISTS (SELECT 1 FROM {TABLE} ab WHERE ab.identifikasjonsnummer = ANY({identifiers}) "
+        f"AND {_graded_at(at)})"
+    )
+
+
 def any_graded_sql() -> str:
     """SQL: whether any person holding one of the identifiers ``%(identifikatorer)s`` (a
-    ``text[]`` literal, ``oppslagslogg.text_array``) is graded at ``%(naa)s``: the rule of
-    ``graded_sql``, asked once for a whole answer's persons."""
-    return (
-        f"SELECT EXISTS (SELECT 1 FROM {TABLE} ab WHERE ab.identifikasjonsnummer = "
-        f"ANY(%(identifikatorer)s::text[]) AND {GRADED_NOW})"
-    )
+    ``text[]`` literal, ``oppslagslogg.text_array``) is graded at ``%(naa)s``, asked once
+    for a whole answer's persons."""
+    return "SELECT " + graded_among("%(identifikatorer)s::text[]", "%(naa)s::timestamptz")
 
 
 async def graded(context: Context, identifier: str) -> bool:

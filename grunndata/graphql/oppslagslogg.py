@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
@@ -34,6 +34,7 @@ from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from grunndata.errors import Forbidden, InvalidArgument, Unauthenticated
+from grunndata.graphql import gradering
 from grunndata.graphql.auth import Principal
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import aware
@@ -55,11 +56,21 @@ COLUMNS = (
 #: One statement for any batch (prepared once per connection): the rows as one JSON array
 #: of objects. Binding nine parameters a row made psycopg re-parse a new statement text
 #: for every batch of over five requests (it caches statements of up to 50 parameters).
-INSERT_SQL = (
-    f"INSERT INTO felles.oppslagslogg ({', '.join(COLUMNS)}) "
-    f"SELECT {', '.join(COLUMNS)} FROM json_to_recordset(%s::json) AS r("
+#: A request's rows may carry identifiers to check (``sjekk``, on its first row): when one
+#: names a person graded at the request's time (``gradering.graded_among``), none of that
+#: request's rows is written, and the statement returns its number (``foresporsel``). So an
+#: answer from the SQL forms asks "graded now?" and writes its log in one round trip.
+FLUSH_SQL = (
+    "WITH batch AS (SELECT * FROM json_to_recordset(%s::json) AS r("
     "tidspunkt timestamptz, konsument text, scopes text[], pid text, feltgrupper text[], "
-    "identifikasjonsnumre text[], operasjon text, request_id text, behandlingsgrunnlag text)"
+    "identifikasjonsnumre text[], operasjon text, request_id text, behandlingsgrunnlag text, "
+    "foresporsel int, sjekk text[])), "
+    "graded AS (SELECT b.foresporsel FROM batch b WHERE b.sjekk IS NOT NULL AND "
+    f"{gradering.graded_among('b.sjekk', 'b.tidspunkt')}), "
+    f"written AS (INSERT INTO felles.oppslagslogg ({', '.join(COLUMNS)}) "
+    f"SELECT {', '.join(COLUMNS)} FROM batch b "
+    "WHERE b.foresporsel NOT IN (SELECT foresporsel FROM graded)) "
+    "SELECT foresporsel FROM graded"
 )
 
 #: One row of the log: ``COLUMNS`` to their values.
@@ -108,13 +119,15 @@ class LookupLogUnavailable(RuntimeError):
 class _Waiting:
     rows: list[Row]
     persons: int
-    done: asyncio.Future[None] = field(repr=False)
+    check: list[str]
+    done: asyncio.Future[bool] = field(repr=False)
 
 
 class LookupLogWriter:
     """Group commit of the lookup log for one app: one INSERT per flush, no timer.
 
-    ``write`` queues a request's rows and returns once they are committed (or raises).
+    ``write`` queues a request's rows and returns once they are committed (or raises), or
+    once it is known that a person it was asked to check is graded (nothing written).
     One flusher task at a time drains the queue, whole requests up to
     ``max_batch_persons`` per statement. A waiting request that is cancelled (its client
     went away) leaves its rows to be written; the flusher is never the request's task, so
@@ -130,18 +143,20 @@ class LookupLogWriter:
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def write(self, rows: list[Row]) -> None:
-        """Log ``rows``; return when they are committed. Raises ``LookupLogUnavailable``."""
+    async def write(self, rows: list[Row], check: Collection[str] = ()) -> bool:
+        """Log ``rows``; return True when they are committed, False (nothing written) when
+        a person holding an identifier in ``check`` is graded at the rows' time. Raises
+        ``LookupLogUnavailable``."""
         if not rows:
-            return
+            return True
         if self._closed:
             raise LookupLogUnavailable("the lookup log writer is closed")
-        done = asyncio.get_running_loop().create_future()
-        persons = sum(len(row["identifikasjonsnumre"]) for row in rows)
-        self._queue.append(_Waiting(rows, persons, done))
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        persons = sum(len(row["identifikasjonsnumre"]) for row in rows) + len(check)
+        self._queue.append(_Waiting(rows, persons, list(check), done))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_all(), name="oppslagslogg")
-        await done
+        return await done
 
     async def close(self) -> None:
         """Refuse new rows, and wait until the pending ones are flushed."""
@@ -154,18 +169,21 @@ class LookupLogWriter:
             while self._queue:
                 batch = self._take()
                 try:
-                    await self._insert([row for waiting in batch for row in waiting.rows])
+                    graded = await self._insert(batch)
                 except asyncio.CancelledError:
-                    _fail([*batch, *self._queue], LookupLogUnavailable("the writer was stopped"))
-                    self._queue.clear()
+                    _fail(batch, LookupLogUnavailable("the writer was stopped"))
                     raise
                 except Exception as exc:
                     log.exception("lookup log: a flush of %d requests failed", len(batch))
                     _fail(batch, LookupLogUnavailable(str(exc)))
                 else:
-                    for waiting in batch:
+                    for number, waiting in enumerate(batch):
                         if not waiting.done.done():
-                            waiting.done.set_result(None)
+                            waiting.done.set_result(number not in graded)
+        except asyncio.CancelledError:
+            _fail(self._queue, LookupLogUnavailable("the writer was stopped"))
+            self._queue.clear()
+            raise
         finally:
             self._flusher = None
 
@@ -177,11 +195,17 @@ class LookupLogWriter:
             batch.append(self._queue.popleft())
         return batch
 
-    async def _insert(self, rows: list[Row]) -> None:
-        batch = orjson.dumps(rows).decode()
+    async def _insert(self, batch: list[_Waiting]) -> set[int]:
+        """Write ``batch``'s rows; the numbers of its requests refused as graded."""
+        rows = []
+        for number, waiting in enumerate(batch):
+            rows.append({**waiting.rows[0], "foresporsel": number, "sjekk": waiting.check or None})
+            rows.extend({**row, "foresporsel": number} for row in waiting.rows[1:])
         async with self.pool.connection() as conn:
-            await conn.execute(INSERT_SQL, [batch])
+            cursor = await conn.execute(FLUSH_SQL, [orjson.dumps(rows).decode()])
+            graded = {row[0] for row in await cursor.fetchall()}
         self.statements += 1
+        return graded
 
 
 def _fail(batch: Iterable[_Waiting], error: Exception) -> None:
@@ -201,7 +225,7 @@ async def write(
     if not context.lookups:
         return 0
     found = await context.lookups.identified(context)
-    return await write_found(
+    await write_found(
         writer,
         found,
         principal=context.principal,
@@ -210,6 +234,7 @@ async def write(
         operation=operation,
         behandlingsgrunnlag=behandlingsgrunnlag,
     )
+    return len(found)
 
 
 async def write_found(
@@ -221,16 +246,16 @@ async def write_found(
     request_id: str,
     operation: str | None,
     behandlingsgrunnlag: str | None,
-) -> int:
+    check: Collection[str] = (),
+) -> bool:
     """Log ``found`` (identifier, sorted field groups), whichever path (resolvers or SQL
-    forms) answered; return when committed, with how many persons."""
+    forms) answered; return when committed (True), or False, nothing written, when a
+    person holding an identifier in ``check`` is graded now (``LookupLogWriter.write``)."""
     if not found:
-        return 0
-    await writer.write(
-        rows_of(found, principal=principal, now=now, request_id=request_id,
-                operation=operation, behandlingsgrunnlag=behandlingsgrunnlag)
-    )  # fmt: skip
-    return len(found)
+        return True
+    rows = rows_of(found, principal=principal, now=now, request_id=request_id,
+                   operation=operation, behandlingsgrunnlag=behandlingsgrunnlag)  # fmt: skip
+    return await writer.write(rows, check)
 
 
 def operation_name(given: Any, query: str | None) -> str | None:

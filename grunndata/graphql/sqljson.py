@@ -26,14 +26,16 @@ query to the resolvers (rare), which hide or refuse as the rules say; every othe
 returned is logged as the resolvers log it. ``tests/access/test_sqlguard.py`` checks it.
 
 "Graded now" is asked in the statement (a probe of ``felles.adressebeskyttelse`` per mark)
-only for roots of ``PROBED_SHAPES``; the other roots' marks leave it unasked, and the answer
-asks once, on the same connection, whether any identifier they name is graded
-(``gradering.any_graded_sql``), only for a principal without the scope. Measured in
-process on the benchmark data (docs/benchmarks.md): a list of 100 units with owners has
-400 marks naming 200 persons, whose probes cost ~0.27 ms of PostgreSQL's execution
-against ~0.13 ms for the one statement more; a single entity has a handful of marks, and
-the round trip cost more than its probes (``eiendom`` 0.35 → 0.50 ms an answer), so
-``Shape.ONE`` roots keep the probes.
+only for roots of ``PROBED_SHAPES``; the other roots' marks leave it unasked, and it is
+asked once for all the identifiers they name, only for a principal without the scope: with
+the lookup log's write when the answer has persons to log (``oppslagslogg.write_found``'s
+``check``: one round trip for both; a graded one means nothing is written and the
+resolvers answer), else on the answer's connection (``gradering.any_graded_sql``).
+Measured in process on the benchmark data (docs/benchmarks.md): a list of 100 units with
+owners has 400 marks naming 200 persons, whose probes cost ~0.27 ms of PostgreSQL's
+execution against ~0.13 ms for the one statement more; a single entity has a handful of
+marks, and the round trip cost more than its probes (``eiendom`` 0.35 → 0.50 ms an
+answer), so ``Shape.ONE`` roots keep the probes.
 """
 
 from __future__ import annotations
@@ -216,11 +218,14 @@ class Unsupported(Exception):
 @dataclass(frozen=True)
 class SqlAnswer:
     """A whole response ``body`` and the persons it shows, for the lookup log:
-    (identifier, sorted field groups) once each, as ``access.Lookups.identified``."""
+    (identifier, sorted field groups) once each, as ``access.Lookups.identified``.
+    ``check``: identifiers not yet known to be ungraded, asked with the log's write
+    (``oppslagslogg.write_found``); if one is graded, the resolvers must answer."""
 
     body: bytes
     persons: list[tuple[str, list[str]]]
     operation: str | None
+    check: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -250,6 +255,7 @@ class SqlAnswers:
     _rules: dict[tuple[str, Any], list[tuple[str, access.Rule]]] = field(default_factory=dict)
     _measured: dict[str, frozenset[str]] = field(default_factory=dict)
     _refused: dict[tuple[Any, ...], bool] = field(default_factory=dict)
+    _refused_access: dict[tuple[Any, ...], bool] = field(default_factory=dict)
 
     async def answer(
         self,
@@ -273,8 +279,7 @@ class SqlAnswers:
         name = body.get("operationName")
         if self._refused_by_limits(query, document, name, variables):
             return None
-        if any(access.refusal(rule, principal, where)
-               for where, rule in self._access_rules(query, operation, document)):  # fmt: skip
+        if self._refused_by_access(query, operation, document, principal):
             return None
         try:
             statements = list(self._statements(query, document, operation, coerced, now))
@@ -293,14 +298,37 @@ class SqlAnswers:
                     if value is not None and statement.marked:
                         value = seen.unmarked_text(value)
                     parts.append(f'"{statement.key}":{value if value is not None else "null"}')
-                if not sees_graded and (seen.graded or await _any_graded(conn, seen, now)):
+                if not sees_graded and seen.graded:
                     return None  # the resolvers hide or refuse the graded person, as the rules say
+                check = sorted(seen.unchecked) if not sees_graded else []
+                if check and not seen.groups:  # nothing to log: ask now
+                    if await _any_graded(conn, check, now):
+                        return None
+                    check = []
         except (psycopg.Error, PoolTimeout) as exc:  # the resolvers report it properly
             log.info("sql answer failed, resolvers take over: %s", type(exc).__name__)
             return None
         body_bytes = ('{"data":{' + ",".join(parts) + "}}").encode()
         named = oppslagslogg.operation_name(name, query)
-        return SqlAnswer(body_bytes, seen.found(), named)
+        return SqlAnswer(body_bytes, seen.found(), named, check)
+
+    def _refused_by_access(
+        self, query: str, operation: OperationDefinitionNode, document: DocumentNode,
+        principal: Principal,
+    ) -> bool:  # fmt: skip
+        """Whether a rule refuses ``principal`` a field the operation selects, remembered
+        per query, operation and what the rules read of the principal."""
+        key = (query, operation.name and operation.name.value, principal.scopes,
+               principal.authenticated)  # fmt: skip
+        refused = self._refused_access.get(key)
+        if refused is None:
+            if len(self._refused_access) >= self.cache_size * 8:  # e.g. many scope sets
+                self._refused_access.clear()
+            refused = self._refused_access[key] = any(
+                access.refusal(rule, principal, where)
+                for where, rule in self._access_rules(query, operation, document)
+            )
+        return refused
 
     def _access_rules(
         self, query: str, operation: OperationDefinitionNode, document: DocumentNode
@@ -353,6 +381,7 @@ class SqlAnswers:
             self._rules.clear()
             self._measured.clear()
             self._refused.clear()
+            self._refused_access.clear()
         return document
 
     def _statements(
@@ -396,12 +425,12 @@ class SqlAnswers:
         return compiler.connection_sql(plan, node.selection_set), compiler.marked
 
 
-async def _any_graded(conn: psycopg.AsyncConnection[Any], seen: _Seen, now: dt.datetime) -> bool:
-    """Whether any person the marks name without a graded flag (``_Seen.unchecked``) is
-    graded now: one statement for the whole answer."""
-    if not seen.unchecked:
-        return False
-    numbers = oppslagslogg.text_array(seen.unchecked)
+async def _any_graded(
+    conn: psycopg.AsyncConnection[Any], identifiers: list[str], now: dt.datetime
+) -> bool:
+    """Whether any person holding one of ``identifiers`` is graded now: one statement for
+    the whole answer."""
+    numbers = oppslagslogg.text_array(identifiers)
     params = {"identifikatorer": numbers, "naa": now}
     row = await (await conn.execute(gradering.any_graded_sql(), params)).fetchone()
     return bool(row and row[0])
@@ -771,31 +800,55 @@ class SqlFirst:
     async def _answer(
         self, scope: Scope, headers: Mapping[bytes, bytes], body: Mapping[str, Any]
     ) -> bytes | None:
-        """The answer, its persons logged as the resolvers log them (committed before it
-        leaves), or None for the resolvers (also when the log cannot be written: they
-        report that)."""
+        """The answer, its persons logged, or None for the resolvers (``logged_answer``)."""
         state = scope.get("state", {})
-        principal = state.get("principal", ANONYMOUS)
-        pool = scope["app"].state.pool
-        now = dt.datetime.now(dt.UTC)
-        answer = await self.answers.answer(pool, body, now, principal)
-        if answer is None or not answer.persons:
-            return answer and answer.body
         purpose = headers.get(b"behandlingsgrunnlag")
-        try:
-            await oppslagslogg.write_found(
-                scope["app"].state.lookup_log,
-                answer.persons,
-                principal=principal,
-                now=now,
-                request_id=state.get("request_id", ""),
-                operation=answer.operation,
-                behandlingsgrunnlag=purpose.decode("latin-1")[:500] if purpose else None,
-            )
-        except Exception:
-            log.info("lookup log not written by the SQL path: the resolvers take over")
-            return None
-        return answer.body
+        answer = await logged_answer(
+            self.answers,
+            scope["app"].state.pool,
+            scope["app"].state.lookup_log,
+            body,
+            now=dt.datetime.now(dt.UTC),
+            principal=state.get("principal", ANONYMOUS),
+            request_id=state.get("request_id", ""),
+            behandlingsgrunnlag=purpose.decode("latin-1")[:500] if purpose else None,
+        )
+        return answer and answer.body
+
+
+async def logged_answer(
+    answers: SqlAnswers,
+    pool: AsyncConnectionPool,
+    writer: oppslagslogg.LookupLogWriter,
+    body: Mapping[str, Any],
+    *,
+    now: dt.datetime,
+    principal: Principal,
+    request_id: str,
+    behandlingsgrunnlag: str | None,
+) -> SqlAnswer | None:
+    """The SQL forms' answer to ``body``, its persons logged as the resolvers log them
+    (committed before this returns), or None for the resolvers: when the forms decline,
+    when a person the log's write was to check is graded (``SqlAnswer.check``: the
+    resolvers hide or refuse them), or when the log cannot be written (they report it)."""
+    answer = await answers.answer(pool, body, now, principal)
+    if answer is None or not answer.persons:
+        return answer
+    try:
+        written = await oppslagslogg.write_found(
+            writer,
+            answer.persons,
+            principal=principal,
+            now=now,
+            request_id=request_id,
+            operation=answer.operation,
+            behandlingsgrunnlag=behandlingsgrunnlag,
+            check=answer.check,
+        )
+    except Exception:
+        log.info("lookup log not written by the SQL path: the resolvers take over")
+        return None
+    return answer if written else None
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
