@@ -26,6 +26,14 @@ worktree and run with this interpreter and its packages) instead of PostGraphile
 same data, with the same queries, served without a token:
 
     .venv/bin/python -m benchmarks.compare --persons 5000 --streets 50 --baseline --no-floor
+
+Throughput on a shared machine moves by a quarter from one minute to the next. With
+``--instructions N`` each server instead runs under valgrind's callgrind and is sent N
+requests of each query one at a time; the figure is the server's instructions per request,
+the same to a few per mille from run to run whatever else the machine does (PostgreSQL's
+share is not counted; one at a time, each request writes its lookup log alone):
+
+    .venv/bin/python -m benchmarks.compare --reuse --baseline --instructions 200
 """
 
 from __future__ import annotations
@@ -395,15 +403,16 @@ def postgraphile_side(port: int) -> Server:
 
 
 @contextmanager
-def started(command: list[str], env: dict[str, str], url: str, cwd: Path | None = None
-            ) -> Iterator[int]:  # fmt: skip
-    """Runs ``command`` pinned to the servers' CPU until ``url`` answers; yields its pid."""
+def started(command: list[str], env: dict[str, str], url: str, cwd: Path | None = None,
+            under: tuple[str, ...] = ()) -> Iterator[int]:  # fmt: skip
+    """Runs ``command`` pinned to the servers' CPU (``under`` a tool such as valgrind, given
+    as its command line) until ``url`` answers; yields its pid."""
     process = subprocess.Popen(
-        ["taskset", "-c", SERVER_CPU, *command], env={**os.environ, **env}, cwd=cwd,
+        ["taskset", "-c", SERVER_CPU, *under, *command], env={**os.environ, **env}, cwd=cwd,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + (600 if under else 60)
         while True:
             try:
                 httpx.post(url, json={"query": "{ __typename }"}, timeout=2).raise_for_status()
@@ -435,7 +444,8 @@ uvicorn.run(create_app(sys.argv[1], schema=schema), host="127.0.0.1", port=int(s
 
 
 def grunndata_server(database: Database, port: int, *, resolvers_only: bool = False,
-                     auth: dict[str, str] | None = None) -> Any:  # fmt: skip
+                     auth: dict[str, str] | None = None, under: tuple[str, ...] = ()
+                     ) -> Any:  # fmt: skip
     env = {
         "GRUNNDATA_DATABASE_URL": database.app_url,
         "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
@@ -446,8 +456,9 @@ def grunndata_server(database: Database, port: int, *, resolvers_only: bool = Fa
     url = f"http://127.0.0.1:{port}/graphql"
     if resolvers_only:
         command = [sys.executable, "-c", RESOLVERS_ONLY, database.app_url, str(port)]
-        return started(command, env, url)
-    return started([grunndata, "serve", "--port", str(port), "--no-migrate"], env, url)
+        return started(command, env, url, under=under)
+    command = [sys.executable, grunndata, "serve", "--port", str(port), "--no-migrate"]
+    return started(command, env, url, under=under)
 
 
 def postgraphile_server(database: Database, port: int) -> Any:
@@ -476,7 +487,8 @@ app(sys.argv[2:])
 
 
 @contextmanager
-def baseline_server(database: Database, port: int, revision: str) -> Iterator[int]:
+def baseline_server(database: Database, port: int, revision: str,
+                    under: tuple[str, ...] = ()) -> Iterator[int]:  # fmt: skip
     """grunndata as it was at git ``revision`` (a temporary worktree), on the same data."""
     top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=HERE, capture_output=True,
                          text=True, check=True)  # fmt: skip
@@ -496,7 +508,8 @@ def baseline_server(database: Database, port: int, revision: str) -> Iterator[in
             }
             command = [sys.executable, "-c", FROM_CHECKOUT, str(checkout), "serve", "--port",
                        str(port), "--no-migrate"]  # fmt: skip
-            with started(command, env, f"http://127.0.0.1:{port}/graphql", cwd=checkout) as pid:
+            url = f"http://127.0.0.1:{port}/graphql"
+            with started(command, env, url, cwd=checkout, under=under) as pid:
                 yield pid
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=root,
@@ -627,6 +640,52 @@ def wrk(url: str, bodies: Path, script: Path, seconds: int, connections: int,
     return Run(requests / (duration_us / 1e6), p50 / 1000, p99 / 1000, requests)
 
 
+#: valgrind's callgrind, counting nothing until told (``callgrind_control -i on``).
+CALLGRIND = ("valgrind", "--tool=callgrind", "--instr-atstart=no")
+
+
+def callgrind(folder: Path) -> tuple[str, ...]:
+    """The command line that runs a server under callgrind, its dumps in ``folder``."""
+    return (*CALLGRIND, f"--callgrind-out-file={folder}/callgrind.%p")
+
+
+def instructions(server: Server, keys: dict[str, list[str]], queries: list[str], count: int,
+                 folder: Path) -> dict[str, float]:  # fmt: skip
+    """Instructions the server (running under ``callgrind``) executes per request, for
+    ``count`` requests of each query sent one at a time, after a warm-up of a fifth as many
+    (caches, prepared statements) that is not counted."""
+    per_request = {}
+    with httpx.Client(timeout=600) as client:
+        for name in queries:
+            query = QUERIES[name]
+            bodies = [{"query": server.query(query), "variables": query.variables(k)}
+                      for k in keys[name]]  # fmt: skip
+
+            _send(client, server, bodies, max(count // 5, 1))
+            control = ["callgrind_control", str(server.pid)]
+            subprocess.run([*control, "-i", "on"], check=True, capture_output=True)
+            _send(client, server, bodies, count)
+            subprocess.run([*control, "-d"], check=True, capture_output=True)
+            subprocess.run([*control, "-i", "off"], check=True, capture_output=True)
+            # the latest dump, callgrind.<pid>.<part>; its "totals:" (a later part's
+            # "summary:" is not its own count)
+            dump = max(folder.glob(f"callgrind.{server.pid}.*"),
+                       key=lambda f: int(f.suffix[1:]))  # fmt: skip
+            totals = next(line for line in dump.read_text().splitlines()
+                          if line.startswith("totals:"))  # fmt: skip
+            per_request[name] = int(totals.split()[1]) / count
+            dump.unlink()
+    return per_request
+
+
+def _send(client: httpx.Client, server: Server, bodies: list[dict[str, Any]], count: int) -> None:
+    """``count`` requests, one at a time, cycling through ``bodies``; each must answer."""
+    for i in range(count):
+        answer = client.post(server.url, json=bodies[i % len(bodies)], headers=server.headers)
+        if answer.status_code != 200 or "errors" in answer.json():
+            raise RuntimeError(f"{server.name}: {answer.text[:300]}")
+
+
 def drive(servers: tuple[Server, Server], keys: dict[str, list[str]], args: argparse.Namespace,
           folder: Path, database: Database) -> dict[str, dict[str, list[Run]]]:  # fmt: skip
     """Each query, each server, ``args.runs`` times, alternating which server goes first."""
@@ -737,11 +796,17 @@ def main() -> None:
                         f"{BASELINE}: before access control), served without a token, "
                         "instead of PostGraphile")  # fmt: skip
     parser.add_argument("--no-floor", action="store_true", help="skip the SQL floor")
+    parser.add_argument("--instructions", type=int, metavar="REQUESTS",
+                        help="instead of throughput: each server's instructions per request "
+                        "under valgrind's callgrind, REQUESTS of each query sent one at a "
+                        "time")  # fmt: skip
     parser.add_argument("--keep", action="store_true", help=f"keep database {DATABASE}")
     parser.add_argument("--reuse", action="store_true",
                         help=f"use database {DATABASE} as a kept earlier run left it")  # fmt: skip
     args = parser.parse_args()
     tools = ("wrk", "taskset", "git") if args.baseline else ("wrk", "taskset", "node", "npm")
+    if args.instructions:
+        tools = (*tools, "valgrind", "callgrind_control")
     for tool in tools:
         if shutil.which(tool) is None:
             raise SystemExit(f"compare: needs {tool} on PATH")
@@ -753,15 +818,27 @@ def main() -> None:
     with reused_or_scratch(args) as database, tempfile.TemporaryDirectory() as tmp:
         keys = samples(database, 500, random.Random(6))
         auth, token = trusted_token(Path(tmp))
+        under = callgrind(Path(tmp)) if args.instructions else ()
         ours = grunndata_side(GRUNNDATA, args.grunndata_port, {"Authorization": f"Bearer {token}"})
-        ours_started = grunndata_server(database, args.grunndata_port,
+        ours_started = grunndata_server(database, args.grunndata_port, under=under,
                                         resolvers_only=args.resolvers_only, auth=auth)  # fmt: skip
         if args.baseline:
             theirs = grunndata_side(f"at {args.baseline}", args.postgraphile_port)
-            theirs_started = baseline_server(database, args.postgraphile_port, args.baseline)
+            theirs_started = baseline_server(database, args.postgraphile_port, args.baseline,
+                                             under=under)  # fmt: skip
         else:
             theirs = postgraphile_side(args.postgraphile_port)
             theirs_started = postgraphile_server(database, args.postgraphile_port)
+        if args.instructions:
+            if not args.baseline:
+                raise SystemExit("compare: --instructions compares grunndata with --baseline")
+            with ours_started as our_pid, theirs_started as their_pid:
+                ours, theirs = replace(ours, pid=our_pid), replace(theirs, pid=their_pid)
+                counted = {server.name: instructions(server, keys, args.queries,
+                                                     args.instructions, Path(tmp))
+                           for server in (ours, theirs)}  # fmt: skip
+            report_instructions(counted, args.instructions, ours.name, theirs.name)
+            return
         with ours_started as our_pid, theirs_started as their_pid:
             ours, theirs = replace(ours, pid=our_pid), replace(theirs, pid=their_pid)
             for name in args.queries:
@@ -814,6 +891,16 @@ def report(results: dict[str, dict[str, list[Run]]],
         if latencies:
             rate_text = f"{rate:8.0f}" if rate is not None else f"{'-':>8}"
             print(f"{name:<10}{'SQL floor':<14}{rate_text}   serial {percentiles(latencies)}")
+
+
+def report_instructions(counted: dict[str, dict[str, float]], count: int, ours: str,
+                        theirs: str) -> None:  # fmt: skip
+    print(f"\nserver instructions per request (callgrind; {count} requests of each query, one "
+          "at a time); ratio = theirs/ours, as a throughput ratio")  # fmt: skip
+    print(f"{'query':<10}{ours:>14}{theirs:>16}{'ratio':>8}")
+    for name, mine in counted[ours].items():
+        other = counted[theirs][name]
+        print(f"{name:<10}{mine / 1e6:12.3f} M{other / 1e6:14.3f} M{other / mine:8.2f}")
 
 
 def _cpu(run: Run) -> float:
