@@ -43,9 +43,8 @@ from grunndata.identifiers import parse_person_id
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 1000
-#: A flush takes whole requests up to this many persons (a bigger request goes alone).
-#: A row holds at least one person, so one INSERT has at most 9 x 5000 parameters, within
-#: PostgreSQL's 65 535.
+#: A flush takes whole requests up to this many persons, the identifiers to check counted
+#: too (a bigger request goes alone): one statement's JSON stays within a few hundred kB.
 MAX_BATCH_PERSONS = 5000
 OPERATION_NAME = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 ENHET_TYPES = "grunndata.registers.enhetsregister.types"

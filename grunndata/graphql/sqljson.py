@@ -158,8 +158,8 @@ MARK = "__m"
 #: they are graded); graded now ``t``, ``f`` or ``n`` (not asked in the statement,
 #: ``PROBED_SHAPES``); the field groups read, comma-separated; the identifier, empty when
 #: there is none. So an owner's mark and their person's are the same string, noted once.
-#: Text concatenation, where a ``json_build_array`` per mark cost PostgreSQL ~1 ms on a
-#: 100-item list (docs/benchmarks.md).
+#: Text concatenation, where a ``json_build_array`` per mark had cost PostgreSQL about 1 ms
+#: on a 100-item list (docs/benchmarks.md).
 LOGGED = "+"
 NOT_LOGGED = "-"
 #: A mark as PostgreSQL's ``json_build_object`` writes it: the last pair of its object
@@ -169,6 +169,8 @@ NOT_LOGGED = "-"
 MARK_TEXT = re.compile(r', "__m" : "([^"\\]*)"(?=\})')
 #: A mark left after ``MARK_TEXT`` took the marks out (written in another form).
 MARK_LEFT = '"__m" : '
+#: Any mark, its string as JSON wrote it, escapes and all.
+MARK_ESCAPED = re.compile(r', "__m" : "((?:[^"\\]|\\.)*)"(?=\})')
 
 
 def mark_sql(logged: str, identifier: str, graded: str | None, groups: str) -> str:
@@ -305,7 +307,7 @@ class SqlAnswers:
                     if await _any_graded(conn, check, now):
                         return None
                     check = []
-        except (psycopg.Error, PoolTimeout) as exc:  # the resolvers report it properly
+        except (psycopg.Error, PoolTimeout, Unsupported) as exc:  # the resolvers answer
             log.info("sql answer failed, resolvers take over: %s", type(exc).__name__)
             return None
         body_bytes = ('{"data":{' + ",".join(parts) + "}}").encode()
@@ -464,16 +466,17 @@ class _Seen:
 
     def unmarked_text(self, text: str) -> str:
         """PostgreSQL's JSON ``text`` without its marks, noted: found in the text
-        (``MARK_TEXT``), without parsing the answer; parsed and walked (``_unmarked``) only
-        when a mark is written in a form the pattern does not know."""
+        (``MARK_TEXT``), without parsing the answer; a mark whose string JSON escaped, by a
+        slower pattern (``MARK_ESCAPED``), and decoded."""
         parts = MARK_TEXT.split(text)  # text, mark, text, mark, ..., text
         self.note(set(parts[1::2]))  # a list's rows often name the same person
         kept = "".join(parts[::2])
-        if MARK_LEFT in kept:
-            left: list[str] = []
-            value = _unmarked(orjson.loads(kept), left)
-            self.note(left)
-            return orjson.dumps(value).decode()
+        if MARK_LEFT in kept:  # rare: an identifier JSON had to escape
+            parts = MARK_ESCAPED.split(kept)
+            self.note(orjson.loads(f'"{mark}"') for mark in parts[1::2])
+            kept = "".join(parts[::2])
+            if MARK_LEFT in kept:
+                raise Unsupported("a mark in a form neither pattern knows")
         return kept
 
     def note(self, marks: Iterable[str]) -> None:
@@ -510,23 +513,6 @@ def _merged(one: str, other: str) -> str:
     if one == other:
         return one
     return ",".join(sorted({*_group_names(one), *_group_names(other)}))
-
-
-def _unmarked(value: Any, marks: list[str]) -> Any:
-    """``value`` without its marks, which go to ``marks``. Only objects are walked: a list
-    of anything else (a GeoJSON's coordinates, a list of strings) holds no mark."""
-    if isinstance(value, list):
-        if value and isinstance(value[0], dict):
-            for item in value:
-                _unmarked(item, marks)
-    elif isinstance(value, dict):
-        mark = value.pop(MARK, None)
-        if mark is not None:
-            marks.append(str(mark))
-        for item in value.values():
-            if isinstance(item, dict | list):
-                _unmarked(item, marks)
-    return value
 
 
 Fragments = Mapping[str, FragmentDefinitionNode]

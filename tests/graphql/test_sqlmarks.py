@@ -184,11 +184,12 @@ def test_exactly_the_marks_are_taken_out_of_the_text(
     assert seen.unchecked == {m.number for m in found if m.graded is None and m.number is not None}
 
 
-def test_a_mark_in_a_form_the_pattern_does_not_know_is_parsed_out(
+def test_a_mark_whose_identifier_json_escaped_is_found_and_decoded(
     conn: psycopg.Connection[Any],
 ) -> None:
-    """An identifier with an escape is not matched by the pattern: the answer is then
-    parsed and walked, and the mark still goes and is noted."""
+    """An identifier with an escape is not matched by the fast pattern: the slower one
+    finds it, and the mark still goes and is noted as written; a jsonb value's own "__m"
+    key stays."""
     tree = Obj({"navn": "Å", "eier": Obj({"n": 1}, Mark(True, '12"3', True, "identitet"))},
                Mark(True, "0101", False, "adresse"))  # fmt: skip
     text = as_text(conn, tree)
@@ -201,3 +202,8 @@ def test_a_mark_in_a_form_the_pattern_does_not_know_is_parsed_out(
     seen = _Seen()
     assert orjson.loads(seen.unmarked_text(as_text(conn, tree))) == {"eier": {"n": 1}}
     assert seen.unchecked == {"06", "4\\5"} and not seen.graded
+    fakta = {MARK: "+t|adresse|1", "n": "\\"}
+    tree = Obj({"fakta": Embedded(fakta)}, Mark(True, '7"8', False, "identitet"))
+    seen = _Seen()
+    assert orjson.loads(seen.unmarked_text(as_text(conn, tree))) == {"fakta": fakta}
+    assert dict(seen.found()) == {'7"8': ["identitet"]} and not seen.graded
