@@ -443,15 +443,19 @@ uvicorn.run(create_app(sys.argv[1], schema=schema), host="127.0.0.1", port=int(s
 """
 
 
-def grunndata_server(database: Database, port: int, *, resolvers_only: bool = False,
-                     auth: dict[str, str] | None = None, under: tuple[str, ...] = ()
-                     ) -> Any:  # fmt: skip
-    env = {
+def server_env(database: Database) -> dict[str, str]:
+    """What a grunndata server of the comparison needs in its environment."""
+    return {
         "GRUNNDATA_DATABASE_URL": database.app_url,
         "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
         "GRUNNDATA_LOG_LEVEL": "WARNING",
-        **(auth or {}),
     }
+
+
+def grunndata_server(database: Database, port: int, *, resolvers_only: bool = False,
+                     auth: dict[str, str] | None = None, under: tuple[str, ...] = ()
+                     ) -> Any:  # fmt: skip
+    env = {**server_env(database), **(auth or {})}
     grunndata = str(Path(sys.executable).parent / "grunndata")
     url = f"http://127.0.0.1:{port}/graphql"
     if resolvers_only:
@@ -501,15 +505,10 @@ def baseline_server(database: Database, port: int, revision: str,
             raise SystemExit(f"compare: --baseline {revision}: git cannot check it out: "
                              f"{added.stderr.strip()}")  # fmt: skip
         try:
-            env = {
-                "GRUNNDATA_DATABASE_URL": database.app_url,
-                "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
-                "GRUNNDATA_LOG_LEVEL": "WARNING",
-            }
             command = [sys.executable, "-c", FROM_CHECKOUT, str(checkout), "serve", "--port",
                        str(port), "--no-migrate"]  # fmt: skip
             url = f"http://127.0.0.1:{port}/graphql"
-            with started(command, env, url, cwd=checkout, under=under) as pid:
+            with started(command, server_env(database), url, cwd=checkout, under=under) as pid:
                 yield pid
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(checkout)], cwd=root,
@@ -804,9 +803,11 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help=f"use database {DATABASE} as a kept earlier run left it")  # fmt: skip
     args = parser.parse_args()
+    if args.instructions and not args.baseline:
+        raise SystemExit("compare: --instructions compares grunndata with --baseline")
     tools = ("wrk", "taskset", "git") if args.baseline else ("wrk", "taskset", "node", "npm")
     if args.instructions:
-        tools = (*tools, "valgrind", "callgrind_control")
+        tools = ("taskset", "git", "valgrind", "callgrind_control")
     for tool in tools:
         if shutil.which(tool) is None:
             raise SystemExit(f"compare: needs {tool} on PATH")
@@ -830,8 +831,6 @@ def main() -> None:
             theirs = postgraphile_side(args.postgraphile_port)
             theirs_started = postgraphile_server(database, args.postgraphile_port)
         if args.instructions:
-            if not args.baseline:
-                raise SystemExit("compare: --instructions compares grunndata with --baseline")
             with ours_started as our_pid, theirs_started as their_pid:
                 ours, theirs = replace(ours, pid=our_pid), replace(theirs, pid=their_pid)
                 counted = {server.name: instructions(server, keys, args.queries,

@@ -322,15 +322,21 @@ class SqlAnswers:
         per query, operation and what the rules read of the principal."""
         key = (query, operation.name and operation.name.value, principal.scopes,
                principal.authenticated)  # fmt: skip
-        refused = self._refused_access.get(key)
-        if refused is None:
-            if len(self._refused_access) >= self.cache_size * 8:  # e.g. many scope sets
-                self._refused_access.clear()
-            refused = self._refused_access[key] = any(
-                access.refusal(rule, principal, where)
-                for where, rule in self._access_rules(query, operation, document)
-            )
-        return refused
+        return self._verdict(self._refused_access, key, lambda: any(
+            access.refusal(rule, principal, where)
+            for where, rule in self._access_rules(query, operation, document)))  # fmt: skip
+
+    def _verdict(
+        self, cache: dict[tuple[Any, ...], bool], key: tuple[Any, ...], decide: Callable[[], bool]
+    ) -> bool:
+        """``decide()``, remembered in ``cache`` under ``key``; the cache emptied when it
+        holds ``cache_size * 8`` verdicts (e.g. many page sizes or scope sets)."""
+        verdict = cache.get(key)
+        if verdict is None:
+            if len(cache) >= self.cache_size * 8:
+                cache.clear()
+            verdict = cache[key] = decide()
+        return verdict
 
     def _access_rules(
         self, query: str, operation: OperationDefinitionNode, document: DocumentNode
@@ -356,14 +362,9 @@ class SqlAnswers:
             names = self._measured[query] = limits.measured_variables(document)
         operation = name if isinstance(name, str) else None
         key = (query, operation, limits.measured_values(names, variables))
-        refused = self._refused.get(key)
-        if refused is None:
-            if len(self._refused) >= self.cache_size * 8:  # e.g. many different page sizes
-                self._refused.clear()
-            refused = self._refused[key] = limits.refusal(
-                self.schema, document, query, operation, variables, self.security,
-                self.allow_list) is not None  # fmt: skip
-        return refused
+        return self._verdict(self._refused, key, lambda: limits.refusal(
+            self.schema, document, query, operation, variables, self.security,
+            self.allow_list) is not None)  # fmt: skip
 
     def _document(self, query: str) -> DocumentNode | None:
         """``query`` parsed and valid, or None (the resolvers' path reports why)."""
