@@ -51,6 +51,7 @@ from grunndata.config import SecuritySettings
 from grunndata.errors import InvalidArgument, SetupError
 from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
+from grunndata.graphql.oppslagslogg import OppslagsloggQuery
 from grunndata.graphql.schema import SCHEMA_EXTENSIONS, Schema, security_extensions
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
@@ -392,6 +393,8 @@ def build_subgraph_schema(
     query_types: list[type] = [_entities_query(entity_types, resolvable_keys, required)]
     if register.query is not None:
         query_types.append(register.query)
+    if "Person" in owned_keys:  # the lookup log, read where persons are: its Enhet a stub
+        query_types.append(OppslagsloggQuery)
     schema = SubgraphSchema(
         plan=SubgraphPlan(owned_keys=owned_keys, stubs=stubs),
         query=merge_types("Query", tuple(query_types)),

@@ -499,8 +499,10 @@ class _Seen:
                 groups_of[number] = names if known is None else _merged(known, names)
 
     def found(self) -> list[tuple[str, list[str]]]:
-        """(identifier, sorted field groups) of each person to log."""
-        return [(number, list(_group_names(names))) for number, names in self.groups.items()]
+        """(identifier, sorted field groups) of each person to log: each distinct group
+        list split once (a list's persons mostly share one)."""
+        split = {names: _group_names(names) for names in set(self.groups.values())}
+        return [(number, list(split[names])) for number, names in self.groups.items()]
 
 
 @lru_cache(maxsize=256)

@@ -104,7 +104,11 @@ def test_even_the_owner_cannot_change_the_log(access_database):
                 conn.execute(statement)
 
 
-def test_oppslagslogg_needs_tilsyn_and_answers_who_looked(server):
+@pytest.mark.parametrize("endpoint", ["server", "gateway"])
+def test_oppslagslogg_needs_tilsyn_and_answers_who_looked(request, endpoint):
+    """Through the gateway, Folkeregisteret's subgraph reads the log and Enhetsregisteret's
+    names the consumer."""
+    server = request.getfixturevalue(endpoint)
     purpose = f"kontroll {uuid.uuid4().hex[:6]}"
     ask(server, f'{{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{ status }} }}',
         test_token(IDENTITET), Behandlingsgrunnlag=purpose)  # fmt: skip
@@ -123,7 +127,9 @@ def test_oppslagslogg_needs_tilsyn_and_answers_who_looked(server):
     assert mine[0]["feltgrupper"] == ["identitet"]
 
 
-def test_mine_oppslag_shows_a_citizen_who_looked_them_up(server):
+@pytest.mark.parametrize("endpoint", ["server", "gateway"])
+def test_mine_oppslag_shows_a_citizen_who_looked_them_up(request, endpoint):
+    server = request.getfixturevalue(endpoint)
     purpose = f"saksnummer {uuid.uuid4().hex[:6]}"
     ask(server, f'{{ person(identifikasjonsnummer: "{OPEN_PERSON}") {{ navn {{ fornavn }} }} }}',
         test_token(IDENTITET), Behandlingsgrunnlag=purpose)  # fmt: skip
