@@ -874,10 +874,13 @@ def report(results: dict[str, dict[str, list[Run]]],
           "and the other's CPU time per request (server + PostgreSQL) over this one's")  # fmt: skip
     print(f"{'query':<10}{'server':<14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
           f"{'CPU ms/req':>12}{'ratio':>8}")  # fmt: skip
+    spreads = []
     for name, by_server in results.items():
         pairs = list(zip(by_server[ours], by_server[theirs], strict=True))
-        ratio = statistics.median(a.requests_per_s / b.requests_per_s for a, b in pairs)
+        ratios = [a.requests_per_s / b.requests_per_s for a, b in pairs]
+        ratio = statistics.median(ratios)
         cpu_ratio = statistics.median(_cpu(b) / _cpu(a) if _cpu(a) else 0.0 for a, b in pairs)
+        spreads.append(f"{name} {_middle_half(ratios)}")
         for server, runs in by_server.items():
             print(f"{name:<10}{server:<14}"
                   f"{statistics.median(r.requests_per_s for r in runs):8.0f}"
@@ -890,6 +893,16 @@ def report(results: dict[str, dict[str, list[Run]]],
         if latencies:
             rate_text = f"{rate:8.0f}" if rate is not None else f"{'-':>8}"
             print(f"{name:<10}{'SQL floor':<14}{rate_text}   serial {percentiles(latencies)}")
+    print("req/s ratios of the run pairs, middle half (how far one pair can be off): "
+          + "; ".join(spreads))
+
+
+def _middle_half(ratios: list[float]) -> str:
+    """The first and third quartile of the per-pair ratios (all of them, if under four)."""
+    if len(ratios) < 4:
+        return ", ".join(f"{r:.2f}" for r in sorted(ratios))
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{low:.2f}–{high:.2f}"
 
 
 def report_instructions(counted: dict[str, dict[str, float]], count: int, ours: str,
