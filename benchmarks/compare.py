@@ -893,8 +893,10 @@ def report(results: dict[str, dict[str, list[Run]]],
         if latencies:
             rate_text = f"{rate:8.0f}" if rate is not None else f"{'-':>8}"
             print(f"{name:<10}{'SQL floor':<14}{rate_text}   serial {percentiles(latencies)}")
-    print("req/s ratios of the run pairs, middle half (how far one pair can be off): "
-          + "; ".join(spreads))
+    print(
+        "req/s ratios of the run pairs, middle half (how far one pair can be off): "
+        + "; ".join(spreads)
+    )
 
 
 def _middle_half(ratios: list[float]) -> str:
