@@ -556,10 +556,10 @@ def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path
     address in Matrikkelen, a role holder's person is null in the single process; through
     the gateway it is the reference (its key) with null in every field Folkeregisteret
     answers."""
-    from grunndata.cli import _formats
+    from grunndata.cli import formats
     from grunndata.loaders.run import run
 
-    outcome = run([CAST_DIR / "enhetsregister"], formats=_formats(), database=fresh_database)
+    outcome = run([CAST_DIR / "enhetsregister"], formats=formats(), database=fresh_database)
     assert outcome.exit_code == 0, outcome
     query = """{ enhet(organisasjonsnummer: "310911410") { roller { innehaver {
         foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"""

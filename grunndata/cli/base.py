@@ -1,0 +1,85 @@
+"""The root ``grunndata`` Typer app, its consoles, and what several command groups share."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from grunndata.config import Settings
+from grunndata.db import migrate
+from grunndata.db.database import Database, open_database
+from grunndata.errors import GrunndataError
+from grunndata.loaders.formats import SourceFormat
+from grunndata.registers import REGISTERS
+
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+app = typer.Typer(
+    help="grunndata: Norway's base registers in PostGIS, served through one GraphQL API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+NoMigrate = Annotated[
+    bool, typer.Option("--no-migrate", help="Do not apply pending migrations on start.")
+]
+
+
+def formats() -> list[SourceFormat]:
+    return [f for register in REGISTERS for f in register.formats]
+
+
+def database_for(*, no_migrate: bool = False) -> Database:
+    database = open_database(Settings.from_env())
+    if no_migrate:
+        current, head = migrate.current_revision(database), migrate.head_revision()
+        if current != head:
+            err.print(
+                f"[yellow]warning:[/] the database is at revision {current or 'none'}, "
+                f"the code expects {head}; run `grunndata db upgrade`."
+            )
+    else:
+        migrate.upgrade(database)
+    return database
+
+
+def refuse_external(settings: Settings, verb: str) -> None:
+    if settings.database_url:
+        raise GrunndataError(
+            f"GRUNNDATA_DATABASE_URL is set, so there is no embedded cluster to {verb}."
+        )
+
+
+def main() -> None:
+    try:
+        level = Settings.from_env().log_level
+        logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+        if level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+        app()
+    except GrunndataError as exc:
+        err.print(f"[red]error:[/] {escape(exc.message)}")
+        if exc.hint:
+            err.print(exc.hint, markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("GRUNNDATA_DEBUG"):
+            raise
+        err.print(
+            f"[red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
+            "Set GRUNNDATA_DEBUG=1 to see the traceback, and please report it."
+        )
+        sys.exit(2)

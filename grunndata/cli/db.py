@@ -1,0 +1,83 @@
+"""``grunndata db …``: the embedded cluster and migrations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from grunndata.cli.base import app, out, refuse_external
+from grunndata.config import Settings
+from grunndata.db import migrate
+from grunndata.db.database import embedded_cluster, open_database
+from grunndata.db.urls import describe
+from grunndata.errors import GrunndataError
+
+db_app = typer.Typer(
+    help="Manage the database: the embedded cluster and migrations.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("start", epilog="Example:  grunndata db start && grunndata db status")
+def db_start() -> None:
+    """Start the embedded PostgreSQL (initialising it on first use) and prepare the database."""
+    settings = Settings.from_env()
+    refuse_external(settings, "start")
+    cluster = embedded_cluster(settings)
+    was_running = cluster.status().running
+    open_database(settings)  # starts it, and makes roles, database and extensions exist
+    state = "already running" if was_running else "started"
+    out.print(f"embedded PostgreSQL {state} (PID {cluster.status().pid}) in {cluster.data_dir}")
+
+
+@db_app.command("stop", epilog="Example:  grunndata db stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL; no server process is left behind."""
+    settings = Settings.from_env()
+    refuse_external(settings, "stop")
+    stopped = embedded_cluster(settings).stop()
+    out.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
+@db_app.command("status", epilog="Example:  grunndata db status || grunndata db start")
+def db_status() -> None:
+    """Say whether the database is reachable (exit 0) or not (exit 1), and where it is."""
+    settings = Settings.from_env()
+    if settings.database_url:
+        try:
+            revision = migrate.current_revision(open_database(settings))
+        except GrunndataError as exc:
+            out.print(f"external database: unreachable: {escape(exc.message)}")
+            raise typer.Exit(1) from None
+        out.print(f"external {describe(settings.database_url)}: reachable, revision {revision}")
+        return
+    status = embedded_cluster(settings).status()
+    if not status.initialised:
+        out.print(f"embedded PostgreSQL: not initialised yet (data directory {status.data_dir})")
+        raise typer.Exit(1)
+    state = f"running (PID {status.pid})" if status.running else "stopped"
+    out.print(f"embedded PostgreSQL {status.major}: {state}; data directory {status.data_dir}")
+    if not status.running:
+        raise typer.Exit(1)
+
+
+@db_app.command("url", epilog='Example:  psql "$(grunndata db url)"')
+def db_url(
+    owner: Annotated[
+        bool, typer.Option("--owner", help="The schema owner's URL (for migrations).")
+    ] = False,
+) -> None:
+    """Print the libpq URL of the database (the app role's, or the owner's)."""
+    database = open_database(Settings.from_env(), start=False)
+    typer.echo(database.owner_url if owner else database.app_url)
+
+
+@db_app.command("upgrade", epilog="Example:  grunndata db upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (as the schema owner, under an advisory lock)."""
+    database = open_database(Settings.from_env())
+    before = migrate.current_revision(database)
+    after = migrate.upgrade(database)
+    out.print(f"database at revision {after}" + (f" (was {before})" if before != after else ""))

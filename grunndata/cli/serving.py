@@ -1,0 +1,150 @@
+"""``grunndata serve`` and ``grunndata demo``."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from grunndata.cli.base import FIXTURES_DIR, NoMigrate, app, database_for, err, formats, out
+from grunndata.config import Settings
+from grunndata.db.database import Database, embedded_cluster
+from grunndata.db.urls import describe
+from grunndata.errors import GrunndataError
+from grunndata.graphql.access import SCOPES
+from grunndata.loaders.run import run
+from grunndata.registers import REGISTERS
+
+
+def _serve(
+    database: Database,
+    host: str,
+    port: int,
+    *,
+    dev: bool,
+    dev_auth: bool = False,
+    token: str | None = None,
+    subgraph: str | None = None,
+) -> None:
+    import uvicorn
+
+    from grunndata.graphql.auth import Authenticator, dev_key_path
+    from grunndata.server import create_app
+
+    settings = Settings.from_env()
+    level = settings.log_level.lower()
+    schema = None
+    if subgraph is not None:
+        from grunndata.graphql.federation import build_subgraph_schema
+
+        schema = build_subgraph_schema(subgraph, security=settings.security)
+    authenticator = (
+        Authenticator.from_settings(settings.security, dev_key=dev_key_path(settings.data_dir))
+        if dev_auth
+        else None
+    )
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    app = create_app(
+        database.app_url, dev=dev, schema=schema, authenticator=authenticator, ide_headers=headers
+    )
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
+    # end the command normally (so the demo still stops its cluster) instead of killing it.
+    previous = signal.signal(signal.SIGTERM, _exit_quietly)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=level)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+@app.command(
+    epilog="Examples:  grunndata serve --port 8000   |   grunndata serve --dev --host 0.0.0.0"
+    "   |   grunndata serve --subgraph matrikkel --port 4002"
+)
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Serve GraphiQL at /graphql; allow introspection.")
+    ] = False,
+    dev_auth: Annotated[
+        bool,
+        typer.Option(
+            "--dev-auth",
+            help="Trust only tokens from `grunndata token` (the local development key), "
+            "not GRUNNDATA_JWKS. Never in production.",
+        ),
+    ] = False,
+    subgraph: Annotated[
+        str | None,
+        typer.Option(
+            help="Serve this register alone as a Federation v2 subgraph: "
+            + " | ".join(r.name for r in REGISTERS)
+            + " (see docs/federation.md).",
+        ),
+    ] = None,
+    no_migrate: NoMigrate = False,
+) -> None:
+    """Serve the GraphQL API at /graphql and health at /healthz."""
+    names = [r.name for r in REGISTERS]
+    if subgraph is not None and subgraph not in names:
+        choices = ", ".join(names)
+        err.print(f"[red]error:[/] --subgraph {escape(subgraph)!r}: choose one of {choices}")
+        raise typer.Exit(2)
+    database = database_for(no_migrate=no_migrate)
+    what = f"the {subgraph} subgraph" if subgraph else "grunndata"
+    source = describe(database.app_url)
+    err.print(f"grunndata: serving {what} from {source} on http://{host}:{port}/graphql")
+    if dev_auth:
+        err.print("grunndata: [yellow]--dev-auth[/]: trusting the local development key only")
+    _serve(database, host, port, dev=dev, dev_auth=dev_auth, subgraph=subgraph)
+
+
+@app.command(epilog="Example:  grunndata demo --port 8000")
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    fixtures: Annotated[
+        Path, typer.Option(help="Folder of demo data in the registers' formats.")
+    ] = FIXTURES_DIR,
+    no_migrate: NoMigrate = False,
+) -> None:
+    """Start the embedded database, load the demo data and serve it with GraphiQL."""
+    from grunndata.cli.loading import print_outcome  # here: commands list in help order
+    from grunndata.cli.tokens import DEMO_CONSUMER, dev_token
+
+    settings = Settings.from_env()
+    cluster = None if settings.database_url else embedded_cluster(settings)
+    started_here = cluster is not None and not cluster.status().running
+    if not fixtures.is_dir():
+        raise GrunndataError(f"{fixtures}: no such folder of demo data (--fixtures).")
+    try:
+        database = database_for(no_migrate=no_migrate)
+        print_outcome(run([fixtures], formats=formats(), database=database))
+        url = f"http://{host}:{port}"
+        token = dev_token(settings, list(SCOPES), DEMO_CONSUMER, None, 8 * 3600)
+        out.print(
+            f"\n[bold]grunndata demo[/] is up.\n"
+            f"  GraphiQL  {url}/graphql\n"
+            f"  health    {url}/healthz\n\n"
+            "Person data needs a token. One with every scope, valid for 8 hours "
+            "(GraphiQL has it preset in its Headers tab):\n"
+            f"  export TOKEN={token}\n\n"
+            "Try:\n"
+            f"  curl -s {url}/graphql -H 'Content-Type: application/json' "
+            '-H "Authorization: Bearer $TOKEN" \\\n'
+            '    -d \'{"query": "{ person(identifikasjonsnummer: \\"27816200062\\") '
+            "{ navn { fornavn etternavn } bostedsadresse { vegadresse { adressenavn } } } }\"}'\n"
+            "\nMore tokens: grunndata token --scope ... --orgnr ...; "
+            "who is who in the demo data: fixtures/cast.md\n"
+        )
+        _serve(database, host, port, dev=True, dev_auth=True, token=token)
+    finally:
+        if started_here and cluster is not None and cluster.stop():
+            err.print("grunndata: stopped the embedded PostgreSQL this demo started.")
