@@ -153,7 +153,7 @@ def main() -> None:
 
         async def point_sql(conn: AsyncConnection, p: Any) -> Any:
             stored = await geometri.point_to_storage(conn, p[0], p[1], 4326)
-            return await queries.enheter_ved_punkt(conn, tid, stored)
+            return await queries.matrikkelenheter_ved_punkt(conn, tid, stored)
 
         async def search_sql(conn: AsyncConnection, text: str) -> Any:
             return await sok.sok(conn, text, None, None, 10, 0)

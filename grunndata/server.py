@@ -41,7 +41,7 @@ from grunndata.graphql.gate import Gate
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
-from grunndata.graphql.sqljson import SqlFirst
+from grunndata.graphql.sql.asgi import SqlFirst
 
 log = logging.getLogger(__name__)
 

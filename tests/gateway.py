@@ -18,12 +18,8 @@ import httpx
 import pytest
 
 from grunndata.db.database import Database
-from grunndata.graphql.federation import (
-    FEDERATION_DIR,
-    SUBGRAPH_NAMES,
-    build_subgraph_schema,
-    compose_supergraph,
-)
+from grunndata.graphql.federation.build import SUBGRAPH_NAMES, build_subgraph_schema
+from grunndata.graphql.federation.composition import FEDERATION_DIR, compose_supergraph
 from grunndata.server import create_app
 from tests.conftest import ALL, LiveServer
 

@@ -15,7 +15,7 @@ from grunndata.graphql.auth import Principal
 from grunndata.graphql.context import Context
 from grunndata.graphql.oppslagslogg import LookupLogWriter
 from grunndata.graphql.schema import build_schema
-from grunndata.graphql.sqljson import logged_answer
+from grunndata.graphql.sql.asgi import logged_answer
 from grunndata.server import _connection_setup
 
 SCHEMA = build_schema()

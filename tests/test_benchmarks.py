@@ -10,8 +10,8 @@ from graphql import parse, validate
 from graphql.execution.values import get_variable_values
 
 from benchmarks.compare import QUERIES
-from grunndata.graphql import sqljson
 from grunndata.graphql.schema import build_schema
+from grunndata.graphql.sql.selection import query_operation
 
 SCHEMA = build_schema()
 KEYS = {"person": "21867525758", "eiendom": "4204-97/90", "list": "97"}
@@ -24,7 +24,7 @@ def test_each_benchmark_query_is_valid_and_has_an_sql_form(name):
     assert validate(SCHEMA._schema, document) == []
     answers = SCHEMA.sql_answers
     assert answers is not None
-    operation = sqljson._operation(document, None)
+    operation = query_operation(document, None)
     assert operation is not None
     variables = get_variable_values(
         SCHEMA._schema, operation.variable_definitions or (), query.variables(KEYS[name])

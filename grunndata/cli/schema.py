@@ -29,7 +29,7 @@ def schema(
     if subgraph is None:
         sys.stdout.write(build_schema().as_str() + "\n")
         return
-    from grunndata.graphql.federation import build_subgraph_schema
+    from grunndata.graphql.federation.build import build_subgraph_schema
 
     try:
         sdl = build_subgraph_schema(subgraph).as_str()
@@ -58,7 +58,7 @@ def supergraph(
 ) -> None:
     """Compose the three subgraphs into a Federation v2 supergraph SDL (needs Node 20 and
     `npm ci` in federation/)."""
-    from grunndata.graphql.federation import compose_supergraph, subgraph_urls
+    from grunndata.graphql.federation.composition import compose_supergraph, subgraph_urls
 
     try:
         sdl = compose_supergraph(subgraph_urls(subgraph_url or []))

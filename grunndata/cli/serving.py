@@ -38,7 +38,7 @@ def _serve(
     level = settings.log_level.lower()
     schema = None
     if subgraph is not None:
-        from grunndata.graphql.federation import build_subgraph_schema
+        from grunndata.graphql.federation.build import build_subgraph_schema
 
         schema = build_subgraph_schema(subgraph, security=settings.security)
     authenticator = (

@@ -28,7 +28,7 @@ from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
 from grunndata.graphql.limits import PersistedQueries, limits_extension
 from grunndata.graphql.oppslagslogg import OppslagsloggQuery
-from grunndata.graphql.sqljson import SqlAnswers
+from grunndata.graphql.sql.answers import SqlAnswers
 from grunndata.registers import REGISTERS, Register
 
 #: Factories; both caches live at module level, shared by every request.

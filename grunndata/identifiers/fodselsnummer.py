@@ -1,4 +1,4 @@
-"""Folkeregisteridentifikator: fødselsnummer, D-, H- and FH-nummer (DOMAIN.md §1).
+"""Folkeregisteridentifikator: fødselsnummer, D-, H- and FH-nummer (docs/identifiers.md).
 
 An identifier is 11 digits, ``DDMMYY`` + individnummer (3 digits) + control digits K1
 and K2. Spaces, hyphens and dots are stripped. The result says which kind of number it

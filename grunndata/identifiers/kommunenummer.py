@@ -1,4 +1,4 @@
-"""Kommunenummer and fylkesnummer with their history (SSB Klass 131 and 104, DOMAIN.md §3).
+"""Kommunenummer and fylkesnummer with their history (SSB Klass 131 and 104; docs/identifiers.md).
 
 A kommunenummer is 4 digits; the first two are the fylkesnummer. Every code that was
 valid at any time in the bundled SSB data (``grunndata/data/``, see its ``SOURCES.md``)

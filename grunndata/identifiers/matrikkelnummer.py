@@ -1,4 +1,4 @@
-"""Matrikkelnummer: the number of a matrikkelenhet in Matrikkelen (DOMAIN.md §4).
+"""Matrikkelnummer: the number of a matrikkelenhet in Matrikkelen (docs/identifiers.md).
 
 A matrikkelnummer is kommunenummer, gårdsnummer (gnr), bruksnummer (bnr), festenummer
 (fnr) and seksjonsnummer (snr), written ``knr-gnr/bnr/fnr/snr``. Trailing zero parts may

@@ -1,4 +1,4 @@
-"""Organisasjonsnummer and MVA-nummer (Enhetsregisteret, DOMAIN.md §2).
+"""Organisasjonsnummer and MVA-nummer (Enhetsregisteret; docs/identifiers.md).
 
 An organisasjonsnummer is 9 digits. The check digit is ``11 − (Σ w·d mod 11)`` with
 weights ``3 2 7 6 5 4 3 2`` over the first eight digits; 11 becomes 0 and 10 means the

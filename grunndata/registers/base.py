@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grunndata.graphql.context import EntityBatch
-    from grunndata.graphql.sqljson import SqlRoot, SqlType
+    from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.loaders.formats import SourceFormat
 
 
@@ -63,5 +63,5 @@ class Register:
     serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""
     sql_types: Sequence[SqlType] = ()
     sql_roots: Mapping[str, SqlRoot] = field(default_factory=dict)
-    """Optional: its types and root fields in SQL (``grunndata.graphql.sqljson``), so that
+    """Optional: its types and root fields in SQL (``grunndata.graphql.sql``), so that
     queries selecting only those are answered whole by one statement per root field."""

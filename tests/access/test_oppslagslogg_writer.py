@@ -352,7 +352,7 @@ def test_who_looked_up_a_person_is_read_through_the_gin_index(fresh_database):
 
 def test_a_subgraphs_entities_are_logged_by_its_writer(access_database):
     """The gateway asks the Folkeregisteret subgraph for persons through ``_entities``."""
-    from grunndata.graphql.federation import build_subgraph_schema
+    from grunndata.graphql.federation.build import build_subgraph_schema
 
     app = create_app(access_database.app_url, schema=build_subgraph_schema("folkeregister"))
     request_id = uuid.uuid4().hex

@@ -1,5 +1,5 @@
 """The SQL forms ask once per answer whether any person it names is graded (marks without a
-graded flag, ``sqljson.PROBED_SHAPES``): the same answers as the resolvers, graded persons
+graded flag, ``sql.answers.PROBED_SHAPES``): the same answers as the resolvers, graded persons
 included, for a list and, with every root asking after, for each case of test_sqlguard."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from grunndata.db.database import Database, connect
-from grunndata.graphql import sqljson
 from grunndata.graphql.access import ADRESSEBESKYTTELSE, SCOPES
+from grunndata.graphql.sql import answers as sql_answers
 from tests.access.conftest import SHARED_UNIT
 from tests.access.test_sqlguard import CASES, QUERIES, SCOPE_SETS, _same, principal
 from tests.sqlforms import SCHEMA, BothPaths
@@ -39,7 +39,7 @@ def every_root_asks_after(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No root probes in its statement (the statements compiled again, before and after)."""
     answers = SCHEMA.sql_answers
     assert answers is not None
-    monkeypatch.setattr(sqljson, "PROBED_SHAPES", frozenset())
+    monkeypatch.setattr(sql_answers, "PROBED_SHAPES", frozenset())
     answers._sql.clear()
     yield
     answers._sql.clear()

@@ -16,12 +16,8 @@ from hypothesis import strategies as st
 
 from grunndata.db.database import Database
 from grunndata.graphql.context import Context
-from grunndata.graphql.federation import (
-    SUBGRAPH_NAMES,
-    EntityKey,
-    build_subgraph_schema,
-    parse_representation,
-)
+from grunndata.graphql.federation.build import SUBGRAPH_NAMES, build_subgraph_schema
+from grunndata.graphql.federation.keys import EntityKey, parse_representation
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register

@@ -1,4 +1,4 @@
-"""Answers built in SQL (grunndata.graphql.sqljson) are the resolvers' answers.
+"""Answers built in SQL (grunndata.graphql.sql) are the resolvers' answers.
 
 Every query here runs both ways on the test cast (tests/data/cast) at the same instant: the
 SQL form must answer it (or, for the cases listed, decline it) and give exactly the

@@ -1,5 +1,5 @@
 """The SQL forms' person marks are taken out of PostgreSQL's JSON text without parsing it
-(``sqljson.MARK_TEXT``): whatever the strings and jsonb values around them hold, exactly the
+(``sql.marks.MARK_TEXT``): whatever the strings and jsonb values around them hold, exactly the
 marks go, everything else stays as it was, and each mark is noted as the lookup log needs."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
 from grunndata.db.database import Database, connect
-from grunndata.graphql.sqljson import LOGGED, MARK, MARK_TEXT, NOT_LOGGED, _Seen, mark_sql
+from grunndata.graphql.sql.marks import LOGGED, MARK, MARK_TEXT, NOT_LOGGED, Seen, mark_sql
 
 #: Pieces of text that look like marks or break naive scanning.
 NASTY = [
@@ -29,7 +29,7 @@ CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\
 TEXT = st.lists(st.one_of(st.sampled_from(NASTY), st.text(CHARACTERS, max_size=6)), max_size=4).map(
     "".join
 )
-#: A caller's key: a GraphQL name, never starting with "__" (``sqljson._fields``).
+#: A caller's key: a GraphQL name, never starting with "__" (``sql.selection.response_fields``).
 KEY = st.from_regex(r"[_A-Za-z][_0-9A-Za-z]{0,6}", fullmatch=True).filter(
     lambda k: not k.startswith("__")
 )
@@ -175,7 +175,7 @@ def test_exactly_the_marks_are_taken_out_of_the_text(
     text = as_text(conn, tree)
     found = list(marks(tree))
     assert len(MARK_TEXT.findall(text)) == len(found)  # every mark by the pattern alone
-    seen = _Seen()
+    seen = Seen()
     kept = seen.unmarked_text(text)
     assert orjson.loads(kept) == unmarked(tree)
     assert {number: set(groups) for number, groups in seen.found()} == logged(found)
@@ -194,16 +194,16 @@ def test_a_mark_whose_identifier_json_escaped_is_found_and_decoded(
                Mark(True, "0101", False, "adresse"))  # fmt: skip
     text = as_text(conn, tree)
     assert len(MARK_TEXT.findall(text)) == 1
-    seen = _Seen()
+    seen = Seen()
     assert orjson.loads(seen.unmarked_text(text)) == {"navn": "Å", "eier": {"n": 1}}
     assert dict(seen.found()) == {"0101": ["adresse"], '12"3': ["identitet"]}
     assert seen.graded
     tree = Obj({"eier": Obj({"n": 1}, Mark(False, "4\\5", None, ""))}, Mark(True, "06", None, ""))
-    seen = _Seen()
+    seen = Seen()
     assert orjson.loads(seen.unmarked_text(as_text(conn, tree))) == {"eier": {"n": 1}}
     assert seen.unchecked == {"06", "4\\5"} and not seen.graded
     fakta = {MARK: "+t|adresse|1", "n": "\\"}
     tree = Obj({"fakta": Embedded(fakta)}, Mark(True, '7"8', False, "identitet"))
-    seen = _Seen()
+    seen = Seen()
     assert orjson.loads(seen.unmarked_text(as_text(conn, tree))) == {"fakta": fakta}
     assert dict(seen.found()) == {'7"8': ["identitet"]} and not seen.graded

@@ -1,4 +1,4 @@
-"""Tests for grunndata.identifiers.fodselsnummer (DOMAIN.md §1)."""
+"""Tests for grunndata.identifiers.fodselsnummer (docs/identifiers.md)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def number_for(first9: str, residue: int = 0) -> str:
     raise AssertionError(f"no number for {first9}")
 
 
-# --- the examples from DOMAIN.md --------------------------------------------------------
+# --- the reference examples --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

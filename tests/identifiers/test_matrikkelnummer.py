@@ -1,4 +1,4 @@
-"""Tests for grunndata.identifiers.matrikkelnummer (DOMAIN.md §4)."""
+"""Tests for grunndata.identifiers.matrikkelnummer (docs/identifiers.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for grunndata.identifiers.orgnr (DOMAIN.md §2)."""
+"""Tests for grunndata.identifiers.orgnr (docs/identifiers.md)."""
 
 from __future__ import annotations
 

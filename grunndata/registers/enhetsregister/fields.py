@@ -295,7 +295,7 @@ def csv_columns(f: Field, underenhet: bool) -> tuple[str, ...]:
 
 
 def csv_header(underenhet: bool) -> tuple[str, ...]:
-    """The columns a CSV of this kind has, in Brønnøysund's order (``brreg-csv-headers.md``);
+    """The columns a CSV of this kind has, in Brønnøysund's order (the download's header row);
     a file must have them all (checked by name, not position). ``slettedato`` is read too
     when a file has it."""
     return UNDERENHETER_CSV_HEADER if underenhet else ENHETER_CSV_HEADER

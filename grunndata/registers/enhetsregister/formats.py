@@ -197,7 +197,7 @@ def _checked_parent(row: fields.Row, context: LoadContext, location: str) -> boo
 
 class EnheterCsv(_EnhetFormat):
     """``enheter/lastned/csv`` (and ``underenheter/lastned/csv``): comma-separated,
-    ``"``-quoted, dotted column names (``brreg-csv-headers.md``); several values in one
+    ``"``-quoted, dotted column names (``forretningsadresse.adresse``); several values in one
     cell (address lines, ``vedtektsfestetFormaal``, ``aktivitet``) are separated by
     line breaks."""
 

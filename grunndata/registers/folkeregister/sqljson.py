@@ -1,4 +1,4 @@
-"""Folkeregisteret's persons in SQL (``grunndata.graphql.sqljson``): the same answers as
+"""Folkeregisteret's persons in SQL (``grunndata.graphql.sql``): the same answers as
 ``types.Person`` for the fields below, built in the statement that asks for them.
 
 A person's row is its ``identifikator`` row (the identifier it was found by, and its
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from grunndata.graphql.gradering import graded_sql
-from grunndata.graphql.sqljson import Column, Nested, PersonForm, Related, RootPlan, SqlType
+from grunndata.graphql.sql.forms import Column, Nested, PersonForm, Related, RootPlan, SqlType
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_person_id
 

@@ -174,12 +174,12 @@ class MatrikkelJsonl:
         ).fetchall():
             context.report.reject(f"line {line}", f"{kind} {key} repeated in the file")
         default = stage.default_valid_from(conn, context)
-        counts = self._write_enheter(conn, default, context)
+        counts = self._write_matrikkelenheter(conn, default, context)
         counts += self._write_bygninger(conn, default, context)
         stage.analyze(conn, MATRIKKELENHET.name, TIDLIGERE.name, EIERFORHOLD.name, BYGNING.name)
         return counts
 
-    def _write_enheter(
+    def _write_matrikkelenheter(
         self, conn: psycopg.Connection, default: datetime, context: LoadContext
     ) -> WriteCounts:
         for table, name in ((MATRIKKELENHET, "enhet_stage"), (TIDLIGERE, "tidligere_stage"),

@@ -37,7 +37,9 @@ async def _all(conn: AsyncConnection, query: str, params: dict[str, Any]) -> lis
         return await cursor.fetchall()
 
 
-async def enheter(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]) -> list[Row]:
+async def matrikkelenheter(
+    conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]
+) -> list[Row]:
     where, params = tid.as_of_sql("m")
     return await _all(
         conn,
@@ -131,7 +133,7 @@ async def bygninger(conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str])
     )
 
 
-async def adresser_for_enheter(
+async def adresser_for_matrikkelenheter(
     conn: AsyncConnection, tid: Tidspunkt, numre: Sequence[str]
 ) -> list[Row]:
     where, params = tid.as_of_sql("a")
@@ -165,7 +167,9 @@ async def punkter(conn: AsyncConnection, xs: list[float], ys: list[float], epsg:
     return [row["g"] for row in rows]
 
 
-async def enheter_ved_punkt(conn: AsyncConnection, tid: Tidspunkt, punkt: bytes) -> list[Row]:
+async def matrikkelenheter_ved_punkt(
+    conn: AsyncConnection, tid: Tidspunkt, punkt: bytes
+) -> list[Row]:
     """Units whose teig covers the point, or passes within the tolerance of it."""
     where_t, params = tid.as_of_sql("t")
     where_m, _ = tid.as_of_sql("m")
@@ -181,7 +185,7 @@ async def enheter_ved_punkt(conn: AsyncConnection, tid: Tidspunkt, punkt: bytes)
     )
 
 
-async def finn_enheter(
+async def finn_matrikkelenheter(
     conn: AsyncConnection,
     tid: Tidspunkt,
     conditions: list[str],

@@ -69,7 +69,7 @@ def _only_renumbered(old: str) -> str | None:
 async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom | None:
     nummer = parse_matrikkelnummer(text)
     async with context.pool.connection() as conn:
-        rows = await queries.enheter(conn, tid, [str(nummer)])
+        rows = await queries.matrikkelenheter(conn, tid, [str(nummer)])
         if not rows:
             successors = await queries.etterfolgere(conn, tid, str(nummer))
             if len(successors) > 1:  # a unit that was split: which one is not ours to guess
@@ -78,7 +78,7 @@ async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom |
                     f"several units: {', '.join(successors)}"
                 )
             if successors:  # history knows the unit: it is that one, if valid at the time
-                rows = await queries.enheter(conn, tid, successors)
+                rows = await queries.matrikkelenheter(conn, tid, successors)
                 return Eiendom.from_row(rows[0], tid) if rows else None
         kommune = parse_kommunenummer(nummer.kommunenummer)
         if not rows and not kommune.er_gjeldende:
@@ -91,7 +91,7 @@ async def finn_eiendom(context: Context, tid: Tidspunkt, text: str) -> Eiendom |
                     "former matrikkelnummer recorded there maps it to today's number"
                 )
             today = dataclasses.replace(nummer, kommunenummer=renumbered, warnings=())
-            rows = await queries.enheter(conn, tid, [str(today)])
+            rows = await queries.matrikkelenheter(conn, tid, [str(today)])
     return Eiendom.from_row(rows[0], tid) if rows else None
 
 
@@ -104,7 +104,7 @@ async def eiendom_batch(context: Context, tid: Tidspunkt, keys: list[str]) -> li
         except InvalidIdentifier:
             canonical.append(key)
     async with context.pool.connection() as conn:
-        rows = await queries.enheter(conn, tid, canonical)
+        rows = await queries.matrikkelenheter(conn, tid, canonical)
     return [
         Eiendom.from_row(r, tid) if r else None for r in by_key(rows, canonical, "matrikkelnummer")
     ]
@@ -239,7 +239,7 @@ class MatrikkelQuery:
         tid = Tidspunkt(gyldig=info.context.now)
         async with info.context.pool.connection() as conn:
             punkt = await geometri.point_to_storage(conn, x, y, epsg or 4326)
-            rows = await queries.enheter_ved_punkt(conn, tid, punkt)
+            rows = await queries.matrikkelenheter_ved_punkt(conn, tid, punkt)
         return [Eiendom.from_row(r, tid) for r in rows]
 
     @strawberry.field(description="Units by kommune, gnr, bnr, type and shape; a connection.")
@@ -254,7 +254,7 @@ class MatrikkelQuery:
         tid = Tidspunkt(gyldig=info.context.now)
         conditions, params = await _conditions(info, filter)
         async with info.context.pool.connection() as conn:
-            rows, total = await queries.finn_enheter(
+            rows, total = await queries.finn_matrikkelenheter(
                 conn, tid, conditions, params, wanted.limit, wanted.offset
             )
         return connection([Eiendom.from_row(r, tid) for r in rows], wanted, total)

@@ -1,4 +1,4 @@
-"""Address search in two steps, as PERFORMANCE-NOTES.md measured at national scale.
+"""Address search in two steps, the shape measured at national scale (docs/matrikkel.md).
 
 1. The street-name part of the text is matched, in search form (``matrikkel.sokeform``:
    lower case, no diacritics, vei/veg/veien/vegen and gate/gata/gaten folded), against

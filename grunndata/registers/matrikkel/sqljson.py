@@ -1,4 +1,4 @@
-"""Matrikkelen's types and root fields in SQL (``grunndata.graphql.sqljson``): the same
+"""Matrikkelen's types and root fields in SQL (``grunndata.graphql.sql``): the same
 answers as the resolvers in ``types`` and ``query``, built by one statement per root field.
 
 Each expression mirrors its resolver and ``queries``: same columns, same order, the same
@@ -13,7 +13,7 @@ from typing import Any
 
 from grunndata.errors import GrunndataError
 from grunndata.graphql.connection import page
-from grunndata.graphql.sqljson import ByKey, Column, Nested, Related, RootPlan, Shape, SqlType
+from grunndata.graphql.sql.forms import ByKey, Column, Nested, Related, RootPlan, Shape, SqlType
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
 from grunndata.registers.matrikkel.geometri import geojson_sql

@@ -243,7 +243,7 @@ class Eiendom:
 
     @strawberry.field(description="Its addresses (vegadresser and matrikkeladresser).")
     async def adresser(self, info: Info[Context, None]) -> list[Adresse]:
-        rows = await self._load(info, "adresser", queries.adresser_for_enheter)
+        rows = await self._load(info, "adresser", queries.adresser_for_matrikkelenheter)
         return [Adresse.from_row(r, self._tid) for r in rows]
 
     @strawberry.field(description="The buildings standing on it.")

@@ -1,0 +1,197 @@
+"""The compiler: a root field's selection, with the registers' forms, as one SQL statement
+building the whole JSON answer (person marks included, ``grunndata.graphql.sql.marks``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, SelectionSetNode, get_named_type
+
+from grunndata.graphql import access, gradering
+from grunndata.graphql.sql.forms import ByKey, Column, Nested, RootPlan, SqlType, Unsupported
+from grunndata.graphql.sql.marks import LOGGED, MARK, NOT_LOGGED, mark_sql
+from grunndata.graphql.sql.selection import Fragments, response_fields
+from grunndata.graphql.tid import Tidspunkt
+
+MAX_JSON_KEYS = 50  # json_build_object takes at most 100 arguments
+
+
+@dataclass
+class Compiler:
+    types: Mapping[str, SqlType]
+    fragments: Fragments
+    tid: Tidspunkt
+    schema: GraphQLSchema
+    depth: int = 0
+    at_now: bool = False  # inside an entity reached by key: "now", whatever the query's tid
+    marked: bool = False  # a person mark was added
+    probe: bool = True  # marks ask whether the person is graded (else null: asked after)
+
+    def as_of(self, alias: str) -> str:
+        if self.at_now:
+            return self.now(alias)
+        return self.tid.as_of_sql(alias)[0]
+
+    @staticmethod
+    def now(alias: str) -> str:
+        """Tidspunkt(gyldig=now).as_of_sql, with its own parameter."""
+        return f"{alias}.gyldig @> %(naa)s::timestamptz AND upper_inf({alias}.registrert)"
+
+    def subquery(self, sql: str, row: str, *, now: bool = False) -> str:
+        """``sql`` over the row ``{t}``, its subquery rows ``{x}`` as of the query (or now)."""
+        if "{x}" not in sql:
+            return sql.format(t=row)
+        self.depth += 1
+        alias = f"x{self.depth}"
+        return sql.format(t=row, x=alias, as_of=self.now(alias) if now else self.as_of(alias))
+
+    def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str,
+              identifier: str | None = None) -> str | None:  # fmt: skip
+        """The access-control mark of a person's row or of a row naming one, else None
+        (``mark_sql``): its identifier computed here unless given, graded now asked only
+        when ``probe``."""
+        if sql_type.person is None and sql_type.linked_person is None:
+            return None
+        graphql_type = self.schema.get_type(sql_type.name)
+        fields = graphql_type.fields if isinstance(graphql_type, GraphQLObjectType) else {}
+        groups = set()
+        for _, node in keys:
+            definition = fields.get(node.name.value)
+            if definition is None:
+                continue
+            rule = access.rule_for(sql_type.name, node.name.value, get_named_type(definition.type))
+            if rule is not None and rule.group:
+                groups.add(rule.group)
+        self.marked = True
+        names = ",".join(sorted(groups))
+        if sql_type.person is not None:
+            identifier = identifier or self.subquery(sql_type.person.identifier, row)
+            graded = self.subquery(sql_type.person.graded, row, now=True) if self.probe else None
+            return f"'{MARK}', {mark_sql(LOGGED, identifier, graded, names)}"
+        key = str(sql_type.linked_person).format(t=row)
+        graded = gradering.graded_sql(key) if self.probe else None
+        logged = LOGGED if names else NOT_LOGGED  # shows no guarded field of the person
+        return f"'{MARK}', {mark_sql(logged, key, graded, names)}"
+
+    def source(self, source: str, alias: str, parent: str = "") -> str:
+        return source.format(r=alias, t=parent, as_of=self.as_of(alias))
+
+    def object_sql(self, type_name: str, selection: SelectionSetNode | None, row: str) -> str:
+        sql_type = self.types.get(type_name)
+        if sql_type is None or selection is None:
+            raise Unsupported(type_name)
+        pairs = []
+        keys = list(response_fields(selection, type_name, self.fragments))
+        shared = self.shared_identifier(sql_type, keys)
+        for key, node in keys:
+            if shared is not None and node.name.value in shared[1]:
+                pairs.append(f"'{key}', {shared[0]}.v")
+            else:
+                pairs.append(f"'{key}', {self.field_sql(sql_type, node, row)}")
+        identifier = f"{shared[0]}.v" if shared is not None else None
+        mark = self.marks(sql_type, keys, row, identifier) if pairs else None
+        if mark is not None:
+            pairs.append(mark)
+        if not pairs or len(pairs) > MAX_JSON_KEYS:
+            raise Unsupported(type_name)
+        built = f"json_build_object({', '.join(pairs)})"
+        if shared is None:
+            return built
+        assert sql_type.person is not None
+        value = self.subquery(sql_type.person.identifier, row)
+        return f"(SELECT {built} FROM (SELECT {value} AS v OFFSET 0) {shared[0]})"
+
+    def shared_identifier(
+        self, sql_type: SqlType, keys: list[tuple[str, FieldNode]]
+    ) -> tuple[str, set[str]] | None:
+        """When a person's mark and a selected field are the same identifier (a subquery):
+        an alias to compute it once under (``OFFSET 0`` keeps PostgreSQL from inlining it
+        twice), and the names of those fields."""
+        if sql_type.person is None:
+            return None
+        same = {name for name, definition in sql_type.fields.items()
+                if definition == Column(sql_type.person.identifier)}  # fmt: skip
+        if not any(node.name.value in same for _, node in keys):
+            return None
+        self.depth += 1
+        return f"i{self.depth}", same
+
+    def field_sql(self, sql_type: SqlType, node: FieldNode, row: str) -> str:
+        name = node.name.value
+        if name == "__typename":
+            return f"'{sql_type.name}'"
+        definition = sql_type.fields.get(name)
+        if definition is None or node.arguments:
+            raise Unsupported(f"{sql_type.name}.{name}")
+        if isinstance(definition, Column):  # perhaps a subquery, e.g. an aggregate
+            return self.subquery(definition.sql, row)
+        if isinstance(definition, Nested):
+            inner = self.object_sql(
+                definition.type_name, node.selection_set, definition.at.format(t=row)
+            )
+            if definition.null_if is None:
+                return inner
+            return f"CASE WHEN {definition.null_if.format(t=row)} THEN NULL ELSE {inner} END"
+        self.depth += 1
+        related = f"r{self.depth}"
+        if isinstance(definition, ByKey):
+            return self.by_key_sql(definition, node, row, related)
+        inner = self.object_sql(definition.type_name, node.selection_set, related)
+        source = self.source(definition.source, related, row)
+        order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
+        if not definition.many:
+            return f"(SELECT {inner} {source}{order} LIMIT 1)"
+        return f"(SELECT coalesce(json_agg({inner}{order}), '[]'::json) {source})"
+
+    def by_key_sql(self, definition: ByKey, node: FieldNode, row: str, related: str) -> str:
+        target = self.types.get(definition.type_name)
+        if target is None or not target.by_key:
+            raise Unsupported(definition.type_name)
+        outer, self.at_now = self.at_now, True
+        try:
+            inner = self.object_sql(definition.type_name, node.selection_set, related)
+            key = definition.key.format(t=row)
+            source = target.by_key.format(r=related, key=key, as_of=self.as_of(related))
+        finally:
+            self.at_now = outer
+        return f"(SELECT {inner} {source} LIMIT 1)"
+
+    def connection_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
+        """``edges { cursor node }`` and ``totalCount`` of a page of ``plan``'s rows."""
+        if selection is None:
+            raise Unsupported("connection")
+        source = self.source(plan.source, "r0")
+        order = plan.order_by.format(r="r0")
+        pairs = []
+        for key, node in response_fields(selection, "Connection", self.fragments):
+            if node.name.value == "totalCount":
+                pairs.append(f"'{key}', (SELECT count(*) {source})")
+            elif node.name.value == "edges":
+                pairs.append(f"'{key}', {self.edges_sql(plan, node.selection_set, source, order)}")
+            else:
+                raise Unsupported(f"connection {node.name.value}")
+        return f"SELECT json_build_object({', '.join(pairs)})::text"
+
+    def edges_sql(self, plan: RootPlan, selection: SelectionSetNode | None, source: str,
+                  order: str) -> str:  # fmt: skip
+        if selection is None:
+            raise Unsupported("edges")
+        pairs = []
+        for key, node in response_fields(selection, "Edge", self.fragments):
+            if node.name.value == "cursor":  # as grunndata.graphql.connection.encode_cursor
+                pairs.append(
+                    f"'{key}', translate(encode(convert_to('o:' || (r0.n__ - 1), 'UTF8'), "
+                    "'base64'), '+/', '-_')"
+                )
+            elif node.name.value == "node":
+                node_sql = self.object_sql(plan.type_name, node.selection_set, "r0")
+                pairs.append(f"'{key}', {node_sql}")
+            else:
+                raise Unsupported(f"edge {node.name.value}")
+        edge = f"json_build_object({', '.join(pairs)})"
+        return (
+            f"(SELECT coalesce(json_agg({edge} ORDER BY r0.n__), '[]'::json) FROM "
+            f"(SELECT r0.*, row_number() OVER (ORDER BY {order}) AS n__ {source} "
+            f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) AS r0)"
+        )

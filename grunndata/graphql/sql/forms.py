@@ -1,0 +1,112 @@
+"""The forms a register declares for its types and root fields in SQL (``SqlType`` with
+its ``Column``, ``Nested``, ``Related`` and ``ByKey`` fields; an ``SqlRoot`` giving a
+``RootPlan``), read by the compiler (``grunndata.graphql.sql.compiler``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from grunndata.graphql.tid import Tidspunkt
+
+
+@dataclass(frozen=True)
+class Column:
+    """A leaf: an SQL expression over the row ``{t}`` giving exactly what the resolver
+    serialises (ids as text, GeoJSON as json, ...). It may be a subquery over rows
+    ``{x}`` with ``{as_of}`` the query's Tidspunkt condition on them."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class Nested:
+    """An object built from the same row, or from ``at`` (SQL over ``{t}``, e.g. a part
+    of a JSON column) as its row; null when ``null_if`` (SQL over ``{t}``) holds."""
+
+    type_name: str
+    null_if: str | None = None
+    at: str = "{t}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """Rows of ``type_name`` linked to the row ``{t}``: ``source`` is ``FROM … WHERE …``
+    over ``{t}`` and the related row ``{r}``, where ``{as_of}`` stands for the query's
+    Tidspunkt condition on ``{r}``. A list (``many``, in ``order_by``) or one row."""
+
+    type_name: str
+    source: str
+    order_by: str = ""
+    many: bool = True
+
+
+@dataclass(frozen=True)
+class ByKey:
+    """The entity ``type_name`` whose key is ``key`` (SQL over ``{t}``), as it is now, as
+    ``Context.entity`` gives it: found by the type's own ``by_key``, so that a room never
+    writes SQL over another room's tables."""
+
+    type_name: str
+    key: str
+
+
+Field = Column | Nested | Related | ByKey
+
+
+@dataclass(frozen=True)
+class PersonForm:
+    """What access control asks of a person's row ``{t}`` (as the type's hooks answer it):
+    ``identifier``, the one the lookup log records (SQL as a ``Column``'s, ``{as_of}`` the
+    query's instants), and ``graded``, whether the address is graded now (a boolean; its
+    ``{as_of}`` is "now")."""
+
+    identifier: str
+    graded: str
+
+
+@dataclass(frozen=True)
+class SqlType:
+    """A GraphQL type's fields in SQL; ``by_key`` (``FROM … WHERE …`` over ``{r}``,
+    ``{key}`` and ``{as_of}``) finds an entity by key for other rooms' ``ByKey``.
+    ``person``: the type is a person; ``linked_person``: its rows name one by this
+    identifier (SQL over ``{t}``), as ``access``'s ``linked_person`` hook."""
+
+    name: str
+    fields: Mapping[str, Field]
+    by_key: str = ""
+    person: PersonForm | None = None
+    linked_person: str | None = None
+
+
+class Shape(Enum):
+    ONE = "one"
+    CONNECTION = "connection"
+
+
+@dataclass(frozen=True)
+class RootPlan:
+    """What a root field asks for: rows of ``type_name`` from ``source`` (``FROM … WHERE
+    …`` over ``{r}``, ``{as_of}`` as in ``Related``) with ``params``, as of ``tid``."""
+
+    type_name: str
+    tid: Tidspunkt
+    source: str
+    params: Mapping[str, Any]
+    shape: Shape = Shape.ONE
+    order_by: str = ""
+    limit: int = 0
+    offset: int = 0
+    fall_back_on_null: bool = False
+
+
+#: A root field's SQL form: its (coerced) arguments and the request's instant → a plan,
+#: or None to leave the field to its resolver.
+SqlRoot = Callable[[Mapping[str, Any], dt.datetime], RootPlan | None]
+
+
+class Unsupported(Exception):
+    """The query selects something without an SQL form: the resolvers answer it."""
