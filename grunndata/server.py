@@ -41,6 +41,7 @@ from grunndata.graphql.gate import Gate
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
+from grunndata.graphql.snapshot import SnapshotPerRequest
 from grunndata.graphql.sql.asgi import SqlFirst
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         return Context(
-            pool=request.app.state.pool,
+            pool=request.state.snapshot,
             request_id=request.state.request_id,
             entities=getattr(self.schema, "entity_batches", {}),
             principal=getattr(request.state, "principal", ANONYMOUS),
@@ -292,7 +293,7 @@ def create_app(
     routes = [
         Route(
             GRAPHQL_PATH,
-            SqlFirst(graphql_app, answers) if answers else graphql_app,
+            SnapshotPerRequest(SqlFirst(graphql_app, answers) if answers else graphql_app),
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from psycopg_pool import AsyncConnectionPool
 from strawberry.dataloader import DataLoader
 
 from grunndata.graphql.access import Lookups
 from grunndata.graphql.auth import ANONYMOUS, Principal
+from grunndata.graphql.snapshot import Connections
 from grunndata.graphql.tid import Tidspunkt
 
 #: Loads entities of one type by key, in the keys' order (None for an unknown key): one
@@ -30,7 +30,9 @@ EntityBatch = Callable[["Context", Tidspunkt, list[Any]], Awaitable[list[Any]]]
 
 @dataclass
 class Context:
-    pool: AsyncConnectionPool
+    #: Where statements get their connection: the request's ``Snapshot`` when served (one
+    #: consistent view for the whole answer), or a plain pool.
+    pool: Connections
     request_id: str
     entities: Mapping[str, EntityBatch] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))

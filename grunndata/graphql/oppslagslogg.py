@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import re
 from collections import deque
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
@@ -34,7 +34,6 @@ from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from grunndata.errors import Forbidden, InvalidArgument, Unauthenticated
-from grunndata.graphql import gradering
 from grunndata.graphql.auth import Principal
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import aware
@@ -43,8 +42,8 @@ from grunndata.identifiers import parse_person_id
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 1000
-#: A flush takes whole requests up to this many persons, the identifiers to check counted
-#: too (a bigger request goes alone): one statement's JSON stays within a few hundred kB.
+#: A flush takes whole requests up to this many persons (a bigger request goes alone): one
+#: statement's JSON stays within a few hundred kB.
 MAX_BATCH_PERSONS = 5000
 OPERATION_NAME = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 ENHET_TYPES = "grunndata.registers.enhetsregister.types"
@@ -55,21 +54,13 @@ COLUMNS = (
 #: One statement for any batch (prepared once per connection): the rows as one JSON array
 #: of objects. Binding nine parameters a row made psycopg re-parse a new statement text
 #: for every batch of over five requests (it caches statements of up to 50 parameters).
-#: A request's rows may carry identifiers to check (``sjekk``, on its first row): when one
-#: names a person graded at the request's time (``gradering.graded_among``), none of that
-#: request's rows is written, and the statement returns its number (``foresporsel``). So an
-#: answer from the SQL forms asks "graded now?" and writes its log in one round trip.
+#: (Whether a person is graded is asked in the request's own snapshot, ``graphql.snapshot``,
+#: never here: the log's connection sees a later state of the database.)
 FLUSH_SQL = (
-    "WITH batch AS (SELECT * FROM json_to_recordset(%s::json) AS r("
+    f"INSERT INTO felles.oppslagslogg ({', '.join(COLUMNS)}) "
+    f"SELECT {', '.join(COLUMNS)} FROM json_to_recordset(%s::json) AS r("
     "tidspunkt timestamptz, konsument text, scopes text[], pid text, feltgrupper text[], "
-    "identifikasjonsnumre text[], operasjon text, request_id text, behandlingsgrunnlag text, "
-    "foresporsel int, sjekk text[])), "
-    "graded AS (SELECT b.foresporsel FROM batch b WHERE b.sjekk IS NOT NULL AND "
-    f"{gradering.graded_among('b.sjekk', 'b.tidspunkt')}), "
-    f"written AS (INSERT INTO felles.oppslagslogg ({', '.join(COLUMNS)}) "
-    f"SELECT {', '.join(COLUMNS)} FROM batch b "
-    "WHERE b.foresporsel NOT IN (SELECT foresporsel FROM graded)) "
-    "SELECT foresporsel FROM graded"
+    "identifikasjonsnumre text[], operasjon text, request_id text, behandlingsgrunnlag text)"
 )
 
 #: One row of the log: ``COLUMNS`` to their values.
@@ -118,15 +109,13 @@ class LookupLogUnavailable(RuntimeError):
 class _Waiting:
     rows: list[Row]
     persons: int
-    check: list[str]
-    done: asyncio.Future[bool] = field(repr=False)
+    done: asyncio.Future[None] = field(repr=False)
 
 
 class LookupLogWriter:
     """Group commit of the lookup log for one app: one INSERT per flush, no timer.
 
-    ``write`` queues a request's rows and returns once they are committed (or raises), or
-    once it is known that a person it was asked to check is graded (nothing written).
+    ``write`` queues a request's rows and returns once they are committed (or raises).
     One flusher task at a time drains the queue, whole requests up to
     ``max_batch_persons`` per statement. A waiting request that is cancelled (its client
     went away) leaves its rows to be written; the flusher is never the request's task, so
@@ -142,17 +131,15 @@ class LookupLogWriter:
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def write(self, rows: list[Row], check: Collection[str] = ()) -> bool:
-        """Log ``rows``; return True when they are committed, False (nothing written) when
-        a person holding an identifier in ``check`` is graded at the rows' time. Raises
-        ``LookupLogUnavailable``."""
+    async def write(self, rows: list[Row]) -> None:
+        """Log ``rows``; return when they are committed. Raises ``LookupLogUnavailable``."""
         if not rows:
-            return True
+            return
         if self._closed:
             raise LookupLogUnavailable("the lookup log writer is closed")
-        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        persons = sum(len(row["identifikasjonsnumre"]) for row in rows) + len(check)
-        self._queue.append(_Waiting(rows, persons, list(check), done))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        persons = sum(len(row["identifikasjonsnumre"]) for row in rows)
+        self._queue.append(_Waiting(rows, persons, done))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush_all(), name="oppslagslogg")
         return await done
@@ -168,7 +155,7 @@ class LookupLogWriter:
             while self._queue:
                 batch = self._take()
                 try:
-                    graded = await self._insert(batch)
+                    await self._insert(batch)
                 except asyncio.CancelledError:
                     _fail(batch, LookupLogUnavailable("the writer was stopped"))
                     raise
@@ -176,9 +163,9 @@ class LookupLogWriter:
                     log.exception("lookup log: a flush of %d requests failed", len(batch))
                     _fail(batch, LookupLogUnavailable(str(exc)))
                 else:
-                    for number, waiting in enumerate(batch):
+                    for waiting in batch:
                         if not waiting.done.done():
-                            waiting.done.set_result(number not in graded)
+                            waiting.done.set_result(None)
         except asyncio.CancelledError:
             _fail(self._queue, LookupLogUnavailable("the writer was stopped"))
             self._queue.clear()
@@ -194,17 +181,12 @@ class LookupLogWriter:
             batch.append(self._queue.popleft())
         return batch
 
-    async def _insert(self, batch: list[_Waiting]) -> set[int]:
-        """Write ``batch``'s rows; the numbers of its requests refused as graded."""
-        rows = []
-        for number, waiting in enumerate(batch):
-            rows.append({**waiting.rows[0], "foresporsel": number, "sjekk": waiting.check or None})
-            rows.extend({**row, "foresporsel": number} for row in waiting.rows[1:])
+    async def _insert(self, batch: list[_Waiting]) -> None:
+        """Write ``batch``'s rows in one statement."""
+        rows = [row for waiting in batch for row in waiting.rows]
         async with self.pool.connection() as conn:
-            cursor = await conn.execute(FLUSH_SQL, [orjson.dumps(rows).decode()])
-            graded = {row[0] for row in await cursor.fetchall()}
+            await conn.execute(FLUSH_SQL, [orjson.dumps(rows).decode()])
         self.statements += 1
-        return graded
 
 
 def _fail(batch: Iterable[_Waiting], error: Exception) -> None:
@@ -245,16 +227,14 @@ async def write_found(
     request_id: str,
     operation: str | None,
     behandlingsgrunnlag: str | None,
-    check: Collection[str] = (),
-) -> bool:
+) -> None:
     """Log ``found`` (identifier, sorted field groups), whichever path (resolvers or SQL
-    forms) answered; return when committed (True), or False, nothing written, when a
-    person holding an identifier in ``check`` is graded now (``LookupLogWriter.write``)."""
+    forms) answered; return when committed."""
     if not found:
-        return True
+        return
     rows = rows_of(found, principal=principal, now=now, request_id=request_id,
                    operation=operation, behandlingsgrunnlag=behandlingsgrunnlag)  # fmt: skip
-    return await writer.write(rows, check)
+    await writer.write(rows)
 
 
 def operation_name(given: Any, query: str | None) -> str | None:

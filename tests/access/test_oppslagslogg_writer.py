@@ -29,7 +29,7 @@ from grunndata.graphql.oppslagslogg import (
     text_array,
 )
 from grunndata.server import create_app
-from tests.access.conftest import FORTROLIG, OPEN_PERSON, STRENGT_FORTROLIG, ask, codes, logged
+from tests.access.conftest import OPEN_PERSON, ask, codes, logged
 from tests.conftest import LiveServer, test_token
 
 WHO = Principal(scopes=frozenset({IDENTITET}), orgnr="910000001", authenticated=True)
@@ -168,27 +168,6 @@ def test_a_batch_is_bounded_by_persons_and_keeps_requests_whole(database):
 
     assert with_writer(database, body) == 4  # 3 + 3 persons exceed 5: one request a flush
     assert all(len(logged(database, i)) == 3 for i in ids)
-
-
-def test_a_request_naming_a_graded_person_to_check_is_refused_and_not_written(access_database):
-    """The SQL forms ask "graded now?" with the log's write: a request whose identifiers
-    to check include a graded person writes nothing and is told so (the resolvers then
-    answer it); the other requests of the same flush are written."""
-    ids = [f"gc-{uuid.uuid4().hex}" for _ in range(4)]
-
-    async def body(writer: LookupLogWriter) -> tuple[list[bool], int]:
-        outcome = await asyncio.gather(
-            writer.write(rows(ids[0], OPEN_PERSON), check=[OPEN_PERSON, FORTROLIG]),
-            writer.write(rows(ids[1], OPEN_PERSON), check=[OPEN_PERSON, FAMILY[1]]),
-            writer.write(rows(ids[2], OPEN_PERSON, FAMILY[2]), check=[STRENGT_FORTROLIG]),
-            writer.write(rows(ids[3], FAMILY[3])),
-        )
-        return outcome, writer.statements
-
-    outcome, statements = with_writer(access_database, body)
-    assert outcome == [False, True, False, True]
-    assert statements == 1  # the check rode along with the one INSERT
-    assert [len(logged(access_database, i)) for i in ids] == [0, 1, 0, 1]
 
 
 def test_a_failed_flush_fails_its_requests_only_and_the_writer_goes_on(database):

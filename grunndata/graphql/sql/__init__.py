@@ -27,10 +27,10 @@ returned is logged as the resolvers log it. ``tests/access/test_sqlguard.py`` ch
 
 "Graded now" is asked in the statement (a probe of ``felles.adressebeskyttelse`` per mark)
 only for roots of ``answers.PROBED_SHAPES``; the other roots' marks leave it unasked, and it is
-asked once for all the identifiers they name, only for a principal without the scope: with
-the lookup log's write when the answer has persons to log (``oppslagslogg.write_found``'s
-``check``: one round trip for both; a graded one means nothing is written and the
-resolvers answer), else on the answer's connection (``gradering.any_graded_sql``).
+asked once for all the identifiers they name, only for a principal without the scope, in
+the request's snapshot like every other statement (``gradering.any_graded_sql``; a graded
+one sends the query to the resolvers). (It once rode on the lookup log's write to save the
+round trip, but the log's connection sees a later state than the answer's snapshot.)
 Measured in process on the benchmark data (docs/benchmarks.md): a list of 100 units with
 owners has 400 marks naming 200 persons, whose probes cost ~0.27 ms of PostgreSQL's
 execution against ~0.13 ms for the one statement more; a single entity has a handful of

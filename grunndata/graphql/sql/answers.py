@@ -25,11 +25,12 @@ from graphql import (
     validate,
 )
 from graphql.execution.values import get_argument_values, get_variable_values
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import PoolTimeout
 
 from grunndata.config import SecuritySettings
 from grunndata.graphql import access, gradering, limits, oppslagslogg
 from grunndata.graphql.auth import ANONYMOUS, Principal
+from grunndata.graphql.snapshot import Connections
 from grunndata.graphql.sql.compiler import Compiler
 from grunndata.graphql.sql.forms import RootPlan, Shape, SqlRoot, SqlType, Unsupported
 from grunndata.graphql.sql.marks import Seen
@@ -45,14 +46,11 @@ PROBED_SHAPES = frozenset({Shape.ONE})
 @dataclass(frozen=True)
 class SqlAnswer:
     """A whole response ``body`` and the persons it shows, for the lookup log:
-    (identifier, sorted field groups) once each, as ``access.Lookups.identified``.
-    ``check``: identifiers not yet known to be ungraded, asked with the log's write
-    (``oppslagslogg.write_found``); if one is graded, the resolvers must answer."""
+    (identifier, sorted field groups) once each, as ``access.Lookups.identified``."""
 
     body: bytes
     persons: list[tuple[str, list[str]]]
     operation: str | None
-    check: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ class SqlAnswers:
 
     async def answer(
         self,
-        pool: AsyncConnectionPool,
+        connections: Connections,
         body: Mapping[str, Any],
         now: dt.datetime,
         principal: Principal = ANONYMOUS,
@@ -113,7 +111,7 @@ class SqlAnswers:
         seen = Seen()
         sees_graded = principal.has(access.ADRESSEBESKYTTELSE)
         try:
-            async with pool.connection() as conn:
+            async with connections.connection() as conn:
                 for statement in statements:
                     row = await (await conn.execute(statement.sql, statement.params)).fetchone()
                     value = row[0] if row else None
@@ -125,16 +123,14 @@ class SqlAnswers:
                 if not sees_graded and seen.graded:
                     return None  # the resolvers hide or refuse the graded person, as the rules say
                 check = sorted(seen.unchecked) if not sees_graded else []
-                if check and not seen.groups:  # nothing to log: ask now
-                    if await _any_graded(conn, check, now):
-                        return None
-                    check = []
+                if check and await _any_graded(conn, check, now):
+                    return None  # in the request's snapshot, like every other statement
         except (psycopg.Error, PoolTimeout, Unsupported) as exc:  # the resolvers answer
             log.info("sql answer failed, resolvers take over: %s", type(exc).__name__)
             return None
         body_bytes = ('{"data":{' + ",".join(parts) + "}}").encode()
         named = oppslagslogg.operation_name(name, query)
-        return SqlAnswer(body_bytes, seen.found(), named, check)
+        return SqlAnswer(body_bytes, seen.found(), named)
 
     def _refused_by_access(
         self, query: str, operation: OperationDefinitionNode, document: DocumentNode,

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grunndata.graphql import oppslagslogg
 from grunndata.graphql.auth import ANONYMOUS, Principal
+from grunndata.graphql.snapshot import Connections
 from grunndata.graphql.sql.answers import SqlAnswer, SqlAnswers
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class SqlFirst:
         purpose = headers.get(b"behandlingsgrunnlag")
         answer = await logged_answer(
             self.answers,
-            scope["app"].state.pool,
+            state["snapshot"],
             scope["app"].state.lookup_log,
             body,
             now=dt.datetime.now(dt.UTC),
@@ -82,7 +82,7 @@ class SqlFirst:
 
 async def logged_answer(
     answers: SqlAnswers,
-    pool: AsyncConnectionPool,
+    connections: Connections,
     writer: oppslagslogg.LookupLogWriter,
     body: Mapping[str, Any],
     *,
@@ -91,15 +91,15 @@ async def logged_answer(
     request_id: str,
     behandlingsgrunnlag: str | None,
 ) -> SqlAnswer | None:
-    """The SQL forms' answer to ``body``, its persons logged as the resolvers log them
-    (committed before this returns), or None for the resolvers: when the forms decline,
-    when a person the log's write was to check is graded (``SqlAnswer.check``: the
-    resolvers hide or refuse them), or when the log cannot be written (they report it)."""
-    answer = await answers.answer(pool, body, now, principal)
+    """The SQL forms' answer to ``body`` read from ``connections`` (the request's
+    snapshot), its persons logged as the resolvers log them (committed before this
+    returns), or None for the resolvers: when the forms decline, or when the log cannot be
+    written (they report it)."""
+    answer = await answers.answer(connections, body, now, principal)
     if answer is None or not answer.persons:
         return answer
     try:
-        written = await oppslagslogg.write_found(
+        await oppslagslogg.write_found(
             writer,
             answer.persons,
             principal=principal,
@@ -107,12 +107,11 @@ async def logged_answer(
             request_id=request_id,
             operation=answer.operation,
             behandlingsgrunnlag=behandlingsgrunnlag,
-            check=answer.check,
         )
     except Exception:
         log.info("lookup log not written by the SQL path: the resolvers take over")
         return None
-    return answer if written else None
+    return answer
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:

@@ -1,0 +1,109 @@
+"""One consistent view of the database per request.
+
+Every statement one GraphQL request runs (its root fields on the SQL forms' path or the
+resolvers', every DataLoader batch, the check for graded persons) reads the same snapshot:
+one ``REPEATABLE READ, READ ONLY`` transaction on one pooled connection, begun at the
+request's first statement and ended when the request is answered. So a query with two
+root fields never shows one from before a load and one from after it.
+
+``Snapshot`` offers the pool's ``connection()`` interface, so resolvers and batch
+functions need not know which they have. Each ``async with snapshot.connection()`` block
+has the connection to itself (a lock), as a block on a pooled connection would: a block's
+``SET LOCAL`` and the statement it is for are never split by another batch's statement.
+The connection is taken lazily, so a request refused before any statement takes none.
+
+A pooled connection can be dead (the database restarted since it was last used): when
+the ``BEGIN`` fails on one, nothing of the request has been sent yet, so the snapshot
+takes a fresh connection once more before it gives up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
+class Connections(Protocol):
+    """Where statements get a connection: a pool, or a request's ``Snapshot``."""
+
+    def connection(
+        self, timeout: float | None = None
+    ) -> AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]: ...
+
+
+class Snapshot:
+    """A request's one transaction, taken from ``pool`` at its first statement."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+        self._lock = asyncio.Lock()
+        self._held = AsyncExitStack()
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+
+    @asynccontextmanager
+    async def connection(
+        self, timeout: float | None = None
+    ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        async with self._lock:
+            if self._conn is None:
+                self._conn = await self._begin(timeout)
+            yield self._conn
+
+    async def _begin(self, timeout: float | None) -> psycopg.AsyncConnection[Any]:
+        for attempt in (1, 2):
+            held = AsyncExitStack()
+            conn = await held.enter_async_context(self.pool.connection(timeout))
+            try:
+                await conn.execute(BEGIN)
+            except psycopg.OperationalError as exc:
+                # given back broken, the pool replaces it; nothing of the request was sent
+                await held.__aexit__(type(exc), exc, exc.__traceback__)
+                if attempt == 2:
+                    raise
+                log.info("snapshot: a pooled connection was dead (%s); taking another", exc)
+                continue
+            self._held = held
+            return conn
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        """End the transaction (it wrote nothing) and give the connection back."""
+        async with self._lock:
+            held, self._held, self._conn = self._held, AsyncExitStack(), None
+            try:
+                await held.aclose()  # the pool's exit commits, then takes the connection back
+            except psycopg.Error as exc:
+                log.info("snapshot: ending the transaction failed: %s", type(exc).__name__)
+
+
+class SnapshotPerRequest:
+    """ASGI: gives each request its ``Snapshot`` (``scope["state"]["snapshot"]``, over the
+    app's pool) and ends it as the answer starts to leave, or when the request ends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        snapshot = Snapshot(scope["app"].state.pool)
+        scope.setdefault("state", {})["snapshot"] = snapshot
+
+        async def send_after_closing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await snapshot.close()  # the answer is made: free the connection first
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_after_closing)
+        finally:
+            await snapshot.close()
