@@ -158,6 +158,7 @@ class GraphQLApp(GraphQL[Context, None]):
                     request_data.operation_name, request_data.query
                 ),
                 behandlingsgrunnlag=purpose[:500] if purpose else None,
+                read=request.state.snapshot.close,
             )
         except Exception:
             log.exception("lookup log not written (request %s)", context.request_id)
@@ -276,13 +277,21 @@ def create_app(
             kwargs={"autocommit": True, "application_name": "grunndata"},
             configure=_connection_setup(security.statement_timeout_ms),
         )
+        # The lookup log's writer has connections of its own: requests waiting for their
+        # rows to commit must never hold the connections its flush needs.
+        log_pool = AsyncConnectionPool(
+            database_url, min_size=1, max_size=2, open=False, timeout=pool_timeout,
+            kwargs={"autocommit": True, "application_name": "grunndata-oppslagslogg"},
+        )  # fmt: skip
         await pool.open(wait=False)
+        await log_pool.open(wait=False)
         app.state.pool = pool
-        app.state.lookup_log = oppslagslogg.LookupLogWriter(pool)
+        app.state.lookup_log = oppslagslogg.LookupLogWriter(log_pool)
         try:
             yield
         finally:
             await app.state.lookup_log.close()
+            await log_pool.close()
             await pool.close()
 
     schema = schema or build_schema(security=security, allow_list=allow_list)

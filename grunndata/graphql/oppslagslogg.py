@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
@@ -201,11 +201,16 @@ async def write(
     *,
     operation: str | None,
     behandlingsgrunnlag: str | None,
+    read: Callable[[], Awaitable[None]] | None = None,
 ) -> int:
-    """Log the persons ``context``'s request returned (resolvers, ``_entities``); how many."""
-    if not context.lookups:
+    """Log the persons ``context``'s request returned (resolvers, ``_entities``); how many.
+    ``read`` is called once the persons are known, before the log is waited for (the
+    request's snapshot gives back its connection)."""
+    found = await context.lookups.identified(context) if context.lookups else []
+    if read is not None:
+        await read()
+    if not found:
         return 0
-    found = await context.lookups.identified(context)
     await write_found(
         writer,
         found,

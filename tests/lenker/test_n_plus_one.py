@@ -87,7 +87,8 @@ class Statements:
         sent = self.sent
 
         async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            if not str(query).startswith("SET "):  # a new pool connection's set-up
+            # not a new pool connection's set-up, nor the request's snapshot's BEGIN
+            if not str(query).startswith(("SET ", "BEGIN ")):
                 sent.append(str(query))
             return await original(cursor, query, *args, **kwargs)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -72,6 +72,7 @@ class SqlFirst:
             state["snapshot"],
             scope["app"].state.lookup_log,
             body,
+            read=state["snapshot"].close,
             now=dt.datetime.now(dt.UTC),
             principal=state.get("principal", ANONYMOUS),
             request_id=state.get("request_id", ""),
@@ -90,12 +91,16 @@ async def logged_answer(
     principal: Principal,
     request_id: str,
     behandlingsgrunnlag: str | None,
+    read: Callable[[], Awaitable[None]] | None = None,
 ) -> SqlAnswer | None:
     """The SQL forms' answer to ``body`` read from ``connections`` (the request's
     snapshot), its persons logged as the resolvers log them (committed before this
     returns), or None for the resolvers: when the forms decline, or when the log cannot be
-    written (they report it)."""
+    written (they report it). ``read`` is called once the answer is read, before the log
+    is waited for (the request's snapshot gives back its connection)."""
     answer = await answers.answer(connections, body, now, principal)
+    if read is not None:
+        await read()
     if answer is None or not answer.persons:
         return answer
     try:
