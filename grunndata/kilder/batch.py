@@ -57,6 +57,8 @@ class Applied:
     rejected: int
     warnings: int
     records: int
+    findings: str | None = None
+    """The first rejects and warnings, each naming its record as the source does."""
 
 
 class _Located:
@@ -115,8 +117,11 @@ def apply(database: Database, batch: Batch) -> Applied:
         journal.end(database, journal_id, _ending("failed", counts, report, _message(exc)))
         raise
     status = "partial" if report.rejected else "loaded"
-    journal.end(database, journal_id, _ending(status, counts, report, None))
-    return Applied(journal_id, counts, report.rejected, report.warnings, context.records_read)
+    findings = "; ".join(f"{f.location}: {f.severity}: {f.reason}" for f in report.first) or None
+    journal.end(database, journal_id, _ending(status, counts, report, findings))
+    return Applied(
+        journal_id, counts, report.rejected, report.warnings, context.records_read, findings
+    )
 
 
 def _counted(records: Any, context: LoadContext) -> Any:

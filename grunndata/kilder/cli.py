@@ -71,6 +71,8 @@ def follow_command(
         if exc.hint:
             err.print(exc.hint, markup=False)
         raise typer.Exit(2) from None
+    finally:
+        follower.close()
     raise typer.Exit(code)
 
 

@@ -112,6 +112,7 @@ def _until_caught_up(
                 f"{step.label}: load {a.load_id}, {a.records} documents, {a.counts.inserted} "
                 f"inserted, {a.counts.superseded} superseded, {a.counts.unchanged} unchanged, "
                 f"{a.rejected} rejected, {a.warnings} warnings"
+                + (f" ({a.findings})" if a.findings else "")
             )
         if step.caught_up:
             state.note(database, follower.source, lag=step.lag)

@@ -60,10 +60,13 @@ def run_follower(
     lines = echo if echo is not None else []
     stop = threading.Event()
     follower = sources()[source](database, settings, stop, lines.append)
-    if baseline:
-        with state.source_lock(database, source):
-            follower.baseline()  # type: ignore[attr-defined]
-    return follow(database, follower, once=True, interval=0, stop=stop, echo=lines.append)
+    try:
+        if baseline:
+            with state.source_lock(database, source):
+                follower.baseline()  # type: ignore[attr-defined]
+        return follow(database, follower, once=True, interval=0, stop=stop, echo=lines.append)
+    finally:
+        follower.close()
 
 
 def load_files(database: Database, paths: list[Path]) -> None:

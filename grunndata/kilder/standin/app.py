@@ -9,6 +9,7 @@ import asyncio
 import secrets
 import threading
 import time
+from urllib.parse import parse_qs
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -62,7 +63,7 @@ class StandIn:
         return _Misbehave(self, self.app())
 
     async def _token(self, request: Request) -> Response:
-        form = await request.form()
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
         try:

@@ -70,7 +70,11 @@ def routes(standin: StandIn) -> list[Route]:
             return _error(400, f"høyst {BULK_MAX} identifikatorer per kall")
         documents = [d for n in numbers if (d := world.freg.document(str(n))) is not None]
         if documents and standin.faults.take(request.url.path, ("invalid",)):
-            documents = [{**documents[0], "navn": "ikke en liste"}, *documents[1:]]
+            bad = {
+                **documents[0],
+                "navn": [{**documents[0]["navn"][0], "ajourholdstidspunkt": "i går"}],
+            }
+            documents = [bad, *documents[1:]]
         return _shaped(documents, standin.bulk_shape)
 
     async def komplett(request: Request) -> Response:
