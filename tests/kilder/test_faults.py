@@ -92,7 +92,7 @@ def test_an_expired_cursor_asks_for_a_new_baseline(
 ) -> None:
     _start_at(fresh_database, 3)
     sources_.standin.oldest = 10
-    with pytest.raises(StewardNeeded, match="HTTP 406.*--baseline"):
+    with pytest.raises(StewardNeeded, match=r"HTTP 406.*--baseline"):
         run_follower(fresh_database, "freg", sources_.settings)
     assert cursor(fresh_database, "freg").posisjon == "3"
 

@@ -9,10 +9,10 @@ import asyncio
 import secrets
 import threading
 import time
-from urllib.parse import parse_qs
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qs
 
 import jwt
 import uvicorn
