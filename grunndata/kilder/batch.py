@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ class Applied:
     records: int
     findings: str | None = None
     """The first rejects and warnings, each naming its record as the source does."""
+    merge_s: float = 0.0
+    commit_s: float = 0.0
+    """Seconds spent reading and merging, and committing (for the benchmark)."""
 
 
 class _Located:
@@ -91,6 +95,7 @@ def apply(database: Database, batch: Batch) -> Applied:
     context = LoadContext(source=source, report=_Located(report, batch.locations))  # type: ignore[arg-type]
     journal_id = journal.begin(database, source, batch.fmt)
     counts = WriteCounts()
+    started = time.perf_counter()
     try:
         with connect(database.app_url) as conn, conn.transaction():
             conn.execute(
@@ -113,15 +118,18 @@ def apply(database: Database, batch: Batch) -> Applied:
             state.advance(
                 conn, batch.source, batch.til, rejected=report.rejected, baseline=batch.baseline
             )
+            merged = time.perf_counter()
     except BaseException as exc:
         journal.end(database, journal_id, _ending("failed", counts, report, _message(exc)))
         raise
+    committed = time.perf_counter()
     status = "partial" if report.rejected else "loaded"
     findings = "; ".join(f"{f.location}: {f.severity}: {f.reason}" for f in report.first) or None
     journal.end(database, journal_id, _ending(status, counts, report, findings))
     return Applied(
-        journal_id, counts, report.rejected, report.warnings, context.records_read, findings
-    )
+        journal_id, counts, report.rejected, report.warnings, context.records_read, findings,
+        merge_s=merged - started, commit_s=committed - merged,
+    )  # fmt: skip
 
 
 def _counted(records: Any, context: LoadContext) -> Any:

@@ -177,9 +177,9 @@ class World:
                 self._emigration, self._arrival, self._fnr, self._graded)  # fmt: skip
         for i in range(self.changes):
             freg[i % len(freg)](rng)
+        everyone = sorted(self.freg.people)
         for _ in range(unknown_types):
-            nummer = rng.choice(sorted(self.freg.people))
-            self.freg.event(nummer, "personErOppdatert", self.today.isoformat())
+            self.freg.event(rng.choice(everyone), "personErOppdatert", self.today.isoformat())
         brreg = (self._new_unit, self._changed_unit, self._deleted_unit, self._withdrawn_unit,
                  self._board)  # fmt: skip
         for i in range(self.changes):
