@@ -9,12 +9,15 @@ page, another follower running); 3 the source did not answer (``--once``).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+import httpx
 
 from grunndata.db.database import Database
 from grunndata.errors import GrunndataError
@@ -28,6 +31,17 @@ log = logging.getLogger(__name__)
 
 class StewardNeeded(GrunndataError):
     """The follower cannot go on by itself: the message says what the steward must do."""
+
+
+def read_json(response: httpx.Response, source: str, what: str) -> Any:
+    """A source's JSON answer; one that is not JSON stops the follower, nothing written."""
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise StewardNeeded(
+            f"{source}: {what} is malformed (not JSON: {exc.msg} at byte {exc.pos}); "
+            "nothing from it was written and the cursor is unchanged"
+        ) from None
 
 
 @dataclass(frozen=True)

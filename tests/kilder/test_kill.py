@@ -29,20 +29,30 @@ def _loads(database: Database) -> int:
     return rows(database, "SELECT count(*) FROM felles.load")[0][0]
 
 
-def _command(database: Database, sources_: Sources, *args: str) -> subprocess.Popen[bytes]:
-    env = {
+def grunndata() -> str:
+    return str(Path(sys.executable).parent / "grunndata")
+
+
+def _env(database: Database, sources_: Sources) -> dict[str, str]:
+    return {
         **os.environ,
         "GRUNNDATA_DATABASE_URL": database.app_url,
         "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
         "GRUNNDATA_FREG_URL": sources_.settings.freg_url or "",
         "GRUNNDATA_FOLLOW_BACKOFF": "0.01",
     }
+
+
+def _command(
+    database: Database, sources_: Sources, *args: str, once: bool = True
+) -> subprocess.Popen[bytes]:
+    command = [grunndata(), "follow", "freg", *(["--once"] if once else []), *args]
     return subprocess.Popen(
-        [str(Path(sys.executable).parent / "grunndata"), "follow", "freg", "--once", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, env=_env(database, sources_), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+
+_command.env = _env  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow

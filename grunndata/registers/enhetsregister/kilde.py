@@ -18,13 +18,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import psycopg
 
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
 from grunndata.kilder.batch import Applied, Batch, apply
-from grunndata.kilder.follow import Step, StewardNeeded
+from grunndata.kilder.follow import Step, StewardNeeded, read_json
 from grunndata.kilder.http import SourceClient
 from grunndata.kilder.settings import FollowSettings
 from grunndata.loaders.formats import LoadContext
@@ -34,16 +33,6 @@ PAGE = 1000
 LOOKUP = 100
 #: How far before a lastned load's time the first run starts (updates seen twice are harmless).
 MARGIN = timedelta(days=1)
-
-
-def _json(response: httpx.Response, source: str, what: str) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise StewardNeeded(
-            f"{source}: {what} is malformed (not JSON: {exc.msg}); nothing from it was "
-            "written and the cursor is unchanged"
-        ) from None
 
 
 def _since_load(database: Database, formats: tuple[str, ...]) -> datetime | None:
@@ -83,10 +72,11 @@ class UnitFollower:
         what = f"the update page from {params.get('oppdateringsid') or params.get('dato')}"
         if response.status_code != 200:
             raise StewardNeeded(f"{self.source}: {what} answered HTTP {response.status_code}")
-        updates = self._read(_json(response, self.source, what), what)
+        body = read_json(response, self.source, what)
+        updates = self._read(body, what)
         if not updates:
             return Step(caught_up=True, lag=0)
-        total = (_json(response, self.source, what).get("page") or {}).get("totalElements")
+        total = (body.get("page") or {}).get("totalElements")
         label = f"{self.source} oppdateringsid {updates[0][0]}-{updates[-1][0]}"
         lag = max(total - len(updates), 0) if isinstance(total, int) else None
         return Step(applied=self._apply(updates, kilde.posisjon, label), label=label, lag=lag)
@@ -115,7 +105,7 @@ class UnitFollower:
             response = self.client.get(
                 f"/{self.kind}", params={"organisasjonsnummer": ",".join(chunk), "size": LOOKUP}
             )
-            body = _json(response, self.source, f"/{self.kind}?organisasjonsnummer=…")
+            body = read_json(response, self.source, f"/{self.kind}?organisasjonsnummer=…")
             for unit in (body.get("_embedded") or {}).get(self.kind, []):
                 found[str(unit.get("organisasjonsnummer"))] = unit
         withdrawn, unknown = set(), []
@@ -124,7 +114,7 @@ class UnitFollower:
                 continue
             response = self.client.get(f"/{self.kind}/{orgnr}")
             if response.status_code == 200:
-                found[orgnr] = _json(response, self.source, f"/{self.kind}/{orgnr}")
+                found[orgnr] = read_json(response, self.source, f"/{self.kind}/{orgnr}")
             elif response.status_code == 410:
                 withdrawn.add(orgnr)
             else:
@@ -183,7 +173,7 @@ class RolleFollower:
         what = f"the role events after {params.get('afterId', params.get('afterTime'))}"
         if response.status_code != 200:
             raise StewardNeeded(f"{self.source}: {what} answered HTTP {response.status_code}")
-        events = _json(response, self.source, what)
+        events = read_json(response, self.source, what)
         if not isinstance(events, list) or not all(
             isinstance(e, dict) and "id" in e and isinstance(e.get("data"), dict) for e in events
         ):
@@ -201,7 +191,7 @@ class RolleFollower:
             if response.status_code in (404, 410):
                 document: dict[str, Any] = {"rollegrupper": []}  # no roles (any more)
             else:
-                document = _json(response, self.source, f"/enheter/{orgnr}/roller")
+                document = read_json(response, self.source, f"/enheter/{orgnr}/roller")
             documents.append({**document, "organisasjonsnummer": orgnr})
             locations.append(f"event {event_id}")
         label = f"{self.source} events {events[0]['id']}-{events[-1]['id']}"

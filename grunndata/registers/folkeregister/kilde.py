@@ -25,7 +25,7 @@ from grunndata.db.database import Database, connect
 from grunndata.errors import SetupError
 from grunndata.kilder import state
 from grunndata.kilder.batch import Batch, apply
-from grunndata.kilder.follow import Step, StewardNeeded
+from grunndata.kilder.follow import Step, StewardNeeded, read_json
 from grunndata.kilder.http import SourceClient, Stopped
 from grunndata.kilder.maskinporten import Maskinporten
 from grunndata.kilder.settings import FollowSettings
@@ -37,20 +37,10 @@ FORMAT = FregPersonFormat()
 log = logging.getLogger(__name__)
 
 
-def _json(response: httpx.Response, what: str) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise StewardNeeded(
-            f"{SOURCE}: {what} is malformed (not JSON: {exc.msg} at byte {exc.pos}); "
-            "nothing from it was written and the cursor is unchanged"
-        ) from None
-
-
 def read_page(response: httpx.Response, seq: int) -> list[tuple[int, str, str]]:
     """(sekvensnummer, folkeregisteridentifikator, hendelsetype) of a feed page, checked."""
     what = f"the feed page at seq {seq}"
-    page = _json(response, what)
+    page = read_json(response, SOURCE, what)
     if not isinstance(page, list):
         raise StewardNeeded(f"{SOURCE}: {what} is malformed: not a JSON array; nothing written")
     events: list[tuple[int, str, str]] = []
@@ -189,8 +179,9 @@ class FregFollower:
         ))  # fmt: skip
 
     # -- baseline ------------------------------------------------------------------------
-    def baseline(self) -> int:
-        """Load the complete extract; returns the sequence number S followed from."""
+    def baseline(self) -> int | None:
+        """Load the complete extract; returns the sequence number S followed from (None:
+        stopped before the last batch, to be resumed)."""
         kilde = self._cursor()
         progress = kilde.baseline
         if progress is None:
@@ -202,7 +193,7 @@ class FregFollower:
                 )
             seq = int(text)
             job = self.client.get("/v1/uttrekk/komplett", params={"feedsekvensnr": seq})
-            body = _json(job, "the extract order") if job.status_code == 200 else {}
+            body = read_json(job, SOURCE, "the extract order") if job.status_code == 200 else {}
             if not body.get("jobbId"):
                 raise StewardNeeded(
                     f"{SOURCE}: the extract could not be ordered (HTTP {job.status_code}"
@@ -216,6 +207,9 @@ class FregFollower:
                 f"{SOURCE}: resuming extract {progress['jobbId']} at batch {progress['batch']}"
             )
         while True:
+            if self.stop.is_set():
+                self.echo(f"{SOURCE}: stopped; `--baseline` resumes at batch {progress['batch']}")
+                return None
             number = int(progress["batch"])
             path = f"/v1/uttrekk/{progress['jobbId']}/batch/{number}"
             response = self._ready(path)
@@ -225,7 +219,7 @@ class FregFollower:
                     f"{SOURCE}: the extract job {progress['jobbId']} is gone (HTTP 410); "
                     "nothing more was written. Run `grunndata follow freg --baseline` again"
                 )
-            body = _json(response, f"extract batch {number}")
+            body = read_json(response, SOURCE, f"extract batch {number}")
             idents = body.get("foedselsEllerDNummer") if isinstance(body, dict) else None
             if not idents:
                 break
