@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from grunndata.db.database import Database, connect
+from grunndata.errors import GrunndataError
 from grunndata.kilder import state
 from grunndata.loaders import journal
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts
@@ -26,6 +27,10 @@ from grunndata.loaders.run import register_lock_key
 from grunndata.loaders.sources import SourceFile
 
 _RECORD = re.compile(r"^record (\d+)")
+
+
+class BatchFailed(GrunndataError):
+    """The database refused a batch: nothing from it was written, the cursor is unchanged."""
 
 
 @dataclass
@@ -119,8 +124,13 @@ def apply(database: Database, batch: Batch) -> Applied:
                 conn, batch.source, batch.til, rejected=report.rejected, baseline=batch.baseline
             )
             merged = time.perf_counter()
+    except psycopg.Error as exc:
+        detail = exc.diag.message_primary or type(exc).__name__
+        message = f"{batch.label}: the database refused the batch: {detail}; nothing written"
+        journal.end(database, journal_id, _ending("failed", WriteCounts(), report, message))
+        raise BatchFailed(message) from None
     except BaseException as exc:
-        journal.end(database, journal_id, _ending("failed", counts, report, _message(exc)))
+        journal.end(database, journal_id, _ending("failed", WriteCounts(), report, _message(exc)))
         raise
     committed = time.perf_counter()
     status = "partial" if report.rejected else "loaded"

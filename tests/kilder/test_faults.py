@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
+from grunndata.kilder.batch import BatchFailed
 from grunndata.kilder.follow import StewardNeeded
 from grunndata.kilder.http import SourceUnavailable
 from grunndata.kilder.settings import MaskinportenSettings
@@ -180,3 +181,27 @@ def test_maskinporten_token_is_granted_once_and_required(
     assert not any(token in line for line in log)
     journal = json.dumps(rows(fresh_database, "SELECT * FROM felles.load"), default=str)
     assert token not in journal
+
+
+def test_a_batch_that_fails_at_its_end_writes_nothing_and_keeps_the_cursor(
+    sources_: Sources, fresh_database: Database
+) -> None:
+    """The cursor and the data commit together: a failure when the cursor moves (after the
+    merge) leaves neither."""
+    _start_at(fresh_database, 0)
+    with connect(fresh_database.owner_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE FUNCTION felles.boom() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'power cut'; END $$; "
+            "CREATE TRIGGER boom BEFORE UPDATE ON felles.kilde FOR EACH ROW "
+            "WHEN (NEW.posisjon IS DISTINCT FROM OLD.posisjon) EXECUTE FUNCTION felles.boom()"
+        )
+    with pytest.raises(BatchFailed, match="power cut; nothing written"):
+        run_follower(fresh_database, "freg", sources_.settings)
+    assert cursor(fresh_database, "freg").posisjon == "0"
+    assert _persons(fresh_database) == 0
+    assert rows(fresh_database, "SELECT status FROM felles.load") == [("failed",)]
+    with connect(fresh_database.owner_url, autocommit=True) as conn:
+        conn.execute("DROP TRIGGER boom ON felles.kilde")
+    assert run_follower(fresh_database, "freg", sources_.settings) == 0
+    assert _persons(fresh_database) == len(sources_.world.freg.people)
