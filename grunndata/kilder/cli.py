@@ -17,7 +17,7 @@ from grunndata.db.database import connect, open_database
 from grunndata.errors import GrunndataError
 from grunndata.kilder import state
 from grunndata.kilder.follow import Follower, FollowerFactory, StewardNeeded, follow
-from grunndata.kilder.http import SourceUnavailable
+from grunndata.kilder.http import SourceUnavailable, Stopped
 from grunndata.kilder.settings import FollowSettings
 from grunndata.registers import REGISTERS
 
@@ -62,6 +62,8 @@ def follow_command(
             with state.source_lock(database, source):
                 follower.baseline()
         code = follow(database, follower, once=once, interval=interval, stop=stop, echo=out.print)
+    except Stopped:
+        raise typer.Exit(0) from None
     except SourceUnavailable as exc:
         err.print(f"[red]error:[/] {escape(exc.message)}")
         raise typer.Exit(3) from None

@@ -7,8 +7,7 @@ own reader and writer, exactly as a file of them would be. Every event type, kno
 not, means "fetch the person again". A document that fails validation is rejected under
 its event's sequence number; a gap in the sequence numbers is a warning.
 
-``baseline`` reads the last sequence number S, orders the complete extract at S, loads
-its batches (each one transaction, resumable) and sets the cursor to S at the end.
+The baseline (the complete extract) is ``uttrekk.baseline``.
 """
 
 from __future__ import annotations
@@ -26,14 +25,14 @@ from grunndata.errors import SetupError
 from grunndata.kilder import state
 from grunndata.kilder.batch import Batch, apply
 from grunndata.kilder.follow import Step, StewardNeeded, read_json
-from grunndata.kilder.http import SourceClient, Stopped
+from grunndata.kilder.http import SourceClient
 from grunndata.kilder.maskinporten import Maskinporten
 from grunndata.kilder.settings import FollowSettings
-from grunndata.registers.folkeregister.formats import FregPersonFormat
+from grunndata.registers.folkeregister.formats import FORMAT
+from grunndata.registers.folkeregister.uttrekk import baseline
 
 SOURCE = "freg"
 BULK_MAX = 1000
-FORMAT = FregPersonFormat()
 log = logging.getLogger(__name__)
 
 
@@ -178,82 +177,19 @@ class FregFollower:
             fra=str(events[0][0]), til=str(events[-1][0]), locations=locations, warnings=warnings,
         ))  # fmt: skip
 
-    # -- baseline ------------------------------------------------------------------------
     def baseline(self) -> int | None:
-        """Load the complete extract; returns the sequence number S followed from (None:
-        stopped before the last batch, to be resumed)."""
-        kilde = self._cursor()
-        progress = kilde.baseline
-        if progress is None:
-            response = self.client.get("/v1/hendelser/siste/sekvensnummer")
-            text = response.text.strip().strip('"')
-            if response.status_code != 200 or not text.isdigit():
-                raise StewardNeeded(
-                    f"{SOURCE}: siste/sekvensnummer answered {response.status_code}"
-                )
-            seq = int(text)
-            job = self.client.get("/v1/uttrekk/komplett", params={"feedsekvensnr": seq})
-            body = read_json(job, SOURCE, "the extract order") if job.status_code == 200 else {}
-            if not body.get("jobbId"):
-                raise StewardNeeded(
-                    f"{SOURCE}: the extract could not be ordered (HTTP {job.status_code}"
-                    f"{': ' + str(body.get('feilmelding')) if body.get('feilmelding') else ''})"
-                )
-            progress = {"sekvensnummer": seq, "jobbId": body["jobbId"], "batch": 0}
-            self._save(kilde.posisjon, progress)
-            self.echo(f"{SOURCE}: extract {progress['jobbId']} ordered at sequence number {seq}")
-        else:
-            self.echo(
-                f"{SOURCE}: resuming extract {progress['jobbId']} at batch {progress['batch']}"
-            )
-        while True:
-            if self.stop.is_set():
-                self.echo(f"{SOURCE}: stopped; `--baseline` resumes at batch {progress['batch']}")
-                return None
-            number = int(progress["batch"])
-            path = f"/v1/uttrekk/{progress['jobbId']}/batch/{number}"
-            response = self._ready(path)
-            if response.status_code == 410:
-                self._save(kilde.posisjon, None)
-                raise StewardNeeded(
-                    f"{SOURCE}: the extract job {progress['jobbId']} is gone (HTTP 410); "
-                    "nothing more was written. Run `grunndata follow freg --baseline` again"
-                )
-            body = read_json(response, SOURCE, f"extract batch {number}")
-            idents = body.get("foedselsEllerDNummer") if isinstance(body, dict) else None
-            if not idents:
-                break
-            progress = {**progress, "batch": number + 1}
-            documents = list(self._documents([str(i) for i in idents]))
-            applied = apply(self.database, Batch(
-                source=SOURCE, label=f"{SOURCE} extract at {progress['sekvensnummer']} "
-                f"batch {number}", fmt=FORMAT,
-                payload=json.dumps(documents, ensure_ascii=False).encode(),
-                fra=kilde.posisjon, til=kilde.posisjon, baseline=progress,
-                locations=[f"extract batch {number}"] * len(documents),
-            ))  # fmt: skip
-            self.echo(f"{SOURCE}: extract batch {number}: load {applied.load_id}, "
-                      f"{applied.records} documents, {applied.rejected} rejected")  # fmt: skip
-        seq = int(progress["sekvensnummer"])
-        self._save(str(seq), None)
-        self.echo(f"{SOURCE}: baseline loaded; following from sequence number {seq}")
-        return seq
+        """Load the complete extract first (``uttrekk.baseline``)."""
+        return baseline(self)
 
-    def _ready(self, path: str) -> httpx.Response:
-        """The batch, waiting (with backoff) while the job answers 404 (not ready)."""
-        delay = 1.0
-        while (response := self.client.get(path)).status_code == 404:
-            self.echo(f"{SOURCE}: the extract is not ready yet; asking again in {delay:g} s")
-            if self.stop.wait(delay):
-                raise Stopped(f"{SOURCE}: stopped while waiting for the extract")
-            delay = min(delay * 2, 60.0)
-        if response.status_code not in (200, 410):
-            raise StewardNeeded(f"{SOURCE}: {path} answered HTTP {response.status_code}")
-        return response
+    def documents(self, idents: list[str]) -> list[dict[str, Any]]:
+        return list(self._documents(idents))
 
-    def _save(self, posisjon: str | None, baseline: dict[str, Any] | None) -> None:
+    def save(self, posisjon: str | None, progress: dict[str, Any] | None) -> None:
         with connect(self.database.app_url) as conn, conn.transaction():
-            state.advance(conn, SOURCE, posisjon, baseline=baseline)
+            state.advance(conn, SOURCE, posisjon, baseline=progress)
+
+    def cursor(self) -> state.Kilde:
+        return self._cursor()
 
 
 def _numbers(document: Any) -> list[str]:
