@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 
 from benchmarks.common import scratch_database
+from grunndata.cli.follow import sources
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
-from grunndata.kilder.cli import sources
 from grunndata.kilder.follow import follow
 from grunndata.kilder.http import SourceClient
 from grunndata.kilder.settings import FollowSettings

@@ -9,5 +9,6 @@
 - ``follow``: the loop (``--once``, ``--interval``, SIGTERM) around a source's follower;
 - ``standin``: stand-ins of the sources for tests, demos and benchmarks.
 
-The followers themselves live in the registers' rooms (``registers/*/kilde.py``).
+The followers themselves live in the registers' rooms (``registers/*/kilde.py``); the
+commands in ``grunndata.cli.follow``.
 """

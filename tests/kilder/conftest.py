@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from grunndata.cli.follow import sources
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
-from grunndata.kilder.cli import sources
 from grunndata.kilder.follow import follow
 from grunndata.kilder.settings import FollowSettings
 from grunndata.kilder.standin.app import StandIn, serving

@@ -112,7 +112,7 @@ def _retyped(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shaped(documents: list[dict[str, Any]], shape: str) -> Response:
-    """The answer in one of the shapes consumers report (FEEDS: unconfirmed)."""
+    """The answer in one of the shapes consumers report (the source has not confirmed which)."""
     if shape == "jsonl":
         lines = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in documents)
         return Response(lines.encode(), media_type="application/x-ndjson")

@@ -1,4 +1,5 @@
-"""``grunndata follow`` and ``grunndata fixtures serve-sources`` (wired in ``grunndata.cli``)."""
+"""``grunndata follow``: keep a register current from its source's change feed, and
+``grunndata fixtures serve-sources``: the sources' stand-ins (docs/follow.md)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import threading
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from grunndata.cli.base import app, err, out
+from grunndata.cli.fixtures import fixtures_app
 from grunndata.config import Settings
 from grunndata.db import migrate
 from grunndata.db.database import connect, open_database
@@ -21,14 +23,15 @@ from grunndata.kilder.http import SourceUnavailable, Stopped
 from grunndata.kilder.settings import FollowSettings
 from grunndata.registers import REGISTERS
 
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-
 
 def sources() -> dict[str, FollowerFactory]:
     return {name: factory for r in REGISTERS for name, factory in r.kilder.items()}
 
 
+@app.command(
+    "follow",
+    epilog="Examples:  grunndata follow freg --baseline --once   |   grunndata follow --status",
+)
 def follow_command(
     source: Annotated[
         str | None, typer.Argument(help="freg | brreg-enheter | brreg-underenheter | brreg-roller")
@@ -92,6 +95,9 @@ def _print_status(database: object) -> None:
     out.print(table if rows else "No source followed yet.")
 
 
+@fixtures_app.command(
+    "serve-sources", epilog="Example:  grunndata fixtures serve-sources --persons 1000 --days 2"
+)
 def serve_sources(
     persons: Annotated[int, typer.Option(help="How many persons the world starts with.")] = 1000,
     days: Annotated[int, typer.Option(help="Scripted days published at the start.")] = 0,
