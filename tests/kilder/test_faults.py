@@ -7,9 +7,10 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
@@ -17,7 +18,8 @@ from grunndata.kilder.batch import BatchFailed
 from grunndata.kilder.follow import StewardNeeded
 from grunndata.kilder.http import SourceUnavailable
 from grunndata.kilder.settings import MaskinportenSettings
-from tests.kilder.conftest import Sources, cursor, rows, run_follower
+from tests.kilder.conftest import Sources, cursor, load_files, rows, run_follower
+from tests.kilder.test_week import _brreg_files
 
 
 def _start_at(database: Database, seq: int) -> None:
@@ -152,24 +154,36 @@ def test_a_second_follower_exits_at_once(sources_: Sources, fresh_database: Data
     assert _persons(fresh_database) == 0
 
 
-def test_maskinporten_token_is_granted_once_and_required(
-    sources_: Sources, fresh_database: Database, tmp_path: Path
-) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = tmp_path / "key.pem"
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+def _key_file(tmp_path: Path, kind: str) -> tuple[Path, object]:
+    """A client key as a PEM file (RSA) or a JWK file (EC), and its public key."""
+    if kind == "pem":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        path = tmp_path / "key.pem"
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
         )
-    )
-    sources_.standin.client_key, sources_.standin.client_id = key.public_key(), "klient"
+        return path, key.public_key()
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    path = tmp_path / "key.jwk"
+    path.write_text(jwt.algorithms.ECAlgorithm.to_jwk(ec_key), encoding="utf-8")
+    return path, ec_key.public_key()
+
+
+@pytest.mark.parametrize("kind", ["pem", "jwk"])
+def test_maskinporten_token_is_granted_once_and_required(
+    sources_: Sources, fresh_database: Database, tmp_path: Path, kind: str
+) -> None:
+    path, public = _key_file(tmp_path, kind)
+    sources_.standin.client_key, sources_.standin.client_id = public, "klient"
     _start_at(fresh_database, 0)
     with pytest.raises(StewardNeeded, match="HTTP 401"):  # no token URL: no Authorization
         run_follower(fresh_database, "freg", sources_.settings)
     mp = MaskinportenSettings(
-        token_url=f"{sources_.base}/maskinporten/token", client_id="klient", key=pem,
+        token_url=f"{sources_.base}/maskinporten/token", client_id="klient", key=path,
         kid="k1", scope="folkeregister:deling/offentligmedhjemmel",
     )  # fmt: skip
     log: list[str] = []
@@ -205,3 +219,25 @@ def test_a_batch_that_fails_at_its_end_writes_nothing_and_keeps_the_cursor(
         conn.execute("DROP TRIGGER boom ON felles.kilde")
     assert run_follower(fresh_database, "freg", sources_.settings) == 0
     assert _persons(fresh_database) == len(sources_.world.freg.people)
+
+
+def test_the_first_brreg_run_after_a_lastned_load_starts_from_its_time(
+    sources_: Sources, fresh_database: Database, tmp_path: Path
+) -> None:
+    """From the load's time minus the margin, by ``dato``: an update older than that is
+    not read again (the file already held it)."""
+    load_files(fresh_database, _brreg_files(sources_, tmp_path / "start"))
+    updates = sources_.world.brreg.updates["enheter"]
+    old = updates[0]
+    old["dato"] = "2001-01-01T00:00:00.000Z"
+    unit = sources_.world.brreg.units[old["organisasjonsnummer"]]
+    before, unit["navn"] = unit["navn"], "ENDRET UTEN NY OPPDATERING AS"
+    assert run_follower(fresh_database, "brreg-enheter", sources_.settings) == 0
+    assert cursor(fresh_database, "brreg-enheter").posisjon == str(len(updates))
+    (navn,) = rows(
+        fresh_database,
+        "SELECT navn FROM enhetsregister.enhet WHERE organisasjonsnummer = %s "
+        "AND upper_inf(registrert)",
+        [old["organisasjonsnummer"]],
+    )
+    assert navn == (before,)
