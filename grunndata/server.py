@@ -225,7 +225,25 @@ async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
         "reachable": True,
         "schemaVersion": schema_version,
         "postgis": postgis[0] if postgis else None,
+        "kilder": await _kilder(conn) if schema_version else [],
     }
+
+
+async def _kilder(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
+    """Each followed source's cursor, last success and error, lag and rejects."""
+    exists = await (await conn.execute("SELECT to_regclass('felles.kilde')")).fetchone()
+    if not exists or exists[0] is None:
+        return []
+    cursor = await conn.execute(
+        "SELECT navn, posisjon, sist_ok, sist_feil, feil, etterslep, avvist, "
+        "baseline IS NOT NULL FROM felles.kilde ORDER BY navn"
+    )
+    return [
+        {"kilde": r[0], "posisjon": r[1], "sistOk": r[2] and r[2].isoformat(),
+         "sistFeil": r[3] and r[3].isoformat(), "feil": r[4], "etterslep": r[5],
+         "avvist": r[6], "baselinePaagaar": r[7]}
+        for r in await cursor.fetchall()
+    ]  # fmt: skip
 
 
 async def healthz(request: Request) -> Response:
@@ -234,6 +252,7 @@ async def healthz(request: Request) -> Response:
     body: dict[str, Any] = {"status": "ok", "version": grunndata.__version__}
     try:
         body["database"] = await _database_health(request.app.state.pool)
+        body["kilder"] = body["database"].pop("kilder")
     except Exception as exc:  # any failure to answer means: not healthy
         log.warning("health check: database unreachable: %s", type(exc).__name__)
         body["database"] = {"reachable": False}

@@ -7,7 +7,7 @@ to see the traceback of an unexpected error.
 
 # The commands register in import order, which is the order `--help` lists them in.
 # isort: off
-from grunndata.cli import serving, tokens, loading, schema, db, fixtures
+from grunndata.cli import serving, tokens, loading, follow, schema, db, fixtures
 
 # isort: on
 from grunndata.cli.base import FIXTURES_DIR, app, formats, main
@@ -17,6 +17,7 @@ __all__ = [
     "app",
     "db",
     "fixtures",
+    "follow",
     "formats",
     "loading",
     "main",

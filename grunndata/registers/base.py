@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
+    from grunndata.kilder.follow import FollowerFactory
     from grunndata.loaders.formats import SourceFormat
 
 
@@ -62,6 +63,8 @@ class Register:
     """Custom scalars: a ``NewType`` used in annotations → its ``strawberry.scalar(name=…,
     serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""
     sql_types: Sequence[SqlType] = ()
+    kilder: Mapping[str, FollowerFactory] = field(default_factory=dict)
+    """The change feeds it can follow (``grunndata follow NAME``): name → factory."""
     sql_roots: Mapping[str, SqlRoot] = field(default_factory=dict)
     """Optional: its types and root fields in SQL (``grunndata.graphql.sql``), so that
     queries selecting only those are answered whole by one statement per root field."""

@@ -7,6 +7,7 @@
 
 from grunndata.registers.base import Register
 from grunndata.registers.enhetsregister.formats import FORMATS
+from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
 from grunndata.registers.enhetsregister.types import enhet_batch
@@ -19,4 +20,5 @@ REGISTER = Register(
     formats=FORMATS,
     entities={"Enhet": enhet_batch},
     extensions=EXTENSIONS,
+    kilder=KILDER,
 )

@@ -17,8 +17,19 @@ from grunndata.graphql.tid import Tidspunkt
 
 Row = dict[str, Any]
 KOMMUNENUMMER = "coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'kommunenummer'"
-#: What "now" looks like for the search indexes (partial on these two conditions).
-PRESENT = "upper_inf(e.registrert) AND upper_inf(e.gyldig)"
+
+
+def shown(alias: str) -> str:
+    """Not withdrawn from open data (``Fjernet``, listed in ``enhetsregister.fjernet``):
+    a withdrawn unit and its roles are left out of every answer, at any time asked for."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM enhetsregister.fjernet f "
+        f"WHERE f.organisasjonsnummer = {alias}.organisasjonsnummer)"
+    )
+
+
+#: What "now" looks like for the search indexes (partial on the first two conditions).
+PRESENT = f"upper_inf(e.registrert) AND upper_inf(e.gyldig) AND {shown('e')}"
 #: How alike (pg_trgm word similarity) a name must be to the one asked for.
 NAVN_THRESHOLD = 0.5
 
@@ -35,7 +46,7 @@ async def enheter(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) 
     rows = await _rows(
         conn,
         f"SELECT e.* FROM enhetsregister.enhet e "
-        f"WHERE e.organisasjonsnummer = ANY(%(keys)s) AND {as_of}",
+        f"WHERE e.organisasjonsnummer = ANY(%(keys)s) AND {as_of} AND {shown('e')}",
         {**params, "keys": list(orgnrs)},
     )
     found = {row["organisasjonsnummer"]: row for row in rows}
@@ -55,7 +66,7 @@ async def historikk(
     rows = await _rows(
         conn,
         f"SELECT e.* FROM enhetsregister.enhet e WHERE e.organisasjonsnummer = ANY(%(keys)s) "
-        f"AND {recorded} ORDER BY lower(e.gyldig) NULLS FIRST",
+        f"AND {recorded} AND {shown('e')} ORDER BY lower(e.gyldig) NULLS FIRST",
         {"keys": list(orgnrs), "registrert": tid.registrert},
     )
     grouped: dict[str, list[Row]] = defaultdict(list)
@@ -70,7 +81,8 @@ async def roller(conn: AsyncConnection, tid: Tidspunkt, orgnrs: Sequence[str]) -
     rows = await _rows(
         conn,
         f"SELECT r.* FROM enhetsregister.rolle r WHERE r.organisasjonsnummer = ANY(%(keys)s) "
-        f"AND {as_of} ORDER BY r.organisasjonsnummer, r.rollegruppe_kode, r.rekkefolge, "
+        f"AND {as_of} AND {shown('r')} ORDER BY r.organisasjonsnummer, r.rollegruppe_kode, "
+        "r.rekkefolge, "
         "r.rolletype_kode, r.person_etternavn, r.person_fornavn, r.enhet_organisasjonsnummer",
         {**params, "keys": list(orgnrs)},
     )
@@ -89,7 +101,8 @@ async def roller_for_personer(
     rows = await _rows(
         conn,
         "SELECT r.* FROM enhetsregister.rolle r WHERE r.person_fodselsnummer = ANY(%(keys)s) "
-        f"AND r.fratraadt IS NOT TRUE AND {as_of} ORDER BY r.person_fodselsnummer, "
+        f"AND r.fratraadt IS NOT TRUE AND {as_of} AND {shown('r')} "
+        "ORDER BY r.person_fodselsnummer, "
         "r.organisasjonsnummer, r.rollegruppe_kode, r.rekkefolge, r.rolletype_kode",
         {**params, "keys": list(identifikasjonsnumre)},
     )
@@ -109,7 +122,7 @@ async def enheter_ved_adresser(
         conn,
         "SELECT e.* FROM enhetsregister.enhet e WHERE (e.forretningsadresse_form = "
         "ANY(%(keys)s) OR e.beliggenhetsadresse_form = ANY(%(keys)s)) "
-        f"AND {as_of} ORDER BY e.organisasjonsnummer",
+        f"AND {as_of} AND {shown('e')} ORDER BY e.organisasjonsnummer",
         {**params, "keys": list(former)},
     )
     grouped: dict[str, list[Row]] = defaultdict(list)
@@ -131,6 +144,7 @@ async def underenheter(
         "SELECT * FROM (SELECT e.*, count(*) OVER w AS total, row_number() OVER "
         "(w ORDER BY e.organisasjonsnummer) AS n FROM enhetsregister.enhet e "
         f"WHERE e.overordnet_enhet = ANY(%(keys)s) AND e.er_underenhet AND {as_of} "
+        f"AND {shown('e')} "
         "WINDOW w AS (PARTITION BY e.overordnet_enhet)) s "
         "WHERE s.n > %(offset)s AND s.n <= %(offset)s + %(limit)s "
         "OR s.n = 1 ORDER BY s.overordnet_enhet, s.n",

@@ -3,6 +3,7 @@ their facts, loaded from the register's own person documents (Freg JSON)."""
 
 from grunndata.registers.base import Register
 from grunndata.registers.folkeregister.formats import FORMATS
+from grunndata.registers.folkeregister.kilde import follower
 from grunndata.registers.folkeregister.lenker import EXTENSIONS
 from grunndata.registers.folkeregister.query import FolkeregisterQuery
 from grunndata.registers.folkeregister.sqljson import SQL_ROOTS, SQL_TYPES
@@ -18,4 +19,5 @@ REGISTER = Register(
     extensions=EXTENSIONS,
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,
+    kilder={"freg": follower},
 )

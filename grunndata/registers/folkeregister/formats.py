@@ -134,4 +134,5 @@ class _Prefetch:
         self._thread.join()
 
 
-FORMATS = (FregPersonFormat(),)
+FORMAT = FregPersonFormat()
+FORMATS = (FORMAT,)
