@@ -42,6 +42,8 @@ from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.asgi import SqlFirst
+from grunndata.ogc.routes import ogc_routes
+from grunndata.registers import REGISTERS
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +298,7 @@ def create_app(
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
+        *ogc_routes([c for register in REGISTERS for c in register.collections]),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.loaders.formats import SourceFormat
+    from grunndata.ogc.collection import Collection
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,6 @@ class Register:
     sql_roots: Mapping[str, SqlRoot] = field(default_factory=dict)
     """Optional: its types and root fields in SQL (``grunndata.graphql.sql``), so that
     queries selecting only those are answered whole by one statement per root field."""
+    collections: Sequence[Collection] = ()
+    """Optional: what it serves as OGC API feature collections and vector-tile layers
+    (``grunndata.ogc``)."""
