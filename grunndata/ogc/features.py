@@ -26,6 +26,7 @@ from grunndata.ogc.problem import Problem
 #: Where the bbox is cut before it is transformed: Norway and its seas with a wide margin
 #: (a box QGIS sends for its whole view must not make PROJ fail), EPSG:4326 lon/lat.
 _NEAR_NORWAY = "ST_MakeEnvelope(-20, 50, 45, 85, 4326)"
+_UTM = (25832, 25833, 25835)
 
 
 @dataclass
@@ -98,11 +99,15 @@ async def bbox_shape(
     """The bbox in EPSG:25833 as WKB, cut to Norway's surroundings; None when it lies
     wholly elsewhere (an empty answer, not an error)."""
     x1, y1, x2, y2 = box
-    step = 0.05 if crs.degrees else 5000.0
-    sql = (
-        "SELECT ST_AsBinary(ST_Transform(ST_Intersection(ST_Transform(ST_Segmentize("
-        f"ST_MakeEnvelope(%s, %s, %s, %s, {crs.srid}), %s), 4326), {_NEAR_NORWAY}), 25833)) "
-    )
+    step = 0.005 if crs.degrees else 500.0  # edges follow the curve to well under a mm
+    envelope = f"ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, {crs.srid}), %s)"
+    if crs.srid in _UTM:  # a UTM box goes straight to zone 33
+        sql = f"SELECT ST_AsBinary(ST_Transform({envelope}, 25833))"
+    else:
+        sql = (
+            f"SELECT ST_AsBinary(ST_Transform(ST_Intersection(ST_Transform({envelope}, 4326), "
+            f"{_NEAR_NORWAY}), 25833))"
+        )
     try:
         async with pool.connection() as conn:
             row = await (await conn.execute(sql, [x1, y1, x2, y2, step])).fetchone()
