@@ -43,6 +43,7 @@ from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.asgi import SqlFirst
 from grunndata.ogc.routes import ogc_routes
+from grunndata.ogc.tiles import tile_routes
 from grunndata.registers import REGISTERS
 
 log = logging.getLogger(__name__)
@@ -291,6 +292,7 @@ def create_app(
         schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers
     )
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
+    collections = [c for register in REGISTERS for c in register.collections]
     routes = [
         Route(
             GRAPHQL_PATH,
@@ -298,7 +300,8 @@ def create_app(
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
-        *ogc_routes([c for register in REGISTERS for c in register.collections]),
+        *ogc_routes(collections),
+        *tile_routes(collections, security),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))
