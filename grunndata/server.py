@@ -42,6 +42,7 @@ from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.asgi import SqlFirst
+from grunndata.ogc.kart import kart_routes
 from grunndata.ogc.routes import ogc_routes
 from grunndata.ogc.tiles import tile_routes
 from grunndata.registers import REGISTERS
@@ -302,6 +303,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         *ogc_routes(collections),
         *tile_routes(collections, security),
+        *kart_routes(),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))
