@@ -53,6 +53,7 @@ map.on("load", () => {
 map.on("click", (event) => {
   const hits = map.queryRenderedFeatures(event.point, { layers: ["teiger"] });
   if (hits.length) {
+    input.value = "";
     select(hits[0].properties.matrikkelnummer, [event.lngLat.lng, event.lngLat.lat]);
   }
 });
