@@ -40,6 +40,7 @@ from grunndata.graphql.errors import coded_error
 from grunndata.graphql.gate import Gate
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
+from grunndata.graphql.open_get import OpenGet
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.asgi import SqlFirst
 from grunndata.ogc.kart import kart_routes
@@ -117,7 +118,7 @@ class GraphQLApp(GraphQL[Context, None]):
         ide_headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=False
+            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True
         )
         self.allow_list = allow_list
         self.ide_headers = ide_headers
@@ -297,7 +298,7 @@ def create_app(
     routes = [
         Route(
             GRAPHQL_PATH,
-            SqlFirst(graphql_app, answers) if answers else graphql_app,
+            OpenGet(SqlFirst(graphql_app, answers) if answers else graphql_app, schema._schema),
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
