@@ -83,7 +83,7 @@ def main() -> None:
             assert outcome.exit_code == 0, outcome
             print(f"loaded {args.n} addresses in {time.perf_counter() - started:.0f} s")
         with connect(database.app_url) as conn:
-            conn.execute("VACUUM ANALYZE")
+            conn.execute("ANALYZE")
             points = conn.execute(
                 "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(punkt, 4326) AS p "
                 "FROM matrikkel.adresse WHERE upper_inf(registrert)) q"
