@@ -88,6 +88,9 @@ class SecuritySettings:
     max_body_bytes: int = 100_000
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
+    #: Vector tiles: a map asks for dozens at once when it pans, so they have their own.
+    tile_rate_limit_per_minute: int = 6000
+    tile_rate_limit_burst: int = 300
 
     @classmethod
     def from_env(cls, get: Callable[[str], str | None]) -> SecuritySettings:
@@ -127,4 +130,8 @@ class SecuritySettings:
             max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes),
             rate_limit_per_minute=number("RATE_LIMIT_PER_MINUTE", defaults.rate_limit_per_minute),
             rate_limit_burst=number("RATE_LIMIT_BURST", defaults.rate_limit_burst),
+            tile_rate_limit_per_minute=number(
+                "TILE_RATE_LIMIT_PER_MINUTE", defaults.tile_rate_limit_per_minute
+            ),
+            tile_rate_limit_burst=number("TILE_RATE_LIMIT_BURST", defaults.tile_rate_limit_burst),
         )

@@ -40,9 +40,14 @@ from grunndata.graphql.errors import coded_error
 from grunndata.graphql.gate import Gate
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
+from grunndata.graphql.open_get import OpenGet
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.snapshot import SnapshotPerRequest
 from grunndata.graphql.sql.asgi import SqlFirst
+from grunndata.ogc.kart import kart_routes
+from grunndata.ogc.routes import ogc_routes
+from grunndata.ogc.tiles import tile_routes
+from grunndata.registers import REGISTERS
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +119,7 @@ class GraphQLApp(GraphQL[Context, None]):
         ide_headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=False
+            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True
         )
         self.allow_list = allow_list
         self.ide_headers = ide_headers
@@ -318,13 +323,19 @@ def create_app(
         schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers
     )
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
+    collections = [c for register in REGISTERS for c in register.collections]
     routes = [
         Route(
             GRAPHQL_PATH,
-            SnapshotPerRequest(SqlFirst(graphql_app, answers) if answers else graphql_app),
+            SnapshotPerRequest(
+                OpenGet(SqlFirst(graphql_app, answers) if answers else graphql_app, schema._schema)
+            ),
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
+        *ogc_routes(collections),
+        *tile_routes(collections, security),
+        *kart_routes(),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.kilder.follow import FollowerFactory
     from grunndata.loaders.formats import SourceFormat
+    from grunndata.ogc.collection import Collection
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,6 @@ class Register:
     sql_roots: Mapping[str, SqlRoot] = field(default_factory=dict)
     """Optional: its types and root fields in SQL (``grunndata.graphql.sql``), so that
     queries selecting only those are answered whole by one statement per root field."""
+    collections: Sequence[Collection] = ()
+    """Optional: what it serves as OGC API feature collections and vector-tile layers
+    (``grunndata.ogc``)."""

@@ -2,8 +2,9 @@
 
 - ``adresse_csv``, ``teig_geojson``, ``matrikkel_jsonl``: the source formats (``formats``);
 - ``geometri``: coordinates and shapes in any EPSG code, checked against Norway's extent;
-- ``queries`` and ``sok``: the SQL; ``types`` and ``query``: the GraphQL types and root
-  fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key.
+- ``queries`` and ``sok``: the SQL; ``samlinger``: the OGC API collections and tile layers;
+- ``types`` and ``query``: the GraphQL types and root fields, and the ``Eiendom`` and
+  ``Adresse`` entities other registers reach by key.
 """
 
 from grunndata.graphql.lenker import (
@@ -25,6 +26,7 @@ from grunndata.registers.matrikkel.query import (
     adresse_batch,
     eiendom_batch,
 )
+from grunndata.registers.matrikkel.samlinger import COLLECTIONS
 from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
 
@@ -46,4 +48,5 @@ REGISTER = Register(
     scalars={GeoJSON: GEOJSON_SCALAR},
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,
+    collections=COLLECTIONS,
 )
