@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from psycopg import AsyncConnection
 
 from grunndata.identifiers import kommuner_gyldige, parse_kommunenummer
-from grunndata.registers.matrikkel.adresseparser import Tolkning, kompakt, sokeform, tolk
+from grunndata.registers.matrikkel.adresseparser import (
+    Tolkning,
+    bokstavform,
+    kompakt,
+    sokeform,
+    tolk,
+)
 from grunndata.registers.matrikkel.queries import Row
 from grunndata.registers.matrikkel.strengavstand import avstand
 from grunndata.registers.matrikkel.vask_sql import Sporring, kandidater
@@ -108,7 +114,7 @@ def _score(s: Sporring, rad: Row, navneavstand: dict[str, int]) -> Kandidat:
     if rad["sokenavn"] is not None:
         d = navneavstand[rad["adressenavn"]]
         length = max(len(kompakt(t.gatenavn or "")), len(kompakt(rad["adressenavn"])), 1)
-        name = 1.0 - d / length
+        name = max(0.0, 1.0 - 2 * d / length)
         if d:
             fixes.append("GATENAVN_STAVET_ANNERLEDES")
         elif not _exact(t.gatenavn or "", rad["adressenavn"]):
@@ -177,7 +183,11 @@ def _rank(s: Sporring, rows: list[Row]) -> Vask:
     t = s.tolkning
     q = kompakt(t.gatenavn or "")
     names = {r["adressenavn"] for r in rows if r["sokenavn"] is not None}
-    distances = {name: avstand(q, kompakt(name), 8) for name in names}
+    written = bokstavform(t.gatenavn or "")
+    distances = {
+        name: min(avstand(q, kompakt(name), 8), avstand(written, bokstavform(name), 8))
+        for name in names
+    }
     with_number = {r["sokenavn"] for r in rows if r["eksakt"]}
     by_id: dict[int, Kandidat] = {}
     for rad in rows:
