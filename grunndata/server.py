@@ -42,6 +42,7 @@ from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.asgi import SqlFirst
+from grunndata.registers import REGISTERS
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +297,7 @@ def create_app(
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
+        *(route for register in REGISTERS for route in register.http_routes),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))

@@ -61,6 +61,8 @@ class Register:
     scalars: Mapping[object, Any] = field(default_factory=dict)
     """Custom scalars: a ``NewType`` used in annotations → its ``strawberry.scalar(name=…,
     serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""
+    http_routes: Sequence[Any] = ()
+    """Plain HTTP endpoints beside ``/graphql`` (Starlette routes), e.g. bulk uploads."""
     sql_types: Sequence[SqlType] = ()
     sql_roots: Mapping[str, SqlRoot] = field(default_factory=dict)
     """Optional: its types and root fields in SQL (``grunndata.graphql.sql``), so that

@@ -3,7 +3,9 @@
 - ``adresse_csv``, ``teig_geojson``, ``matrikkel_jsonl``: the source formats (``formats``);
 - ``geometri``: coordinates and shapes in any EPSG code, checked against Norway's extent;
 - ``queries`` and ``sok``: the SQL; ``types`` and ``query``: the GraphQL types and root
-  fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key.
+  fields, and the ``Eiendom`` and ``Adresse`` entities other registers reach by key;
+- ``adresseparser`` and ``vask*``: address washing (GraphQL ``adressevask``, in bulk from
+  the command line and ``POST /adressevask``).
 """
 
 from grunndata.graphql.lenker import (
@@ -27,6 +29,7 @@ from grunndata.registers.matrikkel.query import (
 )
 from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
+from grunndata.registers.matrikkel.vask_http import ROUTES
 
 REGISTER = Register(
     name="matrikkel",
@@ -43,6 +46,7 @@ REGISTER = Register(
         ADRESSE_BY_POSTFORM: adresse_by_postform_batch,
     },
     extensions=EXTENSIONS,
+    http_routes=ROUTES,
     scalars={GeoJSON: GEOJSON_SCALAR},
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,

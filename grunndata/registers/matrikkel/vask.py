@@ -32,6 +32,8 @@ from grunndata.registers.matrikkel.strengavstand import avstand
 from grunndata.registers.matrikkel.vask_sql import Sporring, kandidater
 
 MAX_LENGTH = 500
+#: Control characters a text may not hold (tab and line breaks are separators).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANDIDATES = 5
 #: Corrections and reasons: code → what it means, in Norwegian.
 KODER: dict[str, str] = {

@@ -12,9 +12,7 @@ from grunndata.graphql.context import Context
 from grunndata.identifiers import parse_kommunenummer
 from grunndata.registers.matrikkel.adresseparser import Tolkning
 from grunndata.registers.matrikkel.types import Adresse
-from grunndata.registers.matrikkel.vask import KODER, MAX_LENGTH, Vask, vask_mange
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from grunndata.registers.matrikkel.vask import CONTROL, KODER, MAX_LENGTH, Vask, vask_mange
 
 
 @strawberry.enum(description="How certain the best candidate is.")
@@ -95,7 +93,7 @@ def checked(tekst: str, name: str = "tekst") -> str:
     """``tekst`` if it can be washed; else ``INVALID_ARGUMENT`` saying why."""
     if len(tekst) > MAX_LENGTH:
         raise InvalidArgument(f"{name}: {len(tekst)} characters, at most {MAX_LENGTH}")
-    if _CONTROL.search(tekst):
+    if CONTROL.search(tekst):
         raise InvalidArgument(f"{name}: holds a control character")
     return tekst
 
