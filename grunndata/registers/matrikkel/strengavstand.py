@@ -13,7 +13,10 @@ changed, or two neighbours swapped each count one.
 
 from __future__ import annotations
 
+import functools
 
+
+@functools.lru_cache(maxsize=131072)
 def avstand(a: str, b: str, grense: int = 99) -> int:
     """The distance, or ``grense + 1`` as soon as it is sure to exceed ``grense``."""
     if a == b:

@@ -35,6 +35,8 @@ MAX_LENGTH = 500
 #: Control characters a text may not hold (tab and line breaks are separators).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CANDIDATES = 5
+#: A candidate scoring within this of the best makes the best uncertain (category C).
+RIVAL = 0.015
 #: Corrections and reasons: code → what it means, in Norwegian.
 KODER: dict[str, str] = {
     "GATENAVN_STAVET_ANNERLEDES": "gatenavn stavet annerledes",
@@ -88,6 +90,7 @@ def _kommunenavn(kommunenummer: str) -> str:
     return sokeform(parse_kommunenummer(kommunenummer).navn or "")
 
 
+@functools.lru_cache(maxsize=65536)
 def _exact(a: str, b: str) -> bool:
     return (
         re.sub(r"[\W_]+", " ", a).strip().casefold() == re.sub(r"[\W_]+", " ", b).strip().casefold()
@@ -156,14 +159,19 @@ def _score(s: Sporring, rad: Row, navneavstand: dict[str, int]) -> Kandidat:
         fixes.append("BRUKSENHET_IKKE_KONTROLLERT")
     if t.co:
         fixes.append("CO_TATT_BORT")
-    score = round(0.6 * name + 0.25 * number + 0.15 * locality, 4)
+    as_written = (
+        0.02
+        if rad["sokenavn"] is not None and not d and _exact(t.gatenavn or "", rad["adressenavn"])
+        else 0.0
+    )
+    score = round(0.58 * name + as_written + 0.25 * number + 0.15 * locality, 4)
     return Kandidat(rad, score, fixes, d)
 
 
 def _kategori(s: Sporring, ranked: list[Kandidat]) -> str:
     best = ranked[0]
     fixes = set(best.korreksjoner) - _INFORMATION
-    rivals = [k for k in ranked[1:] if k.score >= best.score - 0.03]
+    rivals = [k for k in ranked[1:] if k.score > best.score - RIVAL]
     if not fixes and not rivals:
         return "A"
     hard = {"HUSNUMMER_FINNES_IKKE", "HUSNUMMER_MANGLER"}
