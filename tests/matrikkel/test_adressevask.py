@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,8 @@ from psycopg import AsyncConnection
 
 from benchmarks.adressevask_stoy import STOY, merket
 from grunndata.registers.matrikkel.vask import vask_mange
+from grunndata.server import create_app
+from tests.conftest import LiveServer
 from tests.matrikkel.conftest import FIXTURES
 from tests.matrikkel.test_graphql import data, gql
 
@@ -152,3 +156,15 @@ def test_the_labelled_set_recall_and_a_never_wrong(cast_database):
     assert wrong_a == []
     assert sum(right.values()) / len(cases) >= 0.97, right
     assert set(right) == set(STOY)
+
+
+def test_the_documented_query_answers_as_the_doc_says(demo_database):
+    doc = (Path(__file__).parent.parent.parent / "docs" / "adressevask.md").read_text()
+    (query,) = re.findall(r"```graphql\n(.*?)```", doc, re.S)
+    with LiveServer(create_app(demo_database.app_url)) as base:
+        result = data(base, query)["adressevask"]
+    top = result["kandidater"][0]
+    assert (top["adresse"]["adressetekst"], result["kategori"]) == ("Bjørbjørveien 1", "B")
+    assert [k["kode"] for k in top["korreksjoner"]] == [
+        "GATENAVN_SKRIVEMAATE", "FORKORTELSE_SKREVET_UT", "POSTNUMMER_RETTET"
+    ]  # fmt: skip

@@ -29,7 +29,7 @@ from grunndata.registers.matrikkel.query import (
 )
 from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
-from grunndata.registers.matrikkel.vask_http import ROUTES
+from grunndata.registers.matrikkel.vask_http import ENDPOINTS
 
 REGISTER = Register(
     name="matrikkel",
@@ -46,7 +46,7 @@ REGISTER = Register(
         ADRESSE_BY_POSTFORM: adresse_by_postform_batch,
     },
     extensions=EXTENSIONS,
-    http_routes=ROUTES,
+    http_endpoints=ENDPOINTS,
     scalars={GeoJSON: GEOJSON_SCALAR},
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,
