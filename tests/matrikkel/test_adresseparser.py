@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grunndata.registers.matrikkel.adresseparser import kompakt, tolk
+from grunndata.registers.matrikkel.adresseparser import tolk
+from grunndata.registers.matrikkel.navneform import kompakt
 from grunndata.registers.matrikkel.strengavstand import avstand
 
 NAVN = st.sampled_from(

@@ -142,3 +142,15 @@ def test_http_bad_input_is_a_clear_4xx(server, body, params, status, message):
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert message in error["message"] and error["code"]
+
+
+def test_the_command_rejects_an_over_long_line_and_washes_the_rest(tmp_path, env):
+    source, target = tmp_path / "k.csv", tmp_path / "v.csv"
+    with source.open("wb") as handle:
+        handle.write(b"id;adresse\n1;" + b"x" * (vask_bulk.MAX_LINE * 4) + b"\n")
+        handle.write(b"2;Tyrihansveien 38 4638\n")
+    result = cli("adressevask", str(source), "--kolonne", "adresse", "--out", str(target), env=env)
+    assert result.returncode == 0, result.stderr
+    out = rows(target.read_text(encoding="utf-8"))
+    assert out[0]["begrunnelse"] == f"AVVIST: linjen er over {vask_bulk.MAX_LINE} byte"
+    assert (out[1]["id"], out[1]["kategori"]) == ("2", "A")

@@ -26,7 +26,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from grunndata.registers.matrikkel.adresseparser import sokeform, tolk
+from grunndata.registers.matrikkel.adresseparser import tolk
+from grunndata.registers.matrikkel.navneform import sokeform
 from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
 from grunndata.registers.matrikkel.vask_sql import naboformer
 

@@ -20,13 +20,8 @@ from dataclasses import dataclass, field
 from psycopg import AsyncConnection
 
 from grunndata.identifiers import kommuner_gyldige, parse_kommunenummer
-from grunndata.registers.matrikkel.adresseparser import (
-    Tolkning,
-    bokstavform,
-    kompakt,
-    sokeform,
-    tolk,
-)
+from grunndata.registers.matrikkel.adresseparser import Tolkning, tolk
+from grunndata.registers.matrikkel.navneform import bokstavform, kompakt, sokeform
 from grunndata.registers.matrikkel.queries import Row
 from grunndata.registers.matrikkel.strengavstand import avstand
 from grunndata.registers.matrikkel.vask_sql import Sporring, kandidater

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 
-from grunndata.registers.matrikkel.adresseparser import Tolkning, sokeform
+from grunndata.registers.matrikkel.adresseparser import Tolkning
+from grunndata.registers.matrikkel.navneform import sokeform
 from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
 
 #: Names taken from the place, and from the nearest-name search.
