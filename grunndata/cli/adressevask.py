@@ -11,9 +11,7 @@ from rich.markup import escape
 from grunndata.cli.base import app, database_for, err, out
 
 
-@app.command(
-    epilog="Example:  grunndata adressevask kunder.csv --kolonne adresse --out vasket.csv"
-)
+@app.command(epilog="Example:  grunndata adressevask kunder.csv --kolonne adresse --out vasket.csv")
 def adressevask(
     infil: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or .jsonl")],
     out_file: Annotated[Path, typer.Option("--out", help="Where the washed rows go.")],
