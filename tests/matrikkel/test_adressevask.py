@@ -168,3 +168,25 @@ def test_the_documented_query_answers_as_the_doc_says(demo_database):
     assert [k["kode"] for k in top["korreksjoner"]] == [
         "GATENAVN_SKRIVEMAATE", "FORKORTELSE_SKREVET_UT", "POSTNUMMER_RETTET"
     ]  # fmt: skip
+
+
+def _kandidat(tekst: str, navn: str, postnummer: str, korreksjoner: list[str], score: float):
+    from grunndata.registers.matrikkel.vask import Kandidat
+
+    rad = {"adressenavn": navn, "adressetekst": tekst, "eksakt": True, "bokstav": None,
+           "postnummer": postnummer}  # fmt: skip
+    return Kandidat(rad, score, korreksjoner, 0)
+
+
+def test_twin_streets_spelled_alike_are_never_category_a():
+    """Xveien and Xvegen both exist: a text naming one exactly, with nothing else to tell
+    them apart, is not proof (the labelled set at 100 000 addresses found this)."""
+    from grunndata.registers.matrikkel.vask import _kategori, _sporring
+
+    s = _sporring(0, "Bjørkorsveien 12, Kristiansand S", None, None)
+    veien = _kandidat("Bjørkorsveien 12", "Bjørkorsveien", "4701", [], 0.99)
+    vegen = _kandidat("Bjørkorsvegen 12", "Bjørkorsvegen", "4733", ["GATENAVN_SKRIVEMAATE"], 0.97)
+    assert _kategori(s, [veien, vegen]) == "C"
+    s = _sporring(0, "Bjørkorsveien 12, 4701", None, None)
+    vegen.korreksjoner.append("POSTNUMMER_RETTET")
+    assert _kategori(s, [veien, vegen]) == "B"  # the place tells them apart

@@ -167,11 +167,17 @@ def _kategori(s: Sporring, ranked: list[Kandidat]) -> str:
     best = ranked[0]
     fixes = set(best.korreksjoner) - _INFORMATION
     rivals = [k for k in ranked[1:] if k.score > best.score - RIVAL]
-    if not fixes and not rivals:
+    # Twins: another street whose name differs only in spelling (Xveien and Xvegen), with
+    # the same number and letter. The spelling typed is then no proof; only the place is.
+    twins = [k for k in ranked[1:] if k.navneavstand == 0 and k.rad["eksakt"]
+             and k.rad["bokstav"] == best.rad["bokstav"]]  # fmt: skip
+    if not fixes and not rivals and not twins:
         return "A"
     hard = {"HUSNUMMER_FINNES_IKKE", "HUSNUMMER_MANGLER"}
     t = s.tolkning
     if fixes & hard or rivals or len(fixes & _LOCALITY) > 1:
+        return "C"
+    if twins and (fixes & _LOCALITY or not all(set(k.korreksjoner) & _LOCALITY for k in twins)):
         return "C"
     if "GATENAVN_STAVET_ANNERLEDES" in fixes:
         length = len(kompakt(best.rad["adressenavn"] or ""))
