@@ -91,10 +91,14 @@ def sample_rows() -> tuple[list[str], list[Adresse]]:
         return list(reader.fieldnames or []), [Adresse(dict(row)) for row in reader]
 
 
-def generated(template: dict[str, str], n_streets: int, per_street: int) -> list[Adresse]:
+def generated(
+    template: dict[str, str], n_streets: int, per_street: int, first_street: int = 0
+) -> list[Adresse]:
+    """The addresses of streets ``first_street`` up to ``n_streets`` (so a big set can be
+    made a slice at a time)."""
     rows: list[Adresse] = []
-    next_id = 900000001
-    for s in range(n_streets):
+    next_id = 900000001 + first_street * per_street
+    for s in range(first_street, n_streets):
         base_name, code, east, north, bearing, gnr = STREETS[s % len(STREETS)]
         cycle = s // len(STREETS)
         name = base_name if cycle == 0 else street_name(s)

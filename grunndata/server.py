@@ -21,8 +21,8 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +48,7 @@ from grunndata.ogc.kart import kart_routes
 from grunndata.ogc.routes import ogc_routes
 from grunndata.ogc.tiles import tile_routes
 from grunndata.registers import REGISTERS
+from grunndata.registers.base import HttpCall, HttpHandler
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +268,23 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body)
 
 
+def _endpoint(handler: HttpHandler) -> Callable[[Request], Awaitable[Response]]:
+    """A register's plain HTTP endpoint (``Register.http_endpoints``) as a Starlette one."""
+
+    async def endpoint(request: Request) -> Response:
+        call = HttpCall(request.query_params, request.headers.get("content-type", ""),
+                        request.stream(), request.app.state.pool)  # fmt: skip
+        try:
+            answer = await handler(call)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        if isinstance(answer.body, bytes):
+            return Response(answer.body, answer.status, media_type=answer.media_type)
+        return StreamingResponse(answer.body, answer.status, media_type=answer.media_type)
+
+    return endpoint
+
+
 def create_app(
     database_url: str,
     *,
@@ -336,6 +354,11 @@ def create_app(
         *ogc_routes(collections),
         *tile_routes(collections, security),
         *kart_routes(),
+        *(
+            Route(path, _endpoint(handler), methods=["POST"])
+            for register in REGISTERS
+            for path, handler in register.http_endpoints.items()
+        ),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))

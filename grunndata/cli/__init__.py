@@ -7,13 +7,14 @@ to see the traceback of an unexpected error.
 
 # The commands register in import order, which is the order `--help` lists them in.
 # isort: off
-from grunndata.cli import serving, tokens, loading, follow, schema, db, fixtures
+from grunndata.cli import serving, tokens, loading, follow, adressevask, schema, db, fixtures
 
 # isort: on
 from grunndata.cli.base import FIXTURES_DIR, app, formats, main
 
 __all__ = [
     "FIXTURES_DIR",
+    "adressevask",
     "app",
     "db",
     "fixtures",

@@ -7,7 +7,7 @@ register.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,29 @@ if TYPE_CHECKING:
     from grunndata.kilder.follow import FollowerFactory
     from grunndata.loaders.formats import SourceFormat
     from grunndata.ogc.collection import Collection
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """A POST to a register's endpoint: query parameters, Content-Type, the body as it
+    streams in, and the server's connection pool."""
+
+    query: Mapping[str, str]
+    content_type: str
+    body: AsyncIterator[bytes]
+    pool: Any
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """The answer: a status, a media type, and the body whole or streamed as text."""
+
+    status: int
+    media_type: str
+    body: bytes | AsyncIterator[str]
+
+
+HttpHandler = Callable[[HttpCall], Awaitable[HttpAnswer]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,9 @@ class Register:
     scalars: Mapping[object, Any] = field(default_factory=dict)
     """Custom scalars: a ``NewType`` used in annotations → its ``strawberry.scalar(name=…,
     serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""
+    http_endpoints: Mapping[str, HttpHandler] = field(default_factory=dict)
+    """Plain POST endpoints beside ``/graphql`` by path (``/adressevask``), e.g. bulk
+    uploads; the server adapts them to its web framework."""
     sql_types: Sequence[SqlType] = ()
     kilder: Mapping[str, FollowerFactory] = field(default_factory=dict)
     """The change feeds it can follow (``grunndata follow NAME``): name → factory."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from tests.matrikkel.test_graphql import POINT, data, found
 with (FIXTURES / "adresser.csv").open(encoding="utf-8", newline="") as handle:
     VEGADRESSER = [r for r in csv.DictReader(handle, delimiter=";") if r["adressenavn"]]
 
+SOK_POST = """query($sok: String!) { adresser(sok: $sok, first: 5) {
+  totalCount edges { node { postnummer } } } }"""
 FOLD = str.maketrans({"å": "a", "ø": "o", "Å": "A", "Ø": "O"})
 
 
@@ -79,3 +82,29 @@ def test_any_point_inside_a_teig_finds_its_unit_in_any_epsg(server, cast_databas
         ).fetchone()
     units = data(server, POINT, x=x, y=y, epsg=epsg)["eiendommerVedPunkt"]
     assert [u["matrikkelnummer"] for u in units] == [unit]
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Tyrihansveien 38 4638", "Tyrihansveien 38"),
+        ("Tyrihansveien 38 Kristiansand S", "Tyrihansveien 38"),
+        ("4638 KRISTIANSAND S, Tyrihansveien 38", "Tyrihansveien 38"),
+        ("Tyrihnasveien 38", "Tyrihansveien 38"),
+        ("Tyrihanssveien 38", "Tyrihansveien 38"),
+        ("Tyrihansvn. 18", "Tyrihansveien 18"),
+        ("Vardåsg. 4", "Vardåsgata 4"),
+        ("Bjørkleia 12 4637", "Bjørkelia 12"),
+        ("Bjørkelia 12 4637", "Bjørkelia 12"),
+        ("Tryihnsaveien 38", "Tyrihansveien 38"),
+    ],
+)
+def test_postcode_and_place_forms_typos_and_abbreviations_find_the_address(server, text, first):
+    """The issue's trial: these found nothing useful before the search used the parser."""
+    assert found(server, text, first=1) == [first], text
+
+
+def test_a_postnummer_and_place_alone_list_that_postnummer(server):
+    result = data(server, SOK_POST, sok="4637 Kristiansand S")["adresser"]
+    assert result["totalCount"] == 156
+    assert {e["node"]["postnummer"] for e in result["edges"]} == {"4637"}

@@ -4,7 +4,9 @@
 - ``geometri``: coordinates and shapes in any EPSG code, checked against Norway's extent;
 - ``queries`` and ``sok``: the SQL; ``samlinger``: the OGC API collections and tile layers;
 - ``types`` and ``query``: the GraphQL types and root fields, and the ``Eiendom`` and
-  ``Adresse`` entities other registers reach by key.
+  ``Adresse`` entities other registers reach by key;
+- ``adresseparser`` and ``vask*``: address washing (GraphQL ``adressevask``, in bulk from
+  the command line and ``POST /adressevask``).
 """
 
 from grunndata.graphql.lenker import (
@@ -29,6 +31,7 @@ from grunndata.registers.matrikkel.query import (
 from grunndata.registers.matrikkel.samlinger import COLLECTIONS
 from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
+from grunndata.registers.matrikkel.vask_http import ENDPOINTS
 
 REGISTER = Register(
     name="matrikkel",
@@ -45,6 +48,7 @@ REGISTER = Register(
         ADRESSE_BY_POSTFORM: adresse_by_postform_batch,
     },
     extensions=EXTENSIONS,
+    http_endpoints=ENDPOINTS,
     scalars={GeoJSON: GEOJSON_SCALAR},
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,

@@ -235,5 +235,11 @@ class AdresseCsv:
             "matrikkel.sokeform(adressenavn), adressenavn FROM adresse_stage "
             "WHERE adressenavn IS NOT NULL ON CONFLICT DO NOTHING"
         )
-        stage.analyze(conn, ADRESSE.name, "matrikkel.adressenavn")
+        conn.execute(
+            "INSERT INTO matrikkel.adressenavn_sted (sokenavn, kommunenummer, postnummer, "
+            "poststed, poststedform) SELECT DISTINCT matrikkel.sokeform(adressenavn), "
+            "kommunenummer, postnummer, poststed, matrikkel.sokeform(poststed) "
+            "FROM adresse_stage WHERE adressenavn IS NOT NULL ON CONFLICT DO NOTHING"
+        )
+        stage.analyze(conn, ADRESSE.name, "matrikkel.adressenavn", "matrikkel.adressenavn_sted")
         return counts

@@ -25,7 +25,7 @@ from grunndata.identifiers import (
 from grunndata.identifiers import (
     Kommune as KommuneId,
 )
-from grunndata.registers.matrikkel import geometri, queries, sok
+from grunndata.registers.matrikkel import geometri, queries, sok, vask_types
 from grunndata.registers.matrikkel.types import (
     Adresse,
     AdresseTreff,
@@ -288,6 +288,20 @@ class MatrikkelQuery:
                 conn, sok, kommuner, postnummer, wanted.limit, wanted.offset
             )
         return connection([Adresse.from_row(r) for r in rows], wanted, total)
+
+    @strawberry.field(
+        description="Address washing: the official address(es) a typed address may be, best "
+        "first, with a category (A exact, B certain after corrections, C uncertain) and the "
+        "corrections made. A postnummer or kommunenummer given that disagrees is a correction."
+    )
+    async def adressevask(
+        self,
+        info: Info[Context, None],
+        tekst: str,
+        kommunenummer: str | None = None,
+        postnummer: str | None = None,
+    ) -> vask_types.Adressevask:
+        return await vask_types.adressevask(info.context, tekst, kommunenummer, postnummer)
 
     @strawberry.field(
         description="Addresses within `radiusMeter` true metres of the point, nearest first."

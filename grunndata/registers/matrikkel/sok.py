@@ -26,7 +26,10 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from grunndata.registers.matrikkel.adresseparser import tolk
+from grunndata.registers.matrikkel.navneform import sokeform
 from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
+from grunndata.registers.matrikkel.vask_sql import naboformer
 
 _MATRIKKELADRESSE = re.compile(r"^\d+\s*/[\d\s/-]*$")
 _TEKST = re.compile(r"^(?P<navn>.*?)(?:\s+(?P<nummer>\d{1,5})\s*(?P<bokstav>[A-Za-zÆØÅæøå])?)?$")
@@ -68,7 +71,7 @@ def number_ranges(prefix: str) -> tuple[list[int], list[int]]:
     return lows, highs
 
 
-def _name_step(navn: str) -> tuple[str, dict[str, Any]]:
+def _name_step(navn: str, nearest: bool = False) -> tuple[str, dict[str, Any]]:
     """SQL giving ``(sokenavn, score)`` of the street names that match ``navn``."""
     if "*" in navn:
         pattern = navn.replace("%", "").replace("_", "").replace("*", "%")
@@ -78,8 +81,15 @@ def _name_step(navn: str) -> tuple[str, dict[str, Any]]:
             "ORDER BY sokenavn LIMIT %(names)s",
             {"pattern": pattern},
         )
+    clean = navn.replace("%", "").replace("_", "")
+    if nearest:  # nothing else matched: the nearest names by trigram distance (GiST)
+        return (
+            "SELECT sokenavn, 1 - (sokenavn <-> q) AS score FROM matrikkel.adressenavn, given "
+            "ORDER BY sokenavn <-> q LIMIT %(names)s",
+            {"navn": clean},
+        )
     # The exact name, or names it begins (B-tree); only when there are none, similar
-    # names (trigram word similarity: typos, a missing first word).
+    # names (trigram word similarity, or one edit away: typos, a missing first word).
     return (
         """
         SELECT * FROM (
@@ -90,16 +100,37 @@ def _name_step(navn: str) -> tuple[str, dict[str, Any]]:
         ) AS exact_names
         UNION ALL
         SELECT * FROM (
-            SELECT sokenavn, 1 + word_similarity(q, sokenavn) AS score
+            SELECT sokenavn, 1 + greatest(word_similarity(q, sokenavn),
+                CASE WHEN sokenavn = ANY(%(naboer)s) THEN 0.9 ELSE 0 END) AS score
             FROM matrikkel.adressenavn, given
             WHERE NOT EXISTS (SELECT 1 FROM matrikkel.adressenavn, given
                               WHERE sokenavn LIKE q || '%%')
-              AND q <%% sokenavn
+              AND (q <%% sokenavn OR sokenavn = ANY(%(naboer)s))
             ORDER BY score DESC, sokenavn LIMIT %(names)s
         ) AS similar_names
         """,
-        {"navn": navn.replace("%", "").replace("_", "")},
+        {"navn": clean, "naboer": naboformer(clean)},
     )
+
+
+def tolket(text: str) -> tuple[Soketekst, str | None, str | None]:
+    """The search text read by the address parser (abbreviations written out, postnummer
+    and poststed anywhere), with the postnummer and place it names; the plain split for a
+    ``*`` pattern or what the parser cannot read.
+
+    >>> tolket("Storg. 12 0150 Oslo")
+    (Soketekst(navn='Storgata', nummer='12', bokstav=None), '0150', 'oslo')
+    >>> tolket("0150 Oslo")
+    (Soketekst(navn='', nummer=None, bokstav=None), '0150', 'oslo')
+    """
+    if "*" in text:
+        return soketekst(text), None, None
+    t = tolk(text)
+    if t.gatenavn is None and t.postnummer is None:
+        return soketekst(text), None, None
+    nummer = str(t.nummer) if t.nummer is not None else None
+    sted = sokeform(t.sted) if t.sted else None
+    return Soketekst(t.gatenavn or "", nummer, t.bokstav), t.postnummer, sted
 
 
 async def sok(
@@ -119,8 +150,12 @@ async def sok(
     if postnummer is not None:
         filters.append("a.postnummer = %(postnummer)s")
         params["postnummer"] = postnummer
+    first_part = text.split(",")[0].strip() if text else ""
+    parsed, typed_post, sted = tolket(text) if text and text.strip() else (None, None, None)
+    if parsed is not None and not parsed.navn.strip("* ") and typed_post is not None:
+        filters.append("a.postnummer = %(typed_post)s")  # '0150 Oslo': the place alone
+        params["typed_post"] = typed_post
     where = " AND ".join(filters)
-    parsed = soketekst(text) if text and text.strip() else None
     if parsed is None or not parsed.navn.strip("* "):
         query = (
             f"SELECT {ADRESSE_COLUMNS}, count(*) OVER () AS total FROM matrikkel.adresse a "
@@ -128,7 +163,6 @@ async def sok(
             "a.adressetekst, a.adresse_id LIMIT %(limit)s OFFSET %(offset)s"
         )
         return _with_total(await _all(conn, query, params))
-    first_part = text.split(",")[0].strip() if text else ""
     if _MATRIKKELADRESSE.match(first_part):
         params["tekst"] = re.sub(r"\s+", "", first_part)
         query = (
@@ -139,11 +173,25 @@ async def sok(
             "LIMIT %(limit)s OFFSET %(offset)s"
         )
         return _with_total(await _all(conn, query, params))
-    names, name_params = _name_step(parsed.navn)
+    params |= {"nummer": parsed.nummer, "bokstav": parsed.bokstav, "post": typed_post,
+               "sted": sted}  # fmt: skip
+    rows = await _addresses(conn, parsed, where, params, nearest=False)
+    if not rows[0] and "*" not in parsed.navn:
+        first = rows if not offset else await _addresses(conn, parsed, where, params | {
+            "limit": 1, "offset": 0}, nearest=False)  # fmt: skip
+        if not first[0]:  # no name matched at all: the nearest names
+            rows = await _addresses(conn, parsed, where, params, nearest=True)
+    return rows
+
+
+async def _addresses(
+    conn: AsyncConnection, parsed: Soketekst, where: str, params: dict[str, Any], nearest: bool
+) -> tuple[list[Row], int]:
+    names, name_params = _name_step(parsed.navn, nearest)
     given = (
         "given AS (SELECT matrikkel.sokeform(%(navn)s) AS q), " if "*" not in parsed.navn else ""
     )
-    params |= name_params | {"nummer": parsed.nummer, "bokstav": parsed.bokstav}
+    params = params | name_params
     # One index probe per (name, number range), whatever the planner estimates (LATERAL,
     # kept from being flattened into a hash join by OFFSET 0): the number is a prefix.
     ranges, number = "", ""
@@ -163,6 +211,8 @@ async def sok(
         ORDER BY names.score DESC,
                  a.nummer::text = %(nummer)s::text DESC NULLS LAST,
                  a.bokstav IS NOT DISTINCT FROM %(bokstav)s::text DESC,
+                 a.postnummer = %(post)s::text DESC NULLS LAST,
+                 matrikkel.sokeform(a.poststed) LIKE %(sted)s::text || '%%' DESC NULLS LAST,
                  a.adressenavn, a.nummer, a.bokstav NULLS FIRST, a.adresse_id
         LIMIT %(limit)s OFFSET %(offset)s
     """

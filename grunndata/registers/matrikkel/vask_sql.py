@@ -1,0 +1,166 @@
+"""The candidates for address washing: one statement for a whole batch of texts.
+
+For each text, the street names to consider are
+- the name itself and its one-edit neighbours (a letter dropped, two swapped, ``aa``/``oe``
+  for å/ø), by B-tree;
+- only when neither the name nor a neighbour exists: the names of the place the text
+  names (postnummer, poststed or kommune), the most similar first
+  (``matrikkel.adressenavn_sted``), and the nearest names in the country by trigram
+  distance (GiST, ``<->``), whatever their similarity.
+
+Then, per name, the addresses with the typed number (B-tree on name, number, letter) and
+the nearest number below and above it, for when the number does not exist on that street.
+A matrikkeladresse (gnr/bnr) finds the addresses of its unit.
+
+The output columns are computed over the materialized hits: pushed down into the
+``LATERAL`` union, each rescan would set PostGIS's coordinate transformation up again
+(about 10 ms each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg import AsyncConnection
+
+from grunndata.registers.matrikkel.adresseparser import Tolkning
+from grunndata.registers.matrikkel.navneform import sokeform
+from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
+
+#: Names taken from the place, and from the nearest-name search.
+PLACE_NAMES = 8
+NEAREST_NAMES = 8
+_CURRENT = "upper_inf(a.registrert) AND upper_inf(a.gyldig)"
+
+
+@dataclass(frozen=True)
+class Sporring:
+    """One text to wash, as the SQL needs it: the parsed text and the place hints."""
+
+    i: int
+    tolkning: Tolkning
+    postnummer: str | None
+    stedform: str | None
+    kommunenummer: str | None
+
+
+def naboformer(navn: str) -> list[str]:
+    """The search form's one-edit neighbours: a letter dropped, two neighbours swapped,
+    ``aa``/``oe`` read as å/ø (which fold to a/o).
+
+    >>> sorted(naboformer("stroggata"))[:4]
+    ['sroggate', 'srtoggate', 'stoggate', 'storggate']
+    """
+    form = sokeform(navn)
+    out = {form.replace("aa", "a").replace("oe", "o")}
+    for i in range(len(form)):
+        out.add(form[:i] + form[i + 1 :])
+        if i + 1 < len(form):
+            out.add(form[:i] + form[i + 1] + form[i] + form[i + 2 :])
+    return [sokeform(v) for v in out if v.strip()]
+
+
+_VEGADRESSER = f"""
+WITH q AS (
+    SELECT i, navn AS q, nummer, post, sted, kommune
+    FROM unnest(%(i)s::int[], %(navn)s::text[], %(nummer)s::int[], %(post)s::text[],
+                %(sted)s::text[], %(kommune)s::text[]) AS t(i, navn, nummer, post, sted, kommune)
+), known AS (
+    SELECT q.i, q.nummer, n.sokenavn FROM q CROSS JOIN LATERAL (
+        SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = q.q) n
+    UNION
+    SELECT v.i, v.nummer, n.sokenavn
+    FROM unnest(%(vi)s::int[], %(vnummer)s::int[], %(vtekst)s::text[]) AS v(i, nummer, tekst)
+    CROSS JOIN LATERAL (
+        SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = v.tekst) n
+), names AS (
+    SELECT * FROM known
+    UNION
+    SELECT q.i, q.nummer, s.sokenavn FROM q CROSS JOIN LATERAL (
+        SELECT sokenavn FROM matrikkel.adressenavn_sted s
+        WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
+          AND (s.postnummer = q.post OR s.poststedform LIKE q.sted || '%%'
+               OR s.kommunenummer = q.kommune)
+        GROUP BY sokenavn ORDER BY max(similarity(sokenavn, q.q)) DESC, sokenavn
+        LIMIT {PLACE_NAMES}) s
+    UNION
+    SELECT q.i, q.nummer, n.sokenavn FROM q CROSS JOIN LATERAL (
+        SELECT sokenavn FROM matrikkel.adressenavn
+        WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
+        ORDER BY sokenavn <-> q.q LIMIT {NEAREST_NAMES}) n
+), hits AS MATERIALIZED (
+    SELECT names.i, names.sokenavn, a.*
+FROM names CROSS JOIN LATERAL (
+    (SELECT a.*, true AS eksakt FROM matrikkel.adresse a
+     WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn AND a.nummer = names.nummer
+       AND {_CURRENT} OFFSET 0)
+    UNION ALL
+    (SELECT a.*, false FROM matrikkel.adresse a
+     WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn AND a.nummer < names.nummer
+       AND {_CURRENT} ORDER BY a.nummer DESC, a.bokstav DESC LIMIT 1)
+    UNION ALL
+    (SELECT a.*, false FROM matrikkel.adresse a
+     WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn
+       AND a.nummer > coalesce(names.nummer, 0) AND {_CURRENT}
+     ORDER BY a.nummer, a.bokstav LIMIT 1)
+) AS a
+)
+SELECT a.i, a.sokenavn, a.eksakt, {ADRESSE_COLUMNS} FROM hits a
+"""
+
+_MATRIKKELADRESSER = f"""
+SELECT q.i, NULL::text AS sokenavn, true AS eksakt, {ADRESSE_COLUMNS}
+FROM unnest(%(i)s::int[], %(enhet)s::text[], %(tekst)s::text[]) AS q(i, enhet, tekst)
+CROSS JOIN LATERAL (
+    SELECT * FROM matrikkel.adresse a
+    WHERE {_CURRENT} AND (a.matrikkelnummer = q.enhet
+        OR (q.enhet IS NULL AND a.adressetype = 'matrikkeladresse'
+            AND a.adressetekst LIKE q.tekst || '%%'))
+    ORDER BY a.adressetype DESC, a.undernummer NULLS FIRST, a.adresse_id LIMIT 20
+) AS a
+"""
+
+
+async def kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> list[Row]:
+    """The candidate addresses of every query, each row tagged with its query's ``i``,
+    the name's search form (``sokenavn``) and whether the number was the one typed."""
+    async with conn.transaction():
+        # A batch's plan is costed high enough for JIT compilation, which takes seconds
+        # and saves nothing on these index probes.
+        await conn.execute("SET LOCAL jit = off")
+        return await _kandidater(conn, sporringer)
+
+
+async def _kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> list[Row]:
+    rows: list[Row] = []
+    gater = [s for s in sporringer if s.tolkning.gatenavn and s.tolkning.gardsnummer is None]
+    if gater:
+        vi, vnummer, vtekst = [], [], []
+        for s in gater:
+            for form in naboformer(s.tolkning.gatenavn or ""):
+                vi.append(s.i)
+                vnummer.append(s.tolkning.nummer)
+                vtekst.append(form)
+        rows += await _all(conn, _VEGADRESSER, {
+            "i": [s.i for s in gater], "navn": [sokeform(s.tolkning.gatenavn or "") for s in gater],
+            "nummer": [s.tolkning.nummer for s in gater],
+            "post": [s.postnummer for s in gater], "sted": [s.stedform for s in gater],
+            "kommune": [s.kommunenummer for s in gater],
+            "vi": vi, "vnummer": vnummer, "vtekst": vtekst,
+        })  # fmt: skip
+    enheter = [s for s in sporringer if s.tolkning.gardsnummer is not None]
+    if enheter:
+        rows += await _all(conn, _MATRIKKELADRESSER, {
+            "i": [s.i for s in enheter],
+            "enhet": [_matrikkelnummer(s) for s in enheter],
+            "tekst": [f"{s.tolkning.gardsnummer}/{s.tolkning.bruksnummer}" for s in enheter],
+        })  # fmt: skip
+    return rows
+
+
+def _matrikkelnummer(s: Sporring) -> str | None:
+    t = s.tolkning
+    if s.kommunenummer is None:
+        return None
+    return f"{s.kommunenummer}-{t.gardsnummer}/{t.bruksnummer}/{t.festenummer or 0}/0"
