@@ -25,6 +25,7 @@ from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
 from grunndata.registers.enhetsregister import fields
+from grunndata.registers.enhetsregister.identity import reject_other_kind
 from grunndata.registers.enhetsregister.merge import merge, stage
 from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTENT
 
@@ -110,6 +111,7 @@ class _EnhetFormat:
         )
         copy_rows(conn, "enhet_staging", columns, rows)
         _drop_repeated(conn, context, "enhet_staging", self.numbering)
+        reject_other_kind(conn, context, "enhet_staging", self.numbering)
         _warn_unknown_parents(conn, context, self.numbering)
         return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
 
