@@ -12,11 +12,14 @@ the stored one (the same file again) is not older.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
 
 from grunndata.loaders.formats import LoadContext
+
+OSLO = ZoneInfo("Europe/Oslo")
 
 
 def reject_older(
@@ -28,17 +31,21 @@ def reject_older(
     key: str,
     what: str,
     location: str = "line",
+    number: str = "line",
 ) -> None:
-    """Drop from ``staging`` (a table with ``line`` and ``key``) the rows whose entity is
-    stored from a newer extract than this file's, each a rejected record."""
+    """Drop from ``staging`` (a table with ``key`` and the record's ``number`` in the
+    file) the rows whose entity is stored from a newer extract than this file's, each a
+    rejected record at ``location number``."""
     extract = context.extract_date
     if extract is None:
         return
     older = conn.execute(
         sql.SQL(
             "DELETE FROM {staging} s USING felles.uttak u WHERE u.register = %s "
-            "AND u.nokkel = s.{key}::text AND u.uttatt > %s RETURNING s.line, s.{key}, u.uttatt"
-        ).format(staging=sql.Identifier(staging), key=sql.Identifier(key)),
+            "AND u.nokkel = s.{key}::text AND u.uttatt > %s RETURNING s.{number}, s.{key}, u.uttatt"
+        ).format(
+            staging=sql.Identifier(staging), key=sql.Identifier(key), number=sql.Identifier(number)
+        ),
         [register, extract],
     ).fetchall()
     for line, entity, stored in sorted(older):
@@ -67,4 +74,5 @@ def remember(
 
 
 def _shown(time: datetime) -> str:
-    return time.isoformat()
+    """In Norwegian time, as the sources write their extract times."""
+    return time.astimezone(OSLO).isoformat()

@@ -42,17 +42,20 @@ class Ending:
     message: str | None
     sha256: str | None
     extract_date: datetime | None
+    extract_kind: str | None = None
 
 
 def end(database: Database, journal_id: int, ending: Ending) -> None:
     counts = ending.counts if ending.status != "failed" else WriteCounts()
+    kind = ending.extract_kind or ("file" if ending.extract_date else None)
     try:
         with connect(database.app_url, autocommit=True) as conn:
             conn.execute(
                 "UPDATE felles.load SET finished_at = clock_timestamp(), status = %s, "
-                "sha256 = %s, extract_date = %s, inserted = %s, superseded = %s, "
-                "unchanged = %s, rejected = %s, warnings = %s, message = %s WHERE id = %s",
-                [ending.status, ending.sha256, ending.extract_date, counts.inserted,
+                "sha256 = %s, extract_date = %s, extract_time_kind = %s, inserted = %s, "
+                "superseded = %s, unchanged = %s, rejected = %s, warnings = %s, message = %s "
+                "WHERE id = %s",
+                [ending.status, ending.sha256, ending.extract_date, kind, counts.inserted,
                  counts.superseded, counts.unchanged, ending.rejected, ending.warnings,
                  ending.message, journal_id],
             )  # fmt: skip

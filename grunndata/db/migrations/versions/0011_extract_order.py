@@ -3,6 +3,7 @@
 ``felles.uttak`` holds, per register and entity key, the extract time of the newest
 source that spoke for the entity (Kartverket's ``datauttaksdato``). A record from an
 older extract than the one stored is rejected: it must not overwrite newer facts.
+``felles.load.extract_time_kind`` says where a load's extract time comes from.
 
 Revision ID: 0011_extract_order
 Revises: 0010_teig_units
@@ -34,7 +35,15 @@ def upgrade() -> None:
         """
     )
     grant_app("GRANT SELECT, INSERT, UPDATE ON felles.uttak TO {app}")
+    op.execute(
+        """
+        ALTER TABLE felles.load ADD COLUMN extract_time_kind text
+            CHECK (extract_time_kind IN ('file', 'given', 'modified'));
+        COMMENT ON COLUMN felles.load.extract_time_kind IS
+            'Where extract_date comes from: the file, --extract-time, or the file''s mtime';
+        """
+    )
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE felles.uttak")
+    op.execute("ALTER TABLE felles.load DROP COLUMN extract_time_kind; DROP TABLE felles.uttak")
