@@ -56,3 +56,12 @@ def test_an_extract_time_that_is_not_a_time_fails_the_file_saying_so(db, tmp_pat
     (file,) = load(db, path, given={"extract_time": "i går"}).files
     assert file.exit_code == 2 and "--extract-time 'i går' is not an ISO 8601" in file.message
     assert current(db) == {}
+
+
+def test_the_cli_passes_extract_time_to_the_load(db, tmp_path):
+    from tests.folkeregister.test_loading import cli
+
+    path = write_json(tmp_path / "enheter.json", [KORSVIK])
+    result = cli(db, "load", str(path), "--extract-time", "2024-05-06T07:08", "--no-migrate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert kinds(db) == [("2024-05-06", "given")]
