@@ -52,13 +52,17 @@ def end(database: Database, journal_id: int, ending: Ending) -> None:
         with connect(database.app_url, autocommit=True) as conn:
             conn.execute(
                 "UPDATE felles.load SET finished_at = clock_timestamp(), status = %s, "
-                "sha256 = %s, extract_date = %s, extract_time_kind = %s, inserted = %s, "
-                "superseded = %s, unchanged = %s, rejected = %s, warnings = %s, message = %s "
-                "WHERE id = %s",
-                [ending.status, ending.sha256, ending.extract_date, kind, counts.inserted,
+                "sha256 = %s, extract_date = %s, inserted = %s, superseded = %s, "
+                "unchanged = %s, rejected = %s, warnings = %s, message = %s WHERE id = %s",
+                [ending.status, ending.sha256, ending.extract_date, counts.inserted,
                  counts.superseded, counts.unchanged, ending.rejected, ending.warnings,
                  ending.message, journal_id],
             )  # fmt: skip
+            if kind is not None:  # where the extract time comes from (migration 0011)
+                conn.execute(
+                    "UPDATE felles.load SET extract_time_kind = %s WHERE id = %s",
+                    [kind, journal_id],
+                )
     except DatabaseUnavailable:
         pass  # the run's outcome already says what went wrong; the row stays 'running'
 
