@@ -31,6 +31,14 @@ OrgnrOpt = Annotated[
         "(no _links.enhet.href).",
     ),
 ]
+ExtractTimeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--extract-time",
+        help="When the files were extracted, for files that do not say (Brønnøysund's); "
+        "ISO 8601, Norwegian time without an offset. Default: each file's modification time.",
+    ),
+]
 RejectOpt = Annotated[
     Path | None,
     typer.Option("--reject-file", help="Write every reject and warning to this CSV file."),
@@ -115,6 +123,7 @@ def load(
     format_name: FormatOpt = None,
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
+    extract_time: ExtractTimeOpt = None,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Load register files into the database, each file in one transaction.
@@ -126,7 +135,8 @@ def load(
     require(paths)  # a mistyped path is reported before any database is started
     database = database_for(no_migrate=no_migrate)
     mode = Mode.DRY_RUN if dry_run else Mode.LOAD
-    _run_and_exit(paths, database, mode, format_name, reject_file, organisasjonsnummer)
+    given = {"extract_time": extract_time} if extract_time else {}
+    _run_and_exit(paths, database, mode, format_name, reject_file, organisasjonsnummer, given)
 
 
 @app.command(epilog="Example:  grunndata validate enheter.json.gz --reject-file rejects.csv")
@@ -147,8 +157,11 @@ def _run_and_exit(
     format_name: str | None,
     reject_file: Path | None,
     organisasjonsnummer: str | None = None,
+    given: dict[str, str] | None = None,
 ) -> None:
-    given = {"organisasjonsnummer": organisasjonsnummer} if organisasjonsnummer else {}
+    given = dict(given or {})
+    if organisasjonsnummer:
+        given["organisasjonsnummer"] = organisasjonsnummer
     outcome = run(
         paths,
         formats=formats(),

@@ -42,6 +42,9 @@ class LoadContext:
     load_id: int | None = None
     extract_date: datetime | None = None
     """The source's own extract date; a format sets it when the file says it."""
+    extract_kind: str | None = None
+    """Where ``extract_date`` comes from, when not from the file itself: ``given``
+    (``--extract-time``) or ``modified`` (the file's modification time)."""
     records_read: int = field(default=0)
     sha256: str | None = None
     """SHA-256 of the file as on disk (a zip member: its content), once read to the end."""

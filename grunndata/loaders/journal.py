@@ -42,10 +42,12 @@ class Ending:
     message: str | None
     sha256: str | None
     extract_date: datetime | None
+    extract_kind: str | None = None
 
 
 def end(database: Database, journal_id: int, ending: Ending) -> None:
     counts = ending.counts if ending.status != "failed" else WriteCounts()
+    kind = ending.extract_kind or ("file" if ending.extract_date else None)
     try:
         with connect(database.app_url, autocommit=True) as conn:
             conn.execute(
@@ -56,6 +58,11 @@ def end(database: Database, journal_id: int, ending: Ending) -> None:
                  counts.superseded, counts.unchanged, ending.rejected, ending.warnings,
                  ending.message, journal_id],
             )  # fmt: skip
+            if kind is not None:  # where the extract time comes from (migration 0011)
+                conn.execute(
+                    "UPDATE felles.load SET extract_time_kind = %s WHERE id = %s",
+                    [kind, journal_id],
+                )
     except DatabaseUnavailable:
         pass  # the run's outcome already says what went wrong; the row stays 'running'
 

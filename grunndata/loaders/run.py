@@ -217,6 +217,7 @@ def _ending(outcome: FileOutcome, context: LoadContext) -> journal.Ending:
         message=outcome.message,
         sha256=context.sha256,
         extract_date=context.extract_date,
+        extract_kind=context.extract_kind,
     )
 
 

@@ -320,3 +320,26 @@ DOC = Path(__file__).parents[2] / "docs" / "folkeregister.md"
 def test_the_documented_queries_work_on_the_demo(demo_database, query):
     body = ask(demo_database, query)
     assert not body["errors"] and body["data"]["person"] is not None
+
+
+def test_personer_answers_each_entry_and_an_invalid_one_is_null_with_its_error(demo):
+    query = """query($ids: [ID!]!) { personer(identifikasjonsnummer: $ids) {
+        identifikasjonsnummer } }"""
+    with LiveServer(create_app(demo.app_url)) as base:
+        response = httpx.post(
+            f"{base}/graphql",
+            json={"query": query, "variables": {"ids": [EMMA, "21867525759", ARNE, "x"]}},
+            timeout=10,
+        )
+    body = response.json()
+    assert response.status_code == 200
+    assert body["data"]["personer"] == [
+        {"identifikasjonsnummer": EMMA},
+        None,
+        {"identifikasjonsnummer": ARNE},
+        None,
+    ]
+    errors = sorted(body["errors"], key=lambda e: e["path"])
+    assert [e["path"] for e in errors] == [["personer", 1], ["personer", 3]]
+    assert {e["extensions"]["code"] for e in errors} == {"INVALID_IDENTIFIER"}
+    assert "control digit" in errors[0]["message"]

@@ -21,10 +21,13 @@ from psycopg.types.json import Jsonb
 
 from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
+from grunndata.loaders import extract_order
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
 from grunndata.registers.enhetsregister import fields
+from grunndata.registers.enhetsregister.extract_time import settle
+from grunndata.registers.enhetsregister.identity import reject_other_kind
 from grunndata.registers.enhetsregister.merge import merge, stage
 from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTENT
 
@@ -110,8 +113,16 @@ class _EnhetFormat:
         )
         copy_rows(conn, "enhet_staging", columns, rows)
         _drop_repeated(conn, context, "enhet_staging", self.numbering)
+        reject_other_kind(conn, context, "enhet_staging", self.numbering)
         _warn_unknown_parents(conn, context, self.numbering)
-        return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
+        settle(context)
+        order = {"register": ENHET.name, "staging": "enhet_staging", "key": "organisasjonsnummer"}
+        extract_order.reject_older(
+            conn, context, **order, what="organisasjonsnummer", location=self.numbering, number="nr"
+        )
+        counts = merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
+        extract_order.remember(conn, context, **order)
+        return counts
 
 
 def _drop_repeated(

@@ -24,9 +24,14 @@ from collections.abc import Sequence
 
 import psycopg
 
+from grunndata.errors import SourceError
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.run import register_lock_key
+from grunndata.registers.folkeregister import identity
 from grunndata.registers.folkeregister.document import PersonDocument
+
+NAME = "folkeregister"
 
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS st_dok (doc int, gruppe int, ajourholdt timestamptz,
@@ -89,33 +94,13 @@ _SAME = "n.versjon_id = f.versjon_id AND n.gyldig = f.gyldig"
 _SAME_START = f"{_SAME} AND lower(n.registrert) IS NOT DISTINCT FROM lower(f.registrert)"
 
 
-def _groups(documents: Sequence[PersonDocument]) -> list[int]:
-    """Documents sharing an identifier are of one person: union-find over the batch."""
-    parent = list(range(len(documents)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[str, int] = {}
-    for index, document in enumerate(documents):
-        for number in document.identifikatorer:
-            if number in owner:
-                parent[root(index)] = root(owner[number])
-            else:
-                owner[number] = index
-    return [root(i) for i in range(len(documents))]
-
-
 def write_batch(
     conn: psycopg.Connection, documents: Sequence[PersonDocument], context: LoadContext
 ) -> WriteCounts:
     """Merge one batch of documents (one transaction is the caller's)."""
     load_id = context.load_id
     conn.execute(STAGING)
-    groups = _groups(documents)
+    documents, groups = _resolve_persons(conn, documents, context)
     copy_rows(
         conn,
         "st_dok",
@@ -167,9 +152,7 @@ def write_batch(
     )
     # Temporary tables have no statistics until analysed: without them the planner
     # picks nested loops that grow quadratically with the batch.
-    conn.execute("ANALYZE st_dok, st_ident, st_versjon")
-    _resolve_persons(conn, context)
-    conn.execute("ANALYZE st_person")
+    conn.execute("ANALYZE st_dok, st_ident, st_versjon, st_person")
     conn.execute(
         """INSERT INTO folkeregister.person (id, load_id) SELECT person_id, %s FROM st_person
            WHERE person_id NOT IN (SELECT id FROM folkeregister.person)""",
@@ -182,6 +165,7 @@ def write_batch(
            ON CONFLICT (identifikasjonsnummer) DO NOTHING""",
         [load_id],
     )
+    _check_owners(conn)
     inserted = conn.execute(
         """WITH ny AS (
                INSERT INTO folkeregister.versjon (person_id, element, relasjon, gyldighetstidspunkt,
@@ -234,24 +218,50 @@ def write_batch(
     return WriteCounts(inserted=inserted, superseded=closed, unchanged=max(held - inserted, 0))
 
 
-def _resolve_persons(conn: psycopg.Connection, context: LoadContext) -> None:
-    """Each group's person: the one its identifiers already belong to, or a new one.
-    Identifiers of two different persons in one document reject it."""
-    conflicts = conn.execute(
-        """SELECT d.location, string_agg(DISTINCT s.identifikasjonsnummer, ', ')
-           FROM st_ident s JOIN folkeregister.identifikator i USING (identifikasjonsnummer)
-           JOIN st_dok d USING (gruppe)
-           GROUP BY d.doc, d.location HAVING count(DISTINCT i.person_id) > 1"""
-    ).fetchall()
-    for location, numbers in conflicts:
-        context.report.reject(location, f"identifiers {numbers} belong to different persons")
-    conn.execute(
-        """INSERT INTO st_person (gruppe, person_id)
-           SELECT s.gruppe, coalesce(min(i.person_id),
-                  nextval(pg_get_serial_sequence('folkeregister.person', 'id')))
-           FROM st_ident s LEFT JOIN folkeregister.identifikator i USING (identifikasjonsnummer)
-           GROUP BY s.gruppe HAVING count(DISTINCT i.person_id) <= 1"""
+def _resolve_persons(
+    conn: psycopg.Connection, documents: Sequence[PersonDocument], context: LoadContext
+) -> tuple[list[PersonDocument], list[int]]:
+    """The documents that may be taken, each with its group (one per person), and
+    ``st_person`` filled: each group's stored person, or a new one. The others are
+    rejected by the identity rules (``identity``), after the register's lock is taken."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [register_lock_key(NAME)])
+    numbers = sorted({n for d in documents for n in d.identifikatorer})
+    stored = identity.stored_persons(conn, numbers)
+    taken = identity.assign(
+        documents, stored, lambda document, reason: context.report.reject(document.location, reason)
     )
+    group_of: dict[int, int] = {}
+    for _, person in taken:
+        group_of.setdefault(id(person), len(group_of))
+    people = {id(person): person for _, person in taken}
+    copy_rows(
+        conn,
+        "st_person",
+        ("gruppe", "person_id"),
+        ((group, people[key].person_id) for key, group in group_of.items()),
+    )
+    conn.execute(
+        "UPDATE st_person SET person_id = "
+        "nextval(pg_get_serial_sequence('folkeregister.person', 'id')) WHERE person_id IS NULL"
+    )
+    return [documents[i] for i, _ in taken], [group_of[id(person)] for _, person in taken]
+
+
+def _check_owners(conn: psycopg.Connection) -> None:
+    """Every staged identifier is its group's person's: a writer that did not take the
+    register's lock cannot have given one to another person meanwhile."""
+    moved = conn.execute(
+        """SELECT s.identifikasjonsnummer, i.person_id, p.person_id
+           FROM st_ident s JOIN st_person p USING (gruppe)
+           JOIN folkeregister.identifikator i USING (identifikasjonsnummer)
+           WHERE i.person_id <> p.person_id LIMIT 1"""
+    ).fetchone()
+    if moved:
+        number, owner, other = moved
+        raise SourceError(
+            f"identifier {number} was given to stored person {owner} while this load gave it "
+            f"to person {other}: nothing from this file was written"
+        )
 
 
 def _rederive(conn: psycopg.Connection, load_id: int | None) -> int:

@@ -11,11 +11,15 @@ from strawberry.types import Info
 from grunndata.errors import InvalidArgument, NotFound, NotUnique
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, tidspunkt
-from grunndata.identifiers import parse_person_id
+from grunndata.identifiers import InvalidIdentifier, parse_person_id
 from grunndata.registers.folkeregister import queries
 from grunndata.registers.folkeregister.types import Person
 
 MAX_PERSONER = 1000
+
+
+async def _failed(error: Exception) -> None:
+    raise error
 
 
 @strawberry.type
@@ -37,7 +41,8 @@ class FolkeregisterQuery:
 
     @strawberry.field(
         description=f"Up to {MAX_PERSONER} persons by identifier, in input order; "
-        "null for an unknown one."
+        "null for an unknown one, and null with an INVALID_IDENTIFIER error at its index "
+        "for a malformed one."
     )
     async def personer(
         self,
@@ -50,9 +55,21 @@ class FolkeregisterQuery:
             raise InvalidArgument(
                 f"at most {MAX_PERSONER} identifiers per call, got {len(identifikasjonsnummer)}"
             )
-        numbers = [parse_person_id(value).value for value in identifikasjonsnummer]
         tid = tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)
-        return list(await asyncio.gather(*(info.context.entity("Person", n, tid) for n in numbers)))
+        numbers: list[str | InvalidIdentifier] = []
+        for value in identifikasjonsnummer:
+            try:
+                numbers.append(parse_person_id(value).value)
+            except InvalidIdentifier as exc:
+                numbers.append(exc)
+        found = iter(
+            await asyncio.gather(
+                *(info.context.entity("Person", n, tid) for n in numbers if isinstance(n, str))
+            )
+        )
+        # A malformed entry is null with its error at its index (graphql completes the
+        # list's items one by one); the others are answered, fetched in one batch.
+        return [next(found) if isinstance(n, str) else _failed(n) for n in numbers]
 
     @strawberry.field(
         description="Freg's unambiguous search: the one person with this name "

@@ -23,6 +23,7 @@ import psycopg
 
 from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_kommunenummer
+from grunndata.loaders import extract_order
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
@@ -222,6 +223,8 @@ class AdresseCsv:
         ).fetchall():
             context.report.reject(f"line {line}", f"adresseId {adresse_id} repeated in the file")
         stage.reject_bad_points(conn, "adresse_raw", context)
+        order = {"register": "matrikkel.adresse", "key": "adresse_id"}
+        extract_order.reject_older(conn, context, staging="adresse_raw", what="adresseId", **order)
         conn.execute(
             f"CREATE TEMP TABLE adresse_stage ON COMMIT DROP AS "
             f"SELECT {', '.join(content)}, punkt, coalesce(gyldig_fra, %s) AS gyldig_fra "
@@ -229,6 +232,7 @@ class AdresseCsv:
             [stage.default_valid_from(conn, context)],
         )
         counts = stage.merge(conn, ADRESSE, "adresse_stage", context)
+        extract_order.remember(conn, context, staging="adresse_stage", **order)
         conn.execute(
             "INSERT INTO matrikkel.adressenavn (sokenavn, adressenavn) "
             "SELECT DISTINCT ON (matrikkel.sokeform(adressenavn)) "

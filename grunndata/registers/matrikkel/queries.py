@@ -20,7 +20,8 @@ Row = dict[str, Any]
 
 ENHET_COLUMNS = (
     "m.matrikkelnummer, m.kommunenummer, m.gardsnummer, m.bruksnummer, m.festenummer, "
-    "m.seksjonsnummer, m.matrikkelenhetstype, m.status, m.bruksnavn, lower(m.gyldig) AS gyldig_fra"
+    "m.seksjonsnummer, m.matrikkelenhetstype, m.status, m.bruksnavn, m.kun_fra_kart, "
+    "lower(m.gyldig) AS gyldig_fra"
 )
 ADRESSE_COLUMNS = (
     "a.adresse_id, a.adressetype, a.adressekode, a.adressenavn, a.nummer, a.bokstav, "

@@ -44,6 +44,7 @@ EIENDOM = SqlType(
             "bruksnavn",
         ),
         "type": Column("{t}.matrikkelenhetstype"),
+        "kunFraKart": Column("{t}.kun_fra_kart"),
         "arealM2": Column(
             "(SELECT sum(ST_Area(ST_Transform({x}.geometri, 4326)::geography) ORDER BY "
             + _TEIG_ORDER.replace("{r}", "{x}")

@@ -4,8 +4,10 @@ The CRS is the file's ``crs`` member when present (``EPSG:25833``,
 ``urn:ogc:def:crs:EPSG::25833``), else EPSG:4326 as RFC 7946 says. Properties carry the
 unit's number as ``matrikkelnummer`` (text or an object of parts) or as the parts
 themselves, and optionally ``gyldigFra``. Polygon and MultiPolygon geometries are taken;
-invalid rings are repaired with ``ST_MakeValid`` and a warning. The file covers the units
-it names: their teiger are replaced by the file's (as new versions). The file streams
+invalid rings are repaired with ``ST_MakeValid`` and a warning. A feature without a
+matrikkelnummer is rejected. The file covers the units it names: their teiger are replaced
+by the file's (as new versions). A unit no unit file has named yet is made from the teig's
+matrikkelnummer, known from the map only (type and status unknown) until one does. The file streams
 feature by feature (``geojson_stream``), so the ``crs`` member must come before
 ``features``, as GDAL writes it.
 """
@@ -111,7 +113,13 @@ class TeigGeojson:
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             raise ValueError("not a GeoJSON Feature")
         properties = feature.get("properties") or {}
-        if "matrikkelnummer" in properties:
+        parts = [k for k in PARTS if properties.get(k) is not None]
+        if properties.get("matrikkelnummer") in (None, "") and not parts:
+            raise ValueError(
+                "the teig names no matrikkelnummer (neither matrikkelnummer nor its parts): "
+                "its unit cannot be known"
+            )
+        if properties.get("matrikkelnummer") not in (None, ""):
             nummer = matrikkelnummer_fra(properties["matrikkelnummer"])
         else:
             nummer = matrikkelnummer_fra({k: properties[k] for k in PARTS if k in properties})
@@ -162,5 +170,33 @@ class TeigGeojson:
             [stage.default_valid_from(conn, context)],
         )
         counts = stage.merge(conn, TEIG, "teig_stage", context)
+        counts += map_only_units(conn, context)
         stage.analyze(conn, TEIG.name)
         return counts
+
+
+#: The units of the staged teiger that no current registration holds: made from the
+#: teig's matrikkelnummer (``knr-gnr/bnr/fnr/snr``), known from the map only.
+_MAP_ONLY_UNITS = """
+INSERT INTO matrikkel.matrikkelenhet (matrikkelnummer, kommunenummer, gardsnummer,
+    bruksnummer, festenummer, seksjonsnummer, matrikkelenhetstype, status, kun_fra_kart,
+    gyldig, registrert, load_id)
+SELECT n.matrikkelnummer, split_part(n.matrikkelnummer, '-', 1),
+       split_part(n.del, '/', 1)::int, split_part(n.del, '/', 2)::int,
+       split_part(n.del, '/', 3)::int, split_part(n.del, '/', 4)::int, NULL, NULL, true,
+       tstzrange(n.gyldig_fra, NULL), tstzrange(clock_timestamp(), NULL), %s
+FROM (SELECT matrikkelnummer, split_part(matrikkelnummer, '-', 2) AS del,
+             min(gyldig_fra) AS gyldig_fra
+      FROM teig_stage s
+      WHERE NOT EXISTS (SELECT 1 FROM matrikkel.matrikkelenhet m
+                        WHERE m.matrikkelnummer = s.matrikkelnummer
+                          AND upper_inf(m.registrert))
+      GROUP BY matrikkelnummer) n
+"""
+
+
+def map_only_units(conn: psycopg.Connection, context: LoadContext) -> WriteCounts:
+    """A teig whose unit is not stored makes the unit from its own matrikkelnummer, with
+    type and status unknown (``kun_fra_kart``); a later unit file completes it."""
+    made = conn.execute(_MAP_ONLY_UNITS, [context.load_id]).rowcount
+    return WriteCounts(inserted=made)

@@ -193,10 +193,18 @@ class Eiendom:
     bruksnummer: int
     festenummer: int
     seksjonsnummer: int
-    type: Matrikkelenhetstype
-    status: str
+    type: Matrikkelenhetstype | None = strawberry.field(
+        description="Null when the unit is known from the map only (kunFraKart)."
+    )
+    status: str | None = strawberry.field(
+        description="Null when the unit is known from the map only (kunFraKart)."
+    )
     bruksnavn: str | None
     gyldig_fra: datetime | None
+    kun_fra_kart: bool = strawberry.field(
+        description="Known from a teig only: no unit file has named the unit yet, so its "
+        "type and status are unknown."
+    )
     _tid: strawberry.Private[Tidspunkt]
 
     @classmethod
@@ -206,8 +214,9 @@ class Eiendom:
             kommunenummer=row["kommunenummer"], gardsnummer=row["gardsnummer"],
             bruksnummer=row["bruksnummer"], festenummer=row["festenummer"],
             seksjonsnummer=row["seksjonsnummer"],
-            type=Matrikkelenhetstype(row["matrikkelenhetstype"]), status=row["status"],
-            bruksnavn=row["bruksnavn"], gyldig_fra=row["gyldig_fra"], _tid=tid,
+            type=row["matrikkelenhetstype"] and Matrikkelenhetstype(row["matrikkelenhetstype"]),
+            status=row["status"], bruksnavn=row["bruksnavn"], gyldig_fra=row["gyldig_fra"],
+            kun_fra_kart=row["kun_fra_kart"], _tid=tid,
         )  # fmt: skip
 
     def _load(self, info: Info[Context, None], name: str, fetch: Any, *extra: Any) -> Any:
