@@ -5,8 +5,8 @@ source that spoke for the entity (Kartverket's ``datauttaksdato``). A record fro
 older extract than the one stored is rejected: it must not overwrite newer facts.
 ``felles.load.extract_time_kind`` says where a load's extract time comes from.
 
-Revision ID: 0011_extract_order
-Revises: 0010_teig_units
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from grunndata.db.migration_helpers import grant_app
 
-revision = "0011_extract_order"
-down_revision = "0010_teig_units"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

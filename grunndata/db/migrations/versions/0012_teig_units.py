@@ -4,15 +4,15 @@ Kartverket publishes teiger without a separate unit file. A teig whose unit is n
 creates the unit from the teig's own matrikkelnummer, ``kun_fra_kart``, with its type and
 status unknown (NULL); a later unit file completes it (a new version).
 
-Revision ID: 0010_teig_units
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
-revision = "0010_teig_units"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
