@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ def apply(database: Database, batch: Batch) -> Applied:
     source = SourceFile(Path(batch.label))
     report = Report(batch.label)
     context = LoadContext(source=source, report=_Located(report, batch.locations))  # type: ignore[arg-type]
+    # The documents are the source's current state as fetched: that is the extract's time
+    # (the extract-order rules compare it with what is stored; there is no file to stat).
+    context.extract_date, context.extract_kind = datetime.now(UTC), "fetched"
     journal_id = journal.begin(database, source, batch.fmt)
     counts = WriteCounts()
     started = time.perf_counter()
@@ -135,7 +139,7 @@ def apply(database: Database, batch: Batch) -> Applied:
     committed = time.perf_counter()
     status = "partial" if report.rejected else "loaded"
     findings = "; ".join(f"{f.location}: {f.severity}: {f.reason}" for f in report.first) or None
-    journal.end(database, journal_id, _ending(status, counts, report, findings))
+    journal.end(database, journal_id, _ending(status, counts, report, findings, context))
     return Applied(
         journal_id, counts, report.rejected, report.warnings, context.records_read, findings,
         merge_s=merged - started, commit_s=committed - merged,
@@ -153,7 +157,11 @@ def _message(exc: BaseException) -> str:
 
 
 def _ending(
-    status: str, counts: WriteCounts, report: Report, message: str | None
+    status: str,
+    counts: WriteCounts,
+    report: Report,
+    message: str | None,
+    context: LoadContext | None = None,
 ) -> journal.Ending:
     return journal.Ending(
         status=status,
@@ -162,5 +170,6 @@ def _ending(
         warnings=report.warnings,
         message=message,
         sha256=None,
-        extract_date=None,
+        extract_date=context.extract_date if context else None,
+        extract_kind=context.extract_kind if context else None,
     )

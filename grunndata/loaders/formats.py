@@ -44,7 +44,8 @@ class LoadContext:
     """The source's own extract date; a format sets it when the file says it."""
     extract_kind: str | None = None
     """Where ``extract_date`` comes from, when not from the file itself: ``given``
-    (``--extract-time``) or ``modified`` (the file's modification time)."""
+    (``--extract-time``), ``modified`` (the file's modification time) or ``fetched`` (a
+    followed batch: the time it was fetched from its source)."""
     records_read: int = field(default=0)
     sha256: str | None = None
     """SHA-256 of the file as on disk (a zip member: its content), once read to the end."""

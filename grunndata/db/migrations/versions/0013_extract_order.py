@@ -38,9 +38,10 @@ def upgrade() -> None:
     op.execute(
         """
         ALTER TABLE felles.load ADD COLUMN extract_time_kind text
-            CHECK (extract_time_kind IN ('file', 'given', 'modified'));
+            CHECK (extract_time_kind IN ('file', 'given', 'modified', 'fetched'));
         COMMENT ON COLUMN felles.load.extract_time_kind IS
-            'Where extract_date comes from: the file, --extract-time, or the file''s mtime';
+            'Where extract_date comes from: the file, --extract-time, the file''s mtime, '
+            'or when a followed batch was fetched';
         """
     )
 
