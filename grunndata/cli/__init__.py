@@ -7,7 +7,7 @@ to see the traceback of an unexpected error.
 
 # The commands register in import order, which is the order `--help` lists them in.
 # isort: off
-from grunndata.cli import serving, tokens, loading, schema, db, fixtures
+from grunndata.cli import serving, tokens, loading, loads, schema, db, fixtures
 
 # isort: on
 from grunndata.cli.base import FIXTURES_DIR, app, formats, main
@@ -19,6 +19,7 @@ __all__ = [
     "fixtures",
     "formats",
     "loading",
+    "loads",
     "main",
     "schema",
     "serving",

@@ -43,14 +43,16 @@ def _orgnr(
     value: Any, context: LoadContext, location: str, what: str, *, warn: bool = True
 ) -> str | None:
     """The checked number, or None after rejecting the record with the reason; warnings
-    (a first digit other than 8 or 9) are reported when ``warn``."""
+    (a first digit other than 8 or 9, or Tenor's 2 and 3) are reported when ``warn``."""
     try:
         orgnr = parse_orgnr(value if isinstance(value, str) else str(value or ""))
     except InvalidIdentifier as exc:
         context.report.reject(location, f"{what} {value!r} is not valid: {exc.reason}")
         return None
     for warning in orgnr.warnings if warn else ():
-        context.report.warn(location, f"{what} {orgnr.value}: {warning}")
+        context.report.warn(
+            location, f"{what} {orgnr.value}: {warning}", f"{what}: unusual first digit"
+        )
     return orgnr.value
 
 

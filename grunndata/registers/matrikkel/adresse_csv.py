@@ -136,6 +136,16 @@ class AdresseCsv:
     def matches(self, inner_name: str, head: bytes) -> bool:
         return head.lstrip(b"\xef\xbb\xbf").startswith(b"lokalid;kommunenummer;")
 
+    def near_miss(self, inner_name: str, head: bytes) -> str | None:
+        """Kartverket's header, separated by something other than ``;``."""
+        first = head.lstrip(b"\xef\xbb\xbf")[:40].decode("utf-8", errors="ignore")
+        if first.startswith("lokalid") and first[7:8] not in ("", ";"):
+            return (
+                "looks like Kartverket's address CSV, but its columns are separated by "
+                f"{first[7:8]!r} where ';' is expected"
+            )
+        return None
+
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[AdresseRad]:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         try:
