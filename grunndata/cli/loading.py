@@ -15,6 +15,7 @@ from grunndata.config import Settings
 from grunndata.db import migrate
 from grunndata.db.database import Database, open_database
 from grunndata.errors import GrunndataError
+from grunndata.loaders.complete import Completeness
 from grunndata.loaders.run import FileOutcome, Mode, RunOutcome, run
 from grunndata.loaders.sources import SourceFile, require
 
@@ -28,6 +29,30 @@ OrgnrOpt = Annotated[
         "--organisasjonsnummer",
         help="The unit a roles document speaks for, when the file does not say "
         "(no _links.enhet.href).",
+    ),
+]
+CompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--complete",
+        help="The file holds every entity its format covers (Brønnøysund's lastned "
+        "totalbestand): stored ones it lacks end at its extract time.",
+    ),
+]
+CompleteForOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--complete-for",
+        help="The file holds every entity of this scope, e.g. kommune=4204 (Kartverket's "
+        "per-kommune address file): stored ones of the scope it lacks end.",
+    ),
+]
+MassEndOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mass-end",
+        help="Let a complete file end more than 5 % of its scope (refused otherwise: a "
+        "truncated download looks like that).",
     ),
 ]
 SkipUnknownOpt = Annotated[
@@ -142,6 +167,9 @@ def load(
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
     skip_unknown: SkipUnknownOpt = False,
+    complete: CompleteOpt = False,
+    complete_for: CompleteForOpt = None,
+    allow_mass_end: MassEndOpt = False,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Load register files into the database, each file in one transaction.
@@ -152,11 +180,13 @@ def load(
     1 some records rejected (the rest loaded), 2 a file was not loaded.
     """
     require(paths)  # a mistyped path is reported before any database is started
+    declared = Completeness.declared(complete, complete_for or [], allow_mass_end)
     database = database_for(no_migrate=no_migrate)
     mode = Mode.DRY_RUN if dry_run else Mode.LOAD
     _run_and_exit(
-        paths, database, mode, format_name, reject_file, organisasjonsnummer, skip_unknown
-    )
+        paths, database, mode, format_name, reject_file, organisasjonsnummer, skip_unknown,
+        declared,
+    )  # fmt: skip
 
 
 @app.command(epilog="Example:  grunndata validate enheter.json.gz --reject-file rejects.csv")
@@ -166,6 +196,9 @@ def validate(
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
     skip_unknown: SkipUnknownOpt = False,
+    complete: CompleteOpt = False,
+    complete_for: CompleteForOpt = None,
+    allow_mass_end: MassEndOpt = False,
 ) -> None:
     """Check register files as `load --dry-run` does: every check, nothing kept.
 
@@ -176,6 +209,7 @@ def validate(
     checks were skipped. It never starts a database or applies migrations.
     """
     require(paths)
+    declared = Completeness.declared(complete, complete_for or [], allow_mass_end)
     database, why_not = reachable_database()
     if database is None:
         err.print(
@@ -185,7 +219,7 @@ def validate(
         )
     _run_and_exit(
         paths, database, Mode.VALIDATE, format_name, reject_file, organisasjonsnummer,
-        skip_unknown,
+        skip_unknown, declared,
     )  # fmt: skip
 
 
@@ -213,6 +247,7 @@ def _run_and_exit(
     reject_file: Path | None,
     organisasjonsnummer: str | None = None,
     skip_unknown: bool = False,
+    complete: Completeness | None = None,
 ) -> None:
     given = {"organisasjonsnummer": organisasjonsnummer} if organisasjonsnummer else {}
     outcome = run(
@@ -225,6 +260,7 @@ def _run_and_exit(
         progress=_RichProgress(),
         given=given,
         skip_unknown=skip_unknown,
+        complete=complete,
     )
     print_outcome(outcome)
     raise typer.Exit(outcome.exit_code)

@@ -24,6 +24,7 @@ import psycopg
 from grunndata.db.database import Database, connect
 from grunndata.errors import DatabaseUnavailable, SourceError
 from grunndata.loaders import journal, nearmiss
+from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts, by_name, detect
 from grunndata.loaders.report import Finding, Group, RejectWriter, Report
 from grunndata.loaders.sources import CountingReader, SourceFile, expand
@@ -159,6 +160,7 @@ def run(
     progress: Progress | None = None,
     given: Mapping[str, str] | None = None,
     skip_unknown: bool = False,
+    complete: Completeness | None = None,
 ) -> RunOutcome:
     planned, skipped = _planned(paths, formats, format_name, skip_unknown)
     progress = progress or NoProgress()
@@ -176,7 +178,9 @@ def run(
                 )
                 continue
             report = Report(item.source.name, writer)
-            context = LoadContext(source=item.source, report=report, given=given or {})
+            context = LoadContext(
+                source=item.source, report=report, given=given or {}, complete=complete
+            )
             outcomes.append(_one(context, item.format, database, mode, progress))
     finally:
         if reject_handle:
@@ -196,6 +200,11 @@ def _one(
     outcome = FileOutcome(source.name, source_format.name, 0, status)
     running: journal.Running | None = None
     try:
+        if context.complete is not None and not hasattr(source_format, "complete_scope"):
+            raise SourceError(
+                f"{source.name}: {source_format.name} files cannot be declared complete "
+                "(--complete, --complete-for)"
+            )
         if database is None:
             _read_only(source, source_format, context, progress)
         else:

@@ -22,9 +22,11 @@ from psycopg.types.json import Jsonb
 from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
 from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
 from grunndata.registers.enhetsregister import fields
+from grunndata.registers.enhetsregister.complete import complete_scope, end_units_not_in_file
 from grunndata.registers.enhetsregister.merge import merge, stage
 from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTENT
 
@@ -113,7 +115,12 @@ class _EnhetFormat:
         copy_rows(conn, "enhet_staging", columns, rows)
         _drop_repeated(conn, context, "enhet_staging", self.numbering)
         _warn_unknown_parents(conn, context, self.numbering)
-        return merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
+        ended = end_units_not_in_file(conn, self, context, at) if context.complete else 0
+        counts = merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
+        return counts + WriteCounts(ended=ended)
+
+    def complete_scope(self, declared: Completeness) -> sql.Composable:
+        return complete_scope(self, declared)
 
 
 def _drop_repeated(
