@@ -87,17 +87,26 @@ def end_missing(
     table: VersionedTable,
     staging: str,
     scope: sql.Composable,
-    declared: Completeness,
+    context: LoadContext,
     *,
-    source: str,
-    load_id: int,
     recorded_at: datetime,
-    extract_time: datetime,
 ) -> int:
-    """End the valid time, at ``extract_time``, of every entity of ``table`` in ``scope``
-    (a condition on its current versions) whose key is not in ``staging``; the number
-    ended. Call it before the file's own merge: the share is of the scope as stored.
-    Raises ``SourceError`` (nothing written) when more than ``MAX_SHARE`` would end."""
+    """End the valid time, at the file's extract time, of every entity of ``table`` in
+    ``scope`` (a condition on its current versions) whose key is not in ``staging``; the
+    number ended. Call it once the file is read and staged, before its own merge: the
+    share is of the scope as stored. Raises ``SourceError`` (nothing written) when more
+    than ``MAX_SHARE`` would end. A file with rejected records ends nothing (with a
+    warning): a rejected record's entity cannot be told from a missing one."""
+    declared, source = context.complete, context.source.name
+    assert declared is not None and context.load_id is not None
+    if context.report.rejected:
+        context.report.warn(
+            "file",
+            f"declared complete, but {context.report.rejected} records were rejected; their "
+            "entities cannot be told from missing ones, so nothing was ended",
+            "complete extract with rejects: nothing ended",
+        )
+        return 0
     key = sql.SQL(", ").join(map(sql.Identifier, table.key))
     target = sql.Identifier(*table.name.split("."))
     missing = sql.Identifier(f"{staging}_missing")
@@ -129,8 +138,9 @@ def end_missing(
             ).format(empty=empty, staging=sql.Identifier(staging))
         )
         merge_snapshot(
-            conn, table, f"{staging}_none", load_id=load_id, recorded_at=recorded_at,
-            covered=f"{staging}_missing", valid_from="gyldig_fra", ended_at=extract_time,
+            conn, table, f"{staging}_none", load_id=context.load_id, recorded_at=recorded_at,
+            covered=f"{staging}_missing", valid_from="gyldig_fra",
+            ended_at=extract_time(context),
         )  # fmt: skip
         conn.execute(sql.SQL("DROP TABLE {}").format(empty))
     conn.execute(sql.SQL("DROP TABLE {}").format(missing))

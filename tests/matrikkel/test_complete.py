@@ -90,3 +90,15 @@ def test_an_unknown_scope_and_a_format_without_scopes_are_refused(fresh_database
     file = _load(fresh_database, teiger, KOMMUNE)
     assert file.exit_code == 2
     assert "matrikkel-teiger-geojson files cannot be declared complete" in file.message
+
+
+def test_a_complete_file_with_a_rejected_record_ends_nothing(fresh_database, tmp_path):
+    _load(fresh_database, SAMPLE)
+    path, dropped = _without(tmp_path, 1)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1] + ";extra column"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    file = _load(fresh_database, path, KOMMUNE)
+    assert (file.exit_code, file.rejected, file.counts.ended) == (1, 1, 0)
+    assert "declared complete, but 1 records were rejected" in file.findings[-1].reason
+    assert _valid_now(fresh_database, dropped) == dropped, "a rejected row is not a missing one"

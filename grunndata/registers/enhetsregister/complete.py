@@ -11,7 +11,7 @@ from typing import Protocol
 import psycopg
 from psycopg import sql
 
-from grunndata.loaders.complete import Completeness, end_missing, extract_time, unsupported
+from grunndata.loaders.complete import Completeness, end_missing, unsupported
 from grunndata.loaders.formats import LoadContext
 from grunndata.registers.enhetsregister.tables import ENHET
 
@@ -34,7 +34,6 @@ def end_units_not_in_file(
     """End the units of the scope that ``enhet_staging`` lacks (before the file's merge)."""
     assert context.complete is not None and context.load_id is not None
     return end_missing(
-        conn, ENHET, "enhet_staging", complete_scope(fmt, context.complete), context.complete,
-        source=context.source.name, load_id=context.load_id, recorded_at=at,
-        extract_time=extract_time(context),
+        conn, ENHET, "enhet_staging", complete_scope(fmt, context.complete), context,
+        recorded_at=at,
     )  # fmt: skip

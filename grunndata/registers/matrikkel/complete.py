@@ -9,7 +9,7 @@ from psycopg import sql
 
 from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_kommunenummer
-from grunndata.loaders.complete import Completeness, end_missing, extract_time, unsupported
+from grunndata.loaders.complete import Completeness, end_missing, unsupported
 from grunndata.loaders.formats import LoadContext
 from grunndata.loaders.versioning import VersionedTable
 
@@ -36,7 +36,6 @@ def end_addresses_not_in_file(
     assert context.complete is not None and context.load_id is not None
     at = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
     return end_missing(
-        conn, table, "adresse_stage", address_scope(context.complete), context.complete,
-        source=context.source.name, load_id=context.load_id, recorded_at=at,
-        extract_time=extract_time(context),
+        conn, table, "adresse_stage", address_scope(context.complete), context,
+        recorded_at=at,
     )  # fmt: skip
