@@ -300,6 +300,7 @@ def test_a_directory_with_nothing_loadable_is_not_a_success(db, tmp_path):
     folder = tmp_path / "bundle"
     folder.mkdir()
     write(folder / "README.md", "# not data")
-    outcome = load(db, folder)
+    write(folder / "notes.txt", "not data either")
+    outcome = load(db, folder, skip_unknown=True)
     assert (outcome.files, outcome.exit_code) == ([], 2)
-    assert outcome.skipped == [str(folder / "README.md")]
+    assert outcome.skipped == [str(folder / "notes.txt")]
