@@ -7,7 +7,7 @@ to see the traceback of an unexpected error.
 
 # The commands register in import order, which is the order `--help` lists them in.
 # isort: off
-from grunndata.cli import serving, tokens, loading, follow, adressevask, schema, db, fixtures
+from grunndata.cli import serving, tokens, loading, loads, follow, adressevask, schema, db, fixtures
 
 # isort: on
 from grunndata.cli.base import FIXTURES_DIR, app, formats, main
@@ -21,6 +21,7 @@ __all__ = [
     "follow",
     "formats",
     "loading",
+    "loads",
     "main",
     "schema",
     "serving",

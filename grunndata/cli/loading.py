@@ -1,4 +1,4 @@
-"""``grunndata load``, ``validate`` and ``loads``: files in, the journal out."""
+"""``grunndata load`` and ``validate``: register files in, a summary out."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import Progress, TaskID
-from rich.table import Table
 
 from grunndata.cli.base import NoMigrate, app, database_for, err, formats, out
 from grunndata.config import Settings
 from grunndata.db import migrate
 from grunndata.db.database import Database, open_database
-from grunndata.loaders.journal import journal
-from grunndata.loaders.run import Mode, RunOutcome, run
+from grunndata.errors import GrunndataError
+from grunndata.loaders.complete import Completeness
+from grunndata.loaders.run import FileOutcome, Mode, RunOutcome, run
 from grunndata.loaders.sources import SourceFile, require
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Files, .gz, .zip or directories.")]
@@ -37,6 +37,38 @@ ExtractTimeOpt = Annotated[
         "--extract-time",
         help="When the files were extracted, for files that do not say (Brønnøysund's); "
         "ISO 8601, Norwegian time without an offset. Default: each file's modification time.",
+    ),
+]
+CompleteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--complete",
+        help="The file holds every entity its format covers (Brønnøysund's lastned "
+        "totalbestand): stored ones it lacks end at its extract time.",
+    ),
+]
+CompleteForOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--complete-for",
+        help="The file holds every entity of this scope, e.g. kommune=4204 (Kartverket's "
+        "per-kommune address file): stored ones of the scope it lacks end.",
+    ),
+]
+MassEndOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mass-end",
+        help="Let a complete file end more than 5 % of its scope (refused otherwise: a "
+        "truncated download looks like that).",
+    ),
+]
+SkipUnknownOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-unknown",
+        help="In a directory, skip files of no known format instead of failing on them "
+        "(*.md files are always left out).",
     ),
 ]
 RejectOpt = Annotated[
@@ -77,13 +109,31 @@ class _RichProgress:
             self._bar = None
 
 
-#: Findings shown per file on screen; the reject file has them all.
-SHOWN_FINDINGS = 5
+#: Kinds of findings shown per file on screen; the reject file has every finding.
+SHOWN_KINDS = 5
+
+
+def count(n: int) -> str:
+    """``21307`` as ``21 307``."""
+    return f"{n:,}".replace(",", " ")
+
+
+def _changes(file: FileOutcome) -> str:
+    c = file.counts
+    if file.status == "loaded" or file.status == "partial":
+        return f", inserted {c.inserted}, superseded {c.superseded}, unchanged {c.unchanged}"
+    if file.checked_database:
+        return (
+            f", would insert {c.inserted}, would supersede {c.superseded}, unchanged {c.unchanged}"
+        )
+    return ""
 
 
 def print_outcome(outcome: RunOutcome) -> None:
     for skipped in outcome.skipped:
-        err.print(f"[dim]skipped {escape(skipped)}: not a format grunndata knows[/]")
+        err.print(
+            f"[dim]skipped {escape(skipped)}: not a format grunndata knows (--skip-unknown)[/]"
+        )
     if not outcome.files:
         out.print("[red]✗[/] nothing to load: no file given is of a format grunndata knows")
     for file in outcome.files:
@@ -91,24 +141,25 @@ def print_outcome(outcome: RunOutcome) -> None:
         if file.message:
             out.print(f"{mark} {escape(file.message)}")
             continue
-        c = file.counts
         load = f" [dim](load {file.load_id})[/]" if file.load_id else ""
-        changes = (
-            f", inserted {c.inserted}, superseded {c.superseded}, unchanged {c.unchanged}"
-            if file.status != "valid"
-            else ""
-        )
+        rejected = "rejected" if file.status in ("loaded", "partial") else "would reject"
         out.print(
             f"{mark} {escape(file.source)} ({file.format}) {file.status}: {file.records} records"
-            f"{changes}, rejected {file.rejected}, warnings {file.warnings}{load}"
+            f"{_changes(file)}, {rejected} {file.rejected}, warnings {file.warnings}{load}"
         )
-        for finding in file.findings[:SHOWN_FINDINGS]:
-            out.print(
-                f"    {finding.severity} at {finding.location}: {finding.reason}", markup=False
-            )
-        shown = min(len(file.findings), SHOWN_FINDINGS)
-        if file.rejected + file.warnings > shown:
-            out.print(f"    … and {file.rejected + file.warnings - shown} more (see --reject-file)")
+        for group in file.groups[:SHOWN_KINDS]:
+            first = group.first
+            if group.count == 1:
+                line = f"    {first.severity} at {first.location}: {first.reason}"
+            else:
+                line = (
+                    f"    {count(group.count)} × {first.severity}: {group.kind} "
+                    f"(first at {first.location}: {first.reason})"
+                )
+            out.print(line, markup=False)
+        hidden = sum(g.count for g in file.groups[SHOWN_KINDS:])
+        if hidden:
+            out.print(f"    … and {count(hidden)} more of other kinds (see --reject-file)")
 
 
 @app.command(
@@ -124,19 +175,28 @@ def load(
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
     extract_time: ExtractTimeOpt = None,
+    skip_unknown: SkipUnknownOpt = False,
+    complete: CompleteOpt = False,
+    complete_for: CompleteForOpt = None,
+    allow_mass_end: MassEndOpt = False,
     no_migrate: NoMigrate = False,
 ) -> None:
     """Load register files into the database, each file in one transaction.
 
     Formats are detected from each file's name and first bytes. A directory loads every
-    file in it, in an order that satisfies cross-references. Exit code: 0 all loaded,
-    1 some records rejected (the rest loaded), 2 nothing written.
+    file in it, in an order that satisfies cross-references; a file in it of no known
+    format is an error (exit 2) unless --skip-unknown. Exit code: 0 all loaded,
+    1 some records rejected (the rest loaded), 2 a file was not loaded.
     """
     require(paths)  # a mistyped path is reported before any database is started
+    declared = Completeness.declared(complete, complete_for or [], allow_mass_end)
     database = database_for(no_migrate=no_migrate)
     mode = Mode.DRY_RUN if dry_run else Mode.LOAD
     given = {"extract_time": extract_time} if extract_time else {}
-    _run_and_exit(paths, database, mode, format_name, reject_file, organisasjonsnummer, given)
+    _run_and_exit(
+        paths, database, mode, format_name, reject_file, organisasjonsnummer, given,
+        skip_unknown, declared,
+    )  # fmt: skip
 
 
 @app.command(epilog="Example:  grunndata validate enheter.json.gz --reject-file rejects.csv")
@@ -145,9 +205,49 @@ def validate(
     format_name: FormatOpt = None,
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
+    extract_time: ExtractTimeOpt = None,
+    skip_unknown: SkipUnknownOpt = False,
+    complete: CompleteOpt = False,
+    complete_for: CompleteForOpt = None,
+    allow_mass_end: MassEndOpt = False,
 ) -> None:
-    """Check register files as `load` would, without a database and without writing."""
-    _run_and_exit(paths, None, Mode.VALIDATE, format_name, reject_file, organisasjonsnummer)
+    """Check register files as `load --dry-run` does: every check, nothing kept.
+
+    With a database reachable (GRUNNDATA_DATABASE_URL, or the embedded cluster when it
+    runs) and at the schema this version expects, the files are loaded and rolled back,
+    so the checks against stored data run too and the summary says what would be inserted
+    and superseded. Without one, the files' own checks run and the summary says which
+    checks were skipped. It never starts a database or applies migrations.
+    """
+    require(paths)
+    declared = Completeness.declared(complete, complete_for or [], allow_mass_end)
+    database, why_not = reachable_database()
+    if database is None:
+        err.print(
+            f"[yellow]no database checks:[/] {escape(why_not or '')}; skipped the checks that "
+            "need stored data (references to stored entities, identity and extract-order "
+            "rules, what would be inserted or superseded)"
+        )
+    _run_and_exit(
+        paths, database, Mode.VALIDATE, format_name, reject_file, organisasjonsnummer,
+        {"extract_time": extract_time} if extract_time else {}, skip_unknown, declared,
+    )  # fmt: skip
+
+
+def reachable_database() -> tuple[Database | None, str | None]:
+    """The configured database when it answers and is at this version's schema, else
+    None and why not. Starts nothing and migrates nothing."""
+    try:
+        database = open_database(Settings.from_env(), start=False)
+        current, head = migrate.current_revision(database), migrate.head_revision()
+    except GrunndataError as exc:
+        return None, f"no database reachable ({exc.message})"
+    if current != head:
+        return None, (
+            f"the database is at schema revision {current or 'none'}, this version expects "
+            f"{head} (`grunndata db upgrade`)"
+        )
+    return database, None
 
 
 def _run_and_exit(
@@ -158,6 +258,8 @@ def _run_and_exit(
     reject_file: Path | None,
     organisasjonsnummer: str | None = None,
     given: dict[str, str] | None = None,
+    skip_unknown: bool = False,
+    complete: Completeness | None = None,
 ) -> None:
     given = dict(given or {})
     if organisasjonsnummer:
@@ -171,27 +273,8 @@ def _run_and_exit(
         reject_file=reject_file,
         progress=_RichProgress(),
         given=given,
+        skip_unknown=skip_unknown,
+        complete=complete,
     )
     print_outcome(outcome)
     raise typer.Exit(outcome.exit_code)
-
-
-@app.command(epilog="Example:  grunndata loads --limit 10")
-def loads(
-    limit: Annotated[int, typer.Option(help="How many of the newest loads.")] = 50,
-) -> None:
-    """List past loads with their counts of inserted, superseded, unchanged and rejected."""
-    database = open_database(Settings.from_env())
-    if migrate.current_revision(database) is None:
-        out.print("No loads yet: the database has no grunndata schema (`grunndata db upgrade`).")
-        return
-    entries = journal(database, limit)
-    table = Table(
-        "id", "started", "status", "source", "format", "ins", "sup", "unch", "rej", "warn"
-    )
-    for e in entries:
-        table.add_row(
-            str(e.id), f"{e.started_at:%Y-%m-%d %H:%M:%S}", e.status, e.source, e.format or "",
-            str(e.inserted), str(e.superseded), str(e.unchanged), str(e.rejected), str(e.warnings),
-        )  # fmt: skip
-    out.print(table if entries else "No loads yet.")

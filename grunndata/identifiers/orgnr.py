@@ -10,10 +10,18 @@ number is never issued. The MVA form ``NO`` + orgnr + ``MVA`` is accepted too:
 >>> parse_orgnr("974760673MVA") == parse_orgnr("974 760 673")
 True
 
-Numbers start with 8 or 9 by convention only, so another first digit is a warning:
+Numbers start with 8 or 9 by convention only, so another first digit is a warning, except
+2 and 3: Tenor, Skatteetaten's synthetic test population, issues its test units in the
+2xx xxx xxx and 3xx xxx xxx ranges (the demo fixtures use 3xx). Those are ``synthetic``,
+which is not unusual and not a warning:
 
 >>> parse_orgnr("123456785").warnings
-('first digit is 1; organisasjonsnummer normally start with 8 or 9',)
+('first digit is 1; organisasjonsnummer normally start with 8 or 9 (2 or 3 in Tenor test data)',)
+>>> org = parse_orgnr("310000108")
+>>> org.synthetic, org.warnings
+(True, ())
+>>> parse_orgnr("974760673").synthetic
+False
 
 Errors name the check that failed:
 
@@ -43,6 +51,8 @@ from grunndata.identifiers._errors import InvalidIdentifier, _check_digits, _com
 
 _IDENTIFIER = "orgnr"
 _MVA_IDENTIFIER = "MVA-nummer"
+#: First digits of Tenor's synthetic organisasjonsnummer (its test units: 2xx and 3xx).
+TENOR_FIRST_DIGITS = "23"
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class Orgnr:
 
     value: str
     warnings: tuple[str, ...] = ()
+    synthetic: bool = False
+    """In Tenor's synthetic test ranges (first digit 2 or 3): test data, not a real unit."""
 
     def __str__(self) -> str:
         return self.value
@@ -94,10 +106,14 @@ def _check_orgnr(number: str, value: object, identifier: str) -> Orgnr:
     if int(number[8]) != computed:
         reason = f"the check digit is wrong: expected {computed}, got {number[8]}"
         raise InvalidIdentifier(value, reason, identifier)
+    synthetic = number[0] in TENOR_FIRST_DIGITS
     warnings: tuple[str, ...] = ()
-    if number[0] not in "89":
-        warnings = (f"first digit is {number[0]}; organisasjonsnummer normally start with 8 or 9",)
-    return Orgnr(number, warnings)
+    if number[0] not in "89" and not synthetic:
+        warnings = (
+            f"first digit is {number[0]}; organisasjonsnummer normally start with 8 or 9 "
+            "(2 or 3 in Tenor test data)",
+        )
+    return Orgnr(number, warnings, synthetic)
 
 
 def parse_orgnr(value: object) -> Orgnr:

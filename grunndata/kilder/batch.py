@@ -102,7 +102,8 @@ def apply(database: Database, batch: Batch) -> Applied:
     # The documents are the source's current state as fetched: that is the extract's time
     # (the extract-order rules compare it with what is stored; there is no file to stat).
     context.extract_date, context.extract_kind = datetime.now(UTC), "fetched"
-    journal_id = journal.begin(database, source, batch.fmt)
+    running = journal.begin(database, source, batch.fmt)
+    journal_id = running.id
     counts = WriteCounts()
     started = time.perf_counter()
     try:
@@ -131,15 +132,15 @@ def apply(database: Database, batch: Batch) -> Applied:
     except psycopg.Error as exc:
         detail = exc.diag.message_primary or type(exc).__name__
         message = f"{batch.label}: the database refused the batch: {detail}; nothing written"
-        journal.end(database, journal_id, _ending("failed", WriteCounts(), report, message))
+        journal.end(database, running, _ending("failed", WriteCounts(), report, message))
         raise BatchFailed(message) from None
     except BaseException as exc:
-        journal.end(database, journal_id, _ending("failed", WriteCounts(), report, _message(exc)))
+        journal.end(database, running, _ending("failed", WriteCounts(), report, _message(exc)))
         raise
     committed = time.perf_counter()
     status = "partial" if report.rejected else "loaded"
     findings = "; ".join(f"{f.location}: {f.severity}: {f.reason}" for f in report.first) or None
-    journal.end(database, journal_id, _ending(status, counts, report, findings, context))
+    journal.end(database, running, _ending(status, counts, report, findings, context))
     return Applied(
         journal_id, counts, report.rejected, report.warnings, context.records_read, findings,
         merge_s=merged - started, commit_s=committed - merged,

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 import psycopg
 
 from grunndata.loaders.report import Report
 from grunndata.loaders.sources import SourceFile
+
+if TYPE_CHECKING:
+    from grunndata.loaders.complete import Completeness
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,15 @@ class WriteCounts:
     inserted: int = 0
     superseded: int = 0
     unchanged: int = 0
+    ended: int = 0
+    """Entities a complete extract lacked, whose valid time it ended."""
 
     def __add__(self, other: WriteCounts) -> WriteCounts:
         return WriteCounts(
             self.inserted + other.inserted,
             self.superseded + other.superseded,
             self.unchanged + other.unchanged,
+            self.ended + other.ended,
         )
 
 
@@ -52,6 +58,9 @@ class LoadContext:
     given: Mapping[str, str] = field(default_factory=dict)
     """Facts given on the command line that a file may not carry itself, e.g. the
     ``organisasjonsnummer`` a roles document speaks for."""
+    complete: Completeness | None = None
+    """Declared on the command line: the file holds every entity of a scope, so those of
+    the scope it lacks end (``grunndata.loaders.complete``)."""
 
 
 class SourceFormat(Protocol):

@@ -1,34 +1,104 @@
 """The load journal, ``felles.load``: one row per source file loaded.
 
 The row is written on a connection of its own when a load begins, so a load that fails is
-recorded too; every version the load writes carries its id.
+recorded too; every version the load writes carries its id. That connection holds a
+session advisory lock keyed on the load's id until the load ends. A process that dies
+(killed, out of memory, its machine gone) loses its connection and so the lock, wherever
+it ran: a ``running`` row whose lock is free is a dead load, and ``repair`` marks it
+``aborted``. A pid alone could not tell this across machines, nor after pid reuse.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 
-from grunndata.db.database import Database, connect
+from grunndata.db.database import Database, connect, open_connection
 from grunndata.errors import DatabaseUnavailable
 from grunndata.loaders.formats import SourceFormat, WriteCounts
 from grunndata.loaders.sources import SourceFile
 
+#: The first key of a running load's advisory lock; the second is its journal id. (The
+#: two-key space of advisory locks does not overlap the one-key space the register locks use.)
+RUNNING_LOCK = 1734633068
+
 
 def insert(conn: psycopg.Connection, source: SourceFile, fmt: SourceFormat) -> int:
     row = conn.execute(
-        "INSERT INTO felles.load (source, format, register) VALUES (%s, %s, %s) RETURNING id",
-        [source.name, fmt.name, fmt.register],
+        "INSERT INTO felles.load (source, format, register, backend_pid, process) "
+        "VALUES (%s, %s, %s, pg_backend_pid(), %s) RETURNING id",
+        [_absolute(source), fmt.name, fmt.register, f"{socket.gethostname()} pid {os.getpid()}"],
     ).fetchone()
     assert row is not None
     return int(row[0])
 
 
-def begin(database: Database, source: SourceFile, fmt: SourceFormat) -> int:
+def _absolute(source: SourceFile) -> str:
+    path = str(source.path.absolute())
+    return path if source.member is None else f"{path}!{source.member}"
+
+
+@dataclass
+class Running:
+    """A load in progress: its journal id, and the connection holding its advisory lock
+    (the lock goes when the process dies, which is how ``repair`` tells)."""
+
+    id: int
+    conn: psycopg.Connection | None
+
+
+def begin(database: Database, source: SourceFile, fmt: SourceFormat) -> Running:
+    """Journal a load as ``running`` and hold its lock until ``end``. Loads left
+    ``running`` by processes that died are marked ``aborted`` first."""
+    repair(database)
+    conn = open_connection(database.app_url)
+    try:
+        with conn.transaction():  # the row is seen only once its lock is held
+            load_id = insert(conn, source, fmt)
+            conn.execute("SELECT pg_advisory_lock(%s, %s)", [RUNNING_LOCK, load_id])
+    except BaseException:
+        conn.close()
+        raise
+    conn.autocommit = True
+    return Running(load_id, conn)
+
+
+def repair(database: Database) -> list[int]:
+    """Mark ``aborted`` every ``running`` load whose lock no session holds (its process
+    died, or its connection to the database was lost); the ids marked, oldest first."""
+    aborted: list[int] = []
     with connect(database.app_url, autocommit=True) as conn:
-        return insert(conn, source, fmt)
+        running = conn.execute("SELECT id FROM felles.load WHERE status = 'running' ORDER BY id")
+        for (load_id,) in running.fetchall():
+            free = conn.execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", [RUNNING_LOCK, load_id]
+            ).fetchone()
+            if not (free and free[0]):
+                continue  # alive: its loader holds the lock
+            try:
+                done = conn.execute(
+                    "UPDATE felles.load SET status = 'aborted', finished_at = clock_timestamp(), "
+                    "message = coalesce(message, %s) WHERE id = %s AND status = 'running' "
+                    "RETURNING id",
+                    [ABORTED, load_id],
+                ).fetchone()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", [RUNNING_LOCK, load_id])
+            if done:
+                aborted.append(load_id)
+    return aborted
+
+
+ABORTED = (
+    "the loading process ended without finishing (killed, crashed or cut off from the "
+    "database); its transaction was rolled back, so nothing from it was written"
+)
 
 
 @dataclass(frozen=True)
@@ -45,26 +115,40 @@ class Ending:
     extract_kind: str | None = None
 
 
-def end(database: Database, journal_id: int, ending: Ending) -> None:
+def end(database: Database, running: Running, ending: Ending) -> None:
+    """Record how the load ended, then let go of its lock."""
     counts = ending.counts if ending.status != "failed" else WriteCounts()
     kind = ending.extract_kind or ("file" if ending.extract_date else None)
     try:
-        with connect(database.app_url, autocommit=True) as conn:
+        with _journal_connection(database, running) as conn:
             conn.execute(
                 "UPDATE felles.load SET finished_at = clock_timestamp(), status = %s, "
                 "sha256 = %s, extract_date = %s, inserted = %s, superseded = %s, "
                 "unchanged = %s, rejected = %s, warnings = %s, message = %s WHERE id = %s",
                 [ending.status, ending.sha256, ending.extract_date, counts.inserted,
                  counts.superseded, counts.unchanged, ending.rejected, ending.warnings,
-                 ending.message, journal_id],
+                 ending.message, running.id],
             )  # fmt: skip
-            if kind is not None:  # where the extract time comes from (migration 0011)
+            if kind is not None:  # where the extract time comes from
                 conn.execute(
                     "UPDATE felles.load SET extract_time_kind = %s WHERE id = %s",
-                    [kind, journal_id],
+                    [kind, running.id],
                 )
-    except DatabaseUnavailable:
-        pass  # the run's outcome already says what went wrong; the row stays 'running'
+    except (DatabaseUnavailable, psycopg.OperationalError):
+        pass  # the run's outcome says what went wrong; the row is repaired as 'aborted'
+
+
+@contextmanager
+def _journal_connection(database: Database, running: Running) -> Iterator[psycopg.Connection]:
+    """The connection holding the load's lock (closed after, which frees the lock), or a
+    new one when that was lost."""
+    held, running.conn = running.conn, None
+    if held is not None and not held.closed:
+        with held:
+            yield held
+        return
+    with connect(database.app_url, autocommit=True) as conn:
+        yield conn
 
 
 @dataclass(frozen=True)
@@ -75,6 +159,7 @@ class JournalEntry:
     finished_at: datetime | None
     status: str
     source: str
+    register: str | None
     format: str | None
     extract_date: datetime | None
     inserted: int
@@ -85,13 +170,49 @@ class JournalEntry:
     message: str | None
 
 
-def journal(database: Database, limit: int = 50) -> list[JournalEntry]:
+@dataclass(frozen=True)
+class Filter:
+    """Which loads to list: the newest ``limit``, started at or after ``since``, of one
+    ``register``."""
+
+    limit: int = 50
+    since: datetime | None = None
+    register: str | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        clauses, params = ["TRUE"], []
+        if self.since is not None:
+            clauses.append("started_at >= %s")
+            params.append(self.since)
+        if self.register is not None:
+            clauses.append("register = %s")
+            params.append(self.register)
+        return " AND ".join(clauses), params
+
+
+def journal(
+    database: Database, limit: int = 50, *, only: Filter | None = None
+) -> list[JournalEntry]:
     """The newest loads first."""
+    only = only or Filter(limit)
+    where, params = only.where()
     with connect(database.app_url) as conn:
         rows = conn.execute(
-            "SELECT id, started_at, locked_at, finished_at, status, source, format, "
+            "SELECT id, started_at, locked_at, finished_at, status, source, register, format, "
             "extract_date, inserted, superseded, unchanged, rejected, warnings, message "
-            "FROM felles.load ORDER BY id DESC LIMIT %s",
-            [limit],
+            f"FROM felles.load WHERE {where} ORDER BY id DESC LIMIT %s",
+            [*params, only.limit],
         ).fetchall()
     return [JournalEntry(*row) for row in rows]
+
+
+def journal_rows(database: Database, only: Filter) -> list[dict[str, object]]:
+    """Every column of each journal row, newest first, as JSON values: whatever the
+    journal records (columns later migrations add included), nothing cut."""
+    where, params = only.where()
+    with connect(database.app_url) as conn:
+        rows = conn.execute(
+            f"SELECT to_jsonb(l) FROM felles.load l WHERE {where} ORDER BY id DESC LIMIT %s",
+            [*params, only.limit],
+        ).fetchall()
+    return [row[0] for row in rows]

@@ -23,16 +23,22 @@ import psycopg
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import DatabaseUnavailable, SourceError
-from grunndata.loaders import journal
+from grunndata.loaders import journal, nearmiss
+from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts, by_name, detect
-from grunndata.loaders.report import Finding, RejectWriter, Report
+from grunndata.loaders.report import Finding, Group, RejectWriter, Report
 from grunndata.loaders.sources import CountingReader, SourceFile, expand
 
 PROGRESS_EVERY = 1000
+#: Files in a directory ignored by name: documentation beside the data (``fixtures/``).
+DOCUMENTATION = (".md",)
 log = logging.getLogger(__name__)
 
 
 class Mode(enum.Enum):
+    """``LOAD`` commits; ``DRY_RUN`` and ``VALIDATE`` do the same work with the same checks
+    and roll back (without a database, ``VALIDATE`` runs the readers' checks alone)."""
+
     LOAD = "load"
     DRY_RUN = "dry-run"
     VALIDATE = "validate"
@@ -68,6 +74,10 @@ class FileOutcome:
     warnings: int = 0
     message: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    """Every finding counted by severity and kind, the commonest first."""
+    checked_database: bool = False
+    """Whether the database's checks ran (a load, a dry run, a validation with a database)."""
 
 
 @dataclass
@@ -93,10 +103,15 @@ class _Planned:
 
 
 def _planned(
-    paths: Sequence[Path], formats: Sequence[SourceFormat], forced: str | None
+    paths: Sequence[Path],
+    formats: Sequence[SourceFormat],
+    forced: str | None,
+    skip_unknown: bool = False,
 ) -> tuple[list[_Planned], list[str]]:
-    """Files with their formats, in load order. A file in a directory that no format
-    recognises is skipped (and named); a file named on the command line is not."""
+    """Files with their formats, in load order. A file that no format recognises fails
+    with the reason (a near miss names the format and the field), whether named or found
+    in a directory; in a directory, ``*.md`` files are documentation and left out by name,
+    and ``skip_unknown`` leaves out the others too (they are named in the skipped list)."""
     given, found = expand(paths)
     forced_format = by_name(formats, forced) if forced else None
     if forced and forced_format is None:
@@ -104,6 +119,8 @@ def _planned(
     planned: list[_Planned] = []
     skipped: list[str] = []
     for source in [*given, *found]:
+        if source in found and source.inner_name.lower().endswith(DOCUMENTATION):
+            continue
         try:
             if source.problem:
                 raise SourceError(source.problem)
@@ -111,15 +128,21 @@ def _planned(
         except SourceError as exc:
             item = _Planned(source, None, exc.message)
         if item.format is None and item.problem is None:
-            if source in found:
+            if source in found and skip_unknown:
                 skipped.append(source.name)
                 continue
-            item = _Planned(source, None, f"{source.name}: not a format grunndata knows "
-                                          f"(known: {_known(formats)})")  # fmt: skip
+            item = _Planned(source, None, _unknown(source, formats))
         planned.append(item)
     order = {id(f): f.order for f in formats}
     planned.sort(key=lambda item: order.get(id(item.format), -1))
     return planned, skipped
+
+
+def _unknown(source: SourceFile, formats: Sequence[SourceFormat]) -> str:
+    near = nearmiss.explain(source, formats)
+    if near:
+        return f"{source.name}: not loaded: it {near}"
+    return f"{source.name}: not a format grunndata knows (known: {_known(formats)})"
 
 
 def _known(formats: Sequence[SourceFormat]) -> str:
@@ -136,8 +159,10 @@ def run(
     reject_file: Path | None = None,
     progress: Progress | None = None,
     given: Mapping[str, str] | None = None,
+    skip_unknown: bool = False,
+    complete: Completeness | None = None,
 ) -> RunOutcome:
-    planned, skipped = _planned(paths, formats, format_name)
+    planned, skipped = _planned(paths, formats, format_name, skip_unknown)
     progress = progress or NoProgress()
     outcomes: list[FileOutcome] = []
     try:
@@ -153,7 +178,9 @@ def run(
                 )
                 continue
             report = Report(item.source.name, writer)
-            context = LoadContext(source=item.source, report=report, given=given or {})
+            context = LoadContext(
+                source=item.source, report=report, given=given or {}, complete=complete
+            )
             outcomes.append(_one(context, item.format, database, mode, progress))
     finally:
         if reject_handle:
@@ -169,16 +196,23 @@ def _one(
     progress: Progress,
 ) -> FileOutcome:
     source, report = context.source, context.report
-    outcome = FileOutcome(source.name, source_format.name, 0, "loaded")
-    journal_id: int | None = None
+    status = {Mode.LOAD: "loaded", Mode.DRY_RUN: "dry-run", Mode.VALIDATE: "valid"}[mode]
+    outcome = FileOutcome(source.name, source_format.name, 0, status)
+    running: journal.Running | None = None
     try:
-        if mode is Mode.VALIDATE or database is None:
+        if context.complete is not None and not hasattr(source_format, "complete_scope"):
+            raise SourceError(
+                f"{source.name}: {source_format.name} files cannot be declared complete "
+                "(--complete, --complete-for)"
+            )
+        if database is None:
             _read_only(source, source_format, context, progress)
-            outcome.status = "valid"
         else:
             if mode is Mode.LOAD:
-                journal_id = journal.begin(database, source, source_format)
+                running = journal.begin(database, source, source_format)
+            journal_id = running.id if running else None
             _load(source, source_format, context, database, mode, journal_id, progress, outcome)
+            outcome.checked_database = True
     except (SourceError, DatabaseUnavailable) as exc:
         outcome.exit_code, outcome.status, outcome.message = 2, "failed", exc.message
     except psycopg.Error as exc:
@@ -200,11 +234,13 @@ def _one(
         progress.end()
         outcome.records = context.records_read
         outcome.rejected, outcome.warnings = report.rejected, report.warnings
-        outcome.findings = report.first
+        outcome.findings, outcome.groups = report.first, report.groups
         if outcome.exit_code == 0 and report.rejected:
-            outcome.exit_code, outcome.status = 1, "partial"
-        if journal_id is not None and database is not None:
-            journal.end(database, journal_id, _ending(outcome, context))
+            outcome.exit_code = 1
+            if mode is Mode.LOAD:
+                outcome.status = "partial"
+        if running is not None and database is not None:
+            journal.end(database, running, _ending(outcome, context))
     return outcome
 
 
@@ -267,7 +303,6 @@ def _load(
             records = _counted(source_format.read(stream, context), context, counter, progress)
             outcome.counts = source_format.write(conn, records, context)
             outcome.load_id = journal_id if mode is Mode.LOAD else None
-            if mode is Mode.DRY_RUN:
-                outcome.status = "dry-run"
+            if mode is not Mode.LOAD:  # a dry run or a validation: everything, then undone
                 raise psycopg.Rollback(transaction)
         context.sha256 = counter.sha256

@@ -53,6 +53,18 @@ def test_first_digit_other_than_8_or_9_is_a_warning():
     assert "first digit is 1" in org.warnings[0]
 
 
+@pytest.mark.parametrize("value", ["310000108", "211111119"])
+def test_tenor_synthetic_numbers_are_marked_and_not_unusual(value: str):
+    org = parse_orgnr(value)
+    assert org.synthetic
+    assert org.warnings == ()
+
+
+def test_real_numbers_are_not_synthetic():
+    assert not parse_orgnr("974760673").synthetic
+    assert not parse_orgnr("123456785").synthetic
+
+
 @pytest.mark.parametrize(
     ("value", "words"),
     [
@@ -88,7 +100,8 @@ def test_generated_numbers_round_trip(value: str):
     assert org.value == value
     assert parse_orgnr(org.mva_nummer) == org
     assert parse_mva_nummer(org.mva_nummer) == org
-    assert bool(org.warnings) == (value[0] not in "89")
+    assert bool(org.warnings) == (value[0] not in "8923")
+    assert org.synthetic == (value[0] in "23")
     assert stdnum_orgnr.is_valid(value)
     assert stdnum_mva.is_valid(org.mva_nummer)
 

@@ -21,14 +21,6 @@ from grunndata.loaders.sources import expand
 from tests.loaders.sample_formats import FORMATS, SCHEMA_SQL, NavnFormat
 
 
-@pytest.fixture
-def db(fresh_database: Database) -> Database:
-    app = conninfo_to_dict(fresh_database.app_url)["user"]
-    with connect(fresh_database.owner_url) as conn:
-        conn.execute(SCHEMA_SQL.format(app=app))  # type: ignore[arg-type]
-    return fresh_database
-
-
 def write(path: Path, *lines: str) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -160,7 +152,7 @@ def test_truncated_gzip_fails_clearly(db, tmp_path):
     assert rows(db) == []
 
 
-def test_a_directory_loads_in_reference_order_and_skips_unknown_files(db, tmp_path):
+def test_a_directory_loads_in_reference_order_and_leaves_out_documentation(db, tmp_path):
     folder = tmp_path / "bundle"
     folder.mkdir()
     write(folder / "a.kobling.csv", "navn_id;merknad", "1;første")
@@ -170,7 +162,7 @@ def test_a_directory_loads_in_reference_order_and_skips_unknown_files(db, tmp_pa
     outcome = load(db, folder)
     assert [f.format for f in outcome.files] == ["test-navn", "test-kobling"]
     assert outcome.files[1].warnings == 0, "kobling loaded after the navn it refers to"
-    assert outcome.skipped == [str(folder / "README.md")]
+    assert outcome.skipped == [], "*.md is documentation, left out by name"
     assert outcome.exit_code == 0
     assert current(db) == {1: "Oslo"}
 
@@ -199,8 +191,9 @@ def test_validate_needs_no_database(tmp_path):
     bad = write(tmp_path / "b.navn.csv", "id;navn", "x;Oslo")
     outcome = load(None, good, bad)
     assert [(f.status, f.exit_code, f.records) for f in outcome.files] == [
-        ("valid", 0, 1), ("partial", 1, 0)
+        ("valid", 0, 1), ("valid", 1, 0)
     ]  # fmt: skip
+    assert not any(f.checked_database for f in outcome.files)
 
 
 def test_unknown_files_and_formats_are_usage_errors(db, tmp_path):
@@ -307,6 +300,7 @@ def test_a_directory_with_nothing_loadable_is_not_a_success(db, tmp_path):
     folder = tmp_path / "bundle"
     folder.mkdir()
     write(folder / "README.md", "# not data")
-    outcome = load(db, folder)
+    write(folder / "notes.txt", "not data either")
+    outcome = load(db, folder, skip_unknown=True)
     assert (outcome.files, outcome.exit_code) == ([], 2)
-    assert outcome.skipped == [str(folder / "README.md")]
+    assert outcome.skipped == [str(folder / "notes.txt")]

@@ -23,9 +23,11 @@ from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
 from grunndata.loaders import extract_order
 from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
 from grunndata.registers.enhetsregister import fields
+from grunndata.registers.enhetsregister.complete import complete_scope, end_units_not_in_file
 from grunndata.registers.enhetsregister.extract_time import settle
 from grunndata.registers.enhetsregister.identity import reject_other_kind
 from grunndata.registers.enhetsregister.merge import merge, stage
@@ -46,14 +48,16 @@ def _orgnr(
     value: Any, context: LoadContext, location: str, what: str, *, warn: bool = True
 ) -> str | None:
     """The checked number, or None after rejecting the record with the reason; warnings
-    (a first digit other than 8 or 9) are reported when ``warn``."""
+    (a first digit other than 8 or 9, or Tenor's 2 and 3) are reported when ``warn``."""
     try:
         orgnr = parse_orgnr(value if isinstance(value, str) else str(value or ""))
     except InvalidIdentifier as exc:
         context.report.reject(location, f"{what} {value!r} is not valid: {exc.reason}")
         return None
     for warning in orgnr.warnings if warn else ():
-        context.report.warn(location, f"{what} {orgnr.value}: {warning}")
+        context.report.warn(
+            location, f"{what} {orgnr.value}: {warning}", f"{what}: unusual first digit"
+        )
     return orgnr.value
 
 
@@ -120,9 +124,14 @@ class _EnhetFormat:
         extract_order.reject_older(
             conn, context, **order, what="organisasjonsnummer", location=self.numbering, number="nr"
         )
+        # after the older records are rejected: a complete file with rejects ends nothing
+        ended = end_units_not_in_file(conn, self, context, at) if context.complete else 0
         counts = merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
         extract_order.remember(conn, context, **order)
-        return counts
+        return counts + WriteCounts(ended=ended)
+
+    def complete_scope(self, declared: Completeness) -> sql.Composable:
+        return complete_scope(self, declared)
 
 
 def _drop_repeated(

@@ -13,6 +13,7 @@ import psycopg
 
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
+from grunndata.loaders.nearmiss import first_object, kind_of, wrong_shape
 from grunndata.loaders.report import Report
 from grunndata.registers.folkeregister.document import BadRecord, PersonDocument, read_document
 from grunndata.registers.folkeregister.merge import write_batch
@@ -29,6 +30,24 @@ class FregPersonFormat:
     def matches(self, inner_name: str, head: bytes) -> bool:
         json_name = inner_name.lower().endswith((".json", ".jsonl", ".ndjson"))
         return json_name and all(marker in head for marker in _MARKERS)
+
+    def near_miss(self, inner_name: str, head: bytes) -> str | None:
+        """A JSON document with Freg's ``identifikasjonsnummer`` of the wrong shape."""
+        document = first_object(head) if _MARKERS[1] in head else None
+        if document is None or "identifikasjonsnummer" not in document:
+            return None
+        problem = wrong_shape(document, {"identifikasjonsnummer": list})
+        if problem is None:
+            entries = document["identifikasjonsnummer"]
+            odd = next((e for e in entries if not isinstance(e, dict)), None)
+            if odd is not None:
+                problem = (
+                    f"an `identifikasjonsnummer` entry is {kind_of(odd)} where an object is "
+                    "expected"
+                )
+            elif entries and not any("foedselsEllerDNummer" in e for e in entries):
+                problem = "its `identifikasjonsnummer` entries have no `foedselsEllerDNummer`"
+        return f"looks like a Freg person document, but {problem}" if problem else None
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[PersonDocument]:
         for index, raw in json_values(stream, context.source.name):
@@ -74,13 +93,13 @@ class _LockedReport:
         self._report = report
         self._lock = threading.Lock()
 
-    def reject(self, location: str, reason: str) -> None:
+    def reject(self, location: str, reason: str, kind: str | None = None) -> None:
         with self._lock:
-            self._report.reject(location, reason)
+            self._report.reject(location, reason, kind)
 
-    def warn(self, location: str, reason: str) -> None:
+    def warn(self, location: str, reason: str, kind: str | None = None) -> None:
         with self._lock:
-            self._report.warn(location, reason)
+            self._report.warn(location, reason, kind)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._report, name)

@@ -20,13 +20,16 @@ from datetime import datetime
 from typing import BinaryIO
 
 import psycopg
+from psycopg import sql
 
 from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_kommunenummer
 from grunndata.loaders import extract_order
+from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
+from grunndata.registers.matrikkel.complete import address_scope, end_addresses_not_in_file
 
 HEADER = [
     "lokalid",
@@ -137,6 +140,19 @@ class AdresseCsv:
     def matches(self, inner_name: str, head: bytes) -> bool:
         return head.lstrip(b"\xef\xbb\xbf").startswith(b"lokalid;kommunenummer;")
 
+    def complete_scope(self, declared: Completeness) -> sql.Composable:
+        return address_scope(declared)
+
+    def near_miss(self, inner_name: str, head: bytes) -> str | None:
+        """Kartverket's header, separated by something other than ``;``."""
+        first = head.lstrip(b"\xef\xbb\xbf")[:40].decode("utf-8", errors="ignore")
+        if first.startswith("lokalid") and first[7:8] not in ("", ";"):
+            return (
+                "looks like Kartverket's address CSV, but its columns are separated by "
+                f"{first[7:8]!r} where ';' is expected"
+            )
+        return None
+
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[AdresseRad]:
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
         try:
@@ -231,7 +247,8 @@ class AdresseCsv:
             "FROM adresse_raw",
             [stage.default_valid_from(conn, context)],
         )
-        counts = stage.merge(conn, ADRESSE, "adresse_stage", context)
+        ended = end_addresses_not_in_file(conn, ADRESSE, context) if context.complete else 0
+        counts = stage.merge(conn, ADRESSE, "adresse_stage", context) + WriteCounts(ended=ended)
         extract_order.remember(conn, context, staging="adresse_stage", **order)
         conn.execute(
             "INSERT INTO matrikkel.adressenavn (sokenavn, adressenavn) "
