@@ -31,7 +31,7 @@ class FregPersonFormat:
         return json_name and all(marker in head for marker in _MARKERS)
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[PersonDocument]:
-        for index, raw in json_values(stream, context.source.name):
+        for index, raw in json_values(stream, context.source.name, reject=context.report.reject):
             location = f"record {index}"
             if isinstance(raw, dict):
                 numbers = [
