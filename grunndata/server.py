@@ -316,6 +316,9 @@ def create_app(
             timeout=pool_timeout,
             kwargs={"autocommit": True, "application_name": "grunndata"},
             configure=_connection_setup(security.statement_timeout_ms),
+            # Each connection is checked (one empty round trip) as it leaves the pool; a
+            # dead one (the database restarted) is replaced, so the next request succeeds.
+            check=AsyncConnectionPool.check_connection,
         )
         # The lookup log's writer has connections of its own: requests waiting for their
         # rows to commit must never hold the connections its flush needs.
