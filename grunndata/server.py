@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import psycopg
 import strawberry
+from cross_web import HTTPException as StrawberryHTTPException
 from graphql import GraphQLError
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
@@ -33,11 +34,11 @@ from strawberry.types import ExecutionResult
 import grunndata
 from grunndata.config import SecuritySettings, Settings
 from grunndata.db.migrate import current_revision_async
-from grunndata.graphql import oppslagslogg
+from grunndata.graphql import oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
 from grunndata.graphql.context import Context
 from grunndata.graphql.errors import coded_error
-from grunndata.graphql.gate import Gate
+from grunndata.graphql.gate import Gate, refusal_body
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.open_get import OpenGet
@@ -124,6 +125,21 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.allow_list = allow_list
         self.ide_headers = ide_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """As strawberry's, but what it refuses is a coded JSON error, not plain text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except (StrawberryHTTPException, HTTPException) as exc:
+            reason = exc.reason if isinstance(exc, StrawberryHTTPException) else exc.detail
+            found = requests.from_http_exception(exc.status_code, reason)
+            body = refusal_body(found.code, found.message, request.state.request_id)
+            response = Response(body, found.status, media_type="application/json")
+        await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         return Context(
@@ -318,12 +334,16 @@ def create_app(
             timeout=pool_timeout,
             kwargs={"autocommit": True, "application_name": "grunndata"},
             configure=_connection_setup(security.statement_timeout_ms),
+            # Each connection is checked (one empty round trip) as it leaves the pool; a
+            # dead one (the database restarted) is replaced, so the next request succeeds.
+            check=AsyncConnectionPool.check_connection,
         )
         # The lookup log's writer has connections of its own: requests waiting for their
         # rows to commit must never hold the connections its flush needs.
         log_pool = AsyncConnectionPool(
             database_url, min_size=1, max_size=2, open=False, timeout=pool_timeout,
             kwargs={"autocommit": True, "application_name": "grunndata-oppslagslogg"},
+            check=AsyncConnectionPool.check_connection,
         )  # fmt: skip
         await pool.open(wait=False)
         await log_pool.open(wait=False)

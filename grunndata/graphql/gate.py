@@ -6,7 +6,9 @@ Refusals are JSON GraphQL errors with a stable code:
 - 401 ``INVALID_TOKEN`` with ``WWW-Authenticate: Bearer error="invalid_token"`` for a token
   that is malformed, expired, wrongly signed, from another issuer or for another audience;
 - 429 ``RATE_LIMITED`` with ``Retry-After`` when a consumer (its organisasjonsnummer; a
-  citizen's pid; else the client address) asks faster than its share.
+  citizen's pid; else the client address) asks faster than its share;
+- a malformed request (``requests.py``: method, content type, JSON, shape, depth).
+Each refusal carries the request id in ``extensions.requestId``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grunndata.config import SecuritySettings
+from grunndata.graphql import requests
 from grunndata.graphql.auth import Authenticator, InvalidToken, Principal
 
 MAX_BUCKETS = 100_000
@@ -88,32 +91,42 @@ class Gate:
             await self.app(scope, receive, send)
             return
         authorization = declared = None
+        content_type = b""
         for name, value in scope["headers"]:  # ASGI: names are lower-case
             if name == b"authorization":
                 authorization = value
             elif name == b"content-length":
                 declared = value
+            elif name == b"content-type":
+                content_type = value
+        body = b""
         if scope["method"] == "POST":
-            body = await self._body(declared, receive)
-            if body is None:
+            read = await self._body(declared, receive)
+            if read is None:
                 too_large = f"The request body is over the limit of {self.max_body} bytes."
-                await _refuse(send, 413, "REQUEST_TOO_LARGE", too_large)
+                await _refuse(scope, send, 413, "REQUEST_TOO_LARGE", too_large)
                 return
-            receive = _replay(body, receive)
+            body, receive = read, _replay(read, receive)
         try:
             principal = await self._principal(
                 authorization.decode("latin-1") if authorization is not None else None
             )
         except InvalidToken as exc:
-            await _refuse(send, 401, exc.code, exc.message,
+            await _refuse(scope, send, 401, exc.code, exc.message,
                           [(b"www-authenticate", b'Bearer error="invalid_token"')])  # fmt: skip
             return
         wait = self.limiter.wait(consumer_key(principal, scope)) if self.limiter.rate else 0.0
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            await _refuse(send, 429, "RATE_LIMITED",
+            await _refuse(scope, send, 429, "RATE_LIMITED",
                           f"Too many requests from this consumer; retry after {seconds} s.",
                           [(b"retry-after", str(seconds).encode())])  # fmt: skip
+            return
+        found = requests.problem(
+            scope["method"], content_type.decode("latin-1"), scope["query_string"], body
+        )
+        if found is not None:
+            await _refuse(scope, send, found.status, found.code, found.message)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -144,6 +157,12 @@ class Gate:
         return b"".join(chunks)
 
 
+def refusal_body(code: str, message: str, request_id: str | None) -> bytes:
+    """A GraphQL answer of one coded error, with the request id when there is one."""
+    extensions = {"code": code, **({"requestId": request_id} if request_id else {})}
+    return orjson.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]})
+
+
 def _replay(body: bytes, then: Receive) -> Receive:
     """The body read ahead, once; afterwards what the client sends (its disconnect)."""
     sent = False
@@ -159,10 +178,14 @@ def _replay(body: bytes, then: Receive) -> Receive:
 
 
 async def _refuse(
-    send: Send, status: int, code: str, message: str, extra: Sequence[tuple[bytes, bytes]] = ()
+    scope: Scope,
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    extra: Sequence[tuple[bytes, bytes]] = (),
 ) -> None:
-    error = {"message": message, "extensions": {"code": code}}
-    body = orjson.dumps({"data": None, "errors": [error]})
+    body = refusal_body(code, message, scope.get("state", {}).get("request_id"))
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

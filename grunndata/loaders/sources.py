@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,8 @@ from grunndata.errors import SourceError
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 HEAD_BYTES = 64 * 1024
+#: A member name that would leave the archive if extracted: absolute, a drive, or ``..``.
+_ESCAPING = re.compile(r"^[\\/]|^[A-Za-z]:|(^|[\\/])\.\.([\\/]|$)")
 
 
 class CountingReader(io.RawIOBase):
@@ -121,11 +124,12 @@ class SourceFile:
 
 class _Guarded(io.RawIOBase):
     """Reads ``stream``; a failure to read (truncated, corrupt, I/O error) becomes a
-    ``SourceError`` naming the source."""
+    ``SourceError`` naming the source and how far it was read."""
 
     def __init__(self, stream: BinaryIO, name: str) -> None:
         self._stream = stream
         self._name = name
+        self._read = 0
 
     def readable(self) -> bool:
         return True
@@ -133,17 +137,21 @@ class _Guarded(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         try:
             data = self._stream.read(len(buffer))
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        except EOFError:
+            raise SourceError(
+                f"{self._name}: the file looks truncated: the compressed data ends early, "
+                f"after {self._read:,} bytes of content; nothing from the file was written"
+            ) from None
+        except (OSError, zlib.error, zipfile.BadZipFile) as exc:
             raise SourceError(f"{self._name}: cannot be read: {_describe(exc)}") from None
         buffer[: len(data)] = data
+        self._read += len(data)
         return len(data)
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, gzip.BadGzipFile | zipfile.BadZipFile):
         return f"not a valid {'gzip' if isinstance(exc, gzip.BadGzipFile) else 'zip'} file"
-    if isinstance(exc, EOFError):
-        return "the compressed data ends early (truncated file)"
     return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
 
 
@@ -154,22 +162,35 @@ def _is_zip(path: Path) -> bool:
 
 def _files_in(path: Path) -> list[SourceFile]:
     """A file, or a zip's members (hidden ones and ``__MACOSX/`` left out). An unreadable
-    file or a broken zip comes back as itself with its ``problem``, to fail on its own: one
-    bad file must not stop the others."""
+    file, a broken zip or a member whose name is a path out of the archive comes back with
+    its ``problem``, to fail on its own: one bad file must not stop the others."""
+    is_zip = False
     try:
-        if not _is_zip(path):
+        if not (is_zip := _is_zip(path)):
             return [SourceFile(path)]
         with zipfile.ZipFile(path) as archive:
-            names = [
-                info.filename
-                for info in archive.infolist()
-                if not info.is_dir()
-                and not info.filename.startswith("__MACOSX/")
-                and not Path(info.filename).name.startswith(".")
-            ]
+            names = [info.filename for info in archive.infolist() if not info.is_dir()]
     except (OSError, zipfile.BadZipFile) as exc:
-        return [SourceFile(path, problem=f"{path}: cannot be read: {_describe(exc)}")]
-    return [SourceFile(path, member) for member in sorted(names)]
+        problem = f"{path}: cannot be read: {_describe(exc)}"
+        if is_zip and isinstance(exc, zipfile.BadZipFile):
+            problem = (
+                f"{path}: the file looks truncated: it starts as a zip archive but its end "
+                "(the central directory) is missing; nothing from it was written"
+            )
+        return [SourceFile(path, problem=problem)]
+    files = []
+    for member in sorted(names):
+        if _ESCAPING.search(member):
+            problem = (
+                f"{path}!{member}: refused: the member's name is a path out of the archive "
+                "(absolute, a drive letter or '..'); grunndata reads no member so named"
+            )
+            files.append(SourceFile(path, member, problem=problem))
+        elif not member.startswith("__MACOSX/") and not re.split(r"[\\/]", member)[-1].startswith(
+            "."
+        ):
+            files.append(SourceFile(path, member))
+    return files
 
 
 def expand(paths: Sequence[Path]) -> tuple[list[SourceFile], list[SourceFile]]:

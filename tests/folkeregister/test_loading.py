@@ -250,9 +250,9 @@ def test_validate_reports_the_same_problems_without_writing(fresh_database, tmp_
     [
         (
             "[" + json.dumps(REAL) + ", " + json.dumps(OTHER)[:200],
-            "is not valid JSON or the file is truncated",
+            "the file looks truncated: it ends inside record 2",
         ),
-        ("[" + json.dumps(REAL) + ", " + json.dumps(OTHER), "ends inside the top-level array"),
+        ("[" + json.dumps(REAL) + ", " + json.dumps(OTHER), "it ends after record 2, inside an"),
         ("foedselsEllerDNummer;identifikasjonsnummer\n1;2\n", "not JSON"),
     ],
     ids=["truncated-record", "unclosed-array", "csv"],

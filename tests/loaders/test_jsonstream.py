@@ -41,10 +41,13 @@ def test_json_lines_and_single_values(items, chunk):
     ("text", "reason"),
     [
         ('[{"a": 1} {"a": 2}]', "expected ',' or ']' after record 1"),
-        ('[{"a": 1},', "the file is truncated"),
-        ('[{"a": 1}', "the file is truncated"),
+        ('[{"a": 1},', "the file looks truncated: it ends where record 2 should be"),
+        ('[{"a": 1}', "the file looks truncated: it ends after record 1, inside an array"),
+        ('[{"a": 1},]', "record 2 is not valid JSON"),
+        ('[{"a": 1} {"b": 2},]', "expected ',' or ']' after record 1"),
+        ('{"a": 1}\n{"a": tr', "the file looks truncated: it ends inside record 2"),
         ('[{"a": tru}]', "record 1 is not valid JSON"),
-        ('[{"a": 1}, {"a": 2', "record 2 is not valid JSON or the file is truncated"),
+        ('[{"a": 1}, {"a": 2', "the file looks truncated: it ends inside record 2"),
         ("", "the file is empty"),
         ("<html>", "not JSON (starts with '<'"),
         ('[{"a": 1}] x', "text after the top-level array"),
@@ -126,3 +129,53 @@ def test_a_damaged_record_fails_without_reading_the_rest_of_the_file():
     with pytest.raises(SourceError, match="record 1 is not valid JSON"):
         list(jsonstream.json_values(stream, "f", chunk=1024))
     assert stream.read_bytes <= 2 * 1024, "the damage is in the record: more text cannot mend it"
+
+
+LIMIT = 1024
+
+
+@given(
+    items=st.lists(
+        st.one_of(
+            st.dictionaries(st.text(max_size=5), JSON, max_size=3),
+            st.builds(lambda s: {"long": s}, st.text(min_size=LIMIT // 2, max_size=2 * LIMIT)),
+            st.builds(
+                lambda n: {"deep": [[{"k": '\\"]}'}] * n]}, st.integers(LIMIT // 32, LIMIT // 8)
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    chunk=st.integers(1, 300),
+    layout=st.sampled_from(["array", "lines"]),
+)
+def test_a_value_over_the_limit_is_rejected_and_the_rest_read(items, chunk, layout):
+    """Values over the limit (long strings with escapes, brackets in strings) are skipped
+    by their structure, cut anywhere by chunks; the others read as before."""
+    texts = [json.dumps(item, ensure_ascii=False) for item in items]
+    text = "[" + ", ".join(texts) + "]" if layout == "array" else "\n".join(texts)
+    rejected: list[tuple[str, str]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRUNNDATA_MAX_VALUE_BYTES", str(LIMIT))
+        found = jsonstream.json_values(
+            io.BytesIO(text.encode()), "f", chunk=chunk, reject=lambda *r: rejected.append(r)
+        )
+        assert list(found) == [(n, i) for n, (i, t) in enumerate(zip(items, texts, strict=True), 1)
+                               if len(t) <= LIMIT]  # fmt: skip
+    assert [w for w, _ in rejected] == [f"record {n}" for n, t in enumerate(texts, 1)
+                                        if len(t) > LIMIT]  # fmt: skip
+    assert all("over the limit of 1024 bytes" in reason for _, reason in rejected)
+
+
+def test_a_value_over_the_limit_without_a_reject_fails_the_file(monkeypatch):
+    monkeypatch.setenv("GRUNNDATA_MAX_VALUE_BYTES", str(LIMIT))
+    data = json.dumps([{"a": 1}, {"b": "x" * 5000}]).encode()
+    with pytest.raises(SourceError, match="f: record 2: the value is 5,009 characters long"):
+        list(jsonstream.json_values(io.BytesIO(data), "f", chunk=100))
+
+
+def test_a_file_ending_inside_a_value_over_the_limit_looks_truncated(monkeypatch):
+    monkeypatch.setenv("GRUNNDATA_MAX_VALUE_BYTES", str(LIMIT))
+    data = ('[{"a": 1}, {"b": "' + "x" * 5000).encode()
+    with pytest.raises(SourceError, match="looks truncated: it ends inside record 2"):
+        list(jsonstream.json_values(io.BytesIO(data), "f", chunk=100, reject=print))

@@ -194,7 +194,7 @@ def test_a_new_extract_supersedes_owners_and_keeps_the_old_valid_time(fresh_data
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('{"type": "FeatureCollection", "features": [{"type": "Feature"', "not valid GeoJSON"),
+        ('{"type": "FeatureCollection", "features": [{"type": "Feature"', "looks truncated"),
         ('{"type": "Feature", "features": []}', "not a GeoJSON FeatureCollection"),
         ('{"type": "FeatureCollection", "features": [{}], "crs": {"type": "name", '
          '"properties": {"name": "EPSG:25833"}}}', "crs member must come before"),

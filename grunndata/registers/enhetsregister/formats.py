@@ -8,7 +8,6 @@ into the versioned tables in the file's one transaction (``merge.merge``).
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
@@ -26,6 +25,7 @@ from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
+from grunndata.loaders.lines import Lines
 from grunndata.registers.enhetsregister import fields
 from grunndata.registers.enhetsregister.complete import complete_scope, end_units_not_in_file
 from grunndata.registers.enhetsregister.extract_time import settle
@@ -187,7 +187,9 @@ class EnheterJson(_EnhetFormat):
         return _json_head_kind(inner_name, head) == self.kind
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
-        for number, record in json_values(stream, context.source.name):
+        for number, record in json_values(
+            stream, context.source.name, reject=context.report.reject
+        ):
             location = f"{self.numbering} {number}"
             if not isinstance(record, dict):
                 context.report.reject(location, "not a JSON object")
@@ -233,8 +235,8 @@ class EnheterCsv(_EnhetFormat):
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[EnhetRecord]:
         name = context.source.name
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-        reader = csv.reader(_decoded_lines(text, name))
+        lines = Lines(stream, name, context.report.reject, keep_ends=True)
+        reader = csv.reader(lines)
         rows = _csv_rows(reader, name)
         header = next(rows, None)
         if header is None:
@@ -246,10 +248,13 @@ class EnheterCsv(_EnhetFormat):
                 f"{', '.join(missing)}"
             )
         for cells in rows:
-            number = reader.line_num
+            number = lines.number
             location = f"{self.numbering} {number}"
             if len(cells) != len(header):
-                context.report.reject(location, f"{len(cells)} columns, expected {len(header)}")
+                problem = f"{len(cells)} columns, expected {len(header)}"
+                if not lines.complete:
+                    raise lines.truncated(f"has {problem}")
+                context.report.reject(location, problem)
                 continue
             record = dict(zip(header, cells, strict=True))
             orgnr = _orgnr(record["organisasjonsnummer"], context, location, "organisasjonsnummer")
@@ -266,18 +271,12 @@ class EnheterCsv(_EnhetFormat):
 
 def _csv_rows(reader: Any, name: str) -> Iterator[list[str]]:
     """The reader's rows; what the csv module cannot read (a cell longer than its limit,
-    as an unclosed quote makes) fails the file, naming the line."""
+    as an unclosed quote makes) fails the file, naming the line. A line longer than the
+    line limit is rejected and skipped before the csv module sees it."""
     try:
         yield from reader
     except csv.Error as exc:
         raise SourceError(f"{name}: line {reader.line_num} is not readable CSV: {exc}") from None
-
-
-def _decoded_lines(text: io.TextIOWrapper, name: str) -> Iterator[str]:
-    try:
-        yield from text
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{name}: not UTF-8 ({exc.reason})") from None
 
 
 _ORGNR_IN_NAME = re.compile(r"(?<!\d)(\d{9})(?!\d)")
@@ -298,7 +297,9 @@ class RollerJson:
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[RolleRecord]:
         in_name = _ORGNR_IN_NAME.findall(context.source.inner_name)
-        for number, document in json_values(stream, context.source.name):
+        for number, document in json_values(
+            stream, context.source.name, reject=context.report.reject
+        ):
             location = f"record {number}"
             if not isinstance(document, dict) or not isinstance(document.get("rollegrupper"), list):
                 context.report.reject(location, "not a roller document (no rollegrupper list)")

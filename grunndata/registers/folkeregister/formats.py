@@ -50,7 +50,7 @@ class FregPersonFormat:
         return f"looks like a Freg person document, but {problem}" if problem else None
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[PersonDocument]:
-        for index, raw in json_values(stream, context.source.name):
+        for index, raw in json_values(stream, context.source.name, reject=context.report.reject):
             location = f"record {index}"
             if isinstance(raw, dict):
                 numbers = [

@@ -7,12 +7,12 @@ a business of the address: it is not read.
 
 A row with a wrong column count, a missing or unparseable coordinate, an unknown
 kommunenummer or a point outside Norway is rejected with its line number; the rest loads.
+A last row with too few columns and no final newline is a file cut short: it fails whole.
 A header without the columns the format needs fails the file, naming them.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from grunndata.identifiers import InvalidIdentifier, parse_kommunenummer
 from grunndata.loaders import extract_order
 from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.lines import Lines
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
 from grunndata.registers.matrikkel.complete import address_scope, end_addresses_not_in_file
@@ -154,38 +155,37 @@ class AdresseCsv:
         return None
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[AdresseRad]:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-        try:
-            header = text.readline().rstrip("\r\n").split(";")
-            missing = [column for column in HEADER if column not in header]
-            if missing:
-                raise SourceError(
-                    f"{context.source.name}: line 1: not the header of Kartverket's address "
-                    f"file: missing column(s) {', '.join(missing)}"
-                )
-            index = {column: header.index(column) for column in HEADER}
-            for number, line in enumerate(text, start=2):
-                line = line.rstrip("\r\n")
-                if not line:
-                    continue
-                if "\x00" in line:
-                    context.report.reject(f"line {number}", "holds a NUL character")
-                    continue
-                fields = line.split(";")
-                if len(fields) != len(header):
-                    context.report.reject(
-                        f"line {number}", f"{len(fields)} columns, expected {len(header)}"
-                    )
-                    continue
-                row = {column: fields[i].strip() for column, i in index.items()}
-                try:
-                    record = self._record(number, row, context)
-                except (ValueError, InvalidIdentifier) as exc:
-                    context.report.reject(f"line {number}", str(exc))
-                    continue
-                yield record
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{context.source.name}: not UTF-8 ({exc.reason})") from None
+        lines = Lines(stream, context.source.name, context.report.reject)
+        rows = iter(lines)
+        header = next(rows, "").split(";")
+        missing = [column for column in HEADER if column not in header]
+        if missing:
+            raise SourceError(
+                f"{context.source.name}: line 1: not the header of Kartverket's address "
+                f"file: missing column(s) {', '.join(missing)}"
+            )
+        index = {column: header.index(column) for column in HEADER}
+        for line in rows:
+            number = lines.number
+            if not line:
+                continue
+            if "\x00" in line:
+                context.report.reject(f"line {number}", "holds a NUL character")
+                continue
+            fields = line.split(";")
+            if len(fields) != len(header):
+                problem = f"{len(fields)} columns, expected {len(header)}"
+                if not lines.complete:
+                    raise lines.truncated(f"has {problem}")
+                context.report.reject(f"line {number}", problem)
+                continue
+            row = {column: fields[i].strip() for column, i in index.items()}
+            try:
+                record = self._record(number, row, context)
+            except (ValueError, InvalidIdentifier) as exc:
+                context.report.reject(f"line {number}", str(exc))
+                continue
+            yield record
 
     def _record(self, number: int, row: dict[str, str], context: LoadContext) -> AdresseRad:
         adresse_id = _int_or_none(row["adresseId"] or row["lokalid"], "adresseId", BIGINT_MAX)

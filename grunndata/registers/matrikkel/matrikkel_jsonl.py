@@ -18,10 +18,10 @@ from typing import Any, BinaryIO
 
 import psycopg
 
-from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
 from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.lines import Lines
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
 from grunndata.registers.matrikkel.jsonschema_lite import check_matrikkel
@@ -105,11 +105,9 @@ class MatrikkelJsonl:
         return inner_name.lower().endswith((".jsonl", ".ndjson")) and b'"objekttype"' in head
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[Rad]:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
-            except UnicodeDecodeError:
-                raise SourceError(f"{context.source.name}: line {number} is not UTF-8") from None
+        lines = Lines(stream, context.source.name, context.report.reject)
+        for line in lines:
+            number, text = lines.number, line.strip()
             if not text:
                 continue
             try:
@@ -121,6 +119,8 @@ class MatrikkelJsonl:
                     raise ValueError("; ".join(problems[:3]))
                 yield self._record(number, obj, context)
             except json.JSONDecodeError as exc:
+                if not lines.complete:
+                    raise lines.truncated(f"is not whole JSON ({exc.msg})") from None
                 context.report.reject(f"line {number}", f"not JSON: {exc.msg}")
             except InvalidIdentifier as exc:
                 context.report.reject(f"line {number}", str(exc))

@@ -7,14 +7,14 @@ themselves, and optionally ``gyldigFra``. Polygon and MultiPolygon geometries ar
 invalid rings are repaired with ``ST_MakeValid`` and a warning. A feature without a
 matrikkelnummer is rejected. The file covers the units it names: their teiger are replaced
 by the file's (as new versions). A unit no unit file has named yet is made from the teig's
-matrikkelnummer, known from the map only (type and status unknown) until one does. The file streams
-feature by feature (``geojson_stream``), so the ``crs`` member must come before
+matrikkelnummer, known from the map only (type and status unknown) until one does. The
+file streams feature by feature (``loaders.jsonstream.member_elements``), so the ``crs``
+member must come before
 ``features``, as GDAL writes it.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -31,9 +31,9 @@ import shapely.validation
 
 from grunndata.errors import SourceError
 from grunndata.loaders.formats import LoadContext, WriteCounts
+from grunndata.loaders.jsonstream import member_elements
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.matrikkel import stage
-from grunndata.registers.matrikkel.geojson_stream import read_collection
 from grunndata.registers.matrikkel.nummer import PARTS, matrikkelnummer_fra
 
 TEIG = VersionedTable("matrikkel.teig", key=("matrikkelnummer",), content=("geometri",))
@@ -93,17 +93,15 @@ class TeigGeojson:
 
     def read(self, stream: BinaryIO, context: LoadContext) -> Iterator[TeigRad]:
         source = context.source.name
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig")
-        try:
-            members, features = read_collection(text)
-            epsg, crs_known = crs_epsg(members, source), "crs" in members
-            for number, feature in enumerate(features, start=1):
-                try:
-                    yield self._record(number, feature, epsg, context)
-                except ValueError as exc:
-                    context.report.reject(f"feature {number}", str(exc))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SourceError(f"{source}: not valid GeoJSON: {exc}") from None
+        members, features = member_elements(
+            stream, source, "features", label="feature", reject=context.report.reject
+        )
+        epsg, crs_known = crs_epsg(members, source), "crs" in members
+        for number, feature in features:
+            try:
+                yield self._record(number, feature, epsg, context)
+            except ValueError as exc:
+                context.report.reject(f"feature {number}", str(exc))
         if members.get("type") != "FeatureCollection" or "features" not in members:
             raise SourceError(f"{source}: not a GeoJSON FeatureCollection with features")
         if "crs" in members and not crs_known:
