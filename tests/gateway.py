@@ -39,6 +39,8 @@ class Federated:
     gateway: str
     single: str
     seen: list[tuple[str, dict[str, str]]]
+    subgraphs: dict[str, str]  # each register's subgraph, as the gateway reaches it
+    supergraph: str  # the composed SDL the gateway serves
 
 
 @contextmanager
@@ -72,7 +74,8 @@ def running_federation(database: Database, work: Path, token: object = ALL) -> I
             cwd=FEDERATION_DIR, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         stack.callback(_stop, gateway)
-        yield Federated(_wait_for(gateway, port, work / "gateway.log"), single, seen)
+        base = _wait_for(gateway, port, work / "gateway.log")
+        yield Federated(base, single, seen, bases, supergraph.read_text())
 
 
 class HeaderLog:

@@ -1,19 +1,21 @@
 """Who may see what: the one place where person data is guarded, field by field.
 
+The rules come from the registers' declarations (``Register.access``: ``AccessRules``, and
+``PersonAccess`` from the register that holds persons), read once into a ``Policy``.
 ``guard_schema`` walks the built GraphQL schema once and wraps the resolver of every field
-a scope can hide. Rules are keyed by type and field name, so a field added later to
-``Person`` is denied by default (it needs ``folkeregister/offentligmedhjemmel``), and any
-field anywhere that returns a ``Person`` needs a Folkeregisteret scope. Open data
-(Matrikkelen, Enhetsregisteret) keeps its plain resolvers and costs nothing extra.
+a scope can hide. Rules are keyed by type and field name, so a field added later to the
+person type is denied by default (it needs the persons' full scope), and any field
+anywhere that returns a person needs one of the persons' scopes. Open data keeps its plain
+resolvers and costs nothing extra.
 
 A refused field answers ``null`` with ``UNAUTHENTICATED`` (no token) or ``FORBIDDEN`` (a
 token without the scope) at its path; the rest of the query is answered.
 
 Graded addresses (adressebeskyttelse fortrolig, strengtFortrolig, ...) follow the person's
-*current* grading. Without ``folkeregister/adressebeskyttelse``:
-- a graded person's addresses are ``FORBIDDEN``, except a cover address: the postadresse
-  Folkeregisteret gives a graded person to send their post through (it names no place of
-  theirs), which is answered;
+*current* grading. Without the persons' ``graded_scope``:
+- a graded person's addresses are ``FORBIDDEN``, except a cover address: the postal
+  address the person register gives a graded person to send their post through (it names
+  no place of theirs), which is answered;
 - a graded person is left out (silently, as if absent) of every value reached through a
   place (an address, a property, a building, ...): residents, owners, a unit's roles.
 
@@ -21,16 +23,16 @@ Objects of the person rooms take part through small duck-typed hooks, so this mo
 imports no register:
 - a person: ``person_id``, ``async adressebeskyttet(info) -> bool`` and
   ``async person_identifier(context) -> str``;
-- an object inside one person (``Historikk``): ``subject`` (the person) and
+- an object inside one person (a history entry): ``subject`` (the person) and
   ``adressebeskyttet``;
 - an object that names a person by identifier (a role, an owner):
   ``linked_person() -> str | None``;
-- an address a ``COVER_FIELDS`` field returns: ``is_cover_address() -> bool``.
+- an address a cover field returns: ``is_cover_address() -> bool``.
 
 Whether a person is graded now is read from ``felles.adressebeskyttelse``
 (``grunndata.graphql.gradering``), by identifier for a person named by one (an owner, a
 role holder, a federation reference), so every process answers alike, with or without
-Folkeregisteret.
+the person register.
 
 Every person returned is noted in the request's ``Lookups`` with the field groups read, for
 the lookup log (``grunndata.graphql.oppslagslogg``).
@@ -39,10 +41,11 @@ the lookup log (``grunndata.graphql.oppslagslogg``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from inspect import isawaitable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLField,
@@ -56,59 +59,76 @@ from graphql import (
 
 from grunndata.errors import Forbidden, Unauthenticated
 from grunndata.graphql import gradering
+from grunndata.graphql.names import python_name
 
-IDENTITET = "folkeregister/offentligutenhjemmel"
-MED_HJEMMEL = "folkeregister/offentligmedhjemmel"
-ADRESSEBESKYTTELSE = "folkeregister/adressebeskyttelse"
-ROLLER = "enhetsregister/roller"
-HJEMMEL = "matrikkel/hjemmel"
+if TYPE_CHECKING:
+    from grunndata.registers.base import PersonAccess, Register
+
+#: The engine's own scope: reading any person's lookup log.
 TILSYN = "tilsyn"
-#: Every scope grunndata knows, without the configured prefix.
-SCOPES = (IDENTITET, MED_HJEMMEL, ADRESSEBESKYTTELSE, ROLLER, HJEMMEL, TILSYN)
-
-PERSON = "Person"
-#: ``Person`` fields that identity-only access (offentligutenhjemmel) may read.
-IDENTITY_FIELDS = frozenset(
-    {"identifikasjonsnummer", "navn", "foedselsdato", "status", "doedsdato"}
-)
-#: ``Person`` fields that place the person; also any field returning a place type.
-ADDRESS_FIELDS = frozenset({"bostedsadresse", "oppholdsadresse", "postadresse"})
-#: Person fields whose value may be a cover address (``is_cover_address()``), answered even
-#: for a graded person.
-COVER_FIELDS = frozenset({(PERSON, "postadresse")})
-#: Fields inside one person's data that place them (their ``subject`` is the person).
-INNER_ADDRESS_FIELDS = frozenset({("Historikk", "bostedsadresse")})
-#: Types that are a place: a person reached through one of them is linked to it.
-PLACE_TYPES = frozenset(
-    {
-        "Adresse", "AdresseTreff", "Vegadresse", "Matrikkeladresse", "Eiendom", "Teig",
-        "Bygning", "Kommune", "Fylke", "Poststed", "Bostedsadresse", "Postadresse",
-        "Postboksadresse", "PostadresseIFrittFormat", "UkjentBosted", "Matrikkelenhet",
-        "Bruksenhet", "Oppholdsadresse",
-    }
-)  # fmt: skip
-#: Types whose values are persons or name one: filtered at places, logged when persons. (A
-#: role holder is reached only through its role: the role is the entry left out.)
-PERSON_LINK_TYPES = frozenset({PERSON, "Rolle", "Hjemmelshaver"})
-
-#: Identifiers and person links that open data does not show (besides ``Person`` itself).
-FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("Rolleinnehaver", "foedselsnummer"): (ROLLER,),
-    ("Rolleinnehaver", "person"): (ROLLER,),
-    ("Hjemmelshaver", "identifikasjonsnummer"): (HJEMMEL,),
-    ("Hjemmelshaver", "person"): (HJEMMEL,),
+#: Fields of the engine's own that need a scope.
+ENGINE_FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Query", "oppslagslogg"): (TILSYN,),
 }
-
-#: Fields that show a person's identifier without returning the person: logged too.
-IDENTIFIER_FIELDS = frozenset(
-    {("Rolleinnehaver", "foedselsnummer"), ("Hjemmelshaver", "identifikasjonsnummer")}
-)
 
 #: Field groups named in the lookup log.
 GROUP_IDENTITET = "identitet"
 GROUP_OPPLYSNINGER = "personopplysninger"
 GROUP_ADRESSE = "adresse"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Every register's ``AccessRules`` as one: what ``rule_for`` and the guard read."""
+
+    scopes: tuple[str, ...]
+    persons: PersonAccess
+    field_scopes: Mapping[tuple[str, str], tuple[str, ...]]
+    identifier_fields: frozenset[tuple[str, str]]
+    place_types: frozenset[str]
+    person_link_types: frozenset[str]
+
+    @classmethod
+    def of(cls, registers: Sequence[Register]) -> Policy:
+        holders = [r.access.persons for r in registers if r.access.persons is not None]
+        if len(holders) != 1:
+            raise TypeError(f"exactly one register must hold persons, not {len(holders)}")
+        rules = [r.access for r in registers]
+        return cls(
+            scopes=(*dict.fromkeys(s for r in rules for s in r.scopes), TILSYN),
+            persons=holders[0],
+            field_scopes={k: v for r in rules for k, v in r.field_scopes.items()}
+            | ENGINE_FIELD_SCOPES,
+            identifier_fields=frozenset(f for r in rules for f in r.identifier_fields),
+            place_types=frozenset(t for r in rules for t in r.place_types),
+            person_link_types=frozenset(t for r in rules for t in r.person_link_types),
+        )
+
+    @property
+    def person_scopes(self) -> frozenset[str]:
+        return frozenset({self.persons.identity_scope, self.persons.full_scope})
+
+
+@cache
+def policy() -> Policy:
+    """The registers' rules (``Register.access``), read once (lazily: the rooms' modules
+    import this one)."""
+    from grunndata.registers import REGISTERS
+
+    return Policy.of(REGISTERS)
+
+
+def __getattr__(name: str) -> Any:
+    """``SCOPES``: every scope grunndata knows, without the configured prefix (the
+    registers' and the engine's)."""
+    if name == "SCOPES":
+        return policy().scopes
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def graded_scope() -> str:
+    """The scope that sees persons whose address is graded."""
+    return policy().persons.graded_scope
 
 
 @dataclass(frozen=True)
@@ -125,42 +145,43 @@ class Rule:
     cover: bool = False  # a graded person's value is answered if it is a cover address
 
 
-PERSON_SCOPES = frozenset({IDENTITET, MED_HJEMMEL})
-MED_HJEMMEL_ONLY = frozenset({MED_HJEMMEL})
-
-
 def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> Rule | None:
     """The rule for ``type_name.field_name`` returning ``field_type``; None for open data."""
+    rules = policy()
+    persons = rules.persons
     requires: list[frozenset[str]] = [
-        frozenset({scope}) for scope in FIELD_SCOPES.get((type_name, field_name), ())
+        frozenset({scope}) for scope in rules.field_scopes.get((type_name, field_name), ())
     ]
     graded = False
     group = None
-    returns_person = _holds(field_type, PERSON)
+    person_scopes = rules.person_scopes
+    full_only = frozenset({persons.full_scope})
+    returns_person = _holds(field_type, persons.type_name)
     per_item = returns_person and isinstance(field_type, GraphQLUnionType)
     if returns_person and not per_item:
-        requires.append(PERSON_SCOPES)
-    if type_name == PERSON:
-        if field_name in IDENTITY_FIELDS:
-            requires.append(PERSON_SCOPES)
+        requires.append(person_scopes)
+    if type_name == persons.type_name:
+        if field_name in persons.identity_fields:
+            requires.append(person_scopes)
             group = GROUP_IDENTITET
-        elif field_name in ADDRESS_FIELDS or field_type.name in PLACE_TYPES:
-            requires.append(MED_HJEMMEL_ONLY)
+        elif field_name in persons.address_fields or field_type.name in rules.place_types:
+            requires.append(full_only)
             graded, group = True, GROUP_ADRESSE
         else:  # deny by default: all other person data needs a legal basis
-            requires.append(MED_HJEMMEL_ONLY)
+            requires.append(full_only)
             group = GROUP_OPPLYSNINGER
-    elif (type_name, field_name) in INNER_ADDRESS_FIELDS:
+    elif (type_name, field_name) in persons.inner_address_fields:
         graded, group = True, GROUP_ADRESSE
-    elif (type_name, field_name) in IDENTIFIER_FIELDS:
+    elif (type_name, field_name) in rules.identifier_fields:
         group = GROUP_IDENTITET
-    persons = returns_person or any(_holds(field_type, name) for name in PERSON_LINK_TYPES)
-    if not (requires or graded or persons):
+    links = rules.person_link_types | {persons.type_name}
+    holds_persons = returns_person or any(_holds(field_type, name) for name in links)
+    if not (requires or graded or holds_persons):
         return None
     unique = tuple(dict.fromkeys(requires))
-    cover = (type_name, field_name) in COVER_FIELDS
-    return Rule(requires=unique, graded=graded, persons=persons, group=group, per_item=per_item,
-                cover=cover)  # fmt: skip
+    cover = type_name == persons.type_name and field_name in persons.cover_fields
+    return Rule(requires=unique, graded=graded, persons=holds_persons, group=group,
+                per_item=per_item, cover=cover)  # fmt: skip
 
 
 def _holds(field_type: GraphQLNamedType, name: str) -> bool:
@@ -203,7 +224,7 @@ def _guarded(
     async def checked(source: Any, info: Any, **kwargs: Any) -> Any:
         principal = info.context.principal
         _check_scopes(rule, principal, where)
-        sees_graded = principal.has(ADRESSEBESKYTTELSE)
+        sees_graded = principal.has(graded_scope())
         protected = rule.graded and not sees_graded and await _graded(source, info)
         if protected and not rule.cover:
             raise _address_protected(where)
@@ -226,7 +247,7 @@ def _guarded(
 def _address_protected(where: str) -> Forbidden:
     return Forbidden(
         f"{where}: this person's address is protected (adressebeskyttelse); it needs "
-        f"scope {ADRESSEBESKYTTELSE}."
+        f"scope {graded_scope()}."
     )
 
 
@@ -256,8 +277,9 @@ def _check_scopes(rule: Rule, principal: Any, where: str) -> None:
 def _at_place(info: Any) -> bool:
     """Whether the field is reached through a place (its parent or any ancestor)."""
     path = info.path
+    place_types = policy().place_types
     while path is not None:
-        if path.typename in PLACE_TYPES:
+        if path.typename in place_types:
             return True
         path = path.prev
     return False
@@ -271,7 +293,7 @@ async def _persons(value: Any, info: Any, at_place: bool, per_item: bool = False
         return None
     items = value if isinstance(value, list) else [value]
     if per_item:
-        sees_persons = not info.context.principal.scopes.isdisjoint(PERSON_SCOPES)
+        sees_persons = not info.context.principal.scopes.isdisjoint(policy().person_scopes)
         items = [None if _is_person(item) and not sees_persons else item for item in items]
     if at_place:
         hidden = await asyncio.gather(*(_graded(item, info) for item in items))
@@ -289,7 +311,8 @@ async def _persons(value: Any, info: Any, at_place: bool, per_item: bool = False
 
 
 def _is_person(item: Any) -> bool:
-    return hasattr(item, "person_identifier") or type(item).__name__ == PERSON
+    person_type = policy().persons.type_name
+    return hasattr(item, "person_identifier") or type(item).__name__ == person_type
 
 
 async def _graded(item: Any, info: Any) -> bool:
@@ -303,7 +326,7 @@ async def _graded(item: Any, info: Any) -> bool:
     if linked is not None:
         key = linked()
     elif _is_person(item):  # a federation stub of a person: only its key is here
-        key = getattr(item, "identifikasjonsnummer", None)
+        key = getattr(item, python_name(policy().persons.key), None)
         if key is None:
             return True
     else:
@@ -332,7 +355,7 @@ class Lookups:
         person = getattr(source, "subject", source)
         key = getattr(person, "person_id", None)
         if key is None:
-            number = getattr(person, "identifikasjonsnummer", None)
+            number = getattr(person, python_name(policy().persons.key), None)
             if number and _is_person(person):  # a federation stub: its key is shown
                 self.named.setdefault(number, set()).add(group or GROUP_IDENTITET)
             return

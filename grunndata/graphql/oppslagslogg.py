@@ -47,6 +47,9 @@ MAX_ROWS = 1000
 MAX_BATCH_PERSONS = 5000
 OPERATION_NAME = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
 ENHET_TYPES = "grunndata.registers.enhetsregister.types"
+#: The entity types the log's fields reach (``Context.entity``): the persons looked up, and
+#: the consumers as units. The log is in a schema that serves both.
+ENTITIES_READ = ("Person", "Enhet")
 COLUMNS = (
     "tidspunkt", "konsument", "scopes", "pid", "feltgrupper", "identifikasjonsnumre",
     "operasjon", "request_id", "behandlingsgrunnlag",

@@ -24,6 +24,7 @@ from strawberry.types import Info
 import grunndata
 from grunndata.config import SecuritySettings
 from grunndata.db.migrate import current_revision_async
+from grunndata.graphql import oppslagslogg
 from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
 from grunndata.graphql.limits import PersistedQueries, limits_extension
@@ -122,12 +123,12 @@ def build_schema(
     query_types = [_core_query(registers)]
     query_types += [register.query for register in registers if register.query is not None]
     served = {name for register in registers for name in register.entities}
-    if {"Person", "Enhet"} <= served:  # the lookup log: persons, consumers named as units
+    if set(oppslagslogg.ENTITIES_READ) <= served:  # the lookup log and what it links to
         query_types.append(OppslagsloggQuery)
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
     # Every known register's scalars: a lazy link may bring another room's type (and its
-    # scalars, e.g. Matrikkelen's GeoJSON) into a schema built without that register.
+    # scalars, e.g. a GeoJSON scalar) into a schema built without that register.
     scalar_map = {k: v for r in (*REGISTERS, *registers) for k, v in r.scalars.items()}
     schema = Schema(
         query=query,

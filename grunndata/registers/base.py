@@ -64,6 +64,63 @@ class TypeExtension:
 
 
 @dataclass(frozen=True)
+class PersonAccess:
+    """How the register that holds persons guards them (``grunndata.graphql.access``).
+
+    ``identity_scope`` reads ``identity_fields``; ``full_scope`` reads every field of the
+    person type (any other field is denied without it); ``graded_scope`` sees a person
+    whose address is graded. ``address_fields`` place the person (as does any field
+    returning a place type); ``cover_fields`` may answer a cover address even for a
+    graded person; ``inner_address_fields`` (``(type, field)``) place the person an object
+    inside one person belongs to (its ``subject``)."""
+
+    type_name: str
+    key: str
+    """The person's key field (a federation stub of a person carries only it)."""
+    identity_scope: str
+    full_scope: str
+    graded_scope: str
+    identity_fields: frozenset[str]
+    address_fields: frozenset[str]
+    cover_fields: frozenset[str] = frozenset()
+    inner_address_fields: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class AccessRules:
+    """A register's part of access control (``grunndata.graphql.access``).
+
+    ``scopes``: the scopes it defines (without the configured prefix). ``field_scopes``:
+    ``(type, field)`` → the scopes it needs (each of them), for identifiers and person
+    links that open data does not show. ``identifier_fields``: fields that show a
+    person's identifier without returning the person (logged as identity). ``place_types``:
+    types that are a place (a person reached through one is linked to it).
+    ``person_link_types``: types whose values name a person (filtered at places, logged).
+    ``persons``: set by the register that holds persons."""
+
+    scopes: tuple[str, ...] = ()
+    field_scopes: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    identifier_fields: frozenset[tuple[str, str]] = frozenset()
+    place_types: frozenset[str] = frozenset()
+    person_link_types: frozenset[str] = frozenset()
+    persons: PersonAccess | None = None
+
+
+@dataclass(frozen=True)
+class EntityKeys:
+    """An entity type the register owns, as a federation subgraph names it.
+
+    ``key``: its primary key field (``ID!``); alternative keys are the ``Register.entities``
+    names ``"Type:<fields>"``. ``field_types``: the GraphQL type (a Python annotation) of
+    each other key field and of each field another register's extension ``@requires``,
+    as this register declares it; a key field not listed is ``String``."""
+
+    type_name: str
+    key: str
+    field_types: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Register:
     """A register's plug: its database schema, its root GraphQL fields and its formats.
 
@@ -89,6 +146,10 @@ class Register:
     http_endpoints: Mapping[str, HttpHandler] = field(default_factory=dict)
     """Plain POST endpoints beside ``/graphql`` by path (``/adressevask``), e.g. bulk
     uploads; the server adapts them to its web framework."""
+    entity_keys: Sequence[EntityKeys] = ()
+    """The keys of the entity types in ``entities`` (federation)."""
+    access: AccessRules = AccessRules()
+    """Its scopes, guarded fields, places and person links."""
     sql_types: Sequence[SqlType] = ()
     kilder: Mapping[str, FollowerFactory] = field(default_factory=dict)
     """The change feeds it can follow (``grunndata follow NAME``): name → factory."""

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import strawberry
 from psycopg_pool import AsyncConnectionPool
 
-from grunndata.graphql.access import IDENTITET, rule_for
+from grunndata.graphql.access import rule_for
 from grunndata.graphql.auth import ANONYMOUS, Principal
 from grunndata.graphql.context import Context
 from grunndata.graphql.schema import build_schema
 from grunndata.registers import REGISTERS, Register
 from grunndata.registers.enhetsregister.types import Enhet
+from grunndata.registers.folkeregister.access import IDENTITET
 from grunndata.registers.folkeregister.types import Person
 from tests.access.conftest import OPEN_PERSON
 

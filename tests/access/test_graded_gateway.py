@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from grunndata.graphql.access import ADRESSEBESKYTTELSE, HJEMMEL, IDENTITET, MED_HJEMMEL, ROLLER
+from grunndata.registers.enhetsregister.access import ROLLER
+from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, IDENTITET, MED_HJEMMEL
+from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
     FORTROLIG,
     OPEN_PERSON,

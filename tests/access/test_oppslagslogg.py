@@ -11,7 +11,9 @@ import pytest
 from psycopg import errors
 
 from grunndata.db.database import connect
-from grunndata.graphql.access import HJEMMEL, IDENTITET, MED_HJEMMEL, TILSYN
+from grunndata.graphql.access import TILSYN
+from grunndata.registers.folkeregister.access import IDENTITET, MED_HJEMMEL
+from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
     OPEN_PERSON,
     SHARED_UNIT,

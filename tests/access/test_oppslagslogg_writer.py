@@ -20,7 +20,6 @@ from psycopg_pool import AsyncConnectionPool
 
 from grunndata.db import migrate
 from grunndata.db.database import Database, connect
-from grunndata.graphql.access import IDENTITET, MED_HJEMMEL
 from grunndata.graphql.auth import Principal
 from grunndata.graphql.oppslagslogg import (
     LookupLogUnavailable,
@@ -28,6 +27,7 @@ from grunndata.graphql.oppslagslogg import (
     rows_of,
     text_array,
 )
+from grunndata.registers.folkeregister.access import IDENTITET, MED_HJEMMEL
 from grunndata.server import create_app
 from tests.access.conftest import OPEN_PERSON, ask, codes, logged
 from tests.conftest import LiveServer, test_token

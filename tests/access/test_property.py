@@ -24,16 +24,11 @@ from graphql import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grunndata.graphql.access import (
-    ADRESSEBESKYTTELSE,
-    HJEMMEL,
-    IDENTITY_FIELDS,
-    MED_HJEMMEL,
-    PLACE_TYPES,
-    ROLLER,
-    SCOPES,
-)
+from grunndata.graphql.access import SCOPES, policy
 from grunndata.graphql.schema import build_schema
+from grunndata.registers.enhetsregister.access import ROLLER
+from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, MED_HJEMMEL, PERSONS
+from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
     FORTROLIG,
     OPEN_PERSON,
@@ -140,7 +135,7 @@ def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None
         return
     kind = node.get("__typename")
     sees_graded = ADRESSEBESKYTTELSE in scopes
-    at_place = any(t in PLACE_TYPES for t in ancestors)
+    at_place = any(t in policy().place_types for t in ancestors)
     if kind == "Person":
         assert scopes & {MED_HJEMMEL, "folkeregister/offentligutenhjemmel"}, node
         number = node["identifikasjonsnummer"]
@@ -153,7 +148,7 @@ def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None
             assert not (node.get("historikk") or {}).get("bostedsadresse"), number
         if MED_HJEMMEL not in scopes:
             shown = {k for k, v in node.items() if v is not None} - {"__typename"}
-            assert shown <= IDENTITY_FIELDS, shown
+            assert shown <= PERSONS.identity_fields, shown
     if kind == "Hjemmelshaver":
         if node.get("identifikasjonsnummer") is not None:
             assert HJEMMEL in scopes

@@ -6,15 +6,11 @@ from __future__ import annotations
 import pytest
 from graphql import get_named_type
 
-from grunndata.graphql.access import (
-    ADRESSEBESKYTTELSE,
-    HJEMMEL,
-    IDENTITET,
-    MED_HJEMMEL,
-    ROLLER,
-    TILSYN,
-)
+from grunndata.graphql.access import TILSYN
 from grunndata.graphql.schema import build_schema
+from grunndata.registers.enhetsregister.access import ROLLER
+from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, IDENTITET, MED_HJEMMEL
+from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import OPEN_PERSON, ask, codes
 from tests.conftest import test_token
 

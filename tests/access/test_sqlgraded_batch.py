@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from grunndata.db.database import Database, connect
-from grunndata.graphql.access import ADRESSEBESKYTTELSE, SCOPES
+from grunndata.graphql.access import SCOPES
 from grunndata.graphql.sql import answers as sql_answers
+from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE
 from tests.access.conftest import SHARED_UNIT
 from tests.access.test_sqlguard import CASES, QUERIES, SCOPE_SETS, _same, principal
 from tests.sqlforms import SCHEMA, BothPaths

@@ -17,16 +17,12 @@ from hypothesis import strategies as st
 
 from grunndata.config import Settings
 from grunndata.db.database import Database, connect
-from grunndata.graphql.access import (
-    ADRESSEBESKYTTELSE,
-    HJEMMEL,
-    IDENTITET,
-    MED_HJEMMEL,
-    ROLLER,
-    SCOPES,
-)
+from grunndata.graphql.access import SCOPES
 from grunndata.graphql.auth import ANONYMOUS, Principal
 from grunndata.graphql.schema import build_schema
+from grunndata.registers.enhetsregister.access import ROLLER
+from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, IDENTITET, MED_HJEMMEL
+from grunndata.registers.matrikkel.access import HJEMMEL
 from grunndata.server import create_app
 from tests.access.conftest import (
     FORTROLIG,

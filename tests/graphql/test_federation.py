@@ -4,6 +4,8 @@ as the single process does."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -489,6 +491,33 @@ def test_the_gateway_answers_as_the_single_process(federated: Federated, name: s
     assert through_gateway["data"] == single["data"]
     assert _codes(through_gateway) == _codes(single)
     assert single["data"] is not None
+
+
+@pytest.mark.parametrize("register", REGISTERS, ids=lambda r: r.name)
+def test_every_entity_resolves_by_key_through_the_gateway(federated: Federated, register):
+    """The conformance suite's gateway part (tests/test_conformance.py): the supergraph the
+    gateway serves routes each entity key the register declares to its subgraph, and that
+    subgraph, as the gateway reaches it, resolves the register's sample of each key
+    (tests/<register>/samples/entities.json) to the entity, by ``_entities`` as the gateway
+    asks it (the gateway itself exposes no ``_entities``)."""
+    samples = json.loads(
+        (Path(__file__).parents[1] / register.name / "samples" / "entities.json").read_text()
+    )
+    assert sorted(samples) == sorted(register.entities)
+    graph = register.name.upper()
+    for entity_name, representation in samples.items():
+        key = EntityKey.of(entity_name)
+        definition = re.search(rf"\ntype {key.type_name}\b[^{{]*", federated.supergraph)
+        assert definition is not None, key.type_name
+        joined = f'@join__type(graph: {graph}, key: "{key.selection}"'
+        assert joined in definition.group(0), (entity_name, definition.group(0))
+        answer = post(
+            federated.subgraphs[register.name],
+            "query ($r: [_Any!]!) { _entities(representations: $r) { __typename } }",
+            variables={"r": [representation]},
+        )
+        assert answer.get("errors") is None, (entity_name, answer)
+        assert answer["data"]["_entities"] == [{"__typename": key.type_name}], entity_name
 
 
 #: The README's queries and GraphiQL's opening example, but ``serverInfo`` (the single

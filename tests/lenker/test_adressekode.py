@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database
-from grunndata.graphql.lenker import FolkeregisterNoekkel
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
+from grunndata.registers.lenker import FolkeregisterNoekkel
 from grunndata.server import create_app
 from tests.conftest import CAST_DIR, LiveServer
 from tests.lenker.conftest import Api

@@ -10,9 +10,9 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import ADRESSE_BY_KODE, ADRESSE_BY_POSTFORM
 from grunndata.graphql.schema import build_schema
 from grunndata.registers.folkeregister.adresser import Adressenummer, Bostedsadresse, Vegadresse
+from grunndata.registers.lenker import ADRESSE_BY_KODE, ADRESSE_BY_POSTFORM
 from grunndata.registers.matrikkel.lenker import _only
 
 TYRIHANSVEIEN_38 = "219136687"

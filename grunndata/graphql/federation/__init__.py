@@ -6,7 +6,7 @@ schemas can be built in one process):
 
 - the entity types the register owns get their ``@key`` directives;
 - another register's entity type, wherever the register's fields reach it (a lazy
-  annotation such as ``Rolleinnehaver.person``), becomes a *stub*: its key fields only,
+  annotation on a field of its own type), becomes a *stub*: its key fields only,
   plus the fields this register contributes to it (``Register.extensions``), which the
   gateway resolves here through ``_entities``;
 - ``Context.entity`` for a type the register does not own answers a stub reference (its

@@ -151,7 +151,7 @@ def build_subgraph_schema(
     query_types: list[type] = [entities_query(entity_types, resolvable_keys, required)]
     if register.query is not None:
         query_types.append(register.query)
-    if "Person" in owned_keys:  # the lookup log, read where persons are: its Enhet a stub
+    if register.access.persons is not None:  # the lookup log, read where persons are
         query_types.append(OppslagsloggQuery)
     schema = SubgraphSchema(
         plan=SubgraphPlan(owned_keys=owned_keys, stubs=stubs),

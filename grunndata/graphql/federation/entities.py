@@ -13,7 +13,8 @@ from strawberry.types.union import StrawberryUnion
 
 from grunndata.errors import InvalidArgument
 from grunndata.graphql.context import Context
-from grunndata.graphql.federation.keys import EntityKey, parse_representation, python_name
+from grunndata.graphql.federation.keys import EntityKey, parse_representation
+from grunndata.graphql.names import python_name
 
 
 def entities_query(

@@ -3,53 +3,45 @@ representation read as the key ``Context.entity`` takes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import strawberry
 
 from grunndata.errors import InvalidArgument
-from grunndata.registers import Register
-
-#: Every entity type's primary key field (GraphQL name). Alternative keys are the
-#: ``Register.entities`` names ``"Type:<fields>"``; their text after ``:`` is the
-#: ``@key(fields: ...)`` string.
-PRIMARY_KEYS: Mapping[str, str] = {
-    "Person": "identifikasjonsnummer",
-    "Enhet": "organisasjonsnummer",
-    "Eiendom": "matrikkelnummer",
-    "Adresse": "adresseId",
-}
-
-#: The GraphQL type of each key field, as its owner declares it (``ID!`` for primary keys):
-#: what a stub declares and a representation is checked against. Not listed: ``String``.
-KEY_FIELD_TYPES: Mapping[str, object] = {
-    **{field: strawberry.ID for field in PRIMARY_KEYS.values()},
-    "kommunenummer": str,
-    "adressekode": int | None,
-    "nummer": int | None,
-    "bokstav": str | None,
-    "normalisertPostadresse": str | None,
-    "folkeregisternoekkel": strawberry.ID,
-}
-
-#: The GraphQL type of each field a stub declares ``@external`` for a ``@requires``
-#: (``TypeExtension.requires``), as its owner declares it.
-REQUIRED_FIELD_TYPES: Mapping[str, object] = {
-    "adresseId": strawberry.ID,
-    "kommunenummer": str,
-    "adressekode": int | None,
-    "nummer": int | None,
-    "bokstav": str | None,
-    "undernummer": int | None,
-}
+from grunndata.graphql.names import python_name
+from grunndata.registers import REGISTERS, Register
+from grunndata.registers.base import EntityKeys
 
 
-def python_name(graphql_name: str) -> str:
-    """``adresseId`` → ``adresse_id``: the attribute strawberry camel-cases to the field."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", graphql_name).lower()
+@cache
+def declared_keys() -> Mapping[str, EntityKeys]:
+    """Every entity type's keys as its owner declares them (``Register.entity_keys``)."""
+    return {keys.type_name: keys for register in REGISTERS for keys in register.entity_keys}
+
+
+def primary_key(type_name: str) -> str:
+    """The primary key field (GraphQL name) of entity type ``type_name``. Alternative keys
+    are the ``Register.entities`` names ``"Type:<fields>"``; their text after ``:`` is the
+    ``@key(fields: ...)`` string."""
+    return declared_keys()[type_name].key
+
+
+def key_field_type(type_name: str, field: str) -> object:
+    """The GraphQL type of key field ``field`` of ``type_name``, as its owner declares it
+    (``ID!`` for the primary key; not declared: ``String``): what a stub declares and a
+    representation is checked against."""
+    keys = declared_keys()[type_name]
+    return strawberry.ID if field == keys.key else keys.field_types.get(field, str | None)
+
+
+def required_field_type(type_name: str, field: str) -> object:
+    """The GraphQL type of a field of ``type_name`` that a stub declares ``@external`` for
+    a ``@requires`` (``TypeExtension.requires``), as its owner declares it."""
+    keys = declared_keys()[type_name]
+    return strawberry.ID if field == keys.key else keys.field_types[field]
 
 
 @dataclass(frozen=True)
@@ -57,13 +49,13 @@ class EntityKey:
     """One way of naming an entity: ``Register.entities`` name and its key fields."""
 
     type_name: str
-    entity_name: str  # "Adresse" or "Adresse:kommunenummer adressekode nummer bokstav"
+    entity_name: str  # "Type" (its primary key) or "Type:<key fields>"
     fields: tuple[str, ...]  # GraphQL names, in key order
 
     @classmethod
     def of(cls, entity_name: str) -> EntityKey:
         type_name, _, fields = entity_name.partition(":")
-        return cls(type_name, entity_name, tuple(fields.split() or [PRIMARY_KEYS[type_name]]))
+        return cls(type_name, entity_name, tuple(fields.split() or [primary_key(type_name)]))
 
     @property
     def selection(self) -> str:
@@ -89,9 +81,9 @@ def entity_keys(registers: Sequence[Register]) -> dict[str, list[EntityKey]]:
     return keys
 
 
-def _check_value(field: str, value: Any) -> str | None:
-    """Why ``value`` cannot be key field ``field``, or None when it can."""
-    expected = KEY_FIELD_TYPES.get(field, str | None)
+def _check_value(type_name: str, field: str, value: Any) -> str | None:
+    """Why ``value`` cannot be key field ``field`` of ``type_name``, or None when it can."""
+    expected = key_field_type(type_name, field)
     nullable = expected is not strawberry.ID and expected is not str
     if value is None:
         return None if nullable else f"{field} is required"
@@ -121,7 +113,7 @@ def parse_representation(
     for key in keys[type_name]:
         if set(key.fields) <= given:
             for field in key.fields:
-                reason = _check_value(field, representation[field])
+                reason = _check_value(type_name, field, representation[field])
                 if reason is not None:
                     raise InvalidArgument(f"{where}: {type_name}.{reason}")
             return key, key.key_value(representation)

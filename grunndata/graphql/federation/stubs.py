@@ -14,12 +14,12 @@ from strawberry.types.base import get_object_definition
 
 from grunndata.graphql.context import Context, EntityBatch
 from grunndata.graphql.federation.keys import (
-    KEY_FIELD_TYPES,
-    PRIMARY_KEYS,
-    REQUIRED_FIELD_TYPES,
     EntityKey,
-    python_name,
+    key_field_type,
+    primary_key,
+    required_field_type,
 )
+from grunndata.graphql.names import python_name
 from grunndata.graphql.tid import Tidspunkt
 
 
@@ -28,13 +28,13 @@ def stub_type(type_name: str, key: EntityKey, extensions: Sequence[Any]) -> type
     fields this register contributes (``extensions``: ``TypeExtension``s), which make it
     resolvable here; the fields they require are ``@external``, the ones requiring them
     ``@requires``."""
-    annotations = {python_name(f): KEY_FIELD_TYPES.get(f, str | None) for f in key.fields}
+    annotations = {python_name(f): key_field_type(type_name, f) for f in key.fields}
     namespace: dict[str, Any] = {}
     for field in required_fields(extensions):
-        annotations[python_name(field)] = REQUIRED_FIELD_TYPES[field] | None
+        required = required_field_type(type_name, field)
+        annotations[python_name(field)] = required | None  # type: ignore[operator]
         namespace[python_name(field)] = strawberry.field(
-            name=field, graphql_type=REQUIRED_FIELD_TYPES[field], directives=[External()],
-            default=None,
+            name=field, graphql_type=required, directives=[External()], default=None,
         )  # fmt: skip
     for extension in extensions:
         if not extension.requires:
@@ -60,10 +60,10 @@ def reference_key(
     """The one key a subgraph names another register's ``type_name`` by: the key its
     extensions of that type read, else the primary key. One only, so that every reference
     carries every key field of its stub (the gateway picks a key without looking at data)."""
-    wanted = {getattr(e, "key", "") or PRIMARY_KEYS[type_name] for e in extensions}
+    wanted = {getattr(e, "key", "") or primary_key(type_name) for e in extensions}
     if len(wanted) > 1:
         raise TypeError(f"{type_name}: a subgraph's extensions must read one key, not {wanted}")
-    selection = wanted.pop() if wanted else PRIMARY_KEYS[type_name]
+    selection = wanted.pop() if wanted else primary_key(type_name)
     for key in keys:
         if key.selection == selection:
             return key

@@ -109,7 +109,7 @@ class SqlAnswers:
             return None
         parts = []
         seen = Seen()
-        sees_graded = principal.has(access.ADRESSEBESKYTTELSE)
+        sees_graded = principal.has(access.graded_scope())
         try:
             async with connections.connection() as conn:
                 for statement in statements:

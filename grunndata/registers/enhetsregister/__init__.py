@@ -5,7 +5,8 @@
 - ``queries``: batched SQL; ``types`` and ``query``: the GraphQL surface.
 """
 
-from grunndata.registers.base import Register
+from grunndata.registers.base import EntityKeys, Register
+from grunndata.registers.enhetsregister.access import ACCESS
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS
@@ -19,6 +20,8 @@ REGISTER = Register(
     query=EnhetsregisterQuery,
     formats=FORMATS,
     entities={"Enhet": enhet_batch},
+    entity_keys=(EntityKeys("Enhet", key="organisasjonsnummer"),),
+    access=ACCESS,
     extensions=EXTENSIONS,
     kilder=KILDER,
 )

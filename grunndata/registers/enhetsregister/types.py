@@ -19,11 +19,11 @@ from strawberry.types import Info
 
 from grunndata.graphql.connection import Connection, connection, page
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import ADRESSE_BY_POSTFORM
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers.enhetsregister import queries
 from grunndata.registers.enhetsregister.fields import FIELDS, Field, Kind
+from grunndata.registers.lenker import ADRESSE_BY_POSTFORM
 
 Row = dict[str, Any]
 #: Matrikkelen's address type, reached lazily (never imported) and through Context.entity.

@@ -1,7 +1,8 @@
 """Folkeregisteret: persons with every identifier they held and bitemporal versions of
 their facts, loaded from the register's own person documents (Freg JSON)."""
 
-from grunndata.registers.base import Register
+from grunndata.registers.base import EntityKeys, Register
+from grunndata.registers.folkeregister.access import ACCESS
 from grunndata.registers.folkeregister.formats import FORMATS
 from grunndata.registers.folkeregister.kilde import follower
 from grunndata.registers.folkeregister.lenker import EXTENSIONS
@@ -16,6 +17,8 @@ REGISTER = Register(
     query=FolkeregisterQuery,
     formats=FORMATS,
     entities={"Person": person_batch},
+    entity_keys=(EntityKeys("Person", key="identifikasjonsnummer"),),
+    access=ACCESS,
     extensions=EXTENSIONS,
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,

@@ -9,9 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import ADRESSE_BY_FOLKEREGISTERNOEKKEL, FolkeregisterNoekkel
 from grunndata.registers.folkeregister.queries import Fakt
 from grunndata.registers.folkeregister.versjon import Versjon, date, meta, text
+from grunndata.registers.lenker import ADRESSE_BY_FOLKEREGISTERNOEKKEL, FolkeregisterNoekkel
 
 #: Matrikkelen's address type, reached lazily (never imported) and through Context.entity.
 AdresseRef = Annotated["Adresse", strawberry.lazy("grunndata.registers.matrikkel.types")]  # noqa: F821

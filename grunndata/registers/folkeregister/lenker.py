@@ -9,11 +9,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import FolkeregisterNoekkel, link_tid
+from grunndata.graphql.lenker import link_tid
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt
 from grunndata.registers.base import TypeExtension
 from grunndata.registers.folkeregister import queries
 from grunndata.registers.folkeregister.types import Person
+from grunndata.registers.lenker import FolkeregisterNoekkel
 
 #: The address's attributes ``beboere`` reads (the GraphQL names are their camel case).
 REQUIRED = ("adresse_id", "kommunenummer", "adressekode", "nummer", "bokstav", "undernummer")

@@ -10,8 +10,8 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from grunndata.graphql.lenker import FolkeregisterNoekkel
 from grunndata.graphql.tid import Tidspunkt
+from grunndata.registers.lenker import FolkeregisterNoekkel
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@
   the command line and ``POST /adressevask``).
 """
 
-from grunndata.graphql.lenker import (
+import strawberry
+
+from grunndata.registers.base import EntityKeys, Register
+from grunndata.registers.lenker import (
     ADRESSE_BY_FOLKEREGISTERNOEKKEL,
     ADRESSE_BY_KODE,
     ADRESSE_BY_POSTFORM,
 )
-from grunndata.registers.base import Register
+from grunndata.registers.matrikkel.access import ACCESS
 from grunndata.registers.matrikkel.formats import FORMATS
 from grunndata.registers.matrikkel.lenker import (
     EXTENSIONS,
@@ -47,6 +50,23 @@ REGISTER = Register(
         ADRESSE_BY_FOLKEREGISTERNOEKKEL: adresse_by_folkeregisternoekkel_batch,
         ADRESSE_BY_POSTFORM: adresse_by_postform_batch,
     },
+    entity_keys=(
+        EntityKeys("Eiendom", key="matrikkelnummer"),
+        EntityKeys(
+            "Adresse",
+            key="adresseId",
+            field_types={
+                "kommunenummer": str,
+                "adressekode": int | None,
+                "nummer": int | None,
+                "bokstav": str | None,
+                "undernummer": int | None,
+                "normalisertPostadresse": str | None,
+                "folkeregisternoekkel": strawberry.ID,
+            },
+        ),
+    ),
+    access=ACCESS,
     extensions=EXTENSIONS,
     http_endpoints=ENDPOINTS,
     scalars={GeoJSON: GEOJSON_SCALAR},

@@ -15,9 +15,10 @@ import strawberry
 from strawberry.types import Info
 
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import FolkeregisterNoekkel, key_of, link_tid
+from grunndata.graphql.lenker import key_of, link_tid
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, Tidspunkt
 from grunndata.registers.base import TypeExtension
+from grunndata.registers.lenker import FolkeregisterNoekkel
 from grunndata.registers.matrikkel import queries
 from grunndata.registers.matrikkel.types import Adresse, Eiendom, _loader, grouped
 

@@ -16,8 +16,8 @@ from strawberry.types import Info
 
 from grunndata.errors import InvalidArgument
 from grunndata.graphql.context import Context
-from grunndata.graphql.lenker import FolkeregisterNoekkel
 from grunndata.graphql.tid import Tidspunkt
+from grunndata.registers.lenker import FolkeregisterNoekkel
 from grunndata.registers.matrikkel import geometri, queries
 from grunndata.registers.matrikkel.queries import Row
 
