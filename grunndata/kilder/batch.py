@@ -84,11 +84,11 @@ class _Located:
             return f"{self._locations[int(match[1]) - 1]}, {location}"
         return location
 
-    def reject(self, location: str, reason: str) -> None:
-        self._report.reject(self._where(location), reason)
+    def reject(self, location: str, reason: str, kind: str | None = None) -> None:
+        self._report.reject(self._where(location), reason, kind)
 
-    def warn(self, location: str, reason: str) -> None:
-        self._report.warn(self._where(location), reason)
+    def warn(self, location: str, reason: str, kind: str | None = None) -> None:
+        self._report.warn(self._where(location), reason, kind)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._report, name)
