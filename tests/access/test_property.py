@@ -35,6 +35,7 @@ from grunndata.graphql.access import (
 )
 from grunndata.graphql.schema import build_schema
 from tests.access.conftest import (
+    ENDPOINTS,
     FORTROLIG,
     OPEN_PERSON,
     PROTECTED,
@@ -46,7 +47,7 @@ from tests.access.conftest import (
     assert_logged,
     shown_identifiers,
 )
-from tests.conftest import test_token
+from tests.conftest import examples, test_token
 
 SCHEMA: GraphQLSchema = build_schema()._schema
 PROTECTED_NAMES = ("NILSEN", "Nilsen", "MAJA", "Maja")
@@ -170,15 +171,15 @@ def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None
         check(value, scopes, (*ancestors, kind or "?"))
 
 
-#: Examples per endpoint: about 20 s single, 35 s through the gateway (an answer may
-#: cross three subgraphs), plus a few seconds to start the gateway.
-EXAMPLES = {"server": 200, "gateway": 200}
+#: Examples per endpoint (``ci`` profile): about 20 s single, 35 s through the gateway (an
+#: answer may cross three subgraphs).
+EXAMPLES = {"server": examples(200), "gateway": examples(200)}
 
 
 # The live servers' pools draw their jitter from their own generator
 # (``pool_jitter_apart_from_hypothesis`` in conftest), so hypothesis sees no use of the
 # global random module while it draws.
-@pytest.mark.parametrize("endpoint", list(EXAMPLES))
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_no_protected_link_and_no_unseen_identifier_ever_appears(
     endpoint: str, server: str, request: pytest.FixtureRequest
 ) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from grunndata.graphql.schema import build_schema
 from tests.access.conftest import ask
-from tests.conftest import test_token
+from tests.conftest import examples, test_token
 
 API = schemathesis.graphql.from_file(str(build_schema()))
 OPERATIONS = [result.ok() for result in API.get_all_operations()]
@@ -24,7 +24,7 @@ TOKEN = test_token(ttl=3600)
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
