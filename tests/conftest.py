@@ -49,12 +49,35 @@ from grunndata.errors import SetupError
 from grunndata.graphql.access import SCOPES
 from grunndata.graphql.auth import Principal, mint_token, public_jwks
 
+#: Examples per property test in the ``ci`` profile (``scripts/test`` runs it): the floor.
+CI_EXAMPLES = 60
 settings.register_profile(
-    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=CI_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def examples(ci: int) -> int:
+    """Examples for a property test that runs ``ci`` of them in the ``ci`` profile, scaled
+    as the loaded profile scales ``ci``'s default (``dev`` 100/60, ``thorough`` 2000/60)."""
+    return max(1, round(ci * settings().max_examples / CI_EXAMPLES))
+
+
+#: Tests that use the session's one gateway (tests/gateway.py) run on one xdist worker, in
+#: turn (``--dist loadgroup``, as scripts/test runs them): those whose fixtures include
+#: ``one_gateway`` get it here; one that asks for the gateway by name, with this mark.
+ON_THE_GATEWAY = pytest.mark.xdist_group("gateway")
+pytest_plugins = ["tests.gateway", "tests.xdist_groups"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "one_gateway" in getattr(item, "fixturenames", ()):
+            item.add_marker(ON_THE_GATEWAY)
+
 
 TEST_ROLES = Roles(owner="grunndata_test_owner", app="grunndata_test_app")
 

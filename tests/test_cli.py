@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from psycopg import sql
 from typer.main import get_command
+from typer.testing import CliRunner
 
 from grunndata.cli import app
 from grunndata.db.database import bootstrap, connect
@@ -42,10 +43,17 @@ def test_the_cli_has_the_commands_the_readme_promises():
 
 @pytest.mark.parametrize("command", all_commands(), ids=" ".join)
 def test_every_command_has_help_with_examples(command):
-    result = cli(*command, "--help")
-    assert result.returncode == 0, result.stderr
+    result = CliRunner().invoke(app, [*command, "--help"])  # in this process: the same help
+    assert result.exit_code == 0, result.output
     if command != ["db"]:
         assert "Example" in result.stdout
+
+
+def test_the_installed_command_answers_help():
+    """The console script itself (the help of every command is checked in process)."""
+    result = cli("--help")
+    assert result.returncode == 0, result.stderr
+    assert all(f" {name} " in result.stdout for name in ("serve", "load", "schema", "db"))
 
 
 def test_schema_prints_the_sdl():

@@ -21,8 +21,8 @@ from grunndata.graphql.schema import build_schema
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
 from grunndata.server import create_app
-from tests.conftest import CAST_DIR, Clones, LiveServer, test_token
-from tests.gateway import running_federation
+from tests.conftest import CAST_DIR, ON_THE_GATEWAY, Clones, LiveServer, test_token
+from tests.gateway import OneGateway
 
 #: Kari Nilsen: strengtFortrolig since 2011 (tests/data/cast/cast.md).
 STRENGT_FORTROLIG = "19906311480"
@@ -117,13 +117,16 @@ def resolvers_only(access_database: Database) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
-def gateway(access_database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture
+def gateway(access_database: Database, one_gateway: OneGateway) -> Iterator[str]:
     """The same data through Hive Gateway and the three subgraphs; clients send only the
     token they are given, which the gateway forwards."""
-    work = tmp_path_factory.mktemp("access-gateway")
-    with running_federation(access_database, work, token=None) as running:
+    with one_gateway.serving(access_database, token=None) as running:
         yield running.gateway
+
+
+#: A test's endpoints: the single process, and the gateway (on the gateway's xdist worker).
+ENDPOINTS = ["server", pytest.param("gateway", marks=ON_THE_GATEWAY)]
 
 
 def ask(

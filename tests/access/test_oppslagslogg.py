@@ -15,6 +15,7 @@ from grunndata.graphql.access import TILSYN
 from grunndata.registers.folkeregister.access import IDENTITET, MED_HJEMMEL
 from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
+    ENDPOINTS,
     OPEN_PERSON,
     SHARED_UNIT,
     ask,
@@ -106,7 +107,7 @@ def test_even_the_owner_cannot_change_the_log(access_database):
                 conn.execute(statement)
 
 
-@pytest.mark.parametrize("endpoint", ["server", "gateway"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_oppslagslogg_needs_tilsyn_and_answers_who_looked(request, endpoint):
     """Through the gateway, Folkeregisteret's subgraph reads the log and Enhetsregisteret's
     names the consumer."""
@@ -127,7 +128,7 @@ def test_oppslagslogg_needs_tilsyn_and_answers_who_looked(request, endpoint):
     assert mine[0]["feltgrupper"] == ["identitet"]
 
 
-@pytest.mark.parametrize("endpoint", ["server", "gateway"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_mine_oppslag_shows_a_citizen_who_looked_them_up(request, endpoint):
     base = request.getfixturevalue(endpoint)
     purpose = f"saksnummer {uuid.uuid4().hex[:6]}"
@@ -198,7 +199,7 @@ FROM_A_REFERENCE = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("endpoint", ["server", "gateway"])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("name", list(FROM_A_REFERENCE))
 def test_a_person_answered_from_a_reference_is_logged(server, request, endpoint, name):
     """The subgraph that shows a person's identifier logs it, even when the gateway asks

@@ -30,7 +30,7 @@ from grunndata.graphql.oppslagslogg import (
 from grunndata.registers.folkeregister.access import IDENTITET, MED_HJEMMEL
 from grunndata.server import create_app
 from tests.access.conftest import OPEN_PERSON, ask, codes, logged
-from tests.conftest import LiveServer, test_token
+from tests.conftest import LiveServer, examples, test_token
 
 WHO = Principal(scopes=frozenset({IDENTITET}), orgnr="910000001", authenticated=True)
 #: Persons of the test cast (tests/data/cast): Arne Korsvik's family.
@@ -78,7 +78,7 @@ def with_writer(database: Database, body: Any) -> Any:
 STORABLE = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(values=st.lists(st.text(STORABLE, max_size=12)))
 def test_a_text_array_literal_is_read_back_as_the_same_list(database, values):
     with connect(database.app_url) as conn:
@@ -86,7 +86,7 @@ def test_a_text_array_literal_is_read_back_as_the_same_list(database, values):
     assert row == (values,)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     numbers=st.lists(st.text(STORABLE, min_size=1, max_size=12), min_size=1, max_size=4),
     purpose=st.none() | st.text(STORABLE, max_size=40),

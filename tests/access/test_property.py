@@ -30,6 +30,7 @@ from grunndata.registers.enhetsregister.access import ROLLER
 from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, MED_HJEMMEL, PERSONS
 from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
+    ENDPOINTS,
     FORTROLIG,
     OPEN_PERSON,
     PROTECTED,
@@ -41,7 +42,7 @@ from tests.access.conftest import (
     assert_logged,
     shown_identifiers,
 )
-from tests.conftest import test_token
+from tests.conftest import examples, test_token
 
 SCHEMA: GraphQLSchema = build_schema()._schema
 PROTECTED_NAMES = ("NILSEN", "Nilsen", "MAJA", "Maja")
@@ -165,15 +166,15 @@ def check(node: Any, scopes: frozenset[str], ancestors: tuple[str, ...]) -> None
         check(value, scopes, (*ancestors, kind or "?"))
 
 
-#: Examples per endpoint: about 20 s single, 35 s through the gateway (an answer may
-#: cross three subgraphs), plus a few seconds to start the gateway.
-EXAMPLES = {"server": 200, "gateway": 200}
+#: Examples per endpoint (``ci`` profile): about 20 s single, 35 s through the gateway (an
+#: answer may cross three subgraphs).
+EXAMPLES = {"server": examples(200), "gateway": examples(200)}
 
 
 # The live servers' pools draw their jitter from their own generator
 # (``pool_jitter_apart_from_hypothesis`` in conftest), so hypothesis sees no use of the
 # global random module while it draws.
-@pytest.mark.parametrize("endpoint", list(EXAMPLES))
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_no_protected_link_and_no_unseen_identifier_ever_appears(
     endpoint: str, server: str, request: pytest.FixtureRequest
 ) -> None:

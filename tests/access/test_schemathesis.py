@@ -20,7 +20,7 @@ from grunndata.config import Settings
 from grunndata.graphql.schema import build_schema
 from grunndata.server import create_app
 from tests.access.conftest import ask
-from tests.conftest import LiveServer, test_token
+from tests.conftest import LiveServer, examples, test_token
 
 API = schemathesis.graphql.from_file(str(build_schema()))
 OPERATIONS = [result.ok() for result in API.get_all_operations()]
@@ -34,7 +34,7 @@ TOKEN = test_token(ttl=3600)
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -33,7 +33,7 @@ from tests.access.conftest import (
     ask,
     logged,
 )
-from tests.conftest import TEST_CONSUMER, LiveServer, test_token
+from tests.conftest import TEST_CONSUMER, LiveServer, examples, test_token
 from tests.sqlforms import SCHEMA, BothPaths
 
 #: A unit of the cast owned by open persons only (Arne Korsvik's home).
@@ -196,7 +196,9 @@ def cast(access_database: Database) -> tuple[list[str], list[str]]:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast, data):

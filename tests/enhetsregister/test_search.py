@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from grunndata.registers.enhetsregister.generate import KOMMUNER, enheter, write_json_gz
 from grunndata.server import create_app
-from tests.conftest import Clones, LiveServer
+from tests.conftest import Clones, LiveServer, examples
 from tests.enhetsregister.conftest import Api, load
 
 HOVED = list(enheter(300, seed=21))
@@ -88,7 +88,7 @@ FILTERS = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40)
+@settings(max_examples=examples(40))
 @given(filter=FILTERS, first=st.integers(20, 150))
 def test_filters_combine_and_page_exactly(search_api, filter, first):
     wanted = sorted(r["organisasjonsnummer"] for r, u in RECORDS if matches(r, u, filter))

@@ -17,7 +17,7 @@ from psycopg import errors, sql
 from grunndata.db import migrate
 from grunndata.db.database import Database, bootstrap, connect
 from grunndata.registers.folkeregister import merge
-from tests.conftest import TEST_ROLES, scratch_name
+from tests.conftest import TEST_ROLES, examples, scratch_name
 from tests.folkeregister.helpers import DATA, load, write_json
 from tests.folkeregister.idents import tenor_numbers
 
@@ -126,7 +126,7 @@ gradings = st.lists(
 loads = st.lists(st.tuples(gradings, st.booleans()), min_size=1, max_size=4)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(loads)
 def test_after_any_loads_the_table_says_what_the_facts_say(graded_db, tmp_path_factory, plan):
     first, _ = next(NUMBERS)

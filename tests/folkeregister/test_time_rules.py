@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
+from tests.conftest import examples
 from tests.folkeregister.helpers import load, write_json
 from tests.folkeregister.idents import tenor_numbers
 
@@ -120,7 +121,7 @@ def history_db(clones) -> Database:
 NUMBERS = tenor_numbers()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(versions, st.data())
 def test_any_valid_and_recorded_pair_answers_as_the_rules_say(
     history_db, tmp_path_factory, all_versions, data

@@ -25,7 +25,7 @@ from grunndata.graphql.tid import Tidspunkt
 from grunndata.registers import REGISTERS, Register
 from grunndata.server import EXAMPLE_QUERY, create_app
 from tests.conftest import CAST_DIR, LiveServer, test_token
-from tests.gateway import NEEDS_NODE, Federated, running_federation
+from tests.gateway import NEEDS_NODE, Federated, OneGateway
 from tests.lenker.test_adressekode import (  # noqa: F401  (kode_database: a fixture)
     FOREALDRET_ID,
     TYRIHANSVEIEN_38,
@@ -358,22 +358,18 @@ def test_a_subgraph_reads_only_its_own_registers_tables(
 # -- through a real gateway ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def federated(
-    cast_database: Database, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Federated]:
+@pytest.fixture
+def federated(cast_database: Database, one_gateway: OneGateway) -> Iterator[Federated]:
     """The three subgraphs and the single process on the test cast (tests/data/cast), and
     Hive Gateway serving the composed supergraph, all on loopback."""
-    with running_federation(cast_database, tmp_path_factory.mktemp("federation")) as running:
+    with one_gateway.serving(cast_database) as running:
         yield running
 
 
-@pytest.fixture(scope="module")
-def federated_demo(
-    demo_database: Database, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Federated]:
+@pytest.fixture
+def federated_demo(demo_database: Database, one_gateway: OneGateway) -> Iterator[Federated]:
     """The same on the demo data (what the README's queries ask about)."""
-    with running_federation(demo_database, tmp_path_factory.mktemp("demo")) as running:
+    with one_gateway.serving(demo_database) as running:
         yield running
 
 
@@ -576,7 +572,7 @@ def test_the_gateway_forwards_the_callers_headers(federated: Federated):
         assert {k: got.get(k) for k in wanted} == wanted
 
 
-def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path: Path):
+def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, one_gateway: OneGateway):
     """The known difference (docs/federation.md): with no person in Folkeregisteret and no
     address in Matrikkelen, a role holder's person is null in the single process; through
     the gateway it is the reference (its key) with null in every field Folkeregisteret
@@ -590,7 +586,7 @@ def test_a_reference_its_owner_cannot_resolve(fresh_database: Database, tmp_path
         foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"""
     address = """{ enhet(organisasjonsnummer: "310911410") {
         forretningsadresse { adresseIMatrikkelen { adresseId adressetekst } } } }"""
-    with running_federation(fresh_database, tmp_path) as running:
+    with one_gateway.serving(fresh_database, keep=False) as running:
         single = post(running.single, query)
         through_gateway = post(running.gateway, query)
         address_answers = [post(base, address) for base in (running.single, running.gateway)]
@@ -624,10 +620,10 @@ BY_KODE = """query ($uten: ID!, $gammel: ID!, $adresse: ID!) {
 
 def test_an_address_found_by_kode_is_the_same_through_the_gateway(
     kode_database: Database,  # noqa: F811
-    tmp_path: Path,
+    one_gateway: OneGateway,
 ):
     variables = {"uten": UTEN_ID, "gammel": FOREALDRET_ID, "adresse": TYRIHANSVEIEN_38}
-    with running_federation(kode_database, tmp_path) as running:
+    with one_gateway.serving(kode_database, keep=False) as running:
         single = post(running.single, BY_KODE, variables=variables)
         through_gateway = post(running.gateway, BY_KODE, variables=variables)
     assert "errors" not in single and "errors" not in through_gateway, through_gateway
@@ -648,7 +644,7 @@ def test_an_address_found_by_kode_is_the_same_through_the_gateway(
 
 def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statements(
     many_owned: Database,  # noqa: F811  (the fixture of tests/lenker/test_n_plus_one.py)
-    tmp_path: Path,
+    one_gateway: OneGateway,
     monkeypatch: pytest.MonkeyPatch,
 ):
     """§4 through the gateway: the subgraphs resolve each level's references in batches
@@ -656,7 +652,7 @@ def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statemen
     kind), so listing 10 or 100 eiendommer with owners → person → home, roles → unit costs
     the same statements, and answers as the single process does."""
     statements = Statements()
-    with running_federation(many_owned, tmp_path) as running:
+    with one_gateway.serving(many_owned, keep=False) as running:
         variables = {"gardsnummer": GARDSNUMMER, "first": 1}
         post(running.gateway, N_PLUS_ONE_QUERY, variables=variables)  # warm-up: connections
         statements.install(monkeypatch)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
 from grunndata.server import create_app
-from tests.conftest import ALL_SCOPES, LiveServer
+from tests.conftest import ALL_SCOPES, LiveServer, examples
 from tests.sqlforms import BothPaths
 
 
@@ -158,7 +158,9 @@ LEAVES = ["matrikkelnummer", "kommunenummer", "gardsnummer", "bruksnummer", "fes
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_any_selection_of_a_unit_answers_as_the_resolvers(both, units, data):
@@ -188,7 +190,9 @@ def identifiers(cast_database: Database) -> list[str]:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_any_selection_of_a_person_answers_as_the_resolvers(both, identifiers, data):

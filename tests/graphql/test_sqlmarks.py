@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from grunndata.db.database import Database, connect
 from grunndata.graphql.sql.marks import LOGGED, MARK, MARK_TEXT, NOT_LOGGED, Seen, mark_sql
+from tests.conftest import examples
 
 #: Pieces of text that look like marks or break naive scanning.
 NASTY = [
@@ -167,7 +168,7 @@ def as_text(conn: psycopg.Connection[Any], tree: Obj) -> str:
     return str(row[0])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=TREE)
 def test_exactly_the_marks_are_taken_out_of_the_text(
     conn: psycopg.Connection[Any], tree: Obj

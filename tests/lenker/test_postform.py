@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
+from tests.conftest import examples
 
 #: Real Brønnøysund records (tests/enhetsregister/data).
 DATA = Path(__file__).parent.parent / "enhetsregister" / "data"
@@ -110,7 +111,9 @@ NAME = st.lists(WORD, min_size=1, max_size=3).map(" ".join)
 NOT_A_STREET = re.compile(r"(?i)(c/o|c\.o\.|co |postboks|pb\.?\s|boks\s|p\.?\s?o\.?\s?box)")
 STREET = NAME.filter(lambda name: not NOT_A_STREET.match(name + " "))
 SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from grunndata.db.database import connect
 from grunndata.registers.matrikkel.sok import soketekst
+from tests.conftest import examples
 from tests.matrikkel.conftest import FIXTURES
 from tests.matrikkel.test_graphql import POINT, data, found
 
@@ -36,7 +37,7 @@ def typed(draw: st.DrawFn) -> tuple[dict[str, str], str]:
     return row, f"{navn} {row['nummer']}{space}{row['bokstav']}".strip()
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(typed())
 def test_any_spelling_of_an_address_finds_it_first(server, case):
     row, text = case
@@ -69,7 +70,7 @@ def test_vei_veg_and_gate_gata_spellings_have_one_search_form(database, stem):
     assert forms[0] == forms[1] == forms[2] and forms[3] == forms[4] == forms[5]
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(1, 10_000), epsg=st.sampled_from([4326, 4258, 25832, 25833, 25835]))
 def test_any_point_inside_a_teig_finds_its_unit_in_any_epsg(server, cast_database, seed, epsg):
     with connect(cast_database.app_url) as conn:
