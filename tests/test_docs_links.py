@@ -53,8 +53,15 @@ def _links(doc: Path) -> list[str]:
 def _file_names(doc: Path) -> list[str]:
     names = CODE.findall(doc.read_text(encoding="utf-8"))
     return [n.lstrip("./") if n.startswith("./") else n for n in names
-            if FILE_LIKE.match(n) and not PLACEHOLDER.search(n)
+            if FILE_LIKE.match(n) and not PLACEHOLDER.search(n) and not _elsewhere(n)
             and ("/" in n.strip("/") or n.endswith((".md", ".py")))]  # fmt: skip
+
+
+def _elsewhere(name: str) -> bool:
+    """A name that cannot be a file of the repository: a URL path on the server
+    (``/tiles/…/tilejson.json``) or one climbing out of a folder (``../x.csv``, a hostile
+    zip member's name in an example)."""
+    return name.startswith("/") or name.startswith("../")
 
 
 def test_the_docs_are_found():

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from grunndata.cli.base import app, out
+from grunndata.cli.base import app, err, out
 from grunndata.config import Settings
 from grunndata.db import migrate
 from grunndata.db.database import Database, open_database
@@ -87,6 +87,8 @@ def loads(
     if not out.is_terminal:  # piped: whole values, one line each, for cut/awk
         for row in [COLUMNS, *rows]:
             print("\t".join(row))
+        if not rows:
+            err.print("No loads yet.")
         return
     table = Table(*COLUMNS)
     for row in rows:

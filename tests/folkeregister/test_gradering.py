@@ -16,6 +16,7 @@ from psycopg import errors, sql
 
 from grunndata.db import migrate
 from grunndata.db.database import Database, bootstrap, connect
+from grunndata.loaders import journal
 from grunndata.registers.folkeregister import merge
 from tests.conftest import TEST_ROLES, examples, scratch_name
 from tests.folkeregister.helpers import DATA, load, write_json
@@ -191,6 +192,15 @@ def test_the_app_role_may_only_read_the_table(fresh_database):
                 conn.execute(statement)
 
 
+def _journal_row_at_0007(conn: Any, source: Any, fmt: Any) -> int:
+    """The journal's row as the loader wrote it at 0007 (no lock columns yet, 0014)."""
+    row = conn.execute(
+        "INSERT INTO felles.load (source, format, register) VALUES (%s, %s, %s) RETURNING id",
+        [str(source.path), fmt.name, fmt.register],
+    ).fetchone()
+    return int(row[0])
+
+
 def test_the_migration_fills_the_table_from_data_loaded_before_it(
     admin_url, monkeypatch: pytest.MonkeyPatch
 ):
@@ -200,6 +210,7 @@ def test_the_migration_fills_the_table_from_data_loaded_before_it(
         migrate.upgrade(database, "0007")
         with monkeypatch.context() as before:  # the loader as it was at 0007
             before.setattr(merge, "REFRESH_GRADED", "SELECT 1")
+            before.setattr(journal, "insert", _journal_row_at_0007)
             assert load(database, *sorted(DATA.glob("person_*.json"))).exit_code == 0
         migrate.upgrade(database)
         assert rows(database, REAL_PROTECTED, "08871748471") == {REAL_PROTECTED: True}

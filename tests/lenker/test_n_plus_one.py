@@ -87,8 +87,9 @@ class Statements:
         sent = self.sent
 
         async def execute(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-            # not a new pool connection's set-up, nor the request's snapshot's BEGIN
-            if not str(query).startswith(("SET ", "BEGIN ")):
+            # not a new pool connection's set-up, nor the pool's check of a connection it
+            # hands out (an empty query), nor the request's snapshot's BEGIN
+            if str(query) and not str(query).startswith(("SET ", "BEGIN ")):
                 sent.append(str(query))
             return await original(cursor, query, *args, **kwargs)
 
