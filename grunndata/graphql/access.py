@@ -41,24 +41,27 @@ the lookup log (``grunndata.graphql.oppslagslogg``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    FragmentDefinitionNode,
     GraphQLField,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    SelectionSetNode,
     default_field_resolver,
     get_named_type,
 )
 
 from grunndata.errors import Forbidden, Unauthenticated
 from grunndata.graphql import gradering
+from grunndata.graphql.limits import selected_fields
 from grunndata.graphql.names import python_name
 
 if TYPE_CHECKING:
@@ -378,3 +381,20 @@ class Lookups:
         for number, key in zip(numbers, keys, strict=True):
             found.setdefault(number, set()).update(self.groups[key])
         return [(number, sorted(groups)) for number, groups in found.items()]
+
+
+def selected_rules(
+    schema: GraphQLSchema, selection: SelectionSetNode, parent: GraphQLNamedType,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> Iterator[tuple[str, Rule]]:  # fmt: skip
+    """(``Type.field``, rule) of every field selected below ``parent`` that has a rule."""
+    for node, owner in selected_fields(schema, selection, parent, fragments):
+        definition = getattr(owner, "fields", {}).get(node.name.value)
+        if owner is None or definition is None:  # __typename (else validation fails)
+            continue
+        named = get_named_type(definition.type)
+        rule = rule_for(owner.name, node.name.value, named)
+        if rule is not None:
+            yield f"{owner.name}.{node.name.value}", rule
+        if node.selection_set is not None:
+            yield from selected_rules(schema, node.selection_set, named, fragments)

@@ -11,19 +11,14 @@ that reaches persons, such as ``hjemmelshavere``), is refused with ``GET_NOT_OPE
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
 from urllib.parse import parse_qs
 
 import orjson
 from graphql import (
-    FragmentDefinitionNode,
     GraphQLError,
-    GraphQLNamedType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
-    get_named_type,
     parse,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,21 +42,9 @@ def guarded_fields(schema: GraphQLSchema, query: str) -> list[str] | None:
         if isinstance(definition, OperationDefinitionNode):
             if definition.operation != OperationType.QUERY or schema.query_type is None:
                 return None  # a mutation: strawberry refuses it on GET
-            found += _guarded(schema, definition.selection_set, schema.query_type, fragments)
+            selection, root = definition.selection_set, schema.query_type
+            found += [f for f, _ in access.selected_rules(schema, selection, root, fragments)]
     return found
-
-
-def _guarded(schema: GraphQLSchema, selection: SelectionSetNode, parent: GraphQLNamedType,
-             fragments: Mapping[str, FragmentDefinitionNode]) -> Iterator[str]:  # fmt: skip
-    for node, owner in limits.selected_fields(schema, selection, parent, fragments):
-        definition = getattr(owner, "fields", {}).get(node.name.value)
-        if owner is None or definition is None:
-            continue
-        named = get_named_type(definition.type)
-        if access.rule_for(owner.name, node.name.value, named) is not None:
-            yield f"{owner.name}.{node.name.value}"
-        if node.selection_set is not None:
-            yield from _guarded(schema, node.selection_set, named, fragments)
 
 
 class OpenGet:

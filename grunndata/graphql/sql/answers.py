@@ -16,11 +16,8 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
-    GraphQLNamedType,
     GraphQLSchema,
     OperationDefinitionNode,
-    SelectionSetNode,
-    get_named_type,
     parse,
     validate,
 )
@@ -166,7 +163,9 @@ class SqlAnswers:
             root = self.schema.query_type
             assert root is not None
             fragments = limits.fragments_of(document)
-            rules = list(_rules_of(self.schema, operation.selection_set, root, fragments))
+            rules = list(
+                access.selected_rules(self.schema, operation.selection_set, root, fragments)
+            )
             self._rules[key] = rules
         return rules
 
@@ -255,20 +254,3 @@ async def _any_graded(
     params = {"identifikatorer": numbers, "naa": now}
     row = await (await conn.execute(gradering.any_graded_sql(), params)).fetchone()
     return bool(row and row[0])
-
-
-def _rules_of(
-    schema: GraphQLSchema, selection: SelectionSetNode, parent: GraphQLNamedType,
-    fragments: Fragments,
-) -> Iterator[tuple[str, access.Rule]]:  # fmt: skip
-    """(``Type.field``, rule) of every field selected below ``parent`` that has a rule."""
-    for node, owner in limits.selected_fields(schema, selection, parent, fragments):
-        definition = getattr(owner, "fields", {}).get(node.name.value)
-        if owner is None or definition is None:  # __typename (else validation fails)
-            continue
-        named = get_named_type(definition.type)
-        rule = access.rule_for(owner.name, node.name.value, named)
-        if rule is not None:
-            yield f"{owner.name}.{node.name.value}", rule
-        if node.selection_set is not None:
-            yield from _rules_of(schema, node.selection_set, named, fragments)
