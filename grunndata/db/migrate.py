@@ -3,12 +3,21 @@
 
 Migrations run as the schema owner, under a PostgreSQL advisory lock, so several processes
 starting at once apply them exactly once. Alembic's version table lives in ``felles``.
+
+The revisions form one tree (``docs/migrations.md``): the shared trunk ``0001``..``0014`` in
+``migrations/versions/`` (history, applied in deployed databases, never edited), and on it
+one version branch per register (labelled with its name, in the directory its ``Register``
+declares) and the ``felles`` branch (``migrations/felles/``). An upgrade goes to every
+head; the schema version is the heads' names, sorted, joined by ``", "``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Iterable
 from importlib import resources
+from pathlib import Path
 
 import psycopg
 from alembic import command
@@ -36,37 +45,59 @@ def engine_for(url: str) -> Engine:
     )
 
 
+def version_locations() -> list[Path]:
+    """The directories of revisions: the trunk, ``felles`` and each register's branch."""
+    from grunndata.registers import REGISTERS  # the registers import the engine, not it them
+
+    migrations = Path(str(resources.files("grunndata.db") / "migrations"))
+    rooms = [r.migrations for r in REGISTERS if r.migrations is not None]
+    return [migrations / "versions", migrations / "felles", *rooms]
+
+
 def _config(database: Database) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("grunndata.db") / "migrations"))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(map(str, version_locations())))
     config.attributes["app_role"] = database.app_role
     return config
 
 
+def schema_version(heads: Iterable[str]) -> str | None:
+    """One name for a set of heads (``None`` for none): sorted, joined by ``", "``."""
+    return ", ".join(sorted(heads)) or None
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_config(Database("", ""))).get_current_head()
+    """The schema version this code migrates to: every branch's head."""
+    return schema_version(ScriptDirectory.from_config(_config(Database("", ""))).get_heads())
 
 
 _IS_MIGRATED = "SELECT to_regclass('felles.alembic_version') IS NOT NULL"
 _VERSION = "SELECT version_num FROM felles.alembic_version"
 
 
-def current_revision(database: Database) -> str | None:
-    """The revision the database is at (None when never migrated), read as the app role."""
+def current_heads(database: Database) -> list[str]:
+    """The revisions in the version table (none when never migrated), read as the app role."""
     with connect(database.app_url) as conn:
         migrated = conn.execute(_IS_MIGRATED).fetchone()
-        row = conn.execute(_VERSION).fetchone() if migrated and migrated[0] else None
-    return row[0] if row else None
+        rows = conn.execute(_VERSION).fetchall() if migrated and migrated[0] else []
+    return [row[0] for row in rows]
+
+
+def current_revision(database: Database) -> str | None:
+    """The schema version the database is at (None when never migrated)."""
+    return schema_version(current_heads(database))
 
 
 async def current_revision_async(conn: psycopg.AsyncConnection) -> str | None:
     """``current_revision`` on an open async connection (the server's pool)."""
     migrated = await (await conn.execute(_IS_MIGRATED)).fetchone()
-    row = await (await conn.execute(_VERSION)).fetchone() if migrated and migrated[0] else None
-    return row[0] if row else None
+    rows = await (await conn.execute(_VERSION)).fetchall() if migrated and migrated[0] else []
+    return schema_version(row[0] for row in rows)
 
 
-def upgrade(database: Database, revision: str = "head") -> str | None:
+def upgrade(database: Database, revision: str = "heads") -> str | None:
     """Apply pending migrations as the owner; returns the revision now in force.
 
     A migration that fails leaves the database at the revision it had (they run in one
@@ -84,10 +115,10 @@ def upgrade(database: Database, revision: str = "head") -> str | None:
                 context = MigrationContext.configure(
                     connection, opts={"version_table_schema": VERSION_SCHEMA}
                 )
-                return context.get_current_revision()
+                return schema_version(context.get_current_heads())
             except CommandError as exc:
                 known = {r.revision for r in ScriptDirectory.from_config(config).walk_revisions()}
-                ahead = current_revision(database) not in known | {None}
+                ahead = not set(current_heads(database)) <= known
                 raise SetupError(
                     f"Cannot migrate {describe(database.owner_url)}: {exc}",
                     hint="The database's revision is unknown to this grunndata: a newer "

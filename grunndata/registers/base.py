@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -159,3 +160,6 @@ class Register:
     collections: Sequence[Collection] = ()
     """Optional: what it serves as OGC API feature collections and vector-tile layers
     (``grunndata.ogc``)."""
+    migrations: Path | None = None
+    """Its Alembic version branch: the directory of its revisions (``migrations/`` in its
+    room), labelled with its ``name`` (``docs/migrations.md``)."""

@@ -285,7 +285,7 @@ def test_the_migration_groups_the_0007_rows_by_request(fresh_database):
                 "identifikasjonsnummer, feltgrupper, operasjon) VALUES (%s, %s, %s, %s, %s, %s)",
                 row,
             )
-    _migrate(fresh_database, "head")
+    _migrate(fresh_database, "heads")
     with connect(fresh_database.app_url) as conn:
         converted = conn.execute(
             "SELECT request_id, identifikasjonsnumre, feltgrupper, konsument, operasjon "
@@ -308,7 +308,7 @@ def test_the_migration_groups_the_0007_rows_by_request(fresh_database):
             "SELECT request_id, identifikasjonsnummer FROM felles.oppslagslogg ORDER BY id"
         ).fetchall()
     assert back == [(row[2], row[3]) for row in old]
-    _migrate(fresh_database, "head")
+    _migrate(fresh_database, "heads")
 
 
 def test_who_looked_up_a_person_is_read_through_the_gin_index(fresh_database):

@@ -89,7 +89,8 @@ def test_concurrent_upgrades_apply_migrations_once(admin_url):
         assert results == [migrate.head_revision()] * 4
         assert migrate.current_revision(database) == migrate.head_revision()
         with connect(database.app_url) as conn:
-            assert conn.execute("SELECT count(*) FROM felles.alembic_version").fetchone() == (1,)
+            heads = conn.execute("SELECT count(*) FROM felles.alembic_version").fetchone()
+        assert heads == (len(migrate.head_revision().split(", ")),)  # one row per branch
     finally:
         with connect(admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -117,7 +118,10 @@ def test_bootstrap_puts_back_a_role_that_was_given_superpowers(admin_url):
 
 def test_a_database_ahead_of_the_code_is_one_clear_sentence(fresh_database):
     with connect(fresh_database.owner_url) as conn:
-        conn.execute("UPDATE felles.alembic_version SET version_num = '9999'")
+        conn.execute(
+            "UPDATE felles.alembic_version SET version_num = '9999' "
+            "WHERE version_num = 'felles_0001'"
+        )
     with pytest.raises(SetupError, match=r"Cannot migrate .*'9999'") as caught:
         migrate.upgrade(fresh_database)
     assert "a newer grunndata migrated it" in str(caught.value)

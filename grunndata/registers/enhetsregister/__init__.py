@@ -5,6 +5,8 @@
 - ``queries``: batched SQL; ``types`` and ``query``: the GraphQL surface.
 """
 
+from pathlib import Path
+
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.enhetsregister.access import ACCESS
 from grunndata.registers.enhetsregister.formats import FORMATS
@@ -24,4 +26,5 @@ REGISTER = Register(
     access=ACCESS,
     extensions=EXTENSIONS,
     kilder=KILDER,
+    migrations=Path(__file__).with_name("migrations"),
 )

@@ -1,6 +1,8 @@
 """Folkeregisteret: persons with every identifier they held and bitemporal versions of
 their facts, loaded from the register's own person documents (Freg JSON)."""
 
+from pathlib import Path
+
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.folkeregister.access import ACCESS
 from grunndata.registers.folkeregister.formats import FORMATS
@@ -23,4 +25,5 @@ REGISTER = Register(
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,
     kilder={"freg": follower},
+    migrations=Path(__file__).with_name("migrations"),
 )

@@ -9,6 +9,8 @@
   the command line and ``POST /adressevask``).
 """
 
+from pathlib import Path
+
 import strawberry
 
 from grunndata.registers.base import EntityKeys, Register
@@ -73,4 +75,5 @@ REGISTER = Register(
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,
     collections=COLLECTIONS,
+    migrations=Path(__file__).with_name("migrations"),
 )

@@ -1,0 +1,1 @@
+"""The ``enhetsregister`` version branch: this register's migrations (``docs/migrations.md``)."""

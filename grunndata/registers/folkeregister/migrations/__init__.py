@@ -1,0 +1,1 @@
+"""The ``folkeregister`` version branch: this register's migrations (``docs/migrations.md``)."""

@@ -1,0 +1,1 @@
+"""The ``matrikkel`` version branch: this register's migrations (``docs/migrations.md``)."""
