@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.kilder.follow import FollowerFactory
@@ -163,3 +165,6 @@ class Register:
     migrations: Path | None = None
     """Its Alembic version branch: the directory of its revisions (``migrations/`` in its
     room), labelled with its ``name`` (``docs/migrations.md``)."""
+    tables: MetaData | None = None
+    """Its tables, declared once (SQLAlchemy Core, ``tables.py`` in its room): what its
+    migrations make (``tests/db/test_tables.py``)."""

@@ -1,8 +1,16 @@
 """A snapshot of a database's schema from PostgreSQL's catalog: every relation, column,
 constraint, index, trigger, function, view, sequence, type, comment and grant in the schemas
-grunndata owns, as sorted rows, so two databases compare with ``==``."""
+grunndata owns, as sorted rows, so two databases compare with ``==``.
+
+``catalog.txt`` records the kinds Alembic's comparison cannot check (``UNCOMPARED``) as a
+freshly migrated database has them. After a migration that changes them, rewrite it and
+read the difference: ``.venv/bin/python -m tests.db.catalog``."""
 
 from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
 
 from grunndata.db.database import Database, connect
 from grunndata.registers import REGISTERS
@@ -64,7 +72,31 @@ QUERIES: dict[str, str] = {
         WHERE {_IN_SCHEMAS} AND t.typtype IN ('e', 'd', 'c')
           AND NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c')""",
     "extensions": "SELECT extname FROM pg_extension",
+    "column_kinds": f"""
+        SELECT n.nspname, c.relname, a.attname, a.attidentity, a.attgenerated,
+               pg_get_expr(d.adbin, d.adrelid), a.attacl::text
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE {_IN_SCHEMAS} AND a.attnum > 0 AND NOT a.attisdropped
+          AND (a.attidentity <> '' OR a.attgenerated <> '' OR a.attacl IS NOT NULL)""",
 }
+#: What ``compare_metadata`` does not see: exclusion (and all other) constraints' whole
+#: definitions, indexes' methods, operator classes and predicates, triggers, functions,
+#: views, sequences, types, identity and generated columns, grants and partitioning.
+UNCOMPARED = (
+    "schemas",
+    "relations",
+    "column_kinds",
+    "constraints",
+    "indexes",
+    "triggers",
+    "functions",
+    "views",
+    "sequences",
+    "types",
+)
+RECORD = Path(__file__).with_name("catalog.txt")
 
 
 def snapshot(database: Database) -> dict[str, list[tuple[object, ...]]]:
@@ -76,3 +108,42 @@ def snapshot(database: Database) -> dict[str, list[tuple[object, ...]]]:
             )
             for kind, query in QUERIES.items()
         }
+
+
+def _lines(rows: dict[str, list[tuple[object, ...]]]) -> str:
+    return "".join(
+        json.dumps([kind, *row], ensure_ascii=False) + "\n" for kind in rows for row in rows[kind]
+    )
+
+
+def recorded() -> dict[str, list[tuple[object, ...]]]:
+    """``catalog.txt``: kind → rows, as ``snapshot`` gives them."""
+    rows: dict[str, list[tuple[object, ...]]] = {kind: [] for kind in UNCOMPARED}
+    for line in RECORD.read_text().splitlines():
+        kind, *row = json.loads(line)
+        rows[kind].append(tuple(row))
+    return rows
+
+
+def main() -> None:
+    """Migrate a scratch database from nothing and record its ``UNCOMPARED`` kinds."""
+    from grunndata.db import migrate
+    from grunndata.db.database import bootstrap
+    from tests.conftest import TEST_ROLES, _drop, scratch_name, suite_cluster
+
+    cluster = suite_cluster()
+    cluster.start()
+    admin = cluster.url()
+    name = scratch_name("catalog")
+    try:
+        database = bootstrap(admin, name, TEST_ROLES)
+        migrate.upgrade(database)
+        now = snapshot(database)
+        RECORD.write_text(_lines({kind: now[kind] for kind in UNCOMPARED}))
+    finally:
+        _drop(admin, name)
+    print(f"wrote {RECORD.relative_to(Path.cwd())}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

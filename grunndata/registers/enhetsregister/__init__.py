@@ -13,6 +13,7 @@ from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
+from grunndata.registers.enhetsregister.tables import METADATA as TABLES
 from grunndata.registers.enhetsregister.types import enhet_batch
 
 REGISTER = Register(
@@ -27,4 +28,5 @@ REGISTER = Register(
     extensions=EXTENSIONS,
     kilder=KILDER,
     migrations=Path(__file__).with_name("migrations"),
+    tables=TABLES,
 )

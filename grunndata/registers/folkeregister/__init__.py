@@ -10,6 +10,7 @@ from grunndata.registers.folkeregister.kilde import follower
 from grunndata.registers.folkeregister.lenker import EXTENSIONS
 from grunndata.registers.folkeregister.query import FolkeregisterQuery
 from grunndata.registers.folkeregister.sqljson import SQL_ROOTS, SQL_TYPES
+from grunndata.registers.folkeregister.tables import METADATA as TABLES
 from grunndata.registers.folkeregister.types import person_batch
 
 REGISTER = Register(
@@ -26,4 +27,5 @@ REGISTER = Register(
     sql_roots=SQL_ROOTS,
     kilder={"freg": follower},
     migrations=Path(__file__).with_name("migrations"),
+    tables=TABLES,
 )

@@ -35,6 +35,7 @@ from grunndata.registers.matrikkel.query import (
 )
 from grunndata.registers.matrikkel.samlinger import COLLECTIONS
 from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
+from grunndata.registers.matrikkel.tables import METADATA as TABLES
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
 from grunndata.registers.matrikkel.vask_http import ENDPOINTS
 
@@ -76,4 +77,5 @@ REGISTER = Register(
     sql_roots=SQL_ROOTS,
     collections=COLLECTIONS,
     migrations=Path(__file__).with_name("migrations"),
+    tables=TABLES,
 )

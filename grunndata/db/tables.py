@@ -1,0 +1,188 @@
+"""The tables of schema ``felles`` (what belongs to no register), declared once.
+
+The ``felles`` migrations (``docs/migrations.md``) make them; ``tests/db/test_tables.py``
+checks that they make exactly these. Loaders and queries use psycopg and SQL directly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSTZMULTIRANGE
+
+METADATA = MetaData()
+
+Table(
+    "adressebeskyttelse",
+    METADATA,
+    Column("identifikasjonsnummer", Text, primary_key=True),
+    Column("person_id", BigInteger, nullable=False),
+    Column(
+        "gradert",
+        TSTZMULTIRANGE,
+        nullable=False,
+        comment=(
+            "Valid times in which the address is graded (fortrolig, strengtFortrolig, ...): graded "
+            "now is gradert @> now()"
+        ),
+    ),
+    CheckConstraint("NOT isempty(gradert)", name="adressebeskyttelse_gradert_check"),
+    Index("adressebeskyttelse_person", "person_id"),
+    schema="felles",
+    comment=(
+        "Every identifier of a person whose address is graded now or later, by Folkeregisteret's "
+        "current registrations: readable by every register's process. Kept by "
+        "folkeregister.oppdater_adressebeskyttelse"
+    ),
+)
+
+Table(
+    "kilde",
+    METADATA,
+    Column("navn", Text, primary_key=True),
+    Column("posisjon", Text),
+    Column("baseline", JSONB),
+    Column("sist_ok", TIMESTAMP(timezone=True)),
+    Column("sist_feil", TIMESTAMP(timezone=True)),
+    Column("feil", Text),
+    Column("etterslep", BigInteger),
+    Column("avvist", BigInteger, nullable=False, server_default=text("0")),
+    Column(
+        "endret", TIMESTAMP(timezone=True), nullable=False, server_default=text("clock_timestamp()")
+    ),
+    schema="felles",
+    comment=(
+        "One row per followed source: its cursor (committed with the data it covers), the baseline "
+        "in progress, last success and error, lag and rejects"
+    ),
+)
+
+Table(
+    "load",
+    METADATA,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column(
+        "started_at",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column(
+        "locked_at",
+        TIMESTAMP(timezone=True),
+        comment="When the load got its register's lock: loads of a register commit in this order",
+    ),
+    Column("finished_at", TIMESTAMP(timezone=True)),
+    Column("status", Text, nullable=False, server_default=text("'running'::text")),
+    Column("source", Text, nullable=False),
+    Column("format", Text),
+    Column("register", Text),
+    Column("sha256", Text),
+    Column(
+        "extract_date",
+        TIMESTAMP(timezone=True),
+        comment="The source's own extract date (uttrekksdato), when the file says it",
+    ),
+    Column("inserted", BigInteger, nullable=False, server_default=text("0")),
+    Column("superseded", BigInteger, nullable=False, server_default=text("0")),
+    Column("unchanged", BigInteger, nullable=False, server_default=text("0")),
+    Column("rejected", BigInteger, nullable=False, server_default=text("0")),
+    Column("warnings", BigInteger, nullable=False, server_default=text("0")),
+    Column("message", Text),
+    Column("loaded_by", Text, nullable=False, server_default=text("CURRENT_USER")),
+    Column(
+        "kilde",
+        Text,
+        comment="For a followed batch: its source (kilde_fra..kilde_til: its cursor range)",
+    ),
+    Column("kilde_fra", Text),
+    Column("kilde_til", Text),
+    Column(
+        "extract_time_kind",
+        Text,
+        comment=(
+            "Where extract_date comes from: the file, --extract-time, the file's mtime, or when a "
+            "followed batch was fetched"
+        ),
+    ),
+    Column(
+        "backend_pid",
+        Integer,
+        comment=(
+            "The PostgreSQL backend holding the load's advisory lock (pg_advisory_lock(1734633068, "
+            "id)) while it runs"
+        ),
+    ),
+    Column("process", Text, comment="The loading process: host and pid"),
+    CheckConstraint(
+        (
+            "extract_time_kind = ANY (ARRAY['file'::text, 'given'::text, 'modified'::text, "
+            "'fetched'::text])"
+        ),
+        name="load_extract_time_kind_check",
+    ),
+    CheckConstraint(
+        (
+            "status = ANY (ARRAY['running'::text, 'loaded'::text, 'partial'::text, 'failed'::text, "
+            "'aborted'::text])"
+        ),
+        name="load_status_check",
+    ),
+    Index("load_running", "id", postgresql_where=text("(status = 'running'::text)")),
+    schema="felles",
+    comment="One row per source file loaded: what, when, counts",
+)
+
+Table(
+    "oppslagslogg",
+    METADATA,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("tidspunkt", TIMESTAMP(timezone=True), nullable=False, server_default=text("now()")),
+    Column(
+        "konsument",
+        Text,
+        comment="The consumer's organisasjonsnummer (from the token's consumer.ID 0192:<orgnr>)",
+    ),
+    Column("scopes", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("pid", Text),
+    Column("feltgrupper", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column(
+        "identifikasjonsnumre",
+        ARRAY(Text),
+        nullable=False,
+        comment=(
+            "The persons returned with these field groups (GIN: identifikasjonsnumre @> ARRAY[x])"
+        ),
+    ),
+    Column("operasjon", Text),
+    Column("request_id", Text, nullable=False),
+    Column("behandlingsgrunnlag", Text),
+    Index("oppslagslogg_personer", "identifikasjonsnumre", postgresql_using="gin"),
+    schema="felles",
+    comment=(
+        "Who looked up which persons (one row per request and field-group set), when, why and "
+        "which field groups they got: append-only"
+    ),
+)
+
+Table(
+    "uttak",
+    METADATA,
+    Column("register", Text, primary_key=True),
+    Column("nokkel", Text, primary_key=True),
+    Column("uttatt", TIMESTAMP(timezone=True), nullable=False),
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    schema="felles",
+    comment="Per entity: the extract time of the newest source stored for it",
+)

@@ -1,0 +1,127 @@
+"""The register's tables (schema ``folkeregister``), declared once.
+
+Its migrations (``migrations/``) make them; ``tests/db/test_tables.py`` checks that they
+make exactly these. Loaders and queries use psycopg and SQL directly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Identity,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, TSTZRANGE
+
+METADATA = MetaData()
+
+Table(
+    "fakta",
+    METADATA,
+    Column("versjon_id", BigInteger, ForeignKey("folkeregister.versjon.id"), nullable=False),
+    Column("person_id", BigInteger, ForeignKey("folkeregister.person.id"), nullable=False),
+    Column("element", Text, nullable=False),
+    Column("relasjon", Text, nullable=False),
+    Column("gyldig", TSTZRANGE, nullable=False),
+    Column("registrert", TSTZRANGE, nullable=False),
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    CheckConstraint("NOT isempty(gyldig)", name="fakta_gyldig_check"),
+    CheckConstraint("NOT isempty(registrert)", name="fakta_registrert_check"),
+    Index("fakta_person", "person_id", "element"),
+    Index("fakta_versjon", "versjon_id"),
+    schema="folkeregister",
+    comment="Bitemporal registrations of versions: valid time gyldig, recorded time registrert",
+)
+
+Table(
+    "identifikator",
+    METADATA,
+    Column("identifikasjonsnummer", Text, primary_key=True),
+    Column("person_id", BigInteger, ForeignKey("folkeregister.person.id"), nullable=False),
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    CheckConstraint(
+        "identifikasjonsnummer ~ '^[0-9]{11}$'::text",
+        name="identifikator_identifikasjonsnummer_check",
+    ),
+    Index("identifikator_person_id_idx", "person_id"),
+    schema="folkeregister",
+    comment="Every identifier a person ever held (fnr, D-nummer, ...): lookup by any of them",
+)
+
+Table(
+    "person",
+    METADATA,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    schema="folkeregister",
+    comment="One row per person; the identifiers and facts refer to it",
+)
+
+Table(
+    "versjon",
+    METADATA,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("person_id", BigInteger, ForeignKey("folkeregister.person.id"), nullable=False),
+    Column("element", Text, nullable=False),
+    Column(
+        "relasjon",
+        Text,
+        nullable=False,
+        server_default=text("''::text"),
+        comment="Empty for single-valued facts; the relation a multi-valued fact's version is of",
+    ),
+    Column("gyldighetstidspunkt", TIMESTAMP(timezone=True)),
+    Column("opphoerstidspunkt", TIMESTAMP(timezone=True)),
+    Column("ajourholdstidspunkt", TIMESTAMP(timezone=True)),
+    Column("er_gjeldende", Boolean),
+    Column("kilde", Text),
+    Column("aarsak", Text),
+    Column("data", JSONB, nullable=False),
+    Column(
+        "innhold",
+        Text,
+        nullable=False,
+        comment="Hash of the version without erGjeldende: the same version in two documents",
+    ),
+    Column(
+        "fjernet",
+        TIMESTAMP(timezone=True),
+        comment="Recorded end: the time of the first newer document that no longer holds it",
+    ),
+    Column(
+        "sist_sett",
+        TIMESTAMP(timezone=True),
+        comment="Time (latest ajourholdstidspunkt) of the newest document holding it",
+    ),
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    UniqueConstraint("person_id", "innhold", name="versjon_person_id_innhold_key"),
+    Index(
+        "versjon_adresse_id",
+        text("(data ->> 'adresseIdentifikatorFraMatrikkelen'::text)"),
+        postgresql_where=text("(element = 'bostedsadresse'::text)"),
+    ),
+    Index(
+        "versjon_vegadresse_kode",
+        text("((data -> 'vegadresse'::text) ->> 'kommunenummer'::text)"),
+        text("ltrim((data -> 'vegadresse'::text) ->> 'adressekode'::text, '0'::text)"),
+        text(
+            "ltrim(((data -> 'vegadresse'::text) -> 'adressenummer'::text) ->> "
+            "'husnummer'::text, '0'::text)"
+        ),
+        postgresql_where=text(
+            "((element = 'bostedsadresse'::text) AND ((data ->> "
+            "'adresseIdentifikatorFraMatrikkelen'::text) IS NULL))"
+        ),
+    ),
+    schema="folkeregister",
+    comment="Versions of facts as the documents give them; never overwritten",
+)
