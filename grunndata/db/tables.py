@@ -1,10 +1,13 @@
 """The tables of schema ``felles`` (what belongs to no register), declared once.
 
-The ``felles`` migrations (``docs/migrations.md``) make them; ``tests/db/test_tables.py``
+``versioned`` and ``CURRENT`` serve every room's versioned tables. The ``felles``
+migrations (``docs/migrations.md``) make them; ``tests/db/test_tables.py``
 checks that they make exactly these. Loaders and queries use psycopg and SQL directly.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,9 +22,26 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSTZMULTIRANGE
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSTZMULTIRANGE, TSTZRANGE
 
 METADATA = MetaData()
+
+#: An index's predicate over the current registrations of a versioned table.
+CURRENT = text("upper_inf(registrert)")
+
+
+def versioned(table: str) -> list[Column[Any] | CheckConstraint]:
+    """What every versioned (bitemporal) table of a register has: valid time ``gyldig``,
+    recorded time ``registrert`` (neither empty) and the load that wrote the version
+    (``grunndata.loaders.versioning``)."""
+    return [
+        Column("gyldig", TSTZRANGE, nullable=False),
+        Column("registrert", TSTZRANGE, nullable=False),
+        Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+        CheckConstraint("NOT isempty(gyldig)", name=f"{table}_gyldig_check"),
+        CheckConstraint("NOT isempty(registrert)", name=f"{table}_registrert_check"),
+    ]
+
 
 Table(
     "adressebeskyttelse",

@@ -22,8 +22,9 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSTZRANGE
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 
+from grunndata.db.tables import CURRENT, versioned
 from grunndata.loaders.versioning import VersionedTable
 from grunndata.registers.enhetsregister.fields import CONTENT_COLUMNS
 
@@ -126,9 +127,7 @@ Table(
     Column("dato_eierskifte", Date),
     Column("nedleggelsesdato", Date),
     Column("slettedato", Date),
-    Column("gyldig", TSTZRANGE, nullable=False),
-    Column("registrert", TSTZRANGE, nullable=False),
-    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    *versioned("enhet"),
     Column(
         "navn_sok",
         Text,
@@ -145,22 +144,20 @@ Table(
         Text,
         Computed("felles.postadresse_form(beliggenhetsadresse)", persisted=True),
     ),
-    CheckConstraint("NOT isempty(gyldig)", name="enhet_gyldig_check"),
     CheckConstraint(
         "organisasjonsnummer ~ '^[0-9]{9}$'::text", name="enhet_organisasjonsnummer_check"
     ),
-    CheckConstraint("NOT isempty(registrert)", name="enhet_registrert_check"),
     Index(
         "enhet_beliggenhetsadresse_form",
         "beliggenhetsadresse_form",
-        postgresql_where=text("upper_inf(registrert)"),
+        postgresql_where=CURRENT,
     ),
     Index(
         "enhet_forretningsadresse_form",
         "forretningsadresse_form",
-        postgresql_where=text("upper_inf(registrert)"),
+        postgresql_where=CURRENT,
     ),
-    Index("enhet_key", "organisasjonsnummer", postgresql_where=text("upper_inf(registrert)")),
+    Index("enhet_key", "organisasjonsnummer", postgresql_where=CURRENT),
     Index(
         "enhet_kommunenummer",
         text("(COALESCE(forretningsadresse, beliggenhetsadresse) ->> 'kommunenummer'::text)"),
@@ -189,7 +186,7 @@ Table(
         "organisasjonsform_kode",
         postgresql_where=text("(upper_inf(registrert) AND upper_inf(gyldig))"),
     ),
-    Index("enhet_overordnet", "overordnet_enhet", postgresql_where=text("upper_inf(registrert)")),
+    Index("enhet_overordnet", "overordnet_enhet", postgresql_where=CURRENT),
     Index(
         "enhet_slettet",
         "organisasjonsnummer",
@@ -248,21 +245,17 @@ Table(
     Column("ansvarsandel", Text),
     Column("fratraadt", Boolean),
     Column("rekkefolge", Integer),
-    Column("gyldig", TSTZRANGE, nullable=False),
-    Column("registrert", TSTZRANGE, nullable=False),
-    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
-    CheckConstraint("NOT isempty(gyldig)", name="rolle_gyldig_check"),
-    CheckConstraint("NOT isempty(registrert)", name="rolle_registrert_check"),
-    Index("rolle_enhet", "organisasjonsnummer", postgresql_where=text("upper_inf(registrert)")),
+    *versioned("rolle"),
+    Index("rolle_enhet", "organisasjonsnummer", postgresql_where=CURRENT),
     Index(
         "rolle_innehaver_enhet",
         "enhet_organisasjonsnummer",
-        postgresql_where=text("upper_inf(registrert)"),
+        postgresql_where=CURRENT,
     ),
     Index(
         "rolle_innehaver_person",
         "person_fodselsnummer",
-        postgresql_where=text("upper_inf(registrert)"),
+        postgresql_where=CURRENT,
     ),
     schema="enhetsregister",
     comment=(

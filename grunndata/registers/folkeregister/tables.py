@@ -20,7 +20,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, TSTZRANGE
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+
+from grunndata.db.tables import versioned
 
 METADATA = MetaData()
 
@@ -31,11 +33,7 @@ Table(
     Column("person_id", BigInteger, ForeignKey("folkeregister.person.id"), nullable=False),
     Column("element", Text, nullable=False),
     Column("relasjon", Text, nullable=False),
-    Column("gyldig", TSTZRANGE, nullable=False),
-    Column("registrert", TSTZRANGE, nullable=False),
-    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
-    CheckConstraint("NOT isempty(gyldig)", name="fakta_gyldig_check"),
-    CheckConstraint("NOT isempty(registrert)", name="fakta_registrert_check"),
+    *versioned("fakta"),
     Index("fakta_person", "person_id", "element"),
     Index("fakta_versjon", "versjon_id"),
     schema="folkeregister",
