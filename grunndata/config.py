@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,16 @@ class Settings:
     pg_bindir: Path | None = None
     cluster_user: str = "grunndata"
     log_level: str = "INFO"
+    #: ``json`` (one object a line) or ``text``; docs/operations.md.
+    log_format: str = "json"
+    #: ``/metrics`` and the per-request measurements; off only to measure what they cost.
+    metrics: bool = True
+    #: Metrics on a port of their own (to any client) instead of /metrics on the API's.
+    metrics_port: int | None = None
+    #: Streaming replicas that answer reads (GraphQL, OGC); the primary takes the rest.
+    read_database_urls: tuple[str, ...] = ()
+    #: A replica further behind than this (seconds) answers nothing until it catches up.
+    read_max_lag_s: float = 5.0
     security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
@@ -53,8 +64,43 @@ class Settings:
             pg_bindir=Path(bindir) if bindir else None,
             cluster_user=get("CLUSTER_USER") or "grunndata",
             log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+            log_format=_log_format(get("LOG_FORMAT") or "json"),
+            metrics=(get("METRICS") or "1").lower() not in ("0", "false", "no"),
+            metrics_port=_port(get("METRICS_PORT")),
+            read_database_urls=tuple(u for u in _URLS.split(get("READ_DATABASE_URLS") or "") if u),
+            read_max_lag_s=_seconds("READ_MAX_LAG_SECONDS", get("READ_MAX_LAG_SECONDS"), 5.0),
             security=SecuritySettings.from_env(get),
         )
+
+
+#: Between URLs: white space, or a comma before the next URL's scheme.
+_URLS = re.compile(r"\s+|\s*,\s*(?=postgres(?:ql)?://)")
+
+
+def _log_format(name: str) -> str:
+    if name.lower() not in ("json", "text"):
+        raise SetupError(f"GRUNNDATA_LOG_FORMAT {name!r}: use json or text.")
+    return name.lower()
+
+
+def _port(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SetupError(f"GRUNNDATA_METRICS_PORT {value!r} is not a port number.")
+    return int(value)
+
+
+def _seconds(name: str, value: str | None, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise SetupError(f"GRUNNDATA_{name} {value!r} is not a number of seconds >= 0.")
+    return seconds
 
 
 def _log_level(name: str) -> str:

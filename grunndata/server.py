@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -34,6 +36,7 @@ from strawberry.types import ExecutionResult
 import grunndata
 from grunndata.config import SecuritySettings, Settings
 from grunndata.db.migrate import current_revision_async
+from grunndata.db.replicas import ReadPools, replica_pools
 from grunndata.graphql import oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
 from grunndata.graphql.context import Context
@@ -45,6 +48,9 @@ from grunndata.graphql.open_get import OpenGet
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.snapshot import SnapshotPerRequest
 from grunndata.graphql.sql.asgi import SqlFirst
+from grunndata.observe import metrics
+from grunndata.observe.endpoint import metrics_route, scrape_registry
+from grunndata.observe.middleware import Observe, answered_by
 from grunndata.ogc.kart import kart_routes
 from grunndata.ogc.routes import ogc_routes
 from grunndata.ogc.tiles import tile_routes
@@ -316,7 +322,8 @@ def create_app(
     introspection. ``security`` (default: from the environment) sets tokens and limits;
     ``authenticator`` (default: from ``security``) says which tokens are trusted;
     ``ide_headers`` are preset in GraphiQL (the demo's token)."""
-    security = security or Settings.from_env().security
+    settings = Settings.from_env()
+    security = security or settings.security
     if dev:
         security = replace(security, graphiql=True, introspection=True)
     authenticator = authenticator or Authenticator.from_settings(security)
@@ -348,10 +355,25 @@ def create_app(
         await pool.open(wait=False)
         await log_pool.open(wait=False)
         app.state.pool = pool
-        app.state.lookup_log = oppslagslogg.LookupLogWriter(log_pool)
+        writer = metrics.ObservedLookupLog if settings.metrics else oppslagslogg.LookupLogWriter
+        app.state.lookup_log = writer(log_pool)
+        reads = ReadPools(pool, replica_pools(
+            settings.read_database_urls, size=pool_size, timeout=pool_timeout,
+            configure=_connection_setup(security.statement_timeout_ms),
+        ), max_lag_s=settings.read_max_lag_s)  # fmt: skip
+        if reads.replicas:
+            await reads.open()
+            await reads.check()
+            app.state.pool = reads
+        pools = {"request": pool, "lookup_log": log_pool}
+        ticker = asyncio.create_task(_every_second(reads, pools))
         try:
             yield
         finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await reads.close()
             await app.state.lookup_log.close()
             await log_pool.close()
             await pool.close()
@@ -362,11 +384,15 @@ def create_app(
     )
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     collections = [c for register in REGISTERS for c in register.collections]
+    resolvers = answered_by("resolvers", graphql_app)
     routes = [
         Route(
             GRAPHQL_PATH,
             SnapshotPerRequest(
-                OpenGet(SqlFirst(graphql_app, answers) if answers else graphql_app, schema._schema)
+                OpenGet(
+                    answered_by("sql", SqlFirst(resolvers, answers)) if answers else resolvers,
+                    schema._schema,
+                )
             ),
             methods=["GET", "POST"],
         ),
@@ -383,4 +409,26 @@ def create_app(
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))
     gate = Middleware(Gate, path=GRAPHQL_PATH, authenticator=authenticator, settings=security)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestId), gate])
+    observed = []
+    if settings.metrics:
+        if settings.metrics_port is None:  # else they are served on a port of their own
+            routes.append(Route("/metrics", metrics_route(scrape_registry(database_url))))
+        operations = metrics.OperationLabels.of(allow_list.queries.values() if allow_list else None)
+        observed = [Middleware(Observe, graphql_path=GRAPHQL_PATH, operations=operations)]
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(RequestId), *observed, gate]
+    )
+
+
+async def _every_second(reads: ReadPools, pools: dict[str, AsyncConnectionPool]) -> None:
+    """The pools' gauges, and (with replicas) their lag, sampled once a second."""
+    pools = {**pools, **{f"replica{n}": p for n, p in enumerate(reads.replicas, start=1)}}
+    while True:
+        metrics.sample_pools(pools)
+        if reads.replicas:
+            try:
+                await reads.check()
+            except Exception:  # a failed check must not end the checking
+                log.exception("replicas: the lag check failed")
+            metrics.sample_replicas(reads.lags, reads.max_lag_s)
+        await asyncio.sleep(1.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,8 @@ import typer
 from rich.markup import escape
 
 from grunndata.cli.base import FIXTURES_DIR, NoMigrate, app, database_for, err, formats, out
+from grunndata.cli.workers import ServeSpec
+from grunndata.cli.workers import serve as serve_workers
 from grunndata.config import Settings
 from grunndata.db.database import Database, embedded_cluster
 from grunndata.db.urls import describe
@@ -28,39 +29,11 @@ def _serve(
     dev_auth: bool = False,
     token: str | None = None,
     subgraph: str | None = None,
+    workers: int = 1,
+    metrics_port: int | None = None,
 ) -> None:
-    import uvicorn
-
-    from grunndata.graphql.auth import Authenticator, dev_key_path
-    from grunndata.server import create_app
-
-    settings = Settings.from_env()
-    level = settings.log_level.lower()
-    schema = None
-    if subgraph is not None:
-        from grunndata.graphql.federation.build import build_subgraph_schema
-
-        schema = build_subgraph_schema(subgraph, security=settings.security)
-    authenticator = (
-        Authenticator.from_settings(settings.security, dev_key=dev_key_path(settings.data_dir))
-        if dev_auth
-        else None
-    )
-    headers = {"Authorization": f"Bearer {token}"} if token else None
-    app = create_app(
-        database.app_url, dev=dev, schema=schema, authenticator=authenticator, ide_headers=headers
-    )
-    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: let that
-    # end the command normally (so the demo still stops its cluster) instead of killing it.
-    previous = signal.signal(signal.SIGTERM, _exit_quietly)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level=level)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _exit_quietly(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+    spec = ServeSpec(database.app_url, dev=dev, dev_auth=dev_auth, token=token, subgraph=subgraph)
+    serve_workers(spec, host, port, workers=workers, metrics_port=metrics_port)
 
 
 @app.command(
@@ -89,9 +62,20 @@ def serve(
             + " (see docs/federation.md).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Processes serving the one port (see docs/operations.md)."),
+    ] = 1,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve /metrics on this port, to any address, instead of to loopback "
+            "clients on the API's port."
+        ),
+    ] = None,
     no_migrate: NoMigrate = False,
 ) -> None:
-    """Serve the GraphQL API at /graphql and health at /healthz."""
+    """Serve the GraphQL API at /graphql, health at /healthz and metrics at /metrics."""
     names = [r.name for r in REGISTERS]
     if subgraph is not None and subgraph not in names:
         choices = ", ".join(names)
@@ -103,7 +87,8 @@ def serve(
     err.print(f"grunndata: serving {what} from {source} on http://{host}:{port}/graphql")
     if dev_auth:
         err.print("grunndata: [yellow]--dev-auth[/]: trusting the local development key only")
-    _serve(database, host, port, dev=dev, dev_auth=dev_auth, subgraph=subgraph)
+    _serve(database, host, port, dev=dev, dev_auth=dev_auth, subgraph=subgraph,
+           workers=workers, metrics_port=metrics_port)  # fmt: skip
 
 
 @app.command(epilog="Example:  grunndata demo --port 8000")
