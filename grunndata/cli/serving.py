@@ -9,8 +9,6 @@ import typer
 from rich.markup import escape
 
 from grunndata.cli.base import FIXTURES_DIR, NoMigrate, app, database_for, err, formats, out
-from grunndata.cli.workers import ServeSpec
-from grunndata.cli.workers import serve as serve_workers
 from grunndata.config import Settings
 from grunndata.db.database import Database, embedded_cluster
 from grunndata.db.urls import describe
@@ -18,6 +16,8 @@ from grunndata.errors import GrunndataError
 from grunndata.graphql.access import SCOPES
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
+from grunndata.workers import ServeSpec
+from grunndata.workers import serve as serve_workers
 
 
 def _serve(

@@ -14,7 +14,10 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from starlette.applications import Starlette
@@ -24,6 +27,7 @@ from grunndata.observe import logs
 
 SPEC = "GRUNNDATA_SERVE_SPEC"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+WORKER_STARTUP_S = 120
 
 
 @dataclass(frozen=True)
@@ -86,13 +90,31 @@ def serve(spec: ServeSpec, host: str, port: int, *, workers: int = 1,
             serve_on_port(metrics_port, spec.database_url)
         if workers > 1:
             os.environ[SPEC] = json.dumps(asdict(spec))
-            uvicorn.run("grunndata.cli.workers:factory", factory=True, workers=workers, **options)
+            # a worker imports the whole schema before it answers uvicorn's health check:
+            # on a busy machine that takes longer than uvicorn's 5 s
+            with _main_not_reimported():
+                uvicorn.run("grunndata.workers:factory", factory=True, workers=workers,
+                            timeout_worker_healthcheck=WORKER_STARTUP_S, **options)  # fmt: skip
         else:
             uvicorn.run(build_app(spec), **options)
     finally:
         signal.signal(signal.SIGTERM, previous)
         if made_dir is not None:
             shutil.rmtree(made_dir, ignore_errors=True)
+
+
+@contextmanager
+def _main_not_reimported() -> Iterator[None]:
+    """Workers are spawned: a new interpreter runs the parent's ``__main__`` file again
+    unless it has none. The ``grunndata`` command's imports every command; a worker needs
+    only this module (and it answers uvicorn's health check only once it is imported)."""
+    main = sys.modules["__main__"]
+    path = main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        if path is not None:
+            main.__file__ = path
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
