@@ -89,7 +89,7 @@ class Observe:
 
         try:
             await self.app(scope, receive, observed)
-        except BaseException:
+        except Exception:
             seen.status, seen.code = 500, "INTERNAL_SERVER_ERROR"
             raise
         finally:
