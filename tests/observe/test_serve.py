@@ -32,15 +32,15 @@ def free_port() -> int:
 
 @contextmanager
 def serving(database, log: Path, *args: str, **env: str) -> Iterator[tuple[str, int]]:
-    """``grunndata serve`` on a free port, its stderr in ``log``; stopped by SIGTERM (and
-    killed if it has not stopped in 2 minutes). Startup is given 4 minutes: on a machine
-    busy with other test runs a worker's imports alone have taken a minute."""
+    """``grunndata serve`` on a free port, its stdout and stderr in ``log``; stopped by
+    SIGTERM (and killed if it has not stopped in 2 minutes). Startup is given 4 minutes:
+    on a machine busy with other test runs a worker's imports alone have taken a minute."""
     port = free_port()
     environ = {**os.environ, "GRUNNDATA_DATABASE_URL": database.app_url, **env}
     with log.open("wb") as stderr:
         process = subprocess.Popen(
             [GRUNNDATA, "serve", "--port", str(port), "--no-migrate", *args],
-            env=environ, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+            env=environ, stdout=stderr, stderr=stderr, start_new_session=True,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
