@@ -35,6 +35,7 @@ from strawberry.types import ExecutionResult
 
 import grunndata
 from grunndata.config import SecuritySettings, Settings
+from grunndata.db import pools
 from grunndata.db.migrate import current_revision_async
 from grunndata.db.replicas import ReadPools, replica_pools
 from grunndata.graphql import oppslagslogg, requests
@@ -186,7 +187,7 @@ class GraphQLApp(GraphQL[Context, None]):
                     request_data.operation_name, request_data.query
                 ),
                 behandlingsgrunnlag=purpose[:500] if purpose else None,
-                read=request.state.snapshot.close,
+                read=request.state.snapshot.release,
             )
         except Exception:
             log.exception("lookup log not written (request %s)", context.request_id)
@@ -249,11 +250,12 @@ async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
     async with pool.connection(timeout=HEALTH_TIMEOUT_S) as conn:
         postgis = await (await conn.execute("SELECT postgis_lib_version()")).fetchone()
         schema_version = await current_revision_async(conn)
+        kilder = await _kilder(conn) if schema_version else []
     return {
         "reachable": True,
         "schemaVersion": schema_version,
         "postgis": postgis[0] if postgis else None,
-        "kilder": await _kilder(conn) if schema_version else [],
+        "kilder": kilder,
     }
 
 
@@ -333,25 +335,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        pool = AsyncConnectionPool(
-            database_url,
-            min_size=1,
-            max_size=pool_size,
-            open=False,
-            timeout=pool_timeout,
-            kwargs={"autocommit": True, "application_name": "grunndata"},
+        pool = pools.pool(
+            database_url, name="grunndata", max_size=pool_size, timeout=pool_timeout,
             configure=_connection_setup(security.statement_timeout_ms),
-            # Each connection is checked (one empty round trip) as it leaves the pool; a
-            # dead one (the database restarted) is replaced, so the next request succeeds.
-            check=AsyncConnectionPool.check_connection,
-        )
+        )  # fmt: skip
         # The lookup log's writer has connections of its own: requests waiting for their
         # rows to commit must never hold the connections its flush needs.
-        log_pool = AsyncConnectionPool(
-            database_url, min_size=1, max_size=2, open=False, timeout=pool_timeout,
-            kwargs={"autocommit": True, "application_name": "grunndata-oppslagslogg"},
-            check=AsyncConnectionPool.check_connection,
-        )  # fmt: skip
+        log_pool = pools.pool(
+            database_url, name="grunndata-oppslagslogg", max_size=2, timeout=pool_timeout
+        )
         await pool.open(wait=False)
         await log_pool.open(wait=False)
         app.state.pool = pool

@@ -11,10 +11,14 @@ functions need not know which they have. Each ``async with snapshot.connection()
 has the connection to itself (a lock), as a block on a pooled connection would: a block's
 ``SET LOCAL`` and the statement it is for are never split by another batch's statement.
 The connection is taken lazily, so a request refused before any statement takes none.
+Once the answer is read the snapshot is released: its transaction ends (a ``COMMIT`` of
+nothing) in the background while the request waits for the lookup log or sends its
+answer, and a later statement of the same request begins a new snapshot.
 
-A pooled connection can be dead (the database restarted since it was last used): when
-the ``BEGIN`` fails on one, nothing of the request has been sent yet, so the snapshot
-takes a fresh connection once more before it gives up.
+A pooled connection that sat idle is checked before it is handed out, so one that died
+with a database restart is replaced first (``db/pools.py``); when the ``BEGIN`` still
+fails on a dead one, nothing of the request has been sent yet, so the snapshot takes a
+fresh connection once more before it gives up.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class Snapshot:
         self._lock = asyncio.Lock()
         self._held = AsyncExitStack()
         self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._ending: list[asyncio.Task[None]] = []
 
     @asynccontextmanager
     async def connection(
@@ -77,19 +82,34 @@ class Snapshot:
             return conn
         raise AssertionError("unreachable")
 
-    async def close(self) -> None:
-        """End the transaction (it wrote nothing) and give the connection back."""
+    async def release(self) -> None:
+        """End the transaction without waiting for it: the connection goes back to the
+        pool when its ``COMMIT`` is done. A later statement takes a new snapshot."""
         async with self._lock:
+            if self._conn is None:
+                return
             held, self._held, self._conn = self._held, AsyncExitStack(), None
-            try:
-                await held.aclose()  # the pool's exit commits, then takes the connection back
-            except psycopg.Error as exc:
-                log.info("snapshot: ending the transaction failed: %s", type(exc).__name__)
+        self._ending.append(asyncio.create_task(_end(held), name="snapshot-end"))
+
+    async def close(self) -> None:
+        """End the transaction (it wrote nothing), give the connection back, and wait for
+        every earlier ``release`` to be done."""
+        await self.release()
+        ending, self._ending = self._ending, []
+        await asyncio.gather(*ending)
+
+
+async def _end(held: AsyncExitStack) -> None:
+    try:
+        await held.aclose()  # the pool's exit commits, then takes the connection back
+    except psycopg.Error as exc:
+        log.info("snapshot: ending the transaction failed: %s", type(exc).__name__)
 
 
 class SnapshotPerRequest:
     """ASGI: gives each request its ``Snapshot`` (``scope["state"]["snapshot"]``, over the
-    app's pool) and ends it as the answer starts to leave, or when the request ends."""
+    app's pool), releases it as the answer starts to leave, and waits for its end when
+    the request ends."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -100,7 +120,7 @@ class SnapshotPerRequest:
 
         async def send_after_closing(message: Message) -> None:
             if message["type"] == "http.response.start":
-                await snapshot.close()  # the answer is made: free the connection first
+                await snapshot.release()  # the answer is made: end the transaction meanwhile
             await send(message)
 
         try:

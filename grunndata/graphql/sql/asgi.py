@@ -72,7 +72,7 @@ class SqlFirst:
             state["snapshot"],
             scope["app"].state.lookup_log,
             body,
-            read=state["snapshot"].close,
+            read=state["snapshot"].release,
             now=dt.datetime.now(dt.UTC),
             principal=state.get("principal", ANONYMOUS),
             request_id=state.get("request_id", ""),
