@@ -357,8 +357,8 @@ def create_app(
             await reads.open()
             await reads.check()
             app.state.pool = reads
-        pools = {"request": pool, "lookup_log": log_pool}
-        ticker = asyncio.create_task(_every_second(reads, pools))
+        watched = {"request": pool, "lookup_log": log_pool}
+        ticker = asyncio.create_task(_every_second(reads, watched))
         try:
             yield
         finally:

@@ -28,6 +28,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
+from grunndata.db import pools
+
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_S = 2.0
@@ -43,16 +45,8 @@ def replica_pools(
     configure: Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]],
 ) -> list[AsyncConnectionPool]:
     return [
-        AsyncConnectionPool(
-            url,
-            min_size=1,
-            max_size=size,
-            open=False,
-            timeout=timeout,
-            kwargs={"autocommit": True, "application_name": "grunndata-replica"},
-            configure=configure,
-            check=AsyncConnectionPool.check_connection,
-        )
+        pools.pool(url, name="grunndata-replica", max_size=size, timeout=timeout,
+                   configure=configure)  # fmt: skip
         for url in urls
     ]
 
