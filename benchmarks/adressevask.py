@@ -79,7 +79,7 @@ async def bulk(url: str, texts: list[str]) -> float:
     async with await AsyncConnection.connect(url, autocommit=True) as conn:
         started = time.perf_counter()
         for at in range(0, len(texts), BATCH):
-            await vask_mange(conn, texts[at : at + BATCH])
+            await vask_mange(conn, texts[at : at + BATCH], punkt=False)
         return time.perf_counter() - started
 
 

@@ -240,14 +240,17 @@ async def vask_mange(
     tekster: Sequence[str],
     kommunenummer: str | None = None,
     postnummer: str | None = None,
+    *,
+    punkt: bool = True,
 ) -> list[Vask]:
-    """Wash ``tekster`` (each at most ``MAX_LENGTH`` characters), in order."""
+    """Wash ``tekster`` (each at most ``MAX_LENGTH`` characters), in order; ``punkt``:
+    the candidates with their point in EPSG:4326 (``punkt_4326``, for GraphQL)."""
     sporringer = [_sporring(i, tekst, kommunenummer, postnummer) for i, tekst in enumerate(tekster)]
     reasons = [
         _without_candidates(s.tolkning, tekst) for s, tekst in zip(sporringer, tekster, strict=True)
     ]
     rows = await kandidater(
-        conn, [s for s, r in zip(sporringer, reasons, strict=True) if r is None]
+        conn, [s for s, r in zip(sporringer, reasons, strict=True) if r is None], punkt
     )
     grouped: dict[int, list[Row]] = {}
     for row in rows:

@@ -25,8 +25,13 @@ from dataclasses import dataclass
 from psycopg import AsyncConnection
 
 from grunndata.registers.matrikkel.adresseparser import Tolkning
-from grunndata.registers.matrikkel.navneform import sokeform
-from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
+from grunndata.registers.matrikkel.navneform import sokeform, typeform
+from grunndata.registers.matrikkel.queries import (
+    ADRESSE_FIELDS,
+    ADRESSE_PUNKT_4326,
+    Row,
+    _all,
+)
 
 #: Names taken from the place, and from the nearest-name search.
 PLACE_NAMES = 8
@@ -58,7 +63,7 @@ def naboformer(navn: str) -> list[str]:
         out.add(form[:i] + form[i + 1 :])
         if i + 1 < len(form):
             out.add(form[:i] + form[i + 1] + form[i] + form[i + 2 :])
-    return [sokeform(v) for v in out if v.strip()]
+    return [typeform(v) for v in out if v.strip()]
 
 
 _VEGADRESSER = f"""
@@ -74,20 +79,24 @@ WITH q AS (
     FROM unnest(%(vi)s::int[], %(vnummer)s::int[], %(vtekst)s::text[]) AS v(i, nummer, tekst)
     CROSS JOIN LATERAL (
         SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = v.tekst) n
+), unknown AS (
+    SELECT * FROM q WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
 ), names AS (
     SELECT * FROM known
     UNION
-    SELECT q.i, q.nummer, s.sokenavn FROM q CROSS JOIN LATERAL (
-        SELECT sokenavn FROM matrikkel.adressenavn_sted s
-        WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
-          AND (s.postnummer = q.post OR s.poststedform LIKE q.sted || '%%'
-               OR s.kommunenummer = q.kommune)
-        GROUP BY sokenavn ORDER BY max(similarity(sokenavn, q.q)) DESC, sokenavn
-        LIMIT {PLACE_NAMES}) s
+    SELECT q.i, q.nummer, s.sokenavn FROM unknown q CROSS JOIN LATERAL (
+        (SELECT sokenavn FROM matrikkel.adressenavn_sted
+         WHERE postnummer = q.post ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+        UNION ALL
+        (SELECT sokenavn FROM matrikkel.adressenavn_sted
+         WHERE poststedform = q.sted ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+        UNION ALL
+        (SELECT sokenavn FROM matrikkel.adressenavn_sted
+         WHERE kommunenummer = q.kommune ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+    ) s
     UNION
-    SELECT q.i, q.nummer, n.sokenavn FROM q CROSS JOIN LATERAL (
+    SELECT q.i, q.nummer, n.sokenavn FROM unknown q CROSS JOIN LATERAL (
         SELECT sokenavn FROM matrikkel.adressenavn
-        WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
         ORDER BY sokenavn <-> q.q LIMIT {NEAREST_NAMES}) n
 ), hits AS MATERIALIZED (
     SELECT names.i, names.sokenavn, a.*
@@ -106,11 +115,11 @@ FROM names CROSS JOIN LATERAL (
      ORDER BY a.nummer, a.bokstav LIMIT 1)
 ) AS a
 )
-SELECT a.i, a.sokenavn, a.eksakt, {ADRESSE_COLUMNS} FROM hits a
+SELECT a.i, a.sokenavn, a.eksakt, {{columns}} FROM hits a
 """
 
 _MATRIKKELADRESSER = f"""
-SELECT q.i, NULL::text AS sokenavn, true AS eksakt, {ADRESSE_COLUMNS}
+SELECT q.i, NULL::text AS sokenavn, true AS eksakt, {{columns}}
 FROM unnest(%(i)s::int[], %(enhet)s::text[], %(tekst)s::text[]) AS q(i, enhet, tekst)
 CROSS JOIN LATERAL (
     SELECT * FROM matrikkel.adresse a
@@ -122,18 +131,30 @@ CROSS JOIN LATERAL (
 """
 
 
-async def kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> list[Row]:
+#: Up to this many texts, the statement runs alone (one round trip) and is prepared.
+FEW = 20
+
+
+async def kandidater(
+    conn: AsyncConnection, sporringer: Sequence[Sporring], punkt: bool = True
+) -> list[Row]:
     """The candidate addresses of every query, each row tagged with its query's ``i``,
-    the name's search form (``sokenavn``) and whether the number was the one typed."""
+    the name's search form (``sokenavn``) and whether the number was the one typed;
+    ``punkt``: with the point in EPSG:4326 (``punkt_4326``), else without (NULL)."""
+    if len(sporringer) <= FEW:  # costed far below JIT compilation's threshold
+        return await _kandidater(conn, sporringer, punkt, prepare=True)
     async with conn.transaction():
         # A batch's plan is costed high enough for JIT compilation, which takes seconds
         # and saves nothing on these index probes.
         await conn.execute("SET LOCAL jit = off")
-        return await _kandidater(conn, sporringer)
+        return await _kandidater(conn, sporringer, punkt, prepare=False)
 
 
-async def _kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> list[Row]:
+async def _kandidater(
+    conn: AsyncConnection, sporringer: Sequence[Sporring], punkt: bool, prepare: bool
+) -> list[Row]:
     rows: list[Row] = []
+    columns = f"{ADRESSE_FIELDS}, {ADRESSE_PUNKT_4326 if punkt else 'NULL AS punkt_4326'}"
     gater = [s for s in sporringer if s.tolkning.gatenavn and s.tolkning.gardsnummer is None]
     if gater:
         vi, vnummer, vtekst = [], [], []
@@ -142,20 +163,20 @@ async def _kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> 
                 vi.append(s.i)
                 vnummer.append(s.tolkning.nummer)
                 vtekst.append(form)
-        rows += await _all(conn, _VEGADRESSER, {
+        rows += await _all(conn, _VEGADRESSER.format(columns=columns), {
             "i": [s.i for s in gater], "navn": [sokeform(s.tolkning.gatenavn or "") for s in gater],
             "nummer": [s.tolkning.nummer for s in gater],
             "post": [s.postnummer for s in gater], "sted": [s.stedform for s in gater],
             "kommune": [s.kommunenummer for s in gater],
             "vi": vi, "vnummer": vnummer, "vtekst": vtekst,
-        })  # fmt: skip
+        }, prepare)  # fmt: skip
     enheter = [s for s in sporringer if s.tolkning.gardsnummer is not None]
     if enheter:
-        rows += await _all(conn, _MATRIKKELADRESSER, {
+        rows += await _all(conn, _MATRIKKELADRESSER.format(columns=columns), {
             "i": [s.i for s in enheter],
             "enhet": [_matrikkelnummer(s) for s in enheter],
             "tekst": [f"{s.tolkning.gardsnummer}/{s.tolkning.bruksnummer}" for s in enheter],
-        })  # fmt: skip
+        }, prepare)  # fmt: skip
     return rows
 
 
