@@ -43,6 +43,8 @@ _GNR_BNR = re.compile(
 )
 _SKRASTREK = re.compile(r"(?<![\d/])\b(\d{1,5})\s*/\s*(\d{1,4})(?:\s*/\s*(\d{1,4}))?"
                         r"(?:\s*/\s*\d{1,4})?(?:\s*-\s*(\d{1,3}))?\b(?![\d/])")  # fmt: skip
+#: Control characters (Unicode category Cc) but tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SEGMENT = re.compile(r"[,;\n\r\t]+")
 _TOKEN = re.compile(r"\d+[A-Za-zÆØÅæøåÄÖÜäöüÉé]?\.?|[^\W\d_][\w'.éÉ-]*", re.UNICODE)
 _HUSNUMMER = re.compile(r"^(\d{1,5})([A-Za-zÆØÅæøå]?)$")
@@ -131,8 +133,7 @@ def _numbers(
 def tolk(tekst: str) -> Tolkning:
     """Take ``tekst`` apart (it never fails: what it cannot place is left out)."""
     text = unicodedata.normalize("NFC", tekst)
-    text = "".join(" " if unicodedata.category(c) == "Cc" and c not in "\n\r\t" else c
-                   for c in text)  # fmt: skip
+    text = _CONTROL.sub(" ", text)
     co, text = _co(text)
     boks = _POSTBOKS.search(text)
     text = _POSTBOKS.sub(" ", text)

@@ -2,14 +2,14 @@
 
 For each text, the street names to consider are
 - the name itself and its one-edit neighbours (a letter dropped, two swapped, ``aa``/``oe``
-  for å/ø), by B-tree;
+  for å/ø; sent as one ``|``-separated text per name), by B-tree;
 - only when neither the name nor a neighbour exists: the names of the place the text
   names (postnummer, poststed or kommune), the most similar first
   (``matrikkel.adressenavn_sted``), and the nearest names in the country by trigram
   distance (GiST, ``<->``), whatever their similarity.
 
-Then, per name, the addresses with the typed number (B-tree on name, number, letter) and
-the nearest number below and above it, for when the number does not exist on that street.
+Then, per name, the addresses with the typed number (B-tree on name, number, letter), or
+when the number does not exist on that street, the nearest number below and above it.
 A matrikkeladresse (gnr/bnr) finds the addresses of its unit.
 
 The output columns are computed over the materialized hits: pushed down into the
@@ -19,6 +19,7 @@ The output columns are computed over the materialized hits: pushed down into the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,11 @@ from grunndata.registers.matrikkel.queries import (
 PLACE_NAMES = 8
 NEAREST_NAMES = 8
 _CURRENT = "upper_inf(a.registrert) AND upper_inf(a.gyldig)"
+#: The typed number exists on the street: its neighbours are no candidates.
+_NUMBER_EXISTS = (
+    "SELECT FROM matrikkel.adresse e WHERE matrikkel.sokeform(e.adressenavn) = names.sokenavn"
+    " AND e.nummer = names.nummer AND upper_inf(e.registrert) AND upper_inf(e.gyldig)"
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class Sporring:
     kommunenummer: str | None
 
 
-def naboformer(navn: str) -> list[str]:
+@functools.lru_cache(maxsize=16384)
+def naboformer(navn: str) -> tuple[str, ...]:
     """The search form's one-edit neighbours: a letter dropped, two neighbours swapped,
     ``aa``/``oe`` read as å/ø (which fold to a/o).
 
@@ -63,20 +70,29 @@ def naboformer(navn: str) -> list[str]:
         out.add(form[:i] + form[i + 1 :])
         if i + 1 < len(form):
             out.add(form[:i] + form[i + 1] + form[i] + form[i + 2 :])
-    return [typeform(v) for v in out if v.strip()]
+    return tuple(_refolded(v) for v in out if v.strip())
+
+
+def _refolded(variant: str) -> str:
+    """A variant of a search form in search form again (only a street type or the
+    spaces an edit touched can have left it)."""
+    if "veg" in variant or "gat" in variant or "veie" in variant or "  " in variant:
+        return typeform(variant)
+    return variant.strip()
 
 
 _VEGADRESSER = f"""
 WITH q AS (
-    SELECT i, navn AS q, nummer, post, sted, kommune
+    SELECT i, navn AS q, nummer, post, sted, kommune, nabo
     FROM unnest(%(i)s::int[], %(navn)s::text[], %(nummer)s::int[], %(post)s::text[],
-                %(sted)s::text[], %(kommune)s::text[]) AS t(i, navn, nummer, post, sted, kommune)
+                %(sted)s::text[], %(kommune)s::text[], %(nabo)s::text[])
+         AS t(i, navn, nummer, post, sted, kommune, nabo)
 ), known AS (
     SELECT q.i, q.nummer, n.sokenavn FROM q CROSS JOIN LATERAL (
         SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = q.q) n
     UNION
-    SELECT v.i, v.nummer, n.sokenavn
-    FROM unnest(%(vi)s::int[], %(vnummer)s::int[], %(vtekst)s::text[]) AS v(i, nummer, tekst)
+    SELECT q.i, q.nummer, n.sokenavn
+    FROM q CROSS JOIN LATERAL unnest(string_to_array(q.nabo, '|')) AS v(tekst)
     CROSS JOIN LATERAL (
         SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = v.tekst) n
 ), unknown AS (
@@ -107,11 +123,12 @@ FROM names CROSS JOIN LATERAL (
     UNION ALL
     (SELECT a.*, false FROM matrikkel.adresse a
      WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn AND a.nummer < names.nummer
-       AND {_CURRENT} ORDER BY a.nummer DESC, a.bokstav DESC LIMIT 1)
+       AND {_CURRENT} AND NOT EXISTS ({_NUMBER_EXISTS})
+     ORDER BY a.nummer DESC, a.bokstav DESC LIMIT 1)
     UNION ALL
     (SELECT a.*, false FROM matrikkel.adresse a
      WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn
-       AND a.nummer > coalesce(names.nummer, 0) AND {_CURRENT}
+       AND a.nummer > coalesce(names.nummer, 0) AND {_CURRENT} AND NOT EXISTS ({_NUMBER_EXISTS})
      ORDER BY a.nummer, a.bokstav LIMIT 1)
 ) AS a
 )
@@ -157,18 +174,12 @@ async def _kandidater(
     columns = f"{ADRESSE_FIELDS}, {ADRESSE_PUNKT_4326 if punkt else 'NULL AS punkt_4326'}"
     gater = [s for s in sporringer if s.tolkning.gatenavn and s.tolkning.gardsnummer is None]
     if gater:
-        vi, vnummer, vtekst = [], [], []
-        for s in gater:
-            for form in naboformer(s.tolkning.gatenavn or ""):
-                vi.append(s.i)
-                vnummer.append(s.tolkning.nummer)
-                vtekst.append(form)
         rows += await _all(conn, _VEGADRESSER.format(columns=columns), {
             "i": [s.i for s in gater], "navn": [sokeform(s.tolkning.gatenavn or "") for s in gater],
             "nummer": [s.tolkning.nummer for s in gater],
             "post": [s.postnummer for s in gater], "sted": [s.stedform for s in gater],
             "kommune": [s.kommunenummer for s in gater],
-            "vi": vi, "vnummer": vnummer, "vtekst": vtekst,
+            "nabo": ["|".join(naboformer(s.tolkning.gatenavn or "")) for s in gater],
         }, prepare)  # fmt: skip
     enheter = [s for s in sporringer if s.tolkning.gardsnummer is not None]
     if enheter:
