@@ -224,6 +224,7 @@ def test_a_twin_street_is_category_c_unless_the_place_tells_them_apart(clones, t
     texts = {
         "bjorkorsvn. 2 Kristiansand S": (None, "C"),
         "Bjørkorsv. 2, Kristiansand": (None, "C"),
+        "bjørkorsveein 2 kristiansand s": (None, "C"),  # a typo in the ending says neither
         "Bjørkorsveien 2, 4701 Kristiansand S": (veien, "B"),
         "bjorkorsvn. 2, 4702": (vegen, "B"),
         "Bjørkorsvegen 2 4702 Kristiansand S": (vegen, "B"),

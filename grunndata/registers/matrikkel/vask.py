@@ -167,10 +167,11 @@ def _kategori(s: Sporring, ranked: list[Kandidat]) -> str:
     best = ranked[0]
     fixes = set(best.korreksjoner) - _INFORMATION
     rivals = [k for k in ranked[1:] if k.score > best.score - RIVAL]
-    # Twins: another street whose name differs only in spelling (Xveien and Xvegen), with
-    # the same number and letter. The spelling typed is then no proof; only the place is.
-    twins = [k for k in ranked[1:] if k.navneavstand == 0 and k.rad["eksakt"]
-             and k.rad["bokstav"] == best.rad["bokstav"]]  # fmt: skip
+    # Twins: another street whose name differs only in spelling (Xveien and Xvegen: one
+    # search form), or is as near the text, with the same number and letter. The spelling
+    # typed is then no proof (a typo in 'veien' may be 'vegen'); only the place is.
+    twins = [k for k in ranked[1:] if k.rad["eksakt"] and k.rad["bokstav"] == best.rad["bokstav"]
+             and (k.navneavstand == 0 or k.rad["sokenavn"] == best.rad["sokenavn"])]  # fmt: skip
     if not fixes and not rivals and not twins:
         return "A"
     hard = {"HUSNUMMER_FINNES_IKKE", "HUSNUMMER_MANGLER"}
