@@ -70,17 +70,24 @@ def write_addresses(path: Path, n: int) -> list[dict[str, str]]:
     return kept
 
 
-async def single(url: str, cases: list[Tilfelle]) -> tuple[list[float], list[object]]:
+async def single(url: str, cases: list[Tilfelle]) -> tuple[list[float], list[object], str]:
+    """The time of each wash, the results, and the CPU a wash took on average."""
     times, results = [], []
     async with await AsyncConnection.connect(url, autocommit=True) as conn:
         for case in cases[:20]:  # warm the plan cache and the catalog
             await vask_mange(conn, [case.tekst])
+        backend = Path(f"/proc/{conn.info.backend_pid}/stat")
+        before, cpu = _cpu(backend), time.process_time()
         for case in cases:
             started = time.perf_counter()
             (result,) = await vask_mange(conn, [case.tekst])
             times.append(time.perf_counter() - started)
             results.append(result)
-    return times, results
+        cpu, after = time.process_time() - cpu, _cpu(backend)
+    used = f"CPU a wash: {cpu / len(cases) * 1000:.2f} ms in Python"
+    if after is not None and before is not None:
+        used += f", {(after - before) / len(cases) * 1000:.2f} ms in PostgreSQL"
+    return times, results, used
 
 
 async def bulk(url: str, texts: list[str]) -> tuple[float, float, float | None]:
@@ -175,11 +182,11 @@ def report(cases: list[Tilfelle], results: list[object]) -> None:
 def measure(url: str, real: list[dict[str, str]], rows: list[dict[str, str]], args: Any) -> None:
     real, rows = with_twins(url, real), with_twins(url, rows)
     cases = merket(real, args.cases // 2, seed=22) + merket(rows, args.cases, seed=23)
-    times, results = asyncio.run(single(url, cases))
+    times, results, used = asyncio.run(single(url, cases))
     print(f"{len(cases)} labelled texts ({len(real)} real rows, {len(rows)} rows sampled), "
           f"one at a time; load average {load()}:")  # fmt: skip
     report(cases, results)
-    print(f"  single wash: {percentiles(times)}")
+    print(f"  single wash: {percentiles(times)} ({used}); load average {load()}")
     rng = random.Random(5)
     every = real + rows
     noisy = [rng.choice(list(STOY.values()))(rng, rng.choice(every)) for _ in range(args.bulk)]
