@@ -200,6 +200,9 @@ def _rank(s: Sporring, rows: list[Row]) -> Vask:
         name: min(avstand(q, kompakt(name), 8), avstand(written, bokstavform(name), 8))
         for name in names
     }
+    # Between equal scores, the name nearer the letters typed (the street type as written:
+    # 'veien' is nearer Xveien than Xvegen) comes first; the category says if it is sure.
+    as_typed = {name: avstand(written, bokstavform(name), 8) for name in names}
     with_number = {r["sokenavn"] for r in rows if r["eksakt"]}
     by_id: dict[int, Kandidat] = {}
     for rad in rows:
@@ -209,9 +212,9 @@ def _rank(s: Sporring, rows: list[Row]) -> Vask:
         known = by_id.get(rad["adresse_id"])
         if known is None or kandidat.score > known.score:
             by_id[rad["adresse_id"]] = kandidat
-    ranked = sorted(
-        by_id.values(), key=lambda k: (-k.score, k.rad["adressetekst"], k.rad["adresse_id"])
-    )
+    ranked = sorted(by_id.values(), key=lambda k: (
+        -k.score, as_typed.get(k.rad["adressenavn"], 0), k.rad["adressetekst"], k.rad["adresse_id"]
+    ))  # fmt: skip
     if not ranked:
         return Vask(t, [], None, "INGEN_TREFF")
     return Vask(t, ranked[:CANDIDATES], _kategori(s, ranked))

@@ -4,9 +4,11 @@ For each text, the street names to consider are
 - the name itself and its one-edit neighbours (a letter dropped, two swapped, ``aa``/``oe``
   for å/ø; sent as one ``|``-separated text per name), by B-tree;
 - only when neither the name nor a neighbour exists: the names of the place the text
-  names (postnummer, poststed or kommune), the most similar first
-  (``matrikkel.adressenavn_sted``), and the nearest names in the country by trigram
-  distance (GiST, ``<->``), whatever their similarity.
+  names, nearest first by trigram distance (GiST over place and name,
+  ``matrikkel.adressenavn_sted``): the postnummer's and the kommune's, or without a
+  postnummer the poststed's and kommune's and the nearest names in the country (GiST,
+  ``<->``), whatever their similarity. (A KNN scan over a whole country's names, or a
+  poststed's, costs tens of milliseconds; a postnummer's is small.)
 
 Then, per name, the addresses with the typed number (B-tree on name, number, letter), or
 when the number does not exist on that street, the nearest number below and above it.
@@ -105,14 +107,15 @@ WITH q AS (
          WHERE postnummer = q.post ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
         UNION ALL
         (SELECT sokenavn FROM matrikkel.adressenavn_sted
-         WHERE poststedform = q.sted ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+         WHERE poststedform = q.sted AND q.post IS NULL
+         ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
         UNION ALL
         (SELECT sokenavn FROM matrikkel.adressenavn_sted
          WHERE kommunenummer = q.kommune ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
     ) s
     UNION
     SELECT q.i, q.nummer, n.sokenavn FROM unknown q CROSS JOIN LATERAL (
-        SELECT sokenavn FROM matrikkel.adressenavn
+        SELECT sokenavn FROM matrikkel.adressenavn WHERE q.post IS NULL
         ORDER BY sokenavn <-> q.q LIMIT {NEAREST_NAMES}) n
 ), hits AS MATERIALIZED (
     SELECT names.i, names.sokenavn, a.*
