@@ -7,15 +7,15 @@ over the place and the trigrams of the name (``btree_gist`` for the place's equa
 ``pg_trgm`` for ``<->``), one per kind of place. The indexes they replace served the
 comparison with every name (and a poststed prefix, which the kommune now covers).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: matrikkel_0002
+Revises: matrikkel_0001
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "matrikkel_0002"
+down_revision = "matrikkel_0001"
 branch_labels = None
 depends_on = None
 
