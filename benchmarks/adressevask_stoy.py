@@ -24,6 +24,30 @@ class Tilfelle:
     tekst: str
     adresse_id: str
     stoy: str
+    #: The text fits another address as well as this one (``tvetydig``): the right
+    #: answer is then category C, with this address among the candidates.
+    tvetydig: bool = False
+
+
+def tvetydig(tekst: str, row: dict[str, str]) -> bool:
+    """Whether ``tekst`` cannot tell the row from a twin: another address with the same
+    number and letter in the same poststed, on a street whose name differs only in
+    spelling (``Xveien`` and ``Xvegen``; ``row["tvillinger"]``, from the database), when
+    the text has not the row's postnummer nor the letters that tell the names apart.
+    """
+    twins = [t for t in row.get("tvillinger", "").split("|") if t]
+    if not twins or row["postnummer"] in tekst:
+        return False
+    words = tekst.lower().replace(".", " ").replace(",", " ").split()
+    name = row["adressenavn"].lower()
+    for twin in twins:
+        common = 0
+        while common < min(len(name), len(twin)) and name[common] == twin.lower()[common]:
+            common += 1
+        tail = name[common:]
+        if not tail or not any(word.endswith(tail) for word in words):
+            return True
+    return False
 
 
 def _typo(rng: random.Random, navn: str, kind: str) -> str:
@@ -90,11 +114,13 @@ STOY: dict[str, Noise] = {
 
 def merket(rows: Sequence[dict[str, str]], n: int, seed: int = 22) -> list[Tilfelle]:
     """``n`` cases per noise type from the vegadresser among ``rows`` (Kartverket's CSV
-    columns), each naming the row's adresseId."""
+    columns, and ``tvillinger``), each naming the row's adresseId."""
     rng = random.Random(seed)
     veg = [r for r in rows if r["adressenavn"] and r["nummer"]]
     cases = []
     for name, noise in STOY.items():
         for row in rng.sample(veg, min(n, len(veg))):
-            cases.append(Tilfelle(noise(rng, row), row["adresseId"] or row["lokalid"], name))
+            text = noise(rng, row)
+            ident = row["adresseId"] or row["lokalid"]
+            cases.append(Tilfelle(text, ident, name, tvetydig(text, row)))
     return cases

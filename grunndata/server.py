@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -42,7 +43,7 @@ from grunndata.graphql import oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
 from grunndata.graphql.context import Context
 from grunndata.graphql.errors import coded_error
-from grunndata.graphql.gate import Gate, refusal_body
+from grunndata.graphql.gate import Gate, RateLimiter, consumer_key, refusal_body
 from grunndata.graphql.ide import GRAPHIQL_STATIC_DIR, graphiql_html
 from grunndata.graphql.limits import PersistedQueries, requested_hash
 from grunndata.graphql.open_get import OpenGet
@@ -292,10 +293,19 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body)
 
 
-def _endpoint(handler: HttpHandler) -> Callable[[Request], Awaitable[Response]]:
-    """A register's plain HTTP endpoint (``Register.http_endpoints``) as a Starlette one."""
+def _endpoint(
+    handler: HttpHandler, limiter: RateLimiter
+) -> Callable[[Request], Awaitable[Response]]:
+    """A register's plain HTTP endpoint (``Register.http_endpoints``) as a Starlette one:
+    open (no token), under the same per-client rate limit as ``/graphql`` (429)."""
 
     async def endpoint(request: Request) -> Response:
+        wait = limiter.wait(consumer_key(ANONYMOUS, request.scope)) if limiter.rate else 0.0
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            message = f"Too many requests from this client; retry after {seconds} s."
+            return JSONResponse({"error": {"code": "RATE_LIMITED", "message": message}}, 429,
+                                headers={"Retry-After": str(seconds)})  # fmt: skip
         call = HttpCall(request.query_params, request.headers.get("content-type", ""),
                         request.stream(), request.app.state.pool)  # fmt: skip
         try:
@@ -375,6 +385,7 @@ def create_app(
         schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers
     )
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
+    limiter = RateLimiter(security.rate_limit_per_minute, security.rate_limit_burst)
     collections = [c for register in REGISTERS for c in register.collections]
     resolvers = answered_by("resolvers", graphql_app)
     routes = [
@@ -393,14 +404,15 @@ def create_app(
         *tile_routes(collections, security),
         *kart_routes(),
         *(
-            Route(path, _endpoint(handler), methods=["POST"])
+            Route(path, _endpoint(handler, limiter), methods=["POST"])
             for register in REGISTERS
             for path, handler in register.http_endpoints.items()
         ),
     ]
     if security.graphiql:
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=GRAPHIQL_STATIC_DIR)))
-    gate = Middleware(Gate, path=GRAPHQL_PATH, authenticator=authenticator, settings=security)
+    gate = Middleware(Gate, path=GRAPHQL_PATH, authenticator=authenticator, settings=security,
+                      limiter=limiter)  # fmt: skip
     observed = []
     if settings.metrics:
         if settings.metrics_port is None:  # else they are served on a port of their own

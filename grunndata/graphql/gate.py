@@ -79,12 +79,16 @@ class Gate:
         path: str,
         authenticator: Authenticator,
         settings: SecuritySettings,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        """``limiter``: the per-consumer buckets, when other endpoints share them."""
         self.app = app
         self.path = path
         self.authenticator = authenticator
         self.max_body = settings.max_body_bytes
-        self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        self.limiter = limiter or RateLimiter(
+            settings.rate_limit_per_minute, settings.rate_limit_burst
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:

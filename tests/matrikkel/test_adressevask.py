@@ -190,3 +190,54 @@ def test_twin_streets_spelled_alike_are_never_category_a():
     s = _sporring(0, "Bjørkorsveien 12, 4701", None, None)
     vegen.korreksjoner.append("POSTNUMMER_RETTET")
     assert _kategori(s, [veien, vegen]) == "B"  # the place tells them apart
+
+
+def test_a_twin_street_is_category_c_unless_the_place_tells_them_apart(clones, tmp_path):
+    """Bjørkorsveien 2 and Bjørkorsvegen 2 in the same poststed (postnummer 4701 and 4702),
+    loaded from Kartverket's format: a text that cannot tell them apart is C with both
+    among the candidates; the postnummer or the spelling with it decides, never a wrong A/B."""
+    from grunndata.loaders.run import run
+    from grunndata.registers.matrikkel import REGISTER
+
+    with (FIXTURES / "adresser.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=";")
+        template, header = next(reader), list(reader.fieldnames or [])
+    path = tmp_path / "adresser.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header, delimiter=";", lineterminator="\n")
+        writer.writeheader()
+        for s, (navn, post) in enumerate((("Bjørkorsveien", "4701"), ("Bjørkorsvegen", "4702"))):
+            for nummer in (1, 2, 3):
+                ident = str(990000000 + 10 * s + nummer)
+                writer.writerow(template | {
+                    "lokalid": ident, "adresseId": ident, "uuidAdresse": "",
+                    "adressekode": str(29001 + s), "adressenavn": navn, "nummer": str(nummer),
+                    "bokstav": "", "adresseTekst": f"{navn} {nummer}",
+                    "adresseTekstUtenAdressetilleggsnavn": f"{navn} {nummer}",
+                    "postnummer": post, "poststed": "KRISTIANSAND S", "kommunenummer": "4204",
+                    "Nord": f"{6466000 + 20 * nummer + 500 * s:.2f}", "Øst": "92000.00",
+                })  # fmt: skip
+    database = clones.make()
+    outcome = run([path], formats=REGISTER.formats, database=database)
+    assert outcome.exit_code == 0, outcome
+    veien, vegen = "990000002", "990000012"
+    texts = {
+        "bjorkorsvn. 2 Kristiansand S": (None, "C"),
+        "Bjørkorsv. 2, Kristiansand": (None, "C"),
+        "bjørkorsveein 2 kristiansand s": (None, "C"),  # a typo in the ending says neither
+        "Bjørkorsveien 2, 4701 Kristiansand S": (veien, "B"),
+        "bjorkorsvn. 2, 4702": (vegen, "B"),
+        "Bjørkorsvegen 2 4702 Kristiansand S": (vegen, "B"),
+    }
+
+    async def wash() -> list[Any]:
+        async with await AsyncConnection.connect(database.app_url) as conn:
+            return await vask_mange(conn, list(texts))
+
+    for (tekst, (right, kategori)), result in zip(texts.items(), asyncio.run(wash()), strict=True):
+        found = [str(k.rad["adresse_id"]) for k in result.kandidater]
+        assert result.kategori == kategori, (tekst, result.kategori, found)
+        if right is None:
+            assert {veien, vegen} <= set(found), (tekst, found)
+        else:
+            assert found[0] == right, (tekst, found)

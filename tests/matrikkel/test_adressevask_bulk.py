@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import replace
 
 import httpx
 import orjson
 import pytest
 
+from grunndata.config import Settings
 from grunndata.registers.matrikkel import vask_bulk, vask_http
+from grunndata.server import create_app
+from tests.conftest import LiveServer
 from tests.test_cli import cli
 
 CSV = (
@@ -154,3 +158,21 @@ def test_the_command_rejects_an_over_long_line_and_washes_the_rest(tmp_path, env
     out = rows(target.read_text(encoding="utf-8"))
     assert out[0]["begrunnelse"] == f"AVVIST: linjen er over {vask_bulk.MAX_LINE} byte"
     assert (out[1]["id"], out[1]["kategori"]) == ("2", "A")
+
+
+def test_http_is_open_but_under_the_per_client_rate_limit_of_graphql(cast_database):
+    """No token needed; the same buckets as /graphql: a client's GraphQL requests and its
+    washes draw on one allowance, and the next is 429 with Retry-After."""
+    security = replace(Settings.from_env().security, rate_limit_per_minute=6,
+                       rate_limit_burst=3)  # fmt: skip
+    body = b"id;adresse\n1;Tyrihansveien 38\n"
+    with LiveServer(create_app(cast_database.app_url, security=security), token=None) as base:
+        washed = [post(base, body, kolonne="adresse") for _ in range(2)]
+        asked = httpx.post(f"{base}/graphql", json={"query": "{ serverInfo { version } }"})
+        refused = post(base, body, kolonne="adresse")
+    assert [r.status_code for r in washed] == [200, 200], washed[0].text
+    assert rows(washed[0].text)[0]["adressetekst"] == "Tyrihansveien 38"
+    assert asked.status_code == 200, asked.text
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(refused.headers["retry-after"]) <= 10  # one request per 10 s

@@ -32,7 +32,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from grunndata.registers.matrikkel.navneform import sokeform
+from grunndata.registers.matrikkel.navneform import kompakt, sokeform
+from grunndata.registers.matrikkel.strengavstand import avstand
 
 _CO = re.compile(r"(?i)(?:^|(?<=[\s,;]))c\s*/\s*o\b[^,;\n]*")
 _POSTBOKS = re.compile(r"(?i)\b(?:postboks|postb\.|pb\.?|p\.\s*b\.|boks)\s*(\d{1,6})\b")
@@ -43,6 +44,8 @@ _GNR_BNR = re.compile(
 )
 _SKRASTREK = re.compile(r"(?<![\d/])\b(\d{1,5})\s*/\s*(\d{1,4})(?:\s*/\s*(\d{1,4}))?"
                         r"(?:\s*/\s*\d{1,4})?(?:\s*-\s*(\d{1,3}))?\b(?![\d/])")  # fmt: skip
+#: Control characters (Unicode category Cc) but tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SEGMENT = re.compile(r"[,;\n\r\t]+")
 _TOKEN = re.compile(r"\d+[A-Za-zÆØÅæøåÄÖÜäöüÉé]?\.?|[^\W\d_][\w'.éÉ-]*", re.UNICODE)
 _HUSNUMMER = re.compile(r"^(\d{1,5})([A-Za-zÆØÅæøå]?)$")
@@ -131,8 +134,7 @@ def _numbers(
 def tolk(tekst: str) -> Tolkning:
     """Take ``tekst`` apart (it never fails: what it cannot place is left out)."""
     text = unicodedata.normalize("NFC", tekst)
-    text = "".join(" " if unicodedata.category(c) == "Cc" and c not in "\n\r\t" else c
-                   for c in text)  # fmt: skip
+    text = _CONTROL.sub(" ", text)
     co, text = _co(text)
     boks = _POSTBOKS.search(text)
     text = _POSTBOKS.sub(" ", text)
@@ -184,8 +186,21 @@ def tolk(tekst: str) -> Tolkning:
 #: First words that belong to a street name, not to a place before it.
 _STREET_START = {
     "ovre", "nedre", "store", "lille", "gamle", "nye", "vestre", "ostre", "nordre", "sondre",
-    "sankt", "st", "st.", "kong", "dronning", "prof.", "professor",
+    "sankt", "st", "st.", "kong", "dronning", "prof.", "prof", "professor",
 }  # fmt: skip
+
+
+def _street_start(word: str) -> bool:
+    """A word that begins a street name (``Øvre``), also as ``Oevre`` or one letter off
+    (``Nedrre``) when it is long enough to tell."""
+    form = kompakt(word)
+    if sokeform(word) in _STREET_START or form in _STREET_START:
+        return True
+    return (
+        len(form) >= 4
+        and sokeform(word.rstrip(".")) not in _kommunenavn()  # Stord is no Store
+        and any(len(start) >= 4 and avstand(form, start, 1) <= 1 for start in _STREET_START)
+    )
 
 
 @functools.cache
@@ -222,13 +237,15 @@ def _run_before(tokens: list[tuple[str, int]], at: int) -> list[int]:
         run.insert(0, i)
         segment = tokens[i][1]
         i -= 1
+    if run and i >= 0 and tokens[i][1] != tokens[run[0]][1] and _street_start(tokens[i][0]):
+        run.insert(0, i)  # 'Øvre, Storgata 12': the comma cut the name in two
     return run
 
 
 def _without_place(tokens: list[tuple[str, int]], run: list[int]) -> list[int]:
     """``run`` without a place in front of the street (``0150 Oslo Storgata 12``,
     ``Kristiansand S Vardåsgata 30``): after a postnummer, or a kommune's name."""
-    if len(run) < 2 or sokeform(tokens[run[0]][0]) in _STREET_START:
+    if len(run) < 2 or _street_start(tokens[run[0]][0]):
         return run
     after_postnummer = run[0] > 0 and re.fullmatch(r"\d{4}", tokens[run[0] - 1][0]) is not None
     if not after_postnummer and sokeform(tokens[run[0]][0].rstrip(".")) not in _kommunenavn():

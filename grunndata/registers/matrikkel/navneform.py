@@ -21,10 +21,22 @@ def sokeform(tekst: str) -> str:
     'vardasgate'
     """
     low = unicodedata.normalize("NFKD", tekst.lower().translate(_FOLD))
-    low = "".join(c for c in low if not unicodedata.combining(c))
-    low = re.sub(r"(vei|veg)(en)?\b", "vei", low)
-    low = re.sub(r"gat(a|e|en)\b", "gate", low)
-    return re.sub(r"\s+", " ", low).strip()
+    return typeform("".join(c for c in low if not unicodedata.combining(c)))
+
+
+_VEI = re.compile(r"(vei|veg)(en)?\b")
+_GATE = re.compile(r"gat(a|e|en)\b")
+_SPACES = re.compile(r"\s+")
+
+
+def typeform(low: str) -> str:
+    """The last step of ``sokeform``, for a text already in lower case without diacritics:
+    the street types folded, the spaces made single.
+
+    >>> typeform("storgaten  12")
+    'storgate 12'
+    """
+    return _SPACES.sub(" ", _GATE.sub("gate", _VEI.sub("vei", low))).strip()
 
 
 @functools.lru_cache(maxsize=65536)

@@ -23,18 +23,22 @@ ENHET_COLUMNS = (
     "m.seksjonsnummer, m.matrikkelenhetstype, m.status, m.bruksnavn, m.kun_fra_kart, "
     "lower(m.gyldig) AS gyldig_fra"
 )
-ADRESSE_COLUMNS = (
+ADRESSE_FIELDS = (
     "a.adresse_id, a.adressetype, a.adressekode, a.adressenavn, a.nummer, a.bokstav, "
     "a.undernummer, a.adressetekst, a.adressetilleggsnavn, a.postnummer, a.poststed, "
     "a.kommunenummer, a.matrikkelnummer, a.postadresse_form, "
-    "ST_X(a.punkt) AS x, ST_Y(a.punkt) AS y, "
-    f"{geojson_sql('a.punkt', '4326')} AS punkt_4326"
+    "ST_X(a.punkt) AS x, ST_Y(a.punkt) AS y"
 )
+#: The point in EPSG:4326 as GeoJSON (a coordinate transformation per row).
+ADRESSE_PUNKT_4326 = f"{geojson_sql('a.punkt', '4326')} AS punkt_4326"
+ADRESSE_COLUMNS = f"{ADRESSE_FIELDS}, {ADRESSE_PUNKT_4326}"
 
 
-async def _all(conn: AsyncConnection, query: str, params: dict[str, Any]) -> list[Row]:
+async def _all(
+    conn: AsyncConnection, query: str, params: dict[str, Any], prepare: bool | None = None
+) -> list[Row]:
     async with conn.cursor(row_factory=dict_row) as cursor:
-        await cursor.execute(query, params)  # type: ignore[arg-type]
+        await cursor.execute(query, params, prepare=prepare)  # type: ignore[arg-type]
         return await cursor.fetchall()
 
 

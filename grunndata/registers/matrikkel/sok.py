@@ -109,7 +109,7 @@ def _name_step(navn: str, nearest: bool = False) -> tuple[str, dict[str, Any]]:
             ORDER BY score DESC, sokenavn LIMIT %(names)s
         ) AS similar_names
         """,
-        {"navn": clean, "naboer": naboformer(clean)},
+        {"navn": clean, "naboer": list(naboformer(clean))},
     )
 
 

@@ -146,12 +146,15 @@ Table(
         name="adressenavn_sted_sokenavn_kommunenummer_postnummer_poststed_key",
         postgresql_nulls_not_distinct=True,
     ),
-    Index("adressenavn_sted_kommunenummer_idx", "kommunenummer"),
-    Index("adressenavn_sted_postnummer_idx", "postnummer"),
-    Index(
-        "adressenavn_sted_poststedform_idx",
-        "poststedform",
-        postgresql_ops={"poststedform": "text_pattern_ops"},
+    *(
+        Index(
+            f"adressenavn_sted_{place}_knn",
+            place,
+            "sokenavn",
+            postgresql_using="gist",
+            postgresql_ops={"sokenavn": "gist_trgm_ops"},
+        )
+        for place in ("postnummer", "poststedform", "kommunenummer")
     ),
     schema="matrikkel",
     comment="Street names (search form) per kommune, postnummer and poststed (address washing)",

@@ -167,10 +167,11 @@ def _kategori(s: Sporring, ranked: list[Kandidat]) -> str:
     best = ranked[0]
     fixes = set(best.korreksjoner) - _INFORMATION
     rivals = [k for k in ranked[1:] if k.score > best.score - RIVAL]
-    # Twins: another street whose name differs only in spelling (Xveien and Xvegen), with
-    # the same number and letter. The spelling typed is then no proof; only the place is.
-    twins = [k for k in ranked[1:] if k.navneavstand == 0 and k.rad["eksakt"]
-             and k.rad["bokstav"] == best.rad["bokstav"]]  # fmt: skip
+    # Twins: another street whose name differs only in spelling (Xveien and Xvegen: one
+    # search form), or is as near the text, with the same number and letter. The spelling
+    # typed is then no proof (a typo in 'veien' may be 'vegen'); only the place is.
+    twins = [k for k in ranked[1:] if k.rad["eksakt"] and k.rad["bokstav"] == best.rad["bokstav"]
+             and (k.navneavstand == 0 or k.rad["sokenavn"] == best.rad["sokenavn"])]  # fmt: skip
     if not fixes and not rivals and not twins:
         return "A"
     hard = {"HUSNUMMER_FINNES_IKKE", "HUSNUMMER_MANGLER"}
@@ -199,6 +200,9 @@ def _rank(s: Sporring, rows: list[Row]) -> Vask:
         name: min(avstand(q, kompakt(name), 8), avstand(written, bokstavform(name), 8))
         for name in names
     }
+    # Between equal scores, the name nearer the letters typed (the street type as written:
+    # 'veien' is nearer Xveien than Xvegen) comes first; the category says if it is sure.
+    as_typed = {name: avstand(written, bokstavform(name), 8) for name in names}
     with_number = {r["sokenavn"] for r in rows if r["eksakt"]}
     by_id: dict[int, Kandidat] = {}
     for rad in rows:
@@ -208,9 +212,9 @@ def _rank(s: Sporring, rows: list[Row]) -> Vask:
         known = by_id.get(rad["adresse_id"])
         if known is None or kandidat.score > known.score:
             by_id[rad["adresse_id"]] = kandidat
-    ranked = sorted(
-        by_id.values(), key=lambda k: (-k.score, k.rad["adressetekst"], k.rad["adresse_id"])
-    )
+    ranked = sorted(by_id.values(), key=lambda k: (
+        -k.score, as_typed.get(k.rad["adressenavn"], 0), k.rad["adressetekst"], k.rad["adresse_id"]
+    ))  # fmt: skip
     if not ranked:
         return Vask(t, [], None, "INGEN_TREFF")
     return Vask(t, ranked[:CANDIDATES], _kategori(s, ranked))
@@ -240,14 +244,17 @@ async def vask_mange(
     tekster: Sequence[str],
     kommunenummer: str | None = None,
     postnummer: str | None = None,
+    *,
+    punkt: bool = True,
 ) -> list[Vask]:
-    """Wash ``tekster`` (each at most ``MAX_LENGTH`` characters), in order."""
+    """Wash ``tekster`` (each at most ``MAX_LENGTH`` characters), in order; ``punkt``:
+    the candidates with their point in EPSG:4326 (``punkt_4326``, for GraphQL)."""
     sporringer = [_sporring(i, tekst, kommunenummer, postnummer) for i, tekst in enumerate(tekster)]
     reasons = [
         _without_candidates(s.tolkning, tekst) for s, tekst in zip(sporringer, tekster, strict=True)
     ]
     rows = await kandidater(
-        conn, [s for s, r in zip(sporringer, reasons, strict=True) if r is None]
+        conn, [s for s, r in zip(sporringer, reasons, strict=True) if r is None], punkt
     )
     grouped: dict[int, list[Row]] = {}
     for row in rows:

@@ -160,7 +160,8 @@ async def _wash(
     epsg: int,
 ) -> list[str]:  # fmt: skip
     texts = sorted({text for _, text, _ in batch if text is not None})
-    washed = dict(zip(texts, await vask_mange(conn, texts), strict=True)) if texts else {}
+    found = await vask_mange(conn, texts, punkt=False) if texts else []
+    washed = dict(zip(texts, found, strict=True))
     points = {}
     if epsg != 25833:
         ids = [(v.kandidater[0].rad["x"], v.kandidater[0].rad["y"]) for v in washed.values()

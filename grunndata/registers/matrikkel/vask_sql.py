@@ -2,14 +2,16 @@
 
 For each text, the street names to consider are
 - the name itself and its one-edit neighbours (a letter dropped, two swapped, ``aa``/``oe``
-  for å/ø), by B-tree;
+  for å/ø; sent as one ``|``-separated text per name), by B-tree;
 - only when neither the name nor a neighbour exists: the names of the place the text
-  names (postnummer, poststed or kommune), the most similar first
-  (``matrikkel.adressenavn_sted``), and the nearest names in the country by trigram
-  distance (GiST, ``<->``), whatever their similarity.
+  names, nearest first by trigram distance (GiST over place and name,
+  ``matrikkel.adressenavn_sted``): the postnummer's and the kommune's, or without a
+  postnummer the poststed's and kommune's and the nearest names in the country (GiST,
+  ``<->``), whatever their similarity. (A KNN scan over a whole country's names, or a
+  poststed's, costs tens of milliseconds; a postnummer's is small.)
 
-Then, per name, the addresses with the typed number (B-tree on name, number, letter) and
-the nearest number below and above it, for when the number does not exist on that street.
+Then, per name, the addresses with the typed number (B-tree on name, number, letter), or
+when the number does not exist on that street, the nearest number below and above it.
 A matrikkeladresse (gnr/bnr) finds the addresses of its unit.
 
 The output columns are computed over the materialized hits: pushed down into the
@@ -19,19 +21,30 @@ The output columns are computed over the materialized hits: pushed down into the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 
 from grunndata.registers.matrikkel.adresseparser import Tolkning
-from grunndata.registers.matrikkel.navneform import sokeform
-from grunndata.registers.matrikkel.queries import ADRESSE_COLUMNS, Row, _all
+from grunndata.registers.matrikkel.navneform import sokeform, typeform
+from grunndata.registers.matrikkel.queries import (
+    ADRESSE_FIELDS,
+    ADRESSE_PUNKT_4326,
+    Row,
+    _all,
+)
 
 #: Names taken from the place, and from the nearest-name search.
 PLACE_NAMES = 8
 NEAREST_NAMES = 8
 _CURRENT = "upper_inf(a.registrert) AND upper_inf(a.gyldig)"
+#: The typed number exists on the street: its neighbours are no candidates.
+_NUMBER_EXISTS = (
+    "SELECT FROM matrikkel.adresse e WHERE matrikkel.sokeform(e.adressenavn) = names.sokenavn"
+    " AND e.nummer = names.nummer AND upper_inf(e.registrert) AND upper_inf(e.gyldig)"
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,8 @@ class Sporring:
     kommunenummer: str | None
 
 
-def naboformer(navn: str) -> list[str]:
+@functools.lru_cache(maxsize=16384)
+def naboformer(navn: str) -> tuple[str, ...]:
     """The search form's one-edit neighbours: a letter dropped, two neighbours swapped,
     ``aa``/``oe`` read as å/ø (which fold to a/o).
 
@@ -58,36 +72,50 @@ def naboformer(navn: str) -> list[str]:
         out.add(form[:i] + form[i + 1 :])
         if i + 1 < len(form):
             out.add(form[:i] + form[i + 1] + form[i] + form[i + 2 :])
-    return [sokeform(v) for v in out if v.strip()]
+    return tuple(_refolded(v) for v in out if v.strip())
+
+
+def _refolded(variant: str) -> str:
+    """A variant of a search form in search form again (only a street type or the
+    spaces an edit touched can have left it)."""
+    if "veg" in variant or "gat" in variant or "veie" in variant or "  " in variant:
+        return typeform(variant)
+    return variant.strip()
 
 
 _VEGADRESSER = f"""
 WITH q AS (
-    SELECT i, navn AS q, nummer, post, sted, kommune
+    SELECT i, navn AS q, nummer, post, sted, kommune, nabo
     FROM unnest(%(i)s::int[], %(navn)s::text[], %(nummer)s::int[], %(post)s::text[],
-                %(sted)s::text[], %(kommune)s::text[]) AS t(i, navn, nummer, post, sted, kommune)
+                %(sted)s::text[], %(kommune)s::text[], %(nabo)s::text[])
+         AS t(i, navn, nummer, post, sted, kommune, nabo)
 ), known AS (
     SELECT q.i, q.nummer, n.sokenavn FROM q CROSS JOIN LATERAL (
         SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = q.q) n
     UNION
-    SELECT v.i, v.nummer, n.sokenavn
-    FROM unnest(%(vi)s::int[], %(vnummer)s::int[], %(vtekst)s::text[]) AS v(i, nummer, tekst)
+    SELECT q.i, q.nummer, n.sokenavn
+    FROM q CROSS JOIN LATERAL unnest(string_to_array(q.nabo, '|')) AS v(tekst)
     CROSS JOIN LATERAL (
         SELECT sokenavn FROM matrikkel.adressenavn WHERE sokenavn = v.tekst) n
+), unknown AS (
+    SELECT * FROM q WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
 ), names AS (
     SELECT * FROM known
     UNION
-    SELECT q.i, q.nummer, s.sokenavn FROM q CROSS JOIN LATERAL (
-        SELECT sokenavn FROM matrikkel.adressenavn_sted s
-        WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
-          AND (s.postnummer = q.post OR s.poststedform LIKE q.sted || '%%'
-               OR s.kommunenummer = q.kommune)
-        GROUP BY sokenavn ORDER BY max(similarity(sokenavn, q.q)) DESC, sokenavn
-        LIMIT {PLACE_NAMES}) s
+    SELECT q.i, q.nummer, s.sokenavn FROM unknown q CROSS JOIN LATERAL (
+        (SELECT sokenavn FROM matrikkel.adressenavn_sted
+         WHERE postnummer = q.post ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+        UNION ALL
+        (SELECT sokenavn FROM matrikkel.adressenavn_sted
+         WHERE poststedform = q.sted AND q.post IS NULL
+         ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+        UNION ALL
+        (SELECT sokenavn FROM matrikkel.adressenavn_sted
+         WHERE kommunenummer = q.kommune ORDER BY sokenavn <-> q.q LIMIT {PLACE_NAMES})
+    ) s
     UNION
-    SELECT q.i, q.nummer, n.sokenavn FROM q CROSS JOIN LATERAL (
-        SELECT sokenavn FROM matrikkel.adressenavn
-        WHERE NOT EXISTS (SELECT 1 FROM known WHERE known.i = q.i)
+    SELECT q.i, q.nummer, n.sokenavn FROM unknown q CROSS JOIN LATERAL (
+        SELECT sokenavn FROM matrikkel.adressenavn WHERE q.post IS NULL
         ORDER BY sokenavn <-> q.q LIMIT {NEAREST_NAMES}) n
 ), hits AS MATERIALIZED (
     SELECT names.i, names.sokenavn, a.*
@@ -98,19 +126,20 @@ FROM names CROSS JOIN LATERAL (
     UNION ALL
     (SELECT a.*, false FROM matrikkel.adresse a
      WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn AND a.nummer < names.nummer
-       AND {_CURRENT} ORDER BY a.nummer DESC, a.bokstav DESC LIMIT 1)
+       AND {_CURRENT} AND NOT EXISTS ({_NUMBER_EXISTS})
+     ORDER BY a.nummer DESC, a.bokstav DESC LIMIT 1)
     UNION ALL
     (SELECT a.*, false FROM matrikkel.adresse a
      WHERE matrikkel.sokeform(a.adressenavn) = names.sokenavn
-       AND a.nummer > coalesce(names.nummer, 0) AND {_CURRENT}
+       AND a.nummer > coalesce(names.nummer, 0) AND {_CURRENT} AND NOT EXISTS ({_NUMBER_EXISTS})
      ORDER BY a.nummer, a.bokstav LIMIT 1)
 ) AS a
 )
-SELECT a.i, a.sokenavn, a.eksakt, {ADRESSE_COLUMNS} FROM hits a
+SELECT a.i, a.sokenavn, a.eksakt, {{columns}} FROM hits a
 """
 
 _MATRIKKELADRESSER = f"""
-SELECT q.i, NULL::text AS sokenavn, true AS eksakt, {ADRESSE_COLUMNS}
+SELECT q.i, NULL::text AS sokenavn, true AS eksakt, {{columns}}
 FROM unnest(%(i)s::int[], %(enhet)s::text[], %(tekst)s::text[]) AS q(i, enhet, tekst)
 CROSS JOIN LATERAL (
     SELECT * FROM matrikkel.adresse a
@@ -122,40 +151,46 @@ CROSS JOIN LATERAL (
 """
 
 
-async def kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> list[Row]:
+#: Up to this many texts, the statement runs alone (one round trip) and is prepared.
+FEW = 20
+
+
+async def kandidater(
+    conn: AsyncConnection, sporringer: Sequence[Sporring], punkt: bool = True
+) -> list[Row]:
     """The candidate addresses of every query, each row tagged with its query's ``i``,
-    the name's search form (``sokenavn``) and whether the number was the one typed."""
+    the name's search form (``sokenavn``) and whether the number was the one typed;
+    ``punkt``: with the point in EPSG:4326 (``punkt_4326``), else without (NULL)."""
+    if len(sporringer) <= FEW:  # costed far below JIT compilation's threshold
+        return await _kandidater(conn, sporringer, punkt, prepare=True)
     async with conn.transaction():
         # A batch's plan is costed high enough for JIT compilation, which takes seconds
         # and saves nothing on these index probes.
         await conn.execute("SET LOCAL jit = off")
-        return await _kandidater(conn, sporringer)
+        return await _kandidater(conn, sporringer, punkt, prepare=False)
 
 
-async def _kandidater(conn: AsyncConnection, sporringer: Sequence[Sporring]) -> list[Row]:
+async def _kandidater(
+    conn: AsyncConnection, sporringer: Sequence[Sporring], punkt: bool, prepare: bool
+) -> list[Row]:
     rows: list[Row] = []
+    columns = f"{ADRESSE_FIELDS}, {ADRESSE_PUNKT_4326 if punkt else 'NULL AS punkt_4326'}"
     gater = [s for s in sporringer if s.tolkning.gatenavn and s.tolkning.gardsnummer is None]
     if gater:
-        vi, vnummer, vtekst = [], [], []
-        for s in gater:
-            for form in naboformer(s.tolkning.gatenavn or ""):
-                vi.append(s.i)
-                vnummer.append(s.tolkning.nummer)
-                vtekst.append(form)
-        rows += await _all(conn, _VEGADRESSER, {
+        rows += await _all(conn, _VEGADRESSER.format(columns=columns), {
             "i": [s.i for s in gater], "navn": [sokeform(s.tolkning.gatenavn or "") for s in gater],
             "nummer": [s.tolkning.nummer for s in gater],
             "post": [s.postnummer for s in gater], "sted": [s.stedform for s in gater],
             "kommune": [s.kommunenummer for s in gater],
-            "vi": vi, "vnummer": vnummer, "vtekst": vtekst,
-        })  # fmt: skip
+            "nabo": ["|".join(naboformer(s.tolkning.gatenavn or "")) for s in gater],
+        }, prepare)  # fmt: skip
     enheter = [s for s in sporringer if s.tolkning.gardsnummer is not None]
     if enheter:
-        rows += await _all(conn, _MATRIKKELADRESSER, {
+        rows += await _all(conn, _MATRIKKELADRESSER.format(columns=columns), {
             "i": [s.i for s in enheter],
             "enhet": [_matrikkelnummer(s) for s in enheter],
             "tekst": [f"{s.tolkning.gardsnummer}/{s.tolkning.bruksnummer}" for s in enheter],
-        })  # fmt: skip
+        }, prepare)  # fmt: skip
     return rows
 
 
