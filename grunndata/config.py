@@ -34,6 +34,8 @@ class Settings:
     pg_bindir: Path | None = None
     cluster_user: str = "grunndata"
     log_level: str = "INFO"
+    #: The map's background (``/kart``): a MapLibre style URL; none by default (docs/gis.md).
+    basemap_style: str = ""
     security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
@@ -53,6 +55,7 @@ class Settings:
             pg_bindir=Path(bindir) if bindir else None,
             cluster_user=get("CLUSTER_USER") or "grunndata",
             log_level=_log_level(get("LOG_LEVEL") or "INFO"),
+            basemap_style=get("BASEMAP_STYLE") or "",
             security=SecuritySettings.from_env(get),
         )
 
@@ -91,6 +94,9 @@ class SecuritySettings:
     #: Vector tiles: a map asks for dozens at once when it pans, so they have their own.
     tile_rate_limit_per_minute: int = 6000
     tile_rate_limit_burst: int = 300
+    #: The OGC API (``/ogc``): per client address, apart from GraphQL's and the tiles'.
+    ogc_rate_limit_per_minute: int = 1200
+    ogc_rate_limit_burst: int = 120
 
     @classmethod
     def from_env(cls, get: Callable[[str], str | None]) -> SecuritySettings:
@@ -134,4 +140,8 @@ class SecuritySettings:
                 "TILE_RATE_LIMIT_PER_MINUTE", defaults.tile_rate_limit_per_minute
             ),
             tile_rate_limit_burst=number("TILE_RATE_LIMIT_BURST", defaults.tile_rate_limit_burst),
+            ogc_rate_limit_per_minute=number(
+                "OGC_RATE_LIMIT_PER_MINUTE", defaults.ogc_rate_limit_per_minute
+            ),
+            ogc_rate_limit_burst=number("OGC_RATE_LIMIT_BURST", defaults.ogc_rate_limit_burst),
         )
