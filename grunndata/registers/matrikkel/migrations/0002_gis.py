@@ -10,15 +10,15 @@
 - buildings by place (GiST on ``bygning.punkt``): a vector tile from zoom 15 and a
   ``bbox`` on ``bygninger`` read the buildings in a small area, not the whole table.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: matrikkel_0002
+Revises: matrikkel_0001
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "matrikkel_0002"
+down_revision = "matrikkel_0001"
 branch_labels = None
 depends_on = None
 
