@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import math
@@ -255,12 +256,18 @@ def generate(n_streets: int, per_street: int) -> tuple[str, str, str]:
     )
 
 
-def write(folder: Path, n_streets: int = 6, per_street: int = 45) -> None:
+def write(folder: Path, n_streets: int = 6, per_street: int = 45, gzipped: bool = False) -> None:
+    """The three files in ``folder``; ``gzipped``: as ``.gz`` (about 5x smaller)."""
     folder.mkdir(parents=True, exist_ok=True)
-    csv_text, geojson_text, jsonl_text = generate(n_streets, per_street)
-    (folder / "adresser.csv").write_text(csv_text, encoding="utf-8")
-    (folder / "teiger.geojson").write_text(geojson_text, encoding="utf-8")
-    (folder / "matrikkel.jsonl").write_text(jsonl_text, encoding="utf-8")
+    texts = generate(n_streets, per_street)
+    for name, text in zip(
+        ("adresser.csv", "teiger.geojson", "matrikkel.jsonl"), texts, strict=True
+    ):
+        if gzipped:
+            with gzip.open(folder / f"{name}.gz", "wt", encoding="utf-8", compresslevel=3) as out:
+                out.write(text)
+        else:
+            (folder / name).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ class Settings:
     read_database_urls: tuple[str, ...] = ()
     #: A replica further behind than this (seconds) answers nothing until it catches up.
     read_max_lag_s: float = 5.0
+    #: The map's background (``/kart``): a MapLibre style URL; none by default (docs/gis.md).
+    basemap_style: str = ""
     security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
@@ -69,6 +71,7 @@ class Settings:
             metrics_port=_port(get("METRICS_PORT")),
             read_database_urls=tuple(u for u in _URLS.split(get("READ_DATABASE_URLS") or "") if u),
             read_max_lag_s=_seconds("READ_MAX_LAG_SECONDS", get("READ_MAX_LAG_SECONDS"), 5.0),
+            basemap_style=get("BASEMAP_STYLE") or "",
             security=SecuritySettings.from_env(get),
         )
 
@@ -137,6 +140,9 @@ class SecuritySettings:
     #: Vector tiles: a map asks for dozens at once when it pans, so they have their own.
     tile_rate_limit_per_minute: int = 6000
     tile_rate_limit_burst: int = 300
+    #: The OGC API (``/ogc``): per client address, apart from GraphQL's and the tiles'.
+    ogc_rate_limit_per_minute: int = 1200
+    ogc_rate_limit_burst: int = 120
 
     @classmethod
     def from_env(cls, get: Callable[[str], str | None]) -> SecuritySettings:
@@ -180,4 +186,8 @@ class SecuritySettings:
                 "TILE_RATE_LIMIT_PER_MINUTE", defaults.tile_rate_limit_per_minute
             ),
             tile_rate_limit_burst=number("TILE_RATE_LIMIT_BURST", defaults.tile_rate_limit_burst),
+            ogc_rate_limit_per_minute=number(
+                "OGC_RATE_LIMIT_PER_MINUTE", defaults.ogc_rate_limit_per_minute
+            ),
+            ogc_rate_limit_burst=number("OGC_RATE_LIMIT_BURST", defaults.ogc_rate_limit_burst),
         )

@@ -239,9 +239,12 @@ def _connection_setup(
     async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
         """Timestamps leave in Norwegian local time, with their offset; no statement runs
         longer than ``GRUNNDATA_STATEMENT_TIMEOUT_MS``; json and jsonb are
-        decoded by orjson (a few times faster: Freg facts are jsonb)."""
+        decoded by orjson (a few times faster: Freg facts are jsonb); no JIT (a page of
+        features or a tile is costed high enough to be compiled, which takes longer than
+        answering it)."""
         await conn.execute("SET TIME ZONE 'Europe/Oslo'")
         await conn.execute(f"SET statement_timeout = {int(statement_timeout_ms)}")
+        await conn.execute("SET jit = off")
         set_json_loads(orjson.loads, conn)
 
     return configure
@@ -329,11 +332,13 @@ def create_app(
     security: SecuritySettings | None = None,
     authenticator: Authenticator | None = None,
     ide_headers: dict[str, str] | None = None,
+    basemap_style: str | None = None,
 ) -> Starlette:
     """The ASGI app. ``dev`` turns on GraphiQL (served from grunndata's own files) and
     introspection. ``security`` (default: from the environment) sets tokens and limits;
     ``authenticator`` (default: from ``security``) says which tokens are trusted;
-    ``ide_headers`` are preset in GraphiQL (the demo's token)."""
+    ``ide_headers`` are preset in GraphiQL (the demo's token); ``basemap_style`` (default:
+    from the environment) is the map's background."""
     settings = Settings.from_env()
     security = security or settings.security
     if dev:
@@ -400,9 +405,9 @@ def create_app(
             methods=["GET", "POST"],
         ),
         Route("/healthz", healthz, methods=["GET"]),
-        *ogc_routes(collections),
+        *ogc_routes(collections, security),
         *tile_routes(collections, security),
-        *kart_routes(),
+        *kart_routes(settings.basemap_style if basemap_style is None else basemap_style),
         *(
             Route(path, _endpoint(handler, limiter), methods=["POST"])
             for register in REGISTERS

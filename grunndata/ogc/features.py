@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg import AsyncConnection
 
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.ogc.collection import Collection
@@ -94,7 +94,7 @@ def statement(collection: Collection, page: Page) -> tuple[str, dict[str, Any]]:
 
 
 async def bbox_shape(
-    pool: AsyncConnectionPool, box: tuple[float, float, float, float], crs: Crs
+    conn: AsyncConnection, box: tuple[float, float, float, float], crs: Crs
 ) -> bytes | None:
     """The bbox in EPSG:25833 as WKB, cut to Norway's surroundings; None when it lies
     wholly elsewhere (an empty answer, not an error)."""
@@ -109,8 +109,7 @@ async def bbox_shape(
             f"{_NEAR_NORWAY}), 25833))"
         )
     try:
-        async with pool.connection() as conn:
-            row = await (await conn.execute(sql, [x1, y1, x2, y2, step])).fetchone()
+        row = await (await conn.execute(sql, [x1, y1, x2, y2, step])).fetchone()
     except (psycopg.errors.DataError, psycopg.errors.InternalError_):
         return None  # PROJ cannot place it at all: nowhere near Norway
     if row is None or row[0] is None:

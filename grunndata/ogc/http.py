@@ -1,4 +1,5 @@
-"""HTTP details shared by the OGC API and the tiles: format negotiation, ETag, caching.
+"""HTTP details shared by the OGC API and the tiles: format negotiation, ETag, caching,
+rate limits.
 
 The data change only when a load commits, so an ETag is the newest load's id and the
 request (path, query and format): cheap to make before any feature is read, and a
@@ -8,11 +9,13 @@ request (path, query and format): cheap to make before any feature is read, and 
 from __future__ import annotations
 
 import hashlib
+import math
 
-from psycopg_pool import AsyncConnectionPool
+from psycopg import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
 
+from grunndata.graphql.gate import RateLimiter
 from grunndata.ogc.problem import Problem
 
 CACHE_CONTROL = "public, max-age=60"
@@ -33,16 +36,29 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "json" not in accept
 
 
-async def data_version(pool: AsyncConnectionPool) -> int:
-    async with pool.connection() as conn:
-        row = await (await conn.execute("SELECT coalesce(max(id), 0) FROM felles.load")).fetchone()
+#: The data's version as an SQL expression: a statement that selects it beside its answer
+#: saves the round trip of asking first.
+DATA_VERSION = "(SELECT coalesce(max(id), 0) FROM felles.load)"
+
+
+async def data_version(conn: AsyncConnection) -> int:
+    row = await (await conn.execute(f"SELECT {DATA_VERSION}")).fetchone()
     return int(row[0]) if row else 0
 
 
-async def etag(request: Request, variant: str = "") -> str:
-    version = await data_version(request.app.state.pool)
+def tag_of(request: Request, version: int, variant: str = "") -> str:
     url = f"{request.url.path}?{request.url.query}#{variant}"
     return f'W/"{version}-{hashlib.sha256(url.encode()).hexdigest()[:20]}"'
+
+
+async def etag(request: Request, variant: str = "", conn: AsyncConnection | None = None) -> str:
+    """The tag of the answer; asked on ``conn`` when the request holds one already."""
+    if conn is None:
+        async with request.app.state.pool.connection() as own:
+            version = await data_version(own)
+    else:
+        version = await data_version(conn)
+    return tag_of(request, version, variant)
 
 
 def not_modified(request: Request, tag: str) -> Response | None:
@@ -54,3 +70,18 @@ def not_modified(request: Request, tag: str) -> Response | None:
 
 def cache_headers(tag: str) -> dict[str, str]:
     return {"ETag": tag, "Cache-Control": CACHE_CONTROL}
+
+
+def too_many(limiter: RateLimiter, request: Request, what: str) -> Response | None:
+    """A 429 with ``Retry-After`` when the client (by address: these are open data, asked
+    without a token) asks faster than ``limiter`` allows; None when it may go ahead."""
+    if not limiter.rate:
+        return None
+    client = request.client.host if request.client else "?"
+    if (wait := limiter.wait(f"addr:{client}")) <= 0:
+        return None
+    seconds = max(1, math.ceil(wait))
+    refused = Problem(429, "TooManyRequests", f"Too many {what}; retry after {seconds} s.")
+    response = refused.response()
+    response.headers["Retry-After"] = str(seconds)
+    return response

@@ -1,10 +1,10 @@
 """The property map at ``/kart``: one HTML page; MapLibre GL JS and the page's script are
 this server's own static files, so nothing leaves the machine unless the deployment sets
-a background style (``GRUNNDATA_BASEMAP_STYLE``, a MapLibre style URL)."""
+a background style (``Settings.basemap_style``, from ``GRUNNDATA_BASEMAP_STYLE``: a
+MapLibre style URL)."""
 
 from __future__ import annotations
 
-import os
 from html import escape
 from pathlib import Path
 
@@ -41,15 +41,12 @@ kartet (zoom inn til nivå 13 eller mer).</p></section>
 </body></html>"""
 
 
-async def kart(request: Request) -> HTMLResponse:
-    basemap = os.environ.get("GRUNNDATA_BASEMAP_STYLE", "")
-    return HTMLResponse(
-        _PAGE.replace("{basemap}", escape(basemap)),
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+def kart_routes(basemap_style: str = "") -> list[BaseRoute]:
+    page = _PAGE.replace("{basemap}", escape(basemap_style))
 
+    async def kart(request: Request) -> HTMLResponse:
+        return HTMLResponse(page, headers={"Cache-Control": "public, max-age=300"})
 
-def kart_routes() -> list[BaseRoute]:
     return [
         Route("/kart", kart, methods=["GET"]),
         Mount("/static/maplibre", StaticFiles(directory=STATIC / "maplibre")),

@@ -11,10 +11,14 @@ from urllib.parse import quote, urlencode
 
 import orjson
 import psycopg
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from grunndata.config import SecuritySettings
+from grunndata.graphql.gate import RateLimiter
 from grunndata.graphql.tid import Tidspunkt, aware
 from grunndata.ogc import crs as crs_module
 from grunndata.ogc import html
@@ -33,12 +37,14 @@ from grunndata.ogc.features import (
     parse_datetime,
     statement,
 )
-from grunndata.ogc.http import GEOJSON, cache_headers, etag, not_modified, wants_html
+from grunndata.ogc.http import GEOJSON, cache_headers, etag, not_modified, too_many, wants_html
 from grunndata.ogc.openapi import DEFAULT_LIMIT, MAX_LIMIT, openapi
 from grunndata.ogc.problem import Problem, not_found
 
 log = logging.getLogger(__name__)
 PREFIX = "/ogc"
+_CHUNK_ROWS = 200  # rows fetched from PostgreSQL at a time
+_CHUNK_BYTES = 1 << 16  # bytes of features written to the client at a time
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -46,10 +52,13 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + PREFIX
 
 
-def answering(handler: Handler) -> Handler:
-    """Problems become OGC exception JSON; anything unforeseen a 500 without a trace."""
+def answering(handler: Handler, limiter: RateLimiter | None = None) -> Handler:
+    """Problems become OGC exception JSON; anything unforeseen a 500 without a trace; a
+    client asking faster than ``limiter`` allows a 429."""
 
     async def wrapped(request: Request) -> Response:
+        if limiter is not None and (refused := too_many(limiter, request, "requests")):
+            return refused
         try:
             return await handler(request)
         except Problem as problem:
@@ -124,14 +133,23 @@ class OgcApi:
         )  # fmt: skip
 
     async def items(self, request: Request) -> Response:
+        """A page of items, on one connection from the bbox to the last row (the rows
+        stream to the client, and the connection goes back when they are read)."""
         collection = self.collection(request)
         as_html = wants_html(request)
-        page = await self._page(request, collection)
-        tag = await etag(request, "html" if as_html else "json")
-        if (cached := not_modified(request, tag)) is not None:
-            return cached
-        sql, params = statement(collection, page)
-        rows = await _open(request, sql, params, page, "filter" in request.query_params)
+        pool = request.app.state.pool
+        conn = await pool.getconn()
+        rows: Rows | None = None
+        try:
+            page = await self._page(request, collection, conn)
+            tag = await etag(request, "html" if as_html else "json", conn)
+            if (cached := not_modified(request, tag)) is not None:
+                return cached
+            sql, params = statement(collection, page)
+            rows = await _open(pool, conn, sql, params, page, "filter" in request.query_params)
+        finally:
+            if rows is None:
+                await pool.putconn(conn)
         headers = {**cache_headers(tag), "Content-Crs": crs_module.content_crs(page.crs)}
         base = base_url(request)
         if as_html:
@@ -178,7 +196,13 @@ class OgcApi:
             return HTMLResponse(html.feature(base, found, found["links"]), headers=headers)
         return Response(orjson.dumps(found), media_type=GEOJSON, headers=headers)
 
-    async def _page(self, request: Request, collection: Collection, single: bool = False) -> Page:
+    async def _page(
+        self,
+        request: Request,
+        collection: Collection,
+        conn: AsyncConnection | None = None,
+        single: bool = False,
+    ) -> Page:
         query = request.query_params
         instant = parse_datetime(query.get("datetime"))
         now = datetime.now(UTC)
@@ -196,7 +220,8 @@ class OgcApi:
 
         if (box := query.get("bbox")) is not None:
             bbox_crs = crs_module.parse(query.get("bbox-crs"), "bbox-crs")
-            wkb = await bbox_shape(request.app.state.pool, crs_module.bbox(box, bbox_crs), bbox_crs)
+            assert conn is not None
+            wkb = await bbox_shape(conn, crs_module.bbox(box, bbox_crs), bbox_crs)
             if wkb is None:
                 page.conditions.append("false")
             else:
@@ -224,24 +249,19 @@ def _limit(value: str | None) -> int:
     return int(value)
 
 
-async def _open(request: Request, sql: str, params: dict[str, Any], page: Page,
-                filtered: bool) -> Rows:  # fmt: skip
-    """Runs the statement and reads its first row before anything is answered, so that a
-    filter PostgreSQL refuses (a text compared with a number) is a 400, not a cut stream."""
-    pool = request.app.state.pool
-    conn = await pool.getconn()
-    stream = conn.cursor().stream(sql, params)
+async def _open(pool: AsyncConnectionPool, conn: AsyncConnection, sql: str,
+                params: dict[str, Any], page: Page, filtered: bool) -> Rows:  # fmt: skip
+    """Runs the statement on ``conn`` and reads its first row before anything is answered,
+    so that a filter PostgreSQL refuses (a text compared with a number) is a 400, not a cut
+    stream. The rows own ``conn`` from here on: it goes back to ``pool`` when they end."""
+    stream = conn.cursor().stream(sql, params, size=_CHUNK_ROWS)
     try:
         first = await anext(stream, None)
     except (psycopg.errors.DataError, psycopg.errors.UndefinedFunction) as exc:
-        await pool.putconn(conn)
         if not filtered:
             raise
         reason = exc.diag.message_primary or type(exc).__name__
         raise Problem(400, "InvalidParameterValue", f"filter: {reason}") from None
-    except BaseException:
-        await pool.putconn(conn)
-        raise
 
     async def rest() -> AsyncIterator[tuple[Any, ...]]:
         try:
@@ -283,11 +303,18 @@ def _nav(request: Request, rows: Rows, media: str) -> list[dict[str, Any]]:
 
 
 async def _collection_body(request: Request, rows: Rows) -> AsyncIterator[bytes]:
-    yield b'{"type":"FeatureCollection","features":['
-    separator = b""
+    """The FeatureCollection, sent in pieces of about ``_CHUNK_BYTES`` (one write per
+    feature would cost more than the feature)."""
+    held, size, separator = ['{"type":"FeatureCollection","features":['], 0, ""
     async for feature in rows.features():
-        yield separator + feature.encode()
-        separator = b","
+        held += (separator, feature)
+        separator = ","
+        size += len(feature)
+        if size >= _CHUNK_BYTES:
+            yield "".join(held).encode()
+            held, size = [], 0
+    if held:
+        yield "".join(held).encode()
     tail: dict[str, Any] = {"numberReturned": rows.returned}
     if request.query_params.get("cursor") is None and not rows.more:
         tail["numberMatched"] = rows.returned  # the whole answer fitted on the first page
@@ -296,17 +323,21 @@ async def _collection_body(request: Request, rows: Rows) -> AsyncIterator[bytes]
     yield b"]," + orjson.dumps(tail)[1:]
 
 
-def ogc_routes(collections: Sequence[Collection]) -> list[BaseRoute]:
+def ogc_routes(collections: Sequence[Collection], settings: SecuritySettings) -> list[BaseRoute]:
+    """The routes under ``/ogc``, all under one rate limit per client address
+    (``GRUNNDATA_OGC_RATE_LIMIT_PER_MINUTE``/``_BURST``)."""
     api = OgcApi(collections)
+    limiter = RateLimiter(settings.ogc_rate_limit_per_minute, settings.ogc_rate_limit_burst)
     at = PREFIX
-    return [
-        Route(at, answering(api.landing), methods=["GET"]),
-        Route(f"{at}/", answering(api.landing), methods=["GET"]),
-        Route(f"{at}/conformance", answering(api.conformance), methods=["GET"]),
-        Route(f"{at}/api", answering(api.api), methods=["GET"]),
-        Route(f"{at}/collections", answering(api.list_collections), methods=["GET"]),
-        Route(f"{at}/collections/{{cid}}", answering(api.one_collection), methods=["GET"]),
-        Route(f"{at}/collections/{{cid}}/queryables", answering(api.queryables), methods=["GET"]),
-        Route(f"{at}/collections/{{cid}}/items", answering(api.items), methods=["GET"]),
-        Route(f"{at}/collections/{{cid}}/items/{{fid:path}}", answering(api.item), methods=["GET"]),
+    paths: list[tuple[str, Handler]] = [
+        (at, api.landing),
+        (f"{at}/", api.landing),
+        (f"{at}/conformance", api.conformance),
+        (f"{at}/api", api.api),
+        (f"{at}/collections", api.list_collections),
+        (f"{at}/collections/{{cid}}", api.one_collection),
+        (f"{at}/collections/{{cid}}/queryables", api.queryables),
+        (f"{at}/collections/{{cid}}/items", api.items),
+        (f"{at}/collections/{{cid}}/items/{{fid:path}}", api.item),
     ]
+    return [Route(path, answering(handler, limiter), methods=["GET"]) for path, handler in paths]

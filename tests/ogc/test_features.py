@@ -3,13 +3,17 @@ caching and bad input (coded OGC exceptions, never a trace)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 
+from grunndata.config import Settings
 from grunndata.db.database import connect
+from grunndata.server import create_app
+from tests.conftest import LiveServer
 
 ITEMS = "/ogc/collections/{}/items"
 
@@ -201,3 +205,33 @@ def test_a_hostile_accept_header_is_answered(server):
             assert "text/html" in accept and "1 objekter" in response.text
         else:
             assert response.json()["numberReturned"] == 1
+
+
+def test_a_big_page_streams_whole_and_areas_are_true(server, cast_database):
+    with connect(cast_database.app_url) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM matrikkel.teig WHERE upper_inf(registrert) AND gyldig @> now()"
+        ).fetchone()
+    body = features(server, "teiger", limit=10000)  # larger than one piece of the stream
+    assert body["numberReturned"] == len(body["features"]) == body["numberMatched"] == count
+    assert len({f["id"] for f in body["features"]}) == count
+    geod = Geod(ellps="GRS80")
+    for feature in body["features"][:25]:
+        area = sum(abs(geod.polygon_area_perimeter(*zip(*ring, strict=True))[0])
+                   * (1 if n == 0 else -1)
+                   for polygon in feature["geometry"]["coordinates"]
+                   for n, ring in enumerate(polygon))  # fmt: skip
+        assert feature["properties"]["arealM2"] == pytest.approx(area, rel=1e-4)  # 7 decimals
+
+
+def test_the_ogc_api_has_its_own_rate_limit(cast_database):
+    security = replace(Settings.from_env().security, ogc_rate_limit_per_minute=1,
+                       ogc_rate_limit_burst=3, rate_limit_per_minute=0,
+                       tile_rate_limit_per_minute=0)  # fmt: skip
+    with LiveServer(create_app(cast_database.app_url, security=security), token=None) as base:
+        statuses = [httpx.get(f"{base}/ogc/collections").status_code for _ in range(3)]
+        refused = httpx.get(f"{base}{ITEMS.format('adresser')}")
+        tile = httpx.get(f"{base}/tiles/WebMercatorQuad/0/0/0.mvt")  # tiles: their own limit
+    assert statuses == [200, 200, 200] and refused.status_code == 429
+    assert refused.json()["code"] == "TooManyRequests" and int(refused.headers["retry-after"]) >= 1
+    assert tile.status_code == 200

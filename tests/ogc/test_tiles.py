@@ -107,3 +107,11 @@ def test_tiles_have_their_own_rate_limit(cast_database):
         refused = fetch(base, 13, x, y)
     assert statuses == [200, 200, 200, 429]
     assert refused.json()["code"] == "TooManyRequests" and int(refused.headers["retry-after"]) >= 1
+
+
+def test_a_stale_tag_gets_the_tile_and_the_tag_a_plain_request_gets(server):
+    x, y = tile_of(15)
+    plain = fetch(server, 15, x, y)
+    stale = httpx.get(plain.url, headers={"If-None-Match": 'W/"0-stale"'})
+    assert stale.status_code == 200 and stale.content == plain.content
+    assert stale.headers["etag"] == plain.headers["etag"]

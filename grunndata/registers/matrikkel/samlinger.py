@@ -14,9 +14,9 @@ from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
 from grunndata.ogc.collection import Collection, Property, TileLayer
 
 _MATRIKKELNUMMER = r"\d{4}-\d+/\d+(?:/\d+(?:/\d+)?)?"
-_AREAL = "ST_Area(ST_Transform({g}, 4326)::geography)"
-#: A teig's id: its unit and the start of the md5 of its shape (teiger carry no id).
-_TEIG_HASH = "left(md5(ST_AsBinary(t.geometri)), 10)"
+#: A teig's id: its unit and ``nokkel``, the start of the md5 of its shape (teiger carry no
+#: id); ``nokkel`` and the true area ``areal_m2`` are columns the table keeps.
+_TEIG_HASH = "t.nokkel"
 
 
 def _unit_id(given: str) -> str | None:
@@ -65,7 +65,7 @@ TEIGER = Collection(
         "bruksnummer": _int("m.bruksnummer", "Bruksnummer"),
         "matrikkelenhetstype": _text("m.matrikkelenhetstype", "Matrikkelenhetstype"),
         "status": _text("m.status", "Status"),
-        "arealM2": Property(_AREAL.format(g="t.geometri"), "number", "Areal (m²)"),
+        "arealM2": Property("t.areal_m2", "number", "Areal (m²)"),
     },
     tiles=TileLayer(13, ("matrikkelnummer", "matrikkelenhetstype")),
     keywords=("matrikkel", "teig", "eiendom"),
@@ -104,7 +104,7 @@ MATRIKKELENHETER = Collection(
         "status": _text("m.status", "Status"),
         "bruksnavn": _text("m.bruksnavn", "Bruksnavn"),
         "arealM2": Property(
-            f"(SELECT sum({_AREAL.format(g='x.geometri')}) {_TEIGER_OF_UNIT})",
+            f"(SELECT sum(x.areal_m2) {_TEIGER_OF_UNIT})",
             "number",
             "Areal (m²)",
             queryable=False,

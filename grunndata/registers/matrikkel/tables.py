@@ -22,7 +22,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, TIMESTAMP
 
 from grunndata.db.tables import CURRENT, versioned
 
@@ -174,6 +174,7 @@ Table(
         "bygningsnummer",
         postgresql_where=CURRENT,
     ),
+    Index("bygning_punkt", "punkt", postgresql_using="gist", postgresql_where=CURRENT),
     Index(
         "bygning_matrikkelnumre_idx",
         "matrikkelnumre",
@@ -264,6 +265,19 @@ Table(
     Column("matrikkelnummer", Text, nullable=False),
     Column("geometri", Geometry("MULTIPOLYGON", srid=25833, spatial_index=False), nullable=False),
     *versioned("teig"),
+    Column(
+        "areal_m2",
+        DOUBLE_PRECISION,
+        Computed("st_area((st_transform(geometri, 4326))::geography)", persisted=True),
+        comment="True (ellipsoidal) area in square metres, kept from geometri",
+    ),
+    Column(
+        "nokkel",
+        Text,
+        Computed('"left"(md5(st_asbinary(geometri)), 10)', persisted=True),
+        comment="The teig among its unit's teiger: the start of the md5 of geometri (WKB)",
+    ),
+    Index("teig_nokkel", "matrikkelnummer", "nokkel", postgresql_where=CURRENT),
     Index(
         "teig_geometri_idx",
         "geometri",

@@ -27,22 +27,35 @@ const map = new maplibregl.Map({
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
 window.grunndataKart = map; // for the browser test and the curious
 
-map.on("load", () => {
-  map.addSource("matrikkel", {
-    type: "vector",
-    tiles: [`${origin}/tiles/WebMercatorQuad/{z}/{y}/{x}.mvt`],
-    minzoom: 13,
-    maxzoom: 20,
+// How the layers the server declares are drawn: by the dimension of their geometry.
+const PALETTE = ["#7aa66b", "#8a3b12", "#1d4f91", "#6b4c9a", "#b5651d"];
+const clickable = []; // the polygon layers: a click on one selects its property
+
+// The layers come from the server's tileset metadata (the collections the registers
+// declare as tiles), not from this script: polygons as fill and outline, points as dots.
+async function addTileLayers() {
+  const response = await fetch(`${origin}/tiles/WebMercatorQuad`);
+  const tileset = await response.json();
+  map.addSource("fliser", { type: "vector", url: `${origin}/tiles/WebMercatorQuad/tilejson.json` });
+  tileset.layers.forEach((layer, i) => {
+    const colour = PALETTE[i % PALETTE.length];
+    const common = { source: "fliser", "source-layer": layer.id };
+    if (layer.geometryDimension === 2) {
+      map.addLayer({ id: layer.id, type: "fill", ...common,
+        paint: { "fill-color": colour, "fill-opacity": 0.25 } });
+      map.addLayer({ id: `${layer.id}-grenser`, type: "line", ...common,
+        paint: { "line-color": colour, "line-width": 1 } });
+      clickable.push(layer.id);
+    } else {
+      map.addLayer({ id: layer.id, type: "circle", ...common,
+        paint: { "circle-color": colour, "circle-radius": 3.5 } });
+    }
   });
+}
+
+map.on("load", async () => {
   map.addSource("valgt", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
-  map.addLayer({ id: "teiger", type: "fill", source: "matrikkel", "source-layer": "teiger",
-    paint: { "fill-color": "#7aa66b", "fill-opacity": 0.25 } });
-  map.addLayer({ id: "teiggrenser", type: "line", source: "matrikkel", "source-layer": "teiger",
-    paint: { "line-color": "#355e2b", "line-width": 1 } });
-  map.addLayer({ id: "bygninger", type: "circle", source: "matrikkel", "source-layer": "bygninger",
-    paint: { "circle-color": "#8a3b12", "circle-radius": 4 } });
-  map.addLayer({ id: "adresser", type: "circle", source: "matrikkel", "source-layer": "adresser",
-    paint: { "circle-color": "#1d4f91", "circle-radius": 3 } });
+  await addTileLayers();
   map.addLayer({ id: "valgt", type: "line", source: "valgt",
     paint: { "line-color": "#d40000", "line-width": 3 } });
   map.addLayer({ id: "valgt-flate", type: "fill", source: "valgt",
@@ -51,14 +64,16 @@ map.on("load", () => {
 });
 
 map.on("click", (event) => {
-  const hits = map.queryRenderedFeatures(event.point, { layers: ["teiger"] });
+  if (!clickable.length) return;
+  const hits = map.queryRenderedFeatures(event.point, { layers: clickable })
+    .filter((hit) => hit.properties.matrikkelnummer);
   if (hits.length) {
     input.value = "";
     select(hits[0].properties.matrikkelnummer, [event.lngLat.lng, event.lngLat.lat]);
   }
 });
 map.on("mousemove", (event) => {
-  const over = map.queryRenderedFeatures(event.point, { layers: ["teiger"] }).length > 0;
+  const over = clickable.length > 0 && map.queryRenderedFeatures(event.point, { layers: clickable }).length > 0;
   map.getCanvas().style.cursor = over ? "pointer" : "";
 });
 
