@@ -47,7 +47,7 @@ Table(
     Column("punkt", Geometry("POINT", srid=25833, spatial_index=False), nullable=False),
     Column("uuid_adresse", Uuid),
     Column("oppdateringsdato", TIMESTAMP(timezone=True)),
-    *versioned("adresse"),
+    *versioned("adresse", revertible=True),
     Column(
         "postadresse_form",
         Text,
@@ -165,7 +165,7 @@ Table(
     Column("bygningsstatus", Text),
     Column("matrikkelnumre", ARRAY(Text), nullable=False),
     Column("punkt", Geometry("POINT", srid=25833, spatial_index=False)),
-    *versioned("bygning"),
+    *versioned("bygning", revertible=True),
     Index(
         "bygning_bygningsnummer_idx",
         "bygningsnummer",
@@ -190,7 +190,7 @@ Table(
     Column("navn", Text),
     Column("identifikasjonsnummer", Text),
     Column("organisasjonsnummer", Text),
-    *versioned("eierforhold"),
+    *versioned("eierforhold", revertible=True),
     CheckConstraint("andel_nevner > 0", name="eierforhold_andel_nevner_check"),
     CheckConstraint("andel_teller > 0", name="eierforhold_andel_teller_check"),
     Index(
@@ -224,7 +224,7 @@ Table(
     Column("matrikkelenhetstype", Text),
     Column("status", Text, server_default=text("'aktiv'::text")),
     Column("bruksnavn", Text),
-    *versioned("matrikkelenhet"),
+    *versioned("matrikkelenhet", revertible=True),
     Column(
         "kun_fra_kart",
         Boolean,
@@ -260,7 +260,7 @@ Table(
     METADATA,
     Column("matrikkelnummer", Text, nullable=False),
     Column("geometri", Geometry("MULTIPOLYGON", srid=25833, spatial_index=False), nullable=False),
-    *versioned("teig"),
+    *versioned("teig", revertible=True),
     Index(
         "teig_geometri_idx",
         "geometri",
@@ -281,7 +281,7 @@ Table(
     METADATA,
     Column("matrikkelnummer", Text, nullable=False),
     Column("tidligere", Text, nullable=False),
-    *versioned("tidligere_matrikkelnummer"),
+    *versioned("tidligere_matrikkelnummer", revertible=True),
     Index(
         "tidligere_matrikkelnummer_matrikkelnummer_idx",
         "matrikkelnummer",
