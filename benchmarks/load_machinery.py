@@ -54,7 +54,8 @@ def main() -> None:
         with connect(database.owner_url) as conn:
             conn.execute(
                 "CREATE SCHEMA bench; CREATE TABLE bench.fakta (entitet int NOT NULL, navn text, "
-                "kommunenummer text, registrert tstzrange NOT NULL, load_id bigint NOT NULL); "
+                "kommunenummer text, registrert tstzrange NOT NULL, load_id bigint NOT NULL, "
+                "ersatt_av bigint); "
                 "CREATE INDEX ON bench.fakta (entitet) WHERE upper_inf(registrert)"
             )
         print(f"{args.rows:,} entities, PostgreSQL {cluster.binaries.major}, embedded cluster")

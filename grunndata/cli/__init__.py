@@ -8,6 +8,7 @@ to see the traceback of an unexpected error.
 # The commands register in import order, which is the order `--help` lists them in.
 # isort: off
 from grunndata.cli import serving, tokens, loading, loads, follow, adressevask, schema, db, fixtures
+from grunndata.cli import revert
 
 # isort: on
 from grunndata.cli.base import FIXTURES_DIR, app, formats, main
@@ -23,6 +24,7 @@ __all__ = [
     "loading",
     "loads",
     "main",
+    "revert",
     "schema",
     "serving",
     "tokens",

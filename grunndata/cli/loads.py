@@ -27,7 +27,17 @@ loads_app = typer.Typer(
 app.add_typer(loads_app, name="loads")
 
 COLUMNS = ("id", "started", "status", "register", "format", "source", "ins", "sup", "unch",
-           "rej", "warn")  # fmt: skip
+           "rej", "warn", "reverted")  # fmt: skip
+
+
+def _reverted(entry: journal.JournalEntry) -> str:
+    """Who reverted a load, and when (or which load a revert reverts)."""
+    if entry.reverts is not None:
+        return f"reverts {entry.reverts}"
+    if entry.reverted_by is None:
+        return ""
+    when = f" {entry.reverted_at:%Y-%m-%d %H:%M:%S}" if entry.reverted_at else ""
+    return f"by {entry.reverted_by}{when} ({entry.reverted_by_user or 'unknown user'})"
 
 
 def _since(value: str | None) -> datetime | None:
@@ -66,7 +76,7 @@ def loads(
 
     On a terminal a table; piped, one tab-separated line per load with nothing cut;
     --json gives every field the journal holds (absolute source path, sha256, extract
-    time, times, counts, message).
+    time, times, counts, message, and for a reverted load the revert, when and by whom).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -81,7 +91,7 @@ def loads(
     rows = [
         (str(e.id), f"{e.started_at:%Y-%m-%d %H:%M:%S}", e.status, e.register or "",
          e.format or "", e.source, str(e.inserted), str(e.superseded), str(e.unchanged),
-         str(e.rejected), str(e.warnings))
+         str(e.rejected), str(e.warnings), _reverted(e))
         for e in entries
     ]  # fmt: skip
     if not out.is_terminal:  # piped: whole values, one line each, for cut/awk

@@ -30,16 +30,35 @@ METADATA = MetaData()
 CURRENT = text("upper_inf(registrert)")
 
 
-def versioned(table: str) -> list[Column[Any] | CheckConstraint]:
+def versioned(table: str, *, revertible: bool = False) -> list[Column[Any] | CheckConstraint]:
     """What every versioned (bitemporal) table of a register has: valid time ``gyldig``,
     recorded time ``registrert`` (neither empty) and the load that wrote the version
-    (``grunndata.loaders.versioning``)."""
+    (``grunndata.loaders.versioning``). A table merged by ``merge_snapshot`` is
+    ``revertible``: it also has ``ersatt_av`` and ``tilbakefort``, and a version a revert
+    took out has an empty ``registrert`` (``grunndata.loaders.revert``)."""
+    if not revertible:
+        return [
+            Column("gyldig", TSTZRANGE, nullable=False),
+            Column("registrert", TSTZRANGE, nullable=False),
+            Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+            CheckConstraint("NOT isempty(gyldig)", name=f"{table}_gyldig_check"),
+            CheckConstraint("NOT isempty(registrert)", name=f"{table}_registrert_check"),
+        ]
     return [
         Column("gyldig", TSTZRANGE, nullable=False),
         Column("registrert", TSTZRANGE, nullable=False),
         Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+        Column(
+            "ersatt_av",
+            BigInteger,
+            comment="The load that closed its recorded time (or the revert that took it out)",
+        ),
+        Column("tilbakefort", TSTZRANGE, comment="Its recorded time before a revert took it out"),
         CheckConstraint("NOT isempty(gyldig)", name=f"{table}_gyldig_check"),
-        CheckConstraint("NOT isempty(registrert)", name=f"{table}_registrert_check"),
+        CheckConstraint(
+            "NOT isempty(registrert) OR tilbakefort IS NOT NULL",
+            name=f"{table}_registrert_check",
+        ),
     ]
 
 
@@ -145,6 +164,25 @@ Table(
         ),
     ),
     Column("process", Text, comment="The loading process: host and pid"),
+    Column(
+        "reverts",
+        BigInteger,
+        ForeignKey("felles.load.id"),
+        comment="For a revert: the load it reverted",
+    ),
+    Column(
+        "reverted_by",
+        BigInteger,
+        ForeignKey("felles.load.id"),
+        comment="The revert that reverted this load",
+    ),
+    Column("os_user", Text, comment="Who ran it (the operating-system user)"),
+    Column(
+        "kilde_for",
+        JSONB,
+        comment="For a followed batch: its source's cursor (posisjon, baseline) before it",
+    ),
+    Index("load_reverts", "reverts", unique=True),
     CheckConstraint(
         (
             "extract_time_kind = ANY (ARRAY['file'::text, 'given'::text, 'modified'::text, "
@@ -205,4 +243,30 @@ Table(
     Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
     schema="felles",
     comment="Per entity: the extract time of the newest source stored for it",
+)
+
+Table(
+    "uttak_endret",
+    METADATA,
+    Column("load_id", BigInteger, nullable=False),
+    Column("register", Text, nullable=False),
+    Column("nokkel", Text, nullable=False),
+    Column("uttatt", TIMESTAMP(timezone=True)),
+    Column("forrige_load_id", BigInteger),
+    Index("uttak_endret_load_id_idx", "load_id"),
+    schema="felles",
+    comment="What each load overwrote in felles.uttak (uttatt NULL: nothing was stored)",
+)
+
+Table(
+    "tilbakefort",
+    METADATA,
+    Column("revert_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
+    Column("register", Text, nullable=False),
+    Column("tabell", Text, nullable=False),
+    Column("nokkel", Text, nullable=False),
+    Index("tilbakefort_revert_id_idx", "revert_id"),
+    schema="felles",
+    comment="The entities each revert touched (by table and key)",
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import GrunndataError
@@ -24,6 +25,7 @@ from grunndata.kilder import state
 from grunndata.loaders import journal
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts
 from grunndata.loaders.report import Report
+from grunndata.loaders.revert import batch_lock_key
 from grunndata.loaders.run import register_lock_key
 from grunndata.loaders.sources import SourceFile
 
@@ -32,6 +34,14 @@ _RECORD = re.compile(r"^record (\d+)")
 
 class BatchFailed(GrunndataError):
     """The database refused a batch: nothing from it was written, the cursor is unchanged."""
+
+
+class CursorMoved(GrunndataError):
+    """The source's cursor was moved (a revert rewound it) after the batch was fetched."""
+
+
+#: ``Batch.start`` when the follower does not say where it fetched from.
+ANY_START = "\x00any"
 
 
 @dataclass
@@ -55,6 +65,9 @@ class Batch:
     """The baseline's progress to store with the cursor (None: no baseline running)."""
     after: Callable[[psycopg.Connection, LoadContext], None] | None = None
     """More to write in the batch's transaction (e.g. units withdrawn)."""
+    start: str | None = ANY_START
+    """The cursor the batch was fetched from: if a revert has moved the cursor since, the
+    batch is not applied (``CursorMoved``) and the follower fetches again."""
 
 
 @dataclass(frozen=True)
@@ -112,10 +125,11 @@ def apply(database: Database, batch: Batch) -> Applied:
                 "SELECT pg_advisory_xact_lock(hashtext(%s))",
                 [register_lock_key(batch.fmt.register)],
             )
+            before = _start(conn, batch)
             conn.execute(
                 "UPDATE felles.load SET locked_at = clock_timestamp(), kilde = %s, "
-                "kilde_fra = %s, kilde_til = %s WHERE id = %s",
-                [batch.source, batch.fra, batch.til, journal_id],
+                "kilde_fra = %s, kilde_til = %s, kilde_for = %s WHERE id = %s",
+                [batch.source, batch.fra, batch.til, Jsonb(before), journal_id],
             )
             context.load_id = journal_id
             for location, reason in batch.warnings:
@@ -129,6 +143,9 @@ def apply(database: Database, batch: Batch) -> Applied:
                 conn, batch.source, batch.til, rejected=report.rejected, baseline=batch.baseline
             )
             merged = time.perf_counter()
+    except CursorMoved as exc:
+        journal.end(database, running, _ending("failed", WriteCounts(), report, exc.message))
+        raise
     except psycopg.Error as exc:
         detail = exc.diag.message_primary or type(exc).__name__
         message = f"{batch.label}: the database refused the batch: {detail}; nothing written"
@@ -145,6 +162,20 @@ def apply(database: Database, batch: Batch) -> Applied:
         journal_id, counts, report.rejected, report.warnings, context.records_read, findings,
         merge_s=merged - started, commit_s=committed - merged,
     )  # fmt: skip
+
+
+def _start(conn: psycopg.Connection, batch: Batch) -> dict[str, Any]:
+    """Take the source's batch lock (a revert of a batch holds it while it rewinds the
+    cursor) and return the cursor before this batch, as a revert puts it back."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [batch_lock_key(batch.source)])
+    kilde = state.read(conn, batch.source)
+    if batch.start != ANY_START and kilde.posisjon != batch.start:
+        raise CursorMoved(
+            f"{batch.label}: the cursor of {batch.source} moved from {batch.start} to "
+            f"{kilde.posisjon} after this batch was fetched (a revert rewound it); nothing "
+            "written, the batch is fetched again"
+        )
+    return {"posisjon": kilde.posisjon, "baseline": kilde.baseline}
 
 
 def _counted(records: Any, context: LoadContext) -> Any:

@@ -22,7 +22,7 @@ import httpx
 from grunndata.db.database import Database
 from grunndata.errors import GrunndataError
 from grunndata.kilder import state
-from grunndata.kilder.batch import Applied
+from grunndata.kilder.batch import Applied, CursorMoved
 from grunndata.kilder.http import SourceUnavailable, Stopped
 from grunndata.kilder.settings import FollowSettings
 
@@ -116,7 +116,11 @@ def _until_caught_up(
     totals: Totals,
 ) -> None:
     while not stop.is_set():
-        step = follower.step()
+        try:
+            step = follower.step()
+        except CursorMoved as exc:
+            echo(exc.message)
+            continue
         if step.applied is not None:
             a = step.applied
             totals.batches += 1

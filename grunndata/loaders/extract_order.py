@@ -62,14 +62,21 @@ def remember(
     """Record this file's extract time for the entities in ``staging``."""
     if context.extract_date is None:
         return
+    # What this overwrites is journalled first (``felles.uttak_endret``), so a revert of
+    # the load can put it back.
     conn.execute(
         sql.SQL(
+            "WITH keys AS (SELECT DISTINCT {key}::text AS nokkel FROM {staging}), "
+            "was AS (INSERT INTO felles.uttak_endret (load_id, register, nokkel, uttatt, "
+            "forrige_load_id) SELECT %(load)s, %(register)s, k.nokkel, u.uttatt, u.load_id "
+            "FROM keys k LEFT JOIN felles.uttak u ON u.register = %(register)s "
+            "AND u.nokkel = k.nokkel WHERE u.uttatt IS NULL OR u.uttatt < %(at)s) "
             "INSERT INTO felles.uttak (register, nokkel, uttatt, load_id) "
-            "SELECT DISTINCT %s, {key}::text, %s::timestamptz, %s FROM {staging} "
+            "SELECT %(register)s, nokkel, %(at)s::timestamptz, %(load)s FROM keys "
             "ON CONFLICT (register, nokkel) DO UPDATE SET uttatt = excluded.uttatt, "
             "load_id = excluded.load_id WHERE felles.uttak.uttatt < excluded.uttatt"
         ).format(staging=sql.Identifier(staging), key=sql.Identifier(key)),
-        [register, context.extract_date, context.load_id],
+        {"register": register, "at": context.extract_date, "load": context.load_id},
     )
 
 

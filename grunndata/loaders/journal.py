@@ -10,6 +10,7 @@ it ran: a ``running`` row whose lock is free is a dead load, and ``repair`` mark
 
 from __future__ import annotations
 
+import getpass
 import os
 import socket
 from collections.abc import Iterator
@@ -31,12 +32,26 @@ RUNNING_LOCK = 1734633068
 
 def insert(conn: psycopg.Connection, source: SourceFile, fmt: SourceFormat) -> int:
     row = conn.execute(
-        "INSERT INTO felles.load (source, format, register, backend_pid, process) "
-        "VALUES (%s, %s, %s, pg_backend_pid(), %s) RETURNING id",
-        [_absolute(source), fmt.name, fmt.register, f"{socket.gethostname()} pid {os.getpid()}"],
+        "INSERT INTO felles.load (source, format, register, backend_pid, process, os_user) "
+        "VALUES (%s, %s, %s, pg_backend_pid(), %s, %s) RETURNING id",
+        [
+            _absolute(source),
+            fmt.name,
+            fmt.register,
+            f"{socket.gethostname()} pid {os.getpid()}",
+            os_user(),
+        ],
     ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+def os_user() -> str | None:
+    """Who runs this process (the operating-system user), for the journal."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 def _absolute(source: SourceFile) -> str:
@@ -168,6 +183,10 @@ class JournalEntry:
     rejected: int
     warnings: int
     message: str | None
+    reverts: int | None = None
+    reverted_by: int | None = None
+    reverted_at: datetime | None = None
+    reverted_by_user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,12 +201,16 @@ class Filter:
     def where(self) -> tuple[str, list[object]]:
         clauses, params = ["TRUE"], []
         if self.since is not None:
-            clauses.append("started_at >= %s")
+            clauses.append("l.started_at >= %s")
             params.append(self.since)
         if self.register is not None:
-            clauses.append("register = %s")
+            clauses.append("l.register = %s")
             params.append(self.register)
         return " AND ".join(clauses), params
+
+
+#: The revert that reverted a load, if any (when and by whom).
+_REVERT = "LEFT JOIN felles.load r ON r.id = l.reverted_by"
 
 
 def journal(
@@ -198,9 +221,10 @@ def journal(
     where, params = only.where()
     with connect(database.app_url) as conn:
         rows = conn.execute(
-            "SELECT id, started_at, locked_at, finished_at, status, source, register, format, "
-            "extract_date, inserted, superseded, unchanged, rejected, warnings, message "
-            f"FROM felles.load WHERE {where} ORDER BY id DESC LIMIT %s",
+            "SELECT l.id, l.started_at, l.locked_at, l.finished_at, l.status, l.source, "
+            "l.register, l.format, l.extract_date, l.inserted, l.superseded, l.unchanged, "
+            "l.rejected, l.warnings, l.message, l.reverts, l.reverted_by, r.finished_at, "
+            f"r.os_user FROM felles.load l {_REVERT} WHERE {where} ORDER BY l.id DESC LIMIT %s",
             [*params, only.limit],
         ).fetchall()
     return [JournalEntry(*row) for row in rows]
@@ -212,7 +236,9 @@ def journal_rows(database: Database, only: Filter) -> list[dict[str, object]]:
     where, params = only.where()
     with connect(database.app_url) as conn:
         rows = conn.execute(
-            f"SELECT to_jsonb(l) FROM felles.load l WHERE {where} ORDER BY id DESC LIMIT %s",
+            "SELECT to_jsonb(l) || jsonb_build_object('reverted_at', r.finished_at, "
+            f"'reverted_by_user', r.os_user) FROM felles.load l {_REVERT} WHERE {where} "
+            "ORDER BY l.id DESC LIMIT %s",
             [*params, only.limit],
         ).fetchall()
     return [row[0] for row in rows]

@@ -3,8 +3,9 @@
 A versioned table holds, besides its entity key and content columns (and an index on the
 key of its current versions: ``... WHERE upper_inf(registrert)``),
 ``registrert tstzrange`` (recorded time: from when the engine knew the version until it
-was superseded) and ``load_id`` (the load that wrote it). Merging a snapshot of some
-entities (all their current versions, staged in a temporary table) then:
+was superseded), ``load_id`` (the load that wrote it) and ``ersatt_av`` (the load that
+closed its recorded time: so a load can be reverted, ``grunndata.loaders.revert``).
+Merging a snapshot of some entities (all their current versions, staged in a temporary table) then:
 
 - leaves every current version that the snapshot repeats exactly (*unchanged*);
 - closes the recorded time of every current version of those entities that the snapshot no
@@ -168,8 +169,9 @@ def merge_snapshot(
             inserted=inserted, superseded=superseded, unchanged=staged_count - inserted
         )
     superseded = run(
-        "UPDATE {target} t SET registrert = tstzrange(lower(t.registrert), %(at)s) "
-        "FROM {gone} g WHERE upper_inf(t.registrert) AND {t_key} = {g_key} "
+        "UPDATE {target} t SET registrert = tstzrange(lower(t.registrert), %(at)s), "
+        "ersatt_av = %(load_id)s FROM {gone} g "
+        "WHERE upper_inf(t.registrert) AND {t_key} = {g_key} "
         "AND {t_content} IS NOT DISTINCT FROM {g_content}",
         with_params=True,
     ).rowcount
@@ -196,7 +198,8 @@ def _write_with_valid_time(run: Callable[..., psycopg.Cursor]) -> tuple[int, int
     )
     superseded = run(
         "WITH closed AS (UPDATE {target} t SET registrert = tstzrange(lower(t.registrert), "
-        "%(at)s) FROM {gone} g WHERE upper_inf(t.registrert) AND upper_inf(t.gyldig) "
+        "%(at)s), ersatt_av = %(load_id)s FROM {gone} g "
+        "WHERE upper_inf(t.registrert) AND upper_inf(t.gyldig) "
         "AND {t_key} = {g_key} AND {t_content} IS NOT DISTINCT FROM {g_content} "
         "RETURNING {t_columns}, t.gyldig) INSERT INTO {closed} SELECT * FROM closed",
         with_params=True,

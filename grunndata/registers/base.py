@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.kilder.follow import FollowerFactory
     from grunndata.loaders.formats import SourceFormat
+    from grunndata.loaders.revert import Revertible
     from grunndata.ogc.collection import Collection
 
 
@@ -168,3 +169,5 @@ class Register:
     tables: MetaData | None = None
     """Its tables, declared once (SQLAlchemy Core, ``tables.py`` in its room): what its
     migrations make (``tests/db/test_tables.py``)."""
+    revertible: Revertible | None = None
+    """What its loads write, so that ``grunndata loads revert`` can take a load out."""

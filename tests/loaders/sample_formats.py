@@ -22,10 +22,12 @@ SCHEMA_SQL = """
 CREATE SCHEMA testregister;
 CREATE TABLE testregister.navn (
     id integer NOT NULL, navn text NOT NULL,
-    registrert tstzrange NOT NULL, load_id bigint NOT NULL REFERENCES felles.load (id));
+    registrert tstzrange NOT NULL, load_id bigint NOT NULL REFERENCES felles.load (id),
+    ersatt_av bigint);
 CREATE TABLE testregister.kobling (
     navn_id integer NOT NULL, merknad text,
-    registrert tstzrange NOT NULL, load_id bigint NOT NULL REFERENCES felles.load (id));
+    registrert tstzrange NOT NULL, load_id bigint NOT NULL REFERENCES felles.load (id),
+    ersatt_av bigint);
 GRANT USAGE ON SCHEMA testregister TO {app};
 GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA testregister TO {app};
 """

@@ -38,7 +38,8 @@ def test_merging_snapshots_matches_the_model_and_loses_nothing(database, history
     with connect(database.app_url) as conn, conn.transaction() as tx:
         conn.execute(
             "CREATE TEMP TABLE fakta (entitet int, verdi text, gyldig int4range, "
-            "registrert tstzrange NOT NULL, load_id bigint NOT NULL) ON COMMIT DROP"
+            "registrert tstzrange NOT NULL, load_id bigint NOT NULL, ersatt_av bigint) "
+            "ON COMMIT DROP"
         )
         model: dict[int, set[tuple]] = {}
         rows_before = 0
@@ -75,7 +76,8 @@ def test_superseding_before_a_version_was_recorded_is_refused(database):
     with connect(database.app_url) as conn, conn.transaction() as tx:
         conn.execute(
             "CREATE TEMP TABLE fakta (entitet int, verdi text, gyldig int4range, "
-            "registrert tstzrange NOT NULL, load_id bigint NOT NULL) ON COMMIT DROP"
+            "registrert tstzrange NOT NULL, load_id bigint NOT NULL, ersatt_av bigint) "
+            "ON COMMIT DROP"
         )
         newer, older = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
         for name, verdi, at in (("first", "a", newer), ("second", "b", older)):
@@ -114,7 +116,7 @@ def test_valid_time_merges_answer_every_question_as_the_snapshots_said(database,
     with connect(database.app_url) as conn, conn.transaction() as tx:
         conn.execute(
             "CREATE TEMP TABLE fakta (entitet int, verdi text, gyldig tstzrange NOT NULL, "
-            "registrert tstzrange NOT NULL, load_id bigint NOT NULL, "
+            "registrert tstzrange NOT NULL, load_id bigint NOT NULL, ersatt_av bigint, "
             "EXCLUDE USING gist (entitet WITH =, gyldig WITH &&) "
             "WHERE (upper_inf(registrert))) ON COMMIT DROP"
         )
@@ -169,7 +171,7 @@ def test_a_backdated_version_never_overlaps_the_recorded_past(database):
     with connect(database.app_url) as conn, conn.transaction() as tx:
         conn.execute(
             "CREATE TEMP TABLE fakta (entitet int, verdi text, gyldig tstzrange NOT NULL, "
-            "registrert tstzrange NOT NULL, load_id bigint NOT NULL, "
+            "registrert tstzrange NOT NULL, load_id bigint NOT NULL, ersatt_av bigint, "
             "EXCLUDE USING gist (entitet WITH =, gyldig WITH &&) "
             "WHERE (upper_inf(registrert))) ON COMMIT DROP"
         )

@@ -141,7 +141,7 @@ class UnitFollower:
         return apply(self.database, Batch(
             source=self.source, label=label, fmt=self.fmt,
             payload=json.dumps(units, ensure_ascii=False).encode(),
-            fra=fra, til=str(updates[-1][0]),
+            fra=fra, til=str(updates[-1][0]), start=fra,
             locations=[f"oppdateringsid {last[o]}" for o in present],
             warnings=[(f"oppdateringsid {last[o]}", f"{o}: Brønnøysund does not know the unit")
                       for o in unknown],
@@ -199,6 +199,7 @@ class RolleFollower:
             source=self.source, label=label, fmt=self.fmt,
             payload=json.dumps(documents, ensure_ascii=False).encode(),
             fra=kilde.posisjon, til=str(events[-1]["id"]), locations=locations,
+            start=kilde.posisjon,
         ))  # fmt: skip
         return Step(applied=applied, label=label)
 

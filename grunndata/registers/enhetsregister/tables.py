@@ -127,7 +127,7 @@ Table(
     Column("dato_eierskifte", Date),
     Column("nedleggelsesdato", Date),
     Column("slettedato", Date),
-    *versioned("enhet"),
+    *versioned("enhet", revertible=True),
     Column(
         "navn_sok",
         Text,
@@ -245,7 +245,7 @@ Table(
     Column("ansvarsandel", Text),
     Column("fratraadt", Boolean),
     Column("rekkefolge", Integer),
-    *versioned("rolle"),
+    *versioned("rolle", revertible=True),
     Index("rolle_enhet", "organisasjonsnummer", postgresql_where=CURRENT),
     Index(
         "rolle_innehaver_enhet",

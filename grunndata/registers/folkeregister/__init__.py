@@ -9,6 +9,7 @@ from grunndata.registers.folkeregister.formats import FORMATS
 from grunndata.registers.folkeregister.kilde import follower
 from grunndata.registers.folkeregister.lenker import EXTENSIONS
 from grunndata.registers.folkeregister.query import FolkeregisterQuery
+from grunndata.registers.folkeregister.revert import REVERTIBLE
 from grunndata.registers.folkeregister.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.folkeregister.tables import METADATA as TABLES
 from grunndata.registers.folkeregister.types import person_batch
@@ -28,4 +29,5 @@ REGISTER = Register(
     kilder={"freg": follower},
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
+    revertible=REVERTIBLE,
 )

@@ -37,9 +37,9 @@ SELECT p.person_id,
        array(SELECT v.data->>'foedselsEllerDNummer' FROM folkeregister.versjon v
              WHERE v.person_id = p.person_id AND v.element = 'identifikasjonsnummer'
                AND v.fjernet IS NULL AND v.data->>'status' = 'iBruk'
-               AND v.er_gjeldende IS NOT FALSE),
+               AND v.er_gjeldende IS NOT FALSE AND v.tilbakefort_av IS NULL),
        (SELECT max(ajourholdstidspunkt) FROM folkeregister.versjon
-        WHERE person_id = p.person_id)
+        WHERE person_id = p.person_id AND tilbakefort_av IS NULL)
 FROM (SELECT DISTINCT person_id FROM folkeregister.identifikator
       WHERE identifikasjonsnummer = ANY(%s)) p
 """

@@ -175,6 +175,7 @@ class FregFollower:
             source=SOURCE, label=self._label(events), fmt=FORMAT,
             payload=json.dumps(documents, ensure_ascii=False).encode(),
             fra=str(events[0][0]), til=str(events[-1][0]), locations=locations, warnings=warnings,
+            start=str(last),
         ))  # fmt: skip
 
     def baseline(self) -> int | None:

@@ -58,6 +58,7 @@ WITH v AS (
                             coalesce(v.gyldighetstidspunkt, '-infinity')
                ORDER BY coalesce(v.ajourholdstidspunkt, '-infinity'), v.id)) AS slutt
     FROM folkeregister.versjon v JOIN st_berort USING (person_id)
+    WHERE v.tilbakefort_av IS NULL
 ), live AS (
     SELECT * FROM v WHERE slutt IS NULL OR slutt > a
 ), grenser AS (
@@ -90,6 +91,9 @@ REFRESH_GRADED = (
     "SELECT folkeregister.oppdater_adressebeskyttelse(array(SELECT person_id FROM st_person))"
 )
 
+_FAKTA_COLUMNS = (
+    "f.versjon_id, f.person_id, f.element, f.relasjon, f.gyldig, f.registrert, f.load_id"
+)
 _SAME = "n.versjon_id = f.versjon_id AND n.gyldig = f.gyldig"
 _SAME_START = f"{_SAME} AND lower(n.registrert) IS NOT DISTINCT FROM lower(f.registrert)"
 
@@ -176,23 +180,31 @@ def write_batch(
                    s.er_gjeldende, s.kilde, s.aarsak, s.data, s.innhold, d.ajourholdt, %s
                FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
                ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST
-               ON CONFLICT (person_id, innhold) DO NOTHING
+               ON CONFLICT (person_id, innhold) WHERE tilbakefort_av IS NULL DO NOTHING
                RETURNING person_id),
            berort AS (INSERT INTO st_berort SELECT DISTINCT person_id FROM ny)
            SELECT count(*) FROM ny""",
         [load_id],
     ).fetchone()[0]
-    # The newest document holding a version says whether it is erGjeldende.
+    # The newest document holding a version says whether it is erGjeldende. What this and
+    # the next statement overwrite is journalled (``versjon_endret``) for a revert.
     conn.execute(
-        """UPDATE folkeregister.versjon v
-           SET er_gjeldende = s.er_gjeldende, sist_sett = s.ajourholdt
-           FROM (SELECT DISTINCT ON (p.person_id, s.innhold) p.person_id, s.innhold,
+        """WITH s AS (SELECT DISTINCT ON (p.person_id, s.innhold) p.person_id, s.innhold,
                         s.er_gjeldende, d.ajourholdt
                  FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
-                 ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST) s
-           WHERE v.person_id = s.person_id AND v.innhold = s.innhold
-             AND s.ajourholdt >= coalesce(v.sist_sett, '-infinity')
-             AND v.er_gjeldende IS DISTINCT FROM s.er_gjeldende"""
+                 ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST),
+           endres AS (SELECT v.id, v.er_gjeldende, v.sist_sett, v.fjernet,
+                             s.er_gjeldende AS ny, s.ajourholdt
+                      FROM folkeregister.versjon v JOIN s USING (person_id, innhold)
+                      WHERE v.tilbakefort_av IS NULL
+                        AND s.ajourholdt >= coalesce(v.sist_sett, '-infinity')
+                        AND v.er_gjeldende IS DISTINCT FROM s.er_gjeldende),
+           was AS (INSERT INTO folkeregister.versjon_endret
+                       (load_id, versjon_id, er_gjeldende, sist_sett, fjernet)
+                   SELECT %s, id, er_gjeldende, sist_sett, fjernet FROM endres)
+           UPDATE folkeregister.versjon v SET er_gjeldende = e.ny, sist_sett = e.ajourholdt
+           FROM endres e WHERE v.id = e.id""",
+        [load_id],
     )
     # A newer document that holds an element but no longer a version of it: removed then.
     conn.execute(
@@ -200,19 +212,26 @@ def write_batch(
                SELECT v.id, min(d.ajourholdt) AS t
                FROM st_dok d JOIN st_person p USING (gruppe)
                JOIN folkeregister.versjon v ON v.person_id = p.person_id
-               WHERE coalesce(v.ajourholdstidspunkt, '-infinity') < d.ajourholdt
+               WHERE v.tilbakefort_av IS NULL
+                 AND coalesce(v.ajourholdstidspunkt, '-infinity') < d.ajourholdt
                  AND EXISTS (SELECT 1 FROM st_versjon s
                              WHERE s.doc = d.doc AND s.element = v.element)
                  AND NOT EXISTS (SELECT 1 FROM st_versjon s
                                  WHERE s.doc = d.doc AND s.innhold = v.innhold)
-               GROUP BY v.id), endret AS (
-               UPDATE folkeregister.versjon v SET fjernet = borte.t FROM borte
-               WHERE v.id = borte.id AND (v.fjernet IS NULL OR v.fjernet > borte.t)
-               RETURNING v.person_id)
-           INSERT INTO st_berort SELECT DISTINCT person_id FROM endret ON CONFLICT DO NOTHING"""
+               GROUP BY v.id), endres AS (
+               SELECT v.id, v.person_id, v.er_gjeldende, v.sist_sett, v.fjernet, borte.t
+               FROM folkeregister.versjon v JOIN borte USING (id)
+               WHERE v.fjernet IS NULL OR v.fjernet > borte.t), was AS (
+               INSERT INTO folkeregister.versjon_endret
+                   (load_id, versjon_id, er_gjeldende, sist_sett, fjernet)
+               SELECT %s, id, er_gjeldende, sist_sett, fjernet FROM endres), endret AS (
+               UPDATE folkeregister.versjon v SET fjernet = e.t FROM endres e
+               WHERE v.id = e.id RETURNING v.person_id)
+           INSERT INTO st_berort SELECT DISTINCT person_id FROM endret ON CONFLICT DO NOTHING""",
+        [load_id],
     )
     conn.execute("ANALYZE st_berort")
-    closed = _rederive(conn, load_id)
+    closed = rederive(conn, load_id)
     conn.execute(REFRESH_GRADED)
     held = sum(len(d.versions) for d in documents)
     return WriteCounts(inserted=inserted, superseded=closed, unchanged=max(held - inserted, 0))
@@ -264,20 +283,28 @@ def _check_owners(conn: psycopg.Connection) -> None:
         )
 
 
-def _rederive(conn: psycopg.Connection, load_id: int | None) -> int:
+def rederive(conn: psycopg.Connection, load_id: int | None) -> int:
     """Bring the affected persons' registrations in line with their versions: close
     what a newer version ended, add what is new. Returns how many were closed."""
     conn.execute(f"CREATE TEMP TABLE st_fakta ON COMMIT DROP AS {DERIVE}")
     conn.execute("ANALYZE st_fakta")
+    # Every row removed or rewritten is journalled as it was (``fakta_endret``).
     conn.execute(
-        f"""DELETE FROM folkeregister.fakta f USING st_berort b
-            WHERE f.person_id = b.person_id
-              AND NOT EXISTS (SELECT 1 FROM st_fakta n WHERE {_SAME_START})"""
+        f"""WITH borte AS (DELETE FROM folkeregister.fakta f USING st_berort b
+                WHERE f.person_id = b.person_id
+                  AND NOT EXISTS (SELECT 1 FROM st_fakta n WHERE {_SAME_START})
+                RETURNING f.*)
+            INSERT INTO folkeregister.fakta_endret SELECT %s, {_FAKTA_COLUMNS} FROM borte f""",
+        [load_id],
     )
     closed = conn.execute(
-        f"""UPDATE folkeregister.fakta f SET registrert = n.registrert, load_id = %s
+        f"""WITH was AS (INSERT INTO folkeregister.fakta_endret
+                SELECT %(load)s, {_FAKTA_COLUMNS}
+                FROM folkeregister.fakta f JOIN st_fakta n ON {_SAME_START}
+                WHERE n.registrert <> f.registrert)
+            UPDATE folkeregister.fakta f SET registrert = n.registrert, load_id = %(load)s
             FROM st_fakta n WHERE {_SAME_START} AND n.registrert <> f.registrert""",
-        [load_id],
+        {"load": load_id},
     ).rowcount
     conn.execute(
         f"""INSERT INTO folkeregister.fakta

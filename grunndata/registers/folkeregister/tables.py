@@ -17,10 +17,9 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
-    UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, TSTZRANGE
 
 from grunndata.db.tables import versioned
 
@@ -101,7 +100,18 @@ Table(
         comment="Time (latest ajourholdstidspunkt) of the newest document holding it",
     ),
     Column("load_id", BigInteger, ForeignKey("felles.load.id"), nullable=False),
-    UniqueConstraint("person_id", "innhold", name="versjon_person_id_innhold_key"),
+    Column(
+        "tilbakefort_av",
+        BigInteger,
+        comment="The revert that took this version out (its load was reverted)",
+    ),
+    Index(
+        "versjon_person_id_innhold_key",
+        "person_id",
+        "innhold",
+        unique=True,
+        postgresql_where=text("(tilbakefort_av IS NULL)"),
+    ),
     Index(
         "versjon_adresse_id",
         text("(data ->> 'adresseIdentifikatorFraMatrikkelen'::text)"),
@@ -122,4 +132,45 @@ Table(
     ),
     schema="folkeregister",
     comment="Versions of facts as the documents give them; never overwritten",
+)
+
+Table(
+    "versjon_endret",
+    METADATA,
+    Column("nr", BigInteger, Identity(always=True), primary_key=True),
+    Column("load_id", BigInteger, nullable=False),
+    Column("versjon_id", BigInteger, nullable=False),
+    Column("er_gjeldende", Boolean),
+    Column("sist_sett", TIMESTAMP(timezone=True)),
+    Column("fjernet", TIMESTAMP(timezone=True)),
+    Index("versjon_endret_load_id_idx", "load_id"),
+    schema="folkeregister",
+    comment="What a load overwrote of a version (er_gjeldende, sist_sett, fjernet), as it was",
+)
+
+Table(
+    "fakta_endret",
+    METADATA,
+    Column("endret_av", BigInteger, nullable=False),
+    Column("versjon_id", BigInteger, nullable=False),
+    Column("person_id", BigInteger, nullable=False),
+    Column("element", Text, nullable=False),
+    Column("relasjon", Text, nullable=False),
+    Column("gyldig", TSTZRANGE, nullable=False),
+    Column("registrert", TSTZRANGE, nullable=False),
+    Column("load_id", BigInteger, nullable=False),
+    Index("fakta_endret_endret_av_idx", "endret_av"),
+    schema="folkeregister",
+    comment="Every fakta row a load (endret_av) rewrote or removed, as it was",
+)
+
+Table(
+    "identifikator_tilbakefort",
+    METADATA,
+    Column("identifikasjonsnummer", Text, nullable=False),
+    Column("person_id", BigInteger, nullable=False),
+    Column("load_id", BigInteger, nullable=False),
+    Column("tilbakefort_av", BigInteger, nullable=False),
+    schema="folkeregister",
+    comment="Identifiers a reverted load had introduced, taken out of the lookup by the revert",
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import strawberry
 
+from grunndata.loaders.revert import Revertible
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.lenker import (
     ADRESSE_BY_FOLKEREGISTERNOEKKEL,
@@ -20,12 +21,19 @@ from grunndata.registers.lenker import (
     ADRESSE_BY_POSTFORM,
 )
 from grunndata.registers.matrikkel.access import ACCESS
+from grunndata.registers.matrikkel.adresse_csv import ADRESSE
 from grunndata.registers.matrikkel.formats import FORMATS
 from grunndata.registers.matrikkel.lenker import (
     EXTENSIONS,
     adresse_by_folkeregisternoekkel_batch,
     adresse_by_kode_batch,
     adresse_by_postform_batch,
+)
+from grunndata.registers.matrikkel.matrikkel_jsonl import (
+    BYGNING,
+    EIERFORHOLD,
+    MATRIKKELENHET,
+    TIDLIGERE,
 )
 from grunndata.registers.matrikkel.query import (
     EiendomFilter,
@@ -36,6 +44,7 @@ from grunndata.registers.matrikkel.query import (
 from grunndata.registers.matrikkel.samlinger import COLLECTIONS
 from grunndata.registers.matrikkel.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.matrikkel.tables import METADATA as TABLES
+from grunndata.registers.matrikkel.teig_geojson import TEIG
 from grunndata.registers.matrikkel.types import GEOJSON_SCALAR, GeoJSON
 from grunndata.registers.matrikkel.vask_http import ENDPOINTS
 
@@ -78,4 +87,5 @@ REGISTER = Register(
     collections=COLLECTIONS,
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
+    revertible=Revertible(tables=(MATRIKKELENHET, TIDLIGERE, TEIG, EIERFORHOLD, BYGNING, ADRESSE)),
 )

@@ -47,7 +47,7 @@ Table(
     Column("punkt", Geometry("POINT", srid=25833, spatial_index=False), nullable=False),
     Column("uuid_adresse", Uuid),
     Column("oppdateringsdato", TIMESTAMP(timezone=True)),
-    *versioned("adresse"),
+    *versioned("adresse", revertible=True),
     Column(
         "postadresse_form",
         Text,
@@ -168,7 +168,7 @@ Table(
     Column("bygningsstatus", Text),
     Column("matrikkelnumre", ARRAY(Text), nullable=False),
     Column("punkt", Geometry("POINT", srid=25833, spatial_index=False)),
-    *versioned("bygning"),
+    *versioned("bygning", revertible=True),
     Index(
         "bygning_bygningsnummer_idx",
         "bygningsnummer",
@@ -194,7 +194,7 @@ Table(
     Column("navn", Text),
     Column("identifikasjonsnummer", Text),
     Column("organisasjonsnummer", Text),
-    *versioned("eierforhold"),
+    *versioned("eierforhold", revertible=True),
     CheckConstraint("andel_nevner > 0", name="eierforhold_andel_nevner_check"),
     CheckConstraint("andel_teller > 0", name="eierforhold_andel_teller_check"),
     Index(
@@ -228,7 +228,7 @@ Table(
     Column("matrikkelenhetstype", Text),
     Column("status", Text, server_default=text("'aktiv'::text")),
     Column("bruksnavn", Text),
-    *versioned("matrikkelenhet"),
+    *versioned("matrikkelenhet", revertible=True),
     Column(
         "kun_fra_kart",
         Boolean,
@@ -264,7 +264,7 @@ Table(
     METADATA,
     Column("matrikkelnummer", Text, nullable=False),
     Column("geometri", Geometry("MULTIPOLYGON", srid=25833, spatial_index=False), nullable=False),
-    *versioned("teig"),
+    *versioned("teig", revertible=True),
     Column(
         "areal_m2",
         DOUBLE_PRECISION,
@@ -298,7 +298,7 @@ Table(
     METADATA,
     Column("matrikkelnummer", Text, nullable=False),
     Column("tidligere", Text, nullable=False),
-    *versioned("tidligere_matrikkelnummer"),
+    *versioned("tidligere_matrikkelnummer", revertible=True),
     Index(
         "tidligere_matrikkelnummer_matrikkelnummer_idx",
         "matrikkelnummer",
