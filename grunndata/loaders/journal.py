@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,6 +113,8 @@ class Ending:
     sha256: str | None
     extract_date: datetime | None
     extract_kind: str | None = None
+    rejects: Sequence[tuple[str, str, int | None]] = ()
+    """The reject list: (location, reason, sequence number) per rejected record."""
 
 
 def end(database: Database, running: Running, ending: Ending) -> None:
@@ -129,6 +131,12 @@ def end(database: Database, running: Running, ending: Ending) -> None:
                  counts.superseded, counts.unchanged, ending.rejected, ending.warnings,
                  ending.message, running.id],
             )  # fmt: skip
+            if counts.ended:  # what a complete extract ended
+                conn.execute(
+                    "UPDATE felles.load SET ended = %s WHERE id = %s", [counts.ended, running.id]
+                )
+            if ending.rejects and ending.status != "failed":  # nothing of a failed load kept
+                _write_rejects(conn, running.id, ending.rejects)
             if kind is not None:  # where the extract time comes from
                 conn.execute(
                     "UPDATE felles.load SET extract_time_kind = %s WHERE id = %s",
@@ -136,6 +144,26 @@ def end(database: Database, running: Running, ending: Ending) -> None:
                 )
     except (DatabaseUnavailable, psycopg.OperationalError):
         pass  # the run's outcome says what went wrong; the row is repaired as 'aborted'
+
+
+def _write_rejects(
+    conn: psycopg.Connection, load_id: int, rejects: Sequence[tuple[str, str, int | None]]
+) -> None:
+    with conn.cursor().copy(
+        "COPY felles.load_avvist (load_id, nr, location, reason, sekvensnummer) FROM STDIN"
+    ) as copy:
+        for nr, (location, reason, sequence) in enumerate(rejects, 1):
+            copy.write_row((load_id, nr, location, reason, sequence))
+
+
+def rejects(database: Database, load_id: int) -> list[tuple[str, str, int | None]]:
+    """A load's reject list: (location, reason, sequence number), in the order found."""
+    with connect(database.app_url) as conn:
+        return conn.execute(
+            "SELECT location, reason, sekvensnummer FROM felles.load_avvist WHERE load_id = %s "
+            "ORDER BY nr",
+            [load_id],
+        ).fetchall()
 
 
 @contextmanager
@@ -168,6 +196,7 @@ class JournalEntry:
     rejected: int
     warnings: int
     message: str | None
+    ended: int = 0
 
 
 @dataclass(frozen=True)
@@ -199,7 +228,7 @@ def journal(
     with connect(database.app_url) as conn:
         rows = conn.execute(
             "SELECT id, started_at, locked_at, finished_at, status, source, register, format, "
-            "extract_date, inserted, superseded, unchanged, rejected, warnings, message "
+            "extract_date, inserted, superseded, unchanged, rejected, warnings, message, ended "
             f"FROM felles.load WHERE {where} ORDER BY id DESC LIMIT %s",
             [*params, only.limit],
         ).fetchall()
