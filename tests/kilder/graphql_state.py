@@ -24,8 +24,8 @@ from tests.gateway import OneGateway
 GRAPHQL = build_schema()._schema
 #: The engine's own times (when it learnt a version), and what is not the current state.
 LEFT_OUT = frozenset({"historikk", "registrertFra", "registrertTil", "gyldigFra", "gyldigTil"})
-#: Entities: asked by key only when met inside another entity (a link, perhaps to another
-#: subgraph through the gateway), so each register's own state is compared once.
+#: Entities: a register's own asked by key when met inside one of them; other registers'
+#: left out.
 KEYS = ("identifikasjonsnummer", "organisasjonsnummer", "matrikkelnummer", "adresseId")
 ENTITIES = frozenset({"Person", "Enhet", "Eiendom", "Adresse"})
 
@@ -36,11 +36,13 @@ def _askable(field: GraphQLField) -> bool:
     )
 
 
-def selection(type_name: str, depth: int = 4, top: bool = True) -> str:
-    """Every field of ``type_name`` without required arguments; nested entities by key."""
-    gtype = GRAPHQL.get_type(type_name)
+def selection(own: str, type_name: str | None = None, depth: int = 4) -> str:
+    """Every field of ``type_name`` (default: the register's entity ``own``) without
+    required arguments; ``own`` met again (a parent, a unit's parent unit) by key, links to
+    other registers' entities left out: the databases compared hold one register."""
+    gtype = GRAPHQL.get_type(type_name or own)
     assert isinstance(gtype, GraphQLObjectType), type_name
-    if not top and type_name in ENTITIES:
+    if type_name == own:
         return " ".join(k for k in KEYS if k in gtype.fields)
     chosen = []
     for name, field in gtype.fields.items():
@@ -50,7 +52,9 @@ def selection(type_name: str, depth: int = 4, top: bool = True) -> str:
         if is_leaf_type(inner):
             chosen.append(name)
         elif isinstance(inner, GraphQLObjectType) and depth > 0:
-            chosen.append(f"{name} {{ {selection(inner.name, depth - 1, top=False)} }}")
+            if inner.name in ENTITIES and inner.name != own:
+                continue
+            chosen.append(f"{name} {{ {selection(own, inner.name, depth - 1)} }}")
     return " ".join(chosen)
 
 
@@ -79,4 +83,19 @@ def answers(
 PERSONS = (
     "query($ids: [ID!]!) { personer(identifikasjonsnummer: $ids) { " + selection("Person") + " } }"
 )
-UNITS = "{ enheter(first: 1000) { edges { node { " + selection("Enhet") + " } } } }"
+UNITS = (
+    "query($after: String) { enheter(first: 400, after: $after) { "
+    "pageInfo { hasNextPage endCursor } edges { node { " + selection("Enhet") + " } } } }"
+)
+
+
+def units(one_gateway: OneGateway, database: Database) -> list[dict[str, Any]]:
+    """Every unit every query shows (a page of ``enheter`` at a time, within the cost limit)."""
+    found: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = answers(one_gateway, database, UNITS, after=after)["enheter"]
+        found += [edge["node"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]

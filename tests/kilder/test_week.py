@@ -11,7 +11,7 @@ import httpx
 from grunndata.db.database import Database
 from tests.gateway import OneGateway
 from tests.kilder.conftest import Sources, cursor, load_files, rows, run_follower
-from tests.kilder.graphql_state import PERSONS, UNITS, answers
+from tests.kilder.graphql_state import PERSONS, answers, units
 
 #: Each person's current registrations (recorded times aside), by every identifier.
 FREG_NOW = """
@@ -106,14 +106,14 @@ def test_brreg_week_after_a_lastned_load_equals_a_bulk_load(
     try:
         load_files(bulk, _brreg_files(sources_, tmp_path / "end"))
         expected_units, expected_roles = _current(bulk, "enhet"), _current(bulk, "rolle")
-        expected_answers = answers(one_gateway, bulk, UNITS)
+        expected_answers = units(one_gateway, bulk)
     finally:
         clones.drop(bulk)
     assert _current(fresh_database, "enhet") == expected_units
     assert _current(fresh_database, "rolle") == expected_roles
-    units = [e["node"] for e in expected_answers["enheter"]["edges"]]
-    assert len(units) == len(expected_units) and any(u["roller"] for u in units)
-    assert answers(one_gateway, fresh_database, UNITS) == expected_answers
+    assert len(expected_answers) == len(expected_units)
+    assert any(u["roller"] for u in expected_answers)
+    assert units(one_gateway, fresh_database) == expected_answers
     withdrawn = {
         r[0] for r in rows(fresh_database, "SELECT organisasjonsnummer FROM enhetsregister.fjernet")
     }
