@@ -7,8 +7,8 @@ number in its source (Freg's ``sekvensnummer``, Brønnøysund's ``oppdateringsid
 roles feed's event id). A load keeps at most its first 10 000 rejects here
 (``felles.load.rejected`` counts them all; ``--reject-file`` writes every one).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: felles_0003
+Revises: felles_0002
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from grunndata.db.migration_helpers import grant_app
 
-revision = "0016"
-down_revision = "0015"
+revision = "felles_0003"
+down_revision = "felles_0002"
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@
 ``felles.load.ended``: how many entities of its scope a file declared complete
 (``--complete``, ``--complete-for``) lacked, whose valid time it ended.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: felles_0002
+Revises: felles_0001
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "felles_0002"
+down_revision = "felles_0001"
 branch_labels = None
 depends_on = None
 
