@@ -15,6 +15,7 @@ from grunndata.config import Settings
 from grunndata.db import migrate
 from grunndata.db.database import Database, open_database
 from grunndata.errors import GrunndataError
+from grunndata.loaders import extract_order
 from grunndata.loaders.complete import Completeness
 from grunndata.loaders.run import FileOutcome, Mode, RunOutcome, run
 from grunndata.loaders.sources import SourceFile, require
@@ -37,6 +38,14 @@ ExtractTimeOpt = Annotated[
         "--extract-time",
         help="When the files were extracted, for files that do not say (Brønnøysund's); "
         "ISO 8601, Norwegian time without an offset. Default: each file's modification time.",
+    ),
+]
+HistoricalOpt = Annotated[
+    bool,
+    typer.Option(
+        "--historical",
+        help="Records older than the extract stored for their entity become history only "
+        "(versions true at that time, never current) instead of rejected records.",
     ),
 ]
 CompleteOpt = Annotated[
@@ -175,6 +184,7 @@ def load(
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
     extract_time: ExtractTimeOpt = None,
+    historical: HistoricalOpt = False,
     skip_unknown: SkipUnknownOpt = False,
     complete: CompleteOpt = False,
     complete_for: CompleteForOpt = None,
@@ -192,7 +202,7 @@ def load(
     declared = Completeness.declared(complete, complete_for or [], allow_mass_end)
     database = database_for(no_migrate=no_migrate)
     mode = Mode.DRY_RUN if dry_run else Mode.LOAD
-    given = {"extract_time": extract_time} if extract_time else {}
+    given = _given(extract_time, historical)
     _run_and_exit(
         paths, database, mode, format_name, reject_file, organisasjonsnummer, given,
         skip_unknown, declared,
@@ -206,6 +216,7 @@ def validate(
     reject_file: RejectOpt = None,
     organisasjonsnummer: OrgnrOpt = None,
     extract_time: ExtractTimeOpt = None,
+    historical: HistoricalOpt = False,
     skip_unknown: SkipUnknownOpt = False,
     complete: CompleteOpt = False,
     complete_for: CompleteForOpt = None,
@@ -230,8 +241,15 @@ def validate(
         )
     _run_and_exit(
         paths, database, Mode.VALIDATE, format_name, reject_file, organisasjonsnummer,
-        {"extract_time": extract_time} if extract_time else {}, skip_unknown, declared,
+        _given(extract_time, historical), skip_unknown, declared,
     )  # fmt: skip
+
+
+def _given(extract_time: str | None, historical: bool) -> dict[str, str]:
+    """What the command line says that the files may not: their extract time, and
+    whether older records are history only."""
+    given = {"extract_time": extract_time} if extract_time else {}
+    return given | ({extract_order.HISTORICAL: "yes"} if historical else {})
 
 
 def reachable_database() -> tuple[Database | None, str | None]:

@@ -27,7 +27,7 @@ loads_app = typer.Typer(
 app.add_typer(loads_app, name="loads")
 
 COLUMNS = ("id", "started", "status", "register", "format", "source", "ins", "sup", "unch",
-           "rej", "warn", "reverted")  # fmt: skip
+           "ended", "rej", "warn", "reverted")  # fmt: skip
 
 
 def _reverted(entry: journal.JournalEntry) -> str:
@@ -91,7 +91,7 @@ def loads(
     rows = [
         (str(e.id), f"{e.started_at:%Y-%m-%d %H:%M:%S}", e.status, e.register or "",
          e.format or "", e.source, str(e.inserted), str(e.superseded), str(e.unchanged),
-         str(e.rejected), str(e.warnings), _reverted(e))
+         str(e.ended), str(e.rejected), str(e.warnings), _reverted(e))
         for e in entries
     ]  # fmt: skip
     if not out.is_terminal:  # piped: whole values, one line each, for cut/awk
@@ -122,3 +122,24 @@ def repair() -> None:
         out.print(f"Marked aborted: {', '.join(map(str, aborted))}.")
     else:
         out.print("No load was left running by a process that died.")
+
+
+@loads_app.command(epilog="Example:  grunndata loads rejects 42 --json")
+def rejects(
+    load_id: Annotated[int, typer.Argument(help="The load's id (`grunndata loads`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="As a JSON array.")] = False,
+) -> None:
+    """The records a load rejected: location, reason and, for a batch of a followed
+    feed, the event's sequence number (at most the first 10 000 of a load)."""
+    database = _migrated()
+    if database is None:
+        return
+    found = journal.rejects(database, load_id)
+    if as_json:
+        keys = ("location", "reason", "sekvensnummer")
+        out.print_json(json.dumps([dict(zip(keys, r, strict=True)) for r in found]))
+        return
+    for location, reason, sequence in found:
+        print("\t".join((location, "" if sequence is None else str(sequence), reason)))
+    if not found:
+        err.print(f"Load {load_id} rejected nothing (or there is no such load).")

@@ -183,6 +183,13 @@ Table(
         comment="For a followed batch: its source's cursor (posisjon, baseline) before it",
     ),
     Index("load_reverts", "reverts", unique=True),
+    Column(
+        "ended",
+        Integer,
+        nullable=False,
+        server_default=text("0"),
+        comment="Entities a complete extract lacked, whose valid time it ended",
+    ),
     CheckConstraint(
         (
             "extract_time_kind = ANY (ARRAY['file'::text, 'given'::text, 'modified'::text, "
@@ -232,6 +239,22 @@ Table(
         "Who looked up which persons (one row per request and field-group set), when, why and "
         "which field groups they got: append-only"
     ),
+)
+
+Table(
+    "load_avvist",
+    METADATA,
+    Column("load_id", BigInteger, ForeignKey("felles.load.id"), primary_key=True),
+    Column("nr", Integer, primary_key=True),
+    Column("location", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column(
+        "sekvensnummer",
+        BigInteger,
+        comment="For a followed batch: the rejected event's sequence number in its source",
+    ),
+    schema="felles",
+    comment="The records each load rejected (at most its first 10 000), in the order found",
 )
 
 Table(

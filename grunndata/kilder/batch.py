@@ -30,6 +30,7 @@ from grunndata.loaders.run import register_lock_key
 from grunndata.loaders.sources import SourceFile
 
 _RECORD = re.compile(r"^record (\d+)")
+_NUMBER = re.compile(r"(\d+)$")
 
 
 class BatchFailed(GrunndataError):
@@ -91,14 +92,21 @@ class _Located:
     def __init__(self, report: Report, locations: Sequence[str]) -> None:
         self._report, self._locations = report, locations
 
-    def _where(self, location: str) -> str:
+    def _event(self, location: str) -> str | None:
         match = _RECORD.match(location)
         if match and 0 < int(match[1]) <= len(self._locations):
-            return f"{self._locations[int(match[1]) - 1]}, {location}"
-        return location
+            return self._locations[int(match[1]) - 1]
+        return None
+
+    def _where(self, location: str) -> str:
+        event = self._event(location)
+        return f"{event}, {location}" if event else location
 
     def reject(self, location: str, reason: str, kind: str | None = None) -> None:
-        self._report.reject(self._where(location), reason, kind)
+        """Rejected, with the event's sequence number (the number its location ends in)."""
+        number = _NUMBER.search(self._event(location) or "")
+        sequence = int(number[1]) if number else None
+        self._report.reject(self._where(location), reason, kind, sequence=sequence)
 
     def warn(self, location: str, reason: str, kind: str | None = None) -> None:
         self._report.warn(self._where(location), reason, kind)
@@ -204,4 +212,5 @@ def _ending(
         sha256=None,
         extract_date=context.extract_date if context else None,
         extract_kind=context.extract_kind if context else None,
+        rejects=report.journalled,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,6 +128,8 @@ class Ending:
     sha256: str | None
     extract_date: datetime | None
     extract_kind: str | None = None
+    rejects: Sequence[tuple[str, str, int | None]] = ()
+    """The reject list: (location, reason, sequence number) per rejected record."""
 
 
 def end(database: Database, running: Running, ending: Ending) -> None:
@@ -144,6 +146,12 @@ def end(database: Database, running: Running, ending: Ending) -> None:
                  counts.superseded, counts.unchanged, ending.rejected, ending.warnings,
                  ending.message, running.id],
             )  # fmt: skip
+            if counts.ended:  # what a complete extract ended
+                conn.execute(
+                    "UPDATE felles.load SET ended = %s WHERE id = %s", [counts.ended, running.id]
+                )
+            if ending.rejects and ending.status != "failed":  # nothing of a failed load kept
+                _write_rejects(conn, running.id, ending.rejects)
             if kind is not None:  # where the extract time comes from
                 conn.execute(
                     "UPDATE felles.load SET extract_time_kind = %s WHERE id = %s",
@@ -151,6 +159,26 @@ def end(database: Database, running: Running, ending: Ending) -> None:
                 )
     except (DatabaseUnavailable, psycopg.OperationalError):
         pass  # the run's outcome says what went wrong; the row is repaired as 'aborted'
+
+
+def _write_rejects(
+    conn: psycopg.Connection, load_id: int, rejects: Sequence[tuple[str, str, int | None]]
+) -> None:
+    with conn.cursor().copy(
+        "COPY felles.load_avvist (load_id, nr, location, reason, sekvensnummer) FROM STDIN"
+    ) as copy:
+        for nr, (location, reason, sequence) in enumerate(rejects, 1):
+            copy.write_row((load_id, nr, location, reason, sequence))
+
+
+def rejects(database: Database, load_id: int) -> list[tuple[str, str, int | None]]:
+    """A load's reject list: (location, reason, sequence number), in the order found."""
+    with connect(database.app_url) as conn:
+        return conn.execute(
+            "SELECT location, reason, sekvensnummer FROM felles.load_avvist WHERE load_id = %s "
+            "ORDER BY nr",
+            [load_id],
+        ).fetchall()
 
 
 @contextmanager
@@ -187,6 +215,7 @@ class JournalEntry:
     reverted_by: int | None = None
     reverted_at: datetime | None = None
     reverted_by_user: str | None = None
+    ended: int = 0
 
 
 @dataclass(frozen=True)
@@ -224,7 +253,8 @@ def journal(
             "SELECT l.id, l.started_at, l.locked_at, l.finished_at, l.status, l.source, "
             "l.register, l.format, l.extract_date, l.inserted, l.superseded, l.unchanged, "
             "l.rejected, l.warnings, l.message, l.reverts, l.reverted_by, r.finished_at, "
-            f"r.os_user FROM felles.load l {_REVERT} WHERE {where} ORDER BY l.id DESC LIMIT %s",
+            f"r.os_user, l.ended FROM felles.load l {_REVERT} WHERE {where} "
+            "ORDER BY l.id DESC LIMIT %s",
             [*params, only.limit],
         ).fetchall()
     return [JournalEntry(*row) for row in rows]

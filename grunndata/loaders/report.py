@@ -16,6 +16,8 @@ from typing import Literal, TextIO
 
 Severity = Literal["reject", "warning"]
 KEPT_FOR_SUMMARY = 20
+#: Rejects kept per file for the journal's reject list (``felles.load_avvist``).
+KEPT_FOR_JOURNAL = 10_000
 #: Distinct kinds counted per file; further kinds are counted together as "other".
 MAX_KINDS = 100
 _VALUES = re.compile(r"\d{2,}|'[^']*'|\"[^\"]*\"|`[^`]*`")
@@ -72,11 +74,18 @@ class Report:
         self.rejected = 0
         self.warnings = 0
         self.first: list[Finding] = []
+        self.journalled: list[tuple[str, str, int | None]] = []
+        """The first rejects, for the journal: (location, reason, sequence number)."""
         self._groups: dict[tuple[Severity, str], Group] = {}
         self._writer = writer
 
-    def reject(self, location: str, reason: str, kind: str | None = None) -> None:
+    def reject(
+        self, location: str, reason: str, kind: str | None = None, sequence: int | None = None
+    ) -> None:
+        """A rejected record; ``sequence``: a followed event's number in its source."""
         self.rejected += 1
+        if len(self.journalled) < KEPT_FOR_JOURNAL:
+            self.journalled.append((location, reason, sequence))
         self._add(Finding(self.source, location, "reject", reason), kind)
 
     def warn(self, location: str, reason: str, kind: str | None = None) -> None:

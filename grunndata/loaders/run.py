@@ -254,6 +254,7 @@ def _ending(outcome: FileOutcome, context: LoadContext) -> journal.Ending:
         sha256=context.sha256,
         extract_date=context.extract_date,
         extract_kind=context.extract_kind,
+        rejects=context.report.journalled,
     )
 
 

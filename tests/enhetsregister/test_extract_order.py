@@ -65,3 +65,18 @@ def test_the_cli_passes_extract_time_to_the_load(db, tmp_path):
     result = cli(db, "load", str(path), "--extract-time", "2024-05-06T07:08", "--no-migrate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert kinds(db) == [("2024-05-06", "given")]
+
+
+def test_with_historical_an_older_unit_never_becomes_current(db, tmp_path):
+    newer = write_json(tmp_path / "enheter_2025.json", [NEWER])
+    older = write_json(tmp_path / "enheter_2021.json", [KORSVIK])
+    assert load(db, newer, given={"extract_time": "2025-01-02"}).exit_code == 0
+    newer_alone = current(db)
+    given = {"extract_time": "2021-01-04T05:32", "historical": "yes"}
+
+    (file,) = load(db, older, given=given).files
+
+    # Its stored version is valid since its registreringsdato (2004): nothing to add.
+    assert (file.exit_code, file.rejected, file.warnings, file.counts.inserted) == (0, 0, 1, 0)
+    assert "it adds no history" in file.findings[0].reason
+    assert current(db) == newer_alone == {"310911410": "KORSVIK BYGG OG ANLEGG AS"}

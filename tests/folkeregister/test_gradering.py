@@ -17,7 +17,7 @@ from psycopg import errors, sql
 from grunndata.db import migrate
 from grunndata.db.database import Database, bootstrap, connect
 from grunndata.loaders import journal
-from grunndata.registers.folkeregister import merge
+from grunndata.registers.folkeregister import formats, merge
 from tests.conftest import TEST_ROLES, examples, scratch_name
 from tests.folkeregister.helpers import DATA, load, write_json
 from tests.folkeregister.idents import tenor_numbers
@@ -211,6 +211,8 @@ def test_the_migration_fills_the_table_from_data_loaded_before_it(
         with monkeypatch.context() as before:  # the loader as it was at 0007
             before.setattr(merge, "REFRESH_GRADED", "SELECT 1")
             before.setattr(journal, "insert", _journal_row_at_0007)
+            # nor did it journal a Freg file's extract time (its kind is 0013's)
+            before.setattr(formats, "_note_extract_time", lambda context, batch: None)
             assert load(database, *sorted(DATA.glob("person_*.json"))).exit_code == 0
         migrate.upgrade(database)
         assert rows(database, REAL_PROTECTED, "08871748471") == {REAL_PROTECTED: True}

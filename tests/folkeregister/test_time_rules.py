@@ -56,14 +56,43 @@ def _lo(x: int | None) -> float:
     return float("-inf") if x is None else x
 
 
-def reference(doc1: list[V], doc2: list[V], probes: list[tuple[float, float | None]]) -> dict:
-    """Straight from the rules (see docs/folkeregister.md, "Time rules")."""
-    held = doc1 + [v for v in doc2 if v not in doc1]
-    asof2 = max((v.a for v in doc2 if v.a is not None), default=None)
+def asof(doc: list[V]) -> int | None:
+    """A document's time: its latest ajourholdstidspunkt."""
+    return max((v.a for v in doc if v.a is not None), default=None)
+
+
+def older(doc1: list[V], doc2: list[V]) -> bool:
+    """Whether ``doc2``, loaded after ``doc1``, is from an older extract."""
+    asof1, asof2 = asof(doc1), asof(doc2)
+    return asof1 is not None and asof2 is not None and asof2 < asof1
+
+
+def reference(
+    doc1: list[V],
+    doc2: list[V],
+    probes: list[tuple[float, float | None]],
+    historical: bool = False,
+) -> dict:
+    """Straight from the rules (see docs/folkeregister.md, "Time rules" and "Extract
+    order"): an older ``doc2`` is rejected, or with ``historical`` its versions end at
+    ``doc1``'s time, it ends none of ``doc1``'s, and one that would replace a version of
+    ``doc1`` (same gyldighetstidspunkt, recorded at or after it) is left out."""
+    history = older(doc1, doc2)
+    if history and not historical:
+        doc2 = []
+    asof1, asof2 = asof(doc1), asof(doc2)
+    new = [v for v in doc2 if v not in doc1]
+    if history:
+        new = [v for v in new if not any(_lo(w.g) == _lo(v.g) and _lo(w.a) <= _lo(v.a)
+                                          for w in doc1)]  # fmt: skip
+    held = doc1 + new
 
     def recorded_end(v: V) -> float | None:
         ends = [w.a for w in held if _lo(w.g) == _lo(v.g) and _lo(w.a) > _lo(v.a)]
-        if asof2 is not None and v in doc1 and v not in doc2 and _lo(v.a) < asof2:
+        if history:
+            if v in new:
+                ends.append(asof1)
+        elif asof2 is not None and v in doc1 and v not in doc2 and _lo(v.a) < asof2:
             ends.append(asof2)
         return min(ends) if ends else None
 
@@ -121,11 +150,15 @@ def history_db(clones) -> Database:
 NUMBERS = tenor_numbers()
 
 
+@pytest.mark.parametrize("historical", [False, True], ids=["default", "historical"])
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(versions, st.data())
 def test_any_valid_and_recorded_pair_answers_as_the_rules_say(
-    history_db, tmp_path_factory, all_versions, data
+    history_db, tmp_path_factory, historical, all_versions, data
 ):
+    """Two documents of a person, loaded one after the other. A second document older
+    than the first (by its latest ajourholdstidspunkt) is rejected (exit 1), or with
+    ``--historical`` adds history only: either way the current state is the first's."""
     # (gyldighetstidspunkt, ajourholdstidspunkt) identify a version: no two share both.
     unique = list({_key(v): v for v in all_versions}.values())
     doc1 = data.draw(st.lists(st.sampled_from(unique), min_size=1, unique=True))
@@ -137,9 +170,16 @@ def test_any_valid_and_recorded_pair_answers_as_the_rules_say(
     files = [write_json(folder / "1.json", {**ident, "navn": [v.json() for v in doc1]})]
     if doc2:
         files.append(write_json(folder / "2.json", {**ident, "navn": [v.json() for v in doc2]}))
-    for path in files:
-        assert load(history_db, path).exit_code == 0
-    expected = reference(doc1, doc2 if doc2 else [], PROBES)
+    given = {"historical": "yes"} if historical else {}
+    codes = [load(history_db, path, given=given).exit_code for path in files]
+    rejected = older(doc1, doc2) and not historical
+    assert codes == [0, 1][: len(files)] if rejected else codes == [0] * len(files)
+    expected = reference(doc1, doc2, PROBES, historical)
     got = answers(history_db, number)
     wrong = {p: (got[p], expected[p]) for p in PROBES if got[p] != expected[p]}
     assert not wrong, dict(itertools.islice(wrong.items(), 5))
+    if older(doc1, doc2):  # newer then older: the current state of the newer alone
+        alone = reference(doc1, [], PROBES)
+        assert {p: got[p] for p in PROBES if p[1] is None} == {
+            p: alone[p] for p in PROBES if p[1] is None
+        }

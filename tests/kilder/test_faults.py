@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -18,7 +20,11 @@ from grunndata.kilder.batch import BatchFailed
 from grunndata.kilder.follow import StewardNeeded
 from grunndata.kilder.http import SourceUnavailable
 from grunndata.kilder.settings import MaskinportenSettings
+from grunndata.loaders import journal
+from grunndata.server import create_app
+from tests.conftest import LiveServer
 from tests.kilder.conftest import Sources, cursor, load_files, rows, run_follower
+from tests.kilder.test_kill import _command, grunndata
 from tests.kilder.test_week import _brreg_files
 
 
@@ -116,6 +122,28 @@ def test_an_invalid_document_is_rejected_with_its_sequence_number(
     assert (rejected, status) == (1, "partial")
     assert re.search(r"seq \d+, record \d+ \(\d{11}\): reject: .*ajourholdstidspunkt", message)
     assert any(message in line for line in log)
+    # The journal's reject list holds it with the event's sequence number.
+    ((load_id,),) = rows(fresh_database, "SELECT id FROM felles.load")
+    ((location, reason, seq),) = journal.rejects(fresh_database, load_id)
+    assert location.startswith(f"seq {seq}, record ") and "ajourholdstidspunkt" in reason
+    event = sources_.world.freg.feed[seq - 1]
+    assert event["sekvensnummer"] == seq
+    assert event["hendelse"]["folkeregisteridentifikator"] in location
+    # follow --status and /healthz count it.
+    env = {**_command.env(fresh_database, sources_), "COLUMNS": "200"}
+    status = subprocess.run(
+        [grunndata(), "follow", "--status"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert status.returncode == 0, status.stderr
+    (cells,) = [
+        cells
+        for line in status.stdout.splitlines()
+        if (cells := [c.strip() for c in re.split(r"[│┃|]", line) if c.strip()])[:1] == ["freg"]
+    ]
+    assert cells[-1] == "1", status.stdout
+    with LiveServer(create_app(fresh_database.app_url)) as base:
+        health = httpx.get(f"{base}/healthz").json()
+    assert [k["avvist"] for k in health["kilder"] if k["kilde"] == "freg"] == [1]
 
 
 def test_a_gone_extract_exits_saying_so(sources_: Sources, fresh_database: Database) -> None:

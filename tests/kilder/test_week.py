@@ -1,4 +1,5 @@
-"""A scripted week followed from a baseline equals a bulk load of the week's final state."""
+"""A scripted week followed from a baseline equals a bulk load of the week's final state, in
+SQL and as users see it: through GraphQL, from the single process and through the gateway."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 import httpx
 
 from grunndata.db.database import Database
+from tests.gateway import OneGateway
 from tests.kilder.conftest import Sources, cursor, load_files, rows, run_follower
+from tests.kilder.graphql_state import PERSONS, answers, units
 
 #: Each person's current registrations (recorded times aside), by every identifier.
 FREG_NOW = """
@@ -26,7 +29,7 @@ def _write(path: Path, values: list[object]) -> Path:
 
 
 def test_freg_week_from_a_baseline_equals_a_bulk_load(
-    sources_: Sources, fresh_database: Database, clones, tmp_path: Path
+    sources_: Sources, fresh_database: Database, clones, tmp_path: Path, one_gateway: OneGateway
 ) -> None:
     log: list[str] = []
     assert run_follower(fresh_database, "freg", sources_.settings, baseline=True, echo=log) == 0
@@ -39,14 +42,20 @@ def test_freg_week_from_a_baseline_equals_a_bulk_load(
     kinds = {e["hendelse"]["hendelsetype"] for e in freg.feed}
     assert {"endringIIdentifikasjonsnummer", "personErDoed", "personErOppdatert"} <= kinds
     final = [freg.document(n) for n in sorted(freg.people)]
+    ids = sorted(freg.people)
     bulk = clones.make()
     try:
         load_files(bulk, [_write(tmp_path / "personer.json", final)])
         expected = rows(bulk, FREG_NOW)
+        # As users see it: every field of every person, single process and gateway alike.
+        expected_answers = answers(one_gateway, bulk, PERSONS, ids=ids)
     finally:
         clones.drop(bulk)
     assert len(expected) > 1000
     assert rows(fresh_database, FREG_NOW) == expected
+    persons = expected_answers["personer"]
+    assert len(persons) == len(ids) and all(persons) and any(p["doedsdato"] for p in persons)
+    assert answers(one_gateway, fresh_database, PERSONS, ids=ids) == expected_answers
     loads = rows(
         fresh_database,
         "SELECT kilde, kilde_fra, kilde_til, status FROM felles.load WHERE kilde = 'freg' "
@@ -82,7 +91,7 @@ def _brreg_files(sources_: Sources, folder: Path) -> list[Path]:
 
 
 def test_brreg_week_after_a_lastned_load_equals_a_bulk_load(
-    sources_: Sources, fresh_database: Database, clones, tmp_path: Path
+    sources_: Sources, fresh_database: Database, clones, tmp_path: Path, one_gateway: OneGateway
 ) -> None:
     load_files(fresh_database, _brreg_files(sources_, tmp_path / "start"))
     kinds = ("brreg-enheter", "brreg-underenheter", "brreg-roller")
@@ -97,10 +106,14 @@ def test_brreg_week_after_a_lastned_load_equals_a_bulk_load(
     try:
         load_files(bulk, _brreg_files(sources_, tmp_path / "end"))
         expected_units, expected_roles = _current(bulk, "enhet"), _current(bulk, "rolle")
+        expected_answers = units(one_gateway, bulk)
     finally:
         clones.drop(bulk)
     assert _current(fresh_database, "enhet") == expected_units
     assert _current(fresh_database, "rolle") == expected_roles
+    assert len(expected_answers) == len(expected_units)
+    assert any(u["roller"] for u in expected_answers)
+    assert units(one_gateway, fresh_database) == expected_answers
     withdrawn = {
         r[0] for r in rows(fresh_database, "SELECT organisasjonsnummer FROM enhetsregister.fjernet")
     }

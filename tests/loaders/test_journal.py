@@ -39,7 +39,9 @@ def test_loads_json_gives_every_field(db, tmp_path):
     )  # fmt: skip
     assert entry["source"] == str(source.absolute())
     assert len(entry["sha256"]) == 64 and entry["extract_date"].startswith("2026-01-30T23:00")
-    assert (entry["inserted"], entry["superseded"], entry["rejected"]) == (2, 0, 0)
+    assert (entry["inserted"], entry["superseded"], entry["rejected"], entry["ended"]) == (
+        2, 0, 0, 0
+    )  # fmt: skip
     assert {"started_at", "finished_at", "backend_pid", "process", "message"} <= entry.keys()
 
 
@@ -141,3 +143,21 @@ def test_the_next_load_repairs_too(db, tmp_path):
     load(db, source)
     assert _status(db, dead) == "aborted"
     assert [e.status for e in journal.journal(db)] == ["loaded", "aborted"]
+
+
+def test_a_file_loads_rejects_go_to_the_journals_reject_list(db, tmp_path):
+    source = write(tmp_path / "a.navn.csv", "id;navn", "1;Oslo", "x;Bergen", "3;")
+    (file,) = load(db, source).files
+    assert (file.exit_code, file.rejected) == (1, 2)
+    assert journal.rejects(db, file.load_id) == [
+        ("line 3", "id 'x' is not a number", None),
+        ("line 4", "navn is empty", None),
+    ]
+    with connect(db.app_url) as conn:
+        assert conn.execute("SELECT rejected FROM felles.load WHERE id = %s",
+                            [file.load_id]).fetchone() == (2,)  # fmt: skip
+    listed = _cli(db, "loads", "rejects", str(file.load_id), "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[1] == {
+        "location": "line 4", "reason": "navn is empty", "sekvensnummer": None
+    }  # fmt: skip

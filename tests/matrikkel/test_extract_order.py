@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from grunndata.db.database import connect
+from grunndata.loaders.run import run
+from grunndata.registers.matrikkel import REGISTER
 from tests.matrikkel.test_adresse_csv import SAMPLE, load
 
 CURRENT = (
@@ -63,3 +65,24 @@ def test_a_newer_file_after_an_older_one_loads_and_the_same_file_again_is_not_ol
     (file,) = load(fresh_database, newer).files
     assert (file.exit_code, file.counts.superseded) == (0, 47)
     assert {row[3] for row in current(fresh_database)} == {"NYSTED"}
+
+
+def test_with_historical_an_older_file_becomes_history_only(fresh_database, tmp_path):
+    newer = extract(tmp_path / "2025.csv", "02.01.2025 06:00:00", poststed="NYSTED")
+    older = extract(tmp_path / "2021.csv", "04.01.2021 05:32:37", poststed="GAMLESTED")
+    assert load(fresh_database, newer).exit_code == 0
+    newer_alone = current(fresh_database)
+
+    (file,) = run(
+        [older], formats=REGISTER.formats, database=fresh_database, given={"historical": "yes"}
+    ).files
+
+    assert (file.exit_code, file.rejected, file.counts.inserted) == (0, 0, 47)
+    assert current(fresh_database) == newer_alone
+    with connect(fresh_database.app_url) as conn:
+        then = conn.execute(
+            "SELECT DISTINCT poststed, gyldig::text FROM matrikkel.adresse "
+            "WHERE upper_inf(registrert) AND gyldig @> '2022-06-01'::timestamptz"
+        ).fetchall()
+    assert [p for p, _ in then] == ["GAMLESTED"], then
+    assert then[0][1].startswith('["2021-01-04 04:32:37+00","2025-01-0')

@@ -1,7 +1,10 @@
 """Brønnøysund's ``lastned`` totalbestand, declared complete (``--complete``): units of
 the file's kind (enheter, or underenheter) that are stored, not deleted and not in the
 file stop being valid at the file's extract time. A deleted unit is not in this scope: it
-keeps answering with its ``slettedato``, as Brønnøysund publishes it."""
+keeps answering with its ``slettedato``, as Brønnøysund publishes it.
+
+``roller/totalbestand`` declared complete likewise ends the role groups of every unit it
+does not name (the roles of a unit stored as deleted are not in its scope)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from psycopg import sql
 
 from grunndata.loaders.complete import Completeness, end_missing, unsupported
 from grunndata.loaders.formats import LoadContext
-from grunndata.registers.enhetsregister.tables import ENHET
+from grunndata.registers.enhetsregister.tables import ENHET, ROLLE
 
 
 class _Kind(Protocol):
@@ -37,3 +40,25 @@ def end_units_not_in_file(
         conn, ENHET, "enhet_staging", complete_scope(fmt, context.complete), context,
         recorded_at=at,
     )  # fmt: skip
+
+
+#: The role groups a complete ``roller/totalbestand`` speaks for: those of every unit not
+#: stored as deleted.
+ROLLER_SCOPE = sql.SQL(
+    "NOT EXISTS (SELECT 1 FROM enhetsregister.enhet e WHERE e.organisasjonsnummer = "
+    "rolle.organisasjonsnummer AND upper_inf(e.registrert) AND upper_inf(e.gyldig) "
+    "AND e.slettedato IS NOT NULL)"
+)
+
+
+def roller_scope(name: str, declared: Completeness) -> sql.Composable:
+    if declared.scope:
+        raise unsupported(name, declared)
+    return ROLLER_SCOPE
+
+
+def end_roles_not_in_file(conn: psycopg.Connection, context: LoadContext, at: datetime) -> int:
+    """End the role groups of the scope that ``rolle_staging`` lacks (before the merge)."""
+    assert context.complete is not None
+    scope = roller_scope("brreg-roller-json", context.complete)
+    return end_missing(conn, ROLLE, "rolle_staging", scope, context, recorded_at=at)

@@ -27,7 +27,12 @@ from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
 from grunndata.loaders.lines import Lines
 from grunndata.registers.enhetsregister import fields
-from grunndata.registers.enhetsregister.complete import complete_scope, end_units_not_in_file
+from grunndata.registers.enhetsregister.complete import (
+    complete_scope,
+    end_roles_not_in_file,
+    end_units_not_in_file,
+    roller_scope,
+)
 from grunndata.registers.enhetsregister.extract_time import settle
 from grunndata.registers.enhetsregister.identity import reject_other_kind
 from grunndata.registers.enhetsregister.merge import merge, stage
@@ -121,14 +126,15 @@ class _EnhetFormat:
         _warn_unknown_parents(conn, context, self.numbering)
         settle(context)
         order = {"register": ENHET.name, "staging": "enhet_staging", "key": "organisasjonsnummer"}
-        extract_order.reject_older(
-            conn, context, **order, what="organisasjonsnummer", location=self.numbering, number="nr"
-        )
+        history = extract_order.reject_older(
+            conn, context, **order, what="organisasjonsnummer", location=self.numbering,
+            number="nr", table=ENHET,
+        )  # fmt: skip
         # after the older records are rejected: a complete file with rejects ends nothing
         ended = end_units_not_in_file(conn, self, context, at) if context.complete else 0
         counts = merge(conn, ENHET, "enhet_staging", load_id=context.load_id, at=at)
         extract_order.remember(conn, context, **order)
-        return counts + WriteCounts(ended=ended)
+        return counts + WriteCounts(inserted=history, ended=ended)
 
     def complete_scope(self, declared: Completeness) -> sql.Composable:
         return complete_scope(self, declared)
@@ -367,9 +373,15 @@ class RollerJson:
                 f"roller of {orgnr}, an enhet not in the "
                 "register (yet): loaded, shown once it arrives",
             )
-        return merge(
+        ended = end_roles_not_in_file(conn, context, at) if context.complete else 0
+        counts = merge(
             conn, ROLLE, "rolle_staging", load_id=context.load_id, at=at, covered="rolle_covered"
         )
+        return counts + WriteCounts(ended=ended)
+
+    def complete_scope(self, declared: Completeness) -> sql.Composable:
+        """``roller/totalbestand`` holds the roles of every unit (``--complete``)."""
+        return roller_scope(self.name, declared)
 
 
 def _digits(number: str) -> str:

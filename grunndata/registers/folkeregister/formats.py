@@ -81,9 +81,21 @@ class FregPersonFormat:
             with _Prefetch(records, BATCH) as batches:
                 for batch in batches:
                     counts += write_batch(conn, batch, context)
+                    _note_extract_time(context, batch)
         finally:
             context.report = report
         return counts
+
+
+def _note_extract_time(context: LoadContext, batch: list[PersonDocument]) -> None:
+    """A file's extract time is its newest ``ajourholdstidspunkt`` (a followed batch's is
+    when it was fetched)."""
+    if context.extract_kind is not None:
+        return
+    times = [t for d in batch if (t := d.ajourholdt) is not None]
+    if context.extract_date is not None:
+        times.append(context.extract_date)
+    context.extract_date = max(times, default=None)
 
 
 class _LockedReport:

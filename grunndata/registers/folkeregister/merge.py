@@ -28,14 +28,14 @@ from grunndata.errors import SourceError
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.run import register_lock_key
-from grunndata.registers.folkeregister import identity
+from grunndata.registers.folkeregister import extract_order, identity
 from grunndata.registers.folkeregister.document import PersonDocument
 
 NAME = "folkeregister"
 
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS st_dok (doc int, gruppe int, ajourholdt timestamptz,
-    location text) ON COMMIT DROP;
+    location text, grense timestamptz) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS st_ident (gruppe int, identifikasjonsnummer text) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS st_versjon (doc int, gruppe int, element text, relasjon text,
     gyldighetstidspunkt timestamptz, opphoerstidspunkt timestamptz,
@@ -105,11 +105,13 @@ def write_batch(
     load_id = context.load_id
     conn.execute(STAGING)
     documents, groups = _resolve_persons(conn, documents, context)
+    # grense: a document older than its person's stored facts is history before that time
+    documents, groups, limits = extract_order.judge(conn, documents, groups, context)
     copy_rows(
         conn,
         "st_dok",
-        ("doc", "gruppe", "ajourholdt", "location"),
-        ((i, groups[i], d.ajourholdt, d.location) for i, d in enumerate(documents)),
+        ("doc", "gruppe", "ajourholdt", "location", "grense"),
+        ((i, groups[i], d.ajourholdt, d.location, limits[i]) for i, d in enumerate(documents)),
     )
     copy_rows(
         conn,
@@ -157,6 +159,7 @@ def write_batch(
     # Temporary tables have no statistics until analysed: without them the planner
     # picks nested loops that grow quadratically with the batch.
     conn.execute("ANALYZE st_dok, st_ident, st_versjon, st_person")
+    extract_order.drop_replacing(conn)
     conn.execute(
         """INSERT INTO folkeregister.person (id, load_id) SELECT person_id, %s FROM st_person
            WHERE person_id NOT IN (SELECT id FROM folkeregister.person)""",
@@ -174,10 +177,11 @@ def write_batch(
         """WITH ny AS (
                INSERT INTO folkeregister.versjon (person_id, element, relasjon, gyldighetstidspunkt,
                    opphoerstidspunkt, ajourholdstidspunkt, er_gjeldende, kilde, aarsak, data,
-                   innhold, sist_sett, load_id)
+                   innhold, sist_sett, load_id, fjernet)
                SELECT DISTINCT ON (p.person_id, s.innhold) p.person_id, s.element, s.relasjon,
                    s.gyldighetstidspunkt, s.opphoerstidspunkt, s.ajourholdstidspunkt,
-                   s.er_gjeldende, s.kilde, s.aarsak, s.data, s.innhold, d.ajourholdt, %s
+                   s.er_gjeldende, s.kilde, s.aarsak, s.data, s.innhold, d.ajourholdt, %s,
+                   d.grense
                FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
                ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST
                ON CONFLICT (person_id, innhold) WHERE tilbakefort_av IS NULL DO NOTHING
@@ -214,6 +218,7 @@ def write_batch(
                JOIN folkeregister.versjon v ON v.person_id = p.person_id
                WHERE v.tilbakefort_av IS NULL
                  AND coalesce(v.ajourholdstidspunkt, '-infinity') < d.ajourholdt
+                 AND d.grense IS NULL
                  AND EXISTS (SELECT 1 FROM st_versjon s
                              WHERE s.doc = d.doc AND s.element = v.element)
                  AND NOT EXISTS (SELECT 1 FROM st_versjon s

@@ -240,7 +240,9 @@ class AdresseCsv:
             context.report.reject(f"line {line}", f"adresseId {adresse_id} repeated in the file")
         stage.reject_bad_points(conn, "adresse_raw", context)
         order = {"register": "matrikkel.adresse", "key": "adresse_id"}
-        extract_order.reject_older(conn, context, staging="adresse_raw", what="adresseId", **order)
+        history = extract_order.reject_older(
+            conn, context, staging="adresse_raw", what="adresseId", table=ADRESSE, **order
+        )
         conn.execute(
             f"CREATE TEMP TABLE adresse_stage ON COMMIT DROP AS "
             f"SELECT {', '.join(content)}, punkt, coalesce(gyldig_fra, %s) AS gyldig_fra "
@@ -248,7 +250,9 @@ class AdresseCsv:
             [stage.default_valid_from(conn, context)],
         )
         ended = end_addresses_not_in_file(conn, ADRESSE, context) if context.complete else 0
-        counts = stage.merge(conn, ADRESSE, "adresse_stage", context) + WriteCounts(ended=ended)
+        counts = stage.merge(conn, ADRESSE, "adresse_stage", context) + WriteCounts(
+            inserted=history, ended=ended
+        )
         extract_order.remember(conn, context, staging="adresse_stage", **order)
         conn.execute(
             "INSERT INTO matrikkel.adressenavn (sokenavn, adressenavn) "
