@@ -31,6 +31,10 @@ def default_data_dir() -> Path:
 class Settings:
     database_url: str | None = None
     owner_database_url: str | None = None
+    #: Where the lookup log is written and read (docs/federation.md): one database every
+    #: subgraph of a split deployment shares. None: the main database.
+    log_database_url: str | None = None
+    log_owner_database_url: str | None = None
     data_dir: Path = field(default_factory=default_data_dir)
     pg_bindir: Path | None = None
     cluster_user: str = "grunndata"
@@ -62,6 +66,8 @@ class Settings:
         return cls(
             database_url=get("DATABASE_URL"),
             owner_database_url=get("OWNER_DATABASE_URL"),
+            log_database_url=get("LOG_DATABASE_URL"),
+            log_owner_database_url=get("LOG_OWNER_DATABASE_URL"),
             data_dir=Path(data_dir).expanduser().absolute() if data_dir else default_data_dir(),
             pg_bindir=Path(bindir) if bindir else None,
             cluster_user=get("CLUSTER_USER") or "grunndata",

@@ -155,6 +155,7 @@ class GraphQLApp(GraphQL[Context, None]):
             request_id=request.state.request_id,
             entities=getattr(self.schema, "entity_batches", {}),
             principal=getattr(request.state, "principal", ANONYMOUS),
+            log=request.app.state.log_reader,
         )
 
     async def parse_http_body(self, request: Any) -> Any:
@@ -333,14 +334,18 @@ def create_app(
     authenticator: Authenticator | None = None,
     ide_headers: dict[str, str] | None = None,
     basemap_style: str | None = None,
+    log_database_url: str | None = None,
 ) -> Starlette:
     """The ASGI app. ``dev`` turns on GraphiQL (served from grunndata's own files) and
     introspection. ``security`` (default: from the environment) sets tokens and limits;
     ``authenticator`` (default: from ``security``) says which tokens are trusted;
     ``ide_headers`` are preset in GraphiQL (the demo's token); ``basemap_style`` (default:
-    from the environment) is the map's background."""
+    from the environment) is the map's background. The lookup log is written to and read
+    from ``log_database_url`` (default: ``GRUNNDATA_LOG_DATABASE_URL``, else the main
+    database; docs/federation.md)."""
     settings = Settings.from_env()
     security = security or settings.security
+    log_url = log_database_url or settings.log_database_url or database_url
     if dev:
         security = replace(security, graphiql=True, introspection=True)
     authenticator = authenticator or Authenticator.from_settings(security)
@@ -357,13 +362,16 @@ def create_app(
         # The lookup log's writer has connections of its own: requests waiting for their
         # rows to commit must never hold the connections its flush needs.
         log_pool = pools.pool(
-            database_url, name="grunndata-oppslagslogg", max_size=2, timeout=pool_timeout
-        )
+            log_url, name="grunndata-oppslagslogg", max_size=2, timeout=pool_timeout,
+            configure=_connection_setup(security.statement_timeout_ms),  # readers' time zone
+        )  # fmt: skip
         await pool.open(wait=False)
         await log_pool.open(wait=False)
         app.state.pool = pool
         writer = metrics.ObservedLookupLog if settings.metrics else oppslagslogg.LookupLogWriter
         app.state.lookup_log = writer(log_pool)
+        # A log in a database of its own is read there; else in the request's snapshot.
+        app.state.log_reader = log_pool if log_url != database_url else None
         reads = ReadPools(pool, replica_pools(
             settings.read_database_urls, size=pool_size, timeout=pool_timeout,
             configure=_connection_setup(security.statement_timeout_ms),

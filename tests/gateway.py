@@ -14,7 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,14 +125,17 @@ class OneGateway:
 
     @contextmanager
     def serving(
-        self, database: Database, token: object = ALL, keep: bool = True
-    ) -> Iterator[Federated]:
+        self, database: Database, token: object = ALL, keep: bool = True,
+        split: Mapping[str, Database] | None = None,
+    ) -> Iterator[Federated]:  # fmt: skip
         """The gateway and the single process answering from ``database``, their clients
         holding ``token`` when a request carries none (as ``LiveServer``; None: no token, as
         a deployment). ``keep``: leave its apps running for later tests (a database of the
-        session); else they stop at the end."""
-        url = database.app_url
-        tenant = self.tenants.get(url) or self._start(url)
+        session); else they stop at the end. ``split``: the subgraphs named there answer
+        from their own database instead."""
+        urls = {name: (split or {}).get(name, database).app_url for name in self.switches}
+        url = " ".join(urls.values())
+        tenant = self.tenants.get(url) or self._start(url, urls)
         tenant.seen.clear()
         minted = test_token() if token is ALL else token  # fresh: tokens expire
         for name, switch in self.switches.items():
@@ -152,13 +155,13 @@ class OneGateway:
                 del self.tenants[url]
                 tenant.stop()
 
-    def _start(self, url: str) -> Tenant:
+    def _start(self, url: str, urls: Mapping[str, str]) -> Tenant:
         seen: list[tuple[str, dict[str, str]]] = []
         apps: dict[str, Any] = {
-            name: HeaderLog(create_app(url, schema=build_subgraph_schema(name)), name, seen)
+            name: HeaderLog(create_app(urls[name], schema=build_subgraph_schema(name)), name, seen)
             for name in SUBGRAPH_NAMES
         }
-        apps[SINGLE] = create_app(url)
+        apps[SINGLE] = create_app(urls[SINGLE])
         stops = [self.switches[name].start(app) for name, app in apps.items()]
 
         def stop() -> None:

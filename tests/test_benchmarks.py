@@ -10,6 +10,7 @@ from graphql import parse, validate
 from graphql.execution.values import get_variable_values
 
 from benchmarks.compare import QUERIES
+from benchmarks.soak import MIX as SOAK_MIX
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.selection import query_operation
 
@@ -32,3 +33,10 @@ def test_each_benchmark_query_is_valid_and_has_an_sql_form(name):
     now = dt.datetime.now(dt.UTC)
     statements = list(answers._statements(query.grunndata, document, operation, variables, now))
     assert len(statements) == 1
+
+
+@pytest.mark.parametrize("index", range(len(SOAK_MIX)))
+def test_each_soak_query_is_valid(index):
+    """The soak's mix (benchmarks/soak.py): the gateway serves the same graph."""
+    kind, _, _, make = SOAK_MIX[index]
+    assert validate(SCHEMA._schema, parse(make("0"))) == [], kind

@@ -13,6 +13,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from grunndata.cli import app
+from grunndata.db import migrate
 from grunndata.db.database import bootstrap, connect
 from grunndata.graphql.schema import build_schema
 from tests.conftest import TEST_ROLES, scratch_name
@@ -81,6 +82,24 @@ def test_loads_on_a_database_without_the_schema_says_so(admin_url):
         result = cli("loads", env={**os.environ, "GRUNNDATA_DATABASE_URL": blank.app_url})
         assert result.returncode == 0, result.stderr
         assert "No loads yet: the database has no grunndata schema" in result.stdout
+    finally:
+        with connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_db_upgrade_migrates_the_lookup_logs_own_database_too(admin_url, database):
+    name = scratch_name("logdb")
+    log = bootstrap(admin_url, name, TEST_ROLES)
+    env = {"GRUNNDATA_DATABASE_URL": database.app_url,
+           "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
+           "GRUNNDATA_LOG_DATABASE_URL": log.app_url,
+           "GRUNNDATA_LOG_OWNER_DATABASE_URL": log.owner_url}  # fmt: skip
+    try:
+        result = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+        assert result.exit_code == 0, result.output
+        head = migrate.head_revision()
+        assert f"lookup log's database at revision {head} (was None)" in result.output
+        assert migrate.current_revision(log) == head
     finally:
         with connect(admin_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from grunndata.config import Settings
 from grunndata.db import migrate
-from grunndata.db.database import Database, open_database
+from grunndata.db.database import Database, log_database, open_database
 from grunndata.errors import GrunndataError
 from grunndata.loaders.formats import SourceFormat
 from grunndata.registers import REGISTERS
@@ -41,17 +41,25 @@ def formats() -> list[SourceFormat]:
 
 
 def database_for(*, no_migrate: bool = False) -> Database:
-    database = open_database(Settings.from_env())
+    """The database to serve or load, migrated (and so is the lookup log's own, if any)."""
+    settings = Settings.from_env()
+    database = open_database(settings)
+    for each, what in ((database, "database"), (log_database(settings), "lookup log's database")):
+        if each is not None:
+            _migrated(each, what, no_migrate=no_migrate)
+    return database
+
+
+def _migrated(database: Database, what: str, *, no_migrate: bool) -> None:
     if no_migrate:
         current, head = migrate.current_revision(database), migrate.head_revision()
         if current != head:
             err.print(
-                f"[yellow]warning:[/] the database is at revision {current or 'none'}, "
+                f"[yellow]warning:[/] the {what} is at revision {current or 'none'}, "
                 f"the code expects {head}; run `grunndata db upgrade`."
             )
     else:
         migrate.upgrade(database)
-    return database
 
 
 def refuse_external(settings: Settings, verb: str) -> None:

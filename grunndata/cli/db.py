@@ -10,7 +10,7 @@ from rich.markup import escape
 from grunndata.cli.base import app, out, refuse_external
 from grunndata.config import Settings
 from grunndata.db import migrate
-from grunndata.db.database import embedded_cluster, open_database
+from grunndata.db.database import embedded_cluster, log_database, open_database
 from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
 
@@ -77,7 +77,11 @@ def db_url(
 @db_app.command("upgrade", epilog="Example:  grunndata db upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (as the schema owner, under an advisory lock)."""
-    database = open_database(Settings.from_env())
-    before = migrate.current_revision(database)
-    after = migrate.upgrade(database)
-    out.print(f"database at revision {after}" + (f" (was {before})" if before != after else ""))
+    settings = Settings.from_env()
+    for database, what in ((open_database(settings), "database"),
+                           (log_database(settings), "lookup log's database")):  # fmt: skip
+        if database is None:
+            continue
+        before = migrate.current_revision(database)
+        after = migrate.upgrade(database)
+        out.print(f"{what} at revision {after}" + (f" (was {before})" if before != after else ""))

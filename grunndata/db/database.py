@@ -167,6 +167,16 @@ def embedded_cluster(settings: Settings) -> EmbeddedCluster:
     return EmbeddedCluster(settings.data_dir, binaries=binaries, cluster_user=settings.cluster_user)
 
 
+def log_database(settings: Settings) -> Database | None:
+    """The lookup log's own database (``GRUNNDATA_LOG_DATABASE_URL``; its owner's URL
+    ``GRUNNDATA_LOG_OWNER_DATABASE_URL``), migrated as any grunndata database; None when
+    the log is in the main database."""
+    if not settings.log_database_url:
+        return None
+    owner = settings.log_owner_database_url or settings.log_database_url
+    return Database(app_url=settings.log_database_url, owner_url=owner)
+
+
 def open_database(settings: Settings, *, start: bool = True) -> Database:
     """The database grunndata should use: ``GRUNNDATA_DATABASE_URL`` when set, else the
     embedded cluster (started and bootstrapped when ``start``)."""

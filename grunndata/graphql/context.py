@@ -41,6 +41,9 @@ class Context:
     principal: Principal = ANONYMOUS
     #: The persons this request returned, for the lookup log.
     lookups: Lookups = field(default_factory=Lookups)
+    #: Where the lookup log is read when it has a database of its own
+    #: (``GRUNNDATA_LOG_DATABASE_URL``); None: from ``pool``.
+    log: Connections | None = None
 
     def loader(
         self, key: Hashable, make: Callable[[], DataLoader[Any, Any]]

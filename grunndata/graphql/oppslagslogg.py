@@ -294,7 +294,7 @@ async def _read(
     if fra is not None and til is not None and aware(fra) > aware(til):
         raise InvalidArgument("fra is after til")
     numbers = await _identifiers_of(context, number)
-    async with context.pool.connection() as conn:
+    async with (context.log or context.pool).connection() as conn:
         cursor = await conn.cursor(row_factory=dict_row).execute(
             """SELECT tidspunkt, nummer AS identifikasjonsnummer, konsument, scopes,
                       feltgrupper, operasjon, request_id, behandlingsgrunnlag
