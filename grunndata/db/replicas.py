@@ -45,8 +45,9 @@ def replica_pools(
     configure: Callable[[psycopg.AsyncConnection[Any]], Awaitable[None]],
 ) -> list[AsyncConnectionPool]:
     return [
-        pools.pool(url, name="grunndata-replica", max_size=size, timeout=timeout,
-                   configure=configure)  # fmt: skip
+        pools.pool(
+            url, name="grunndata-replica", max_size=size, timeout=timeout, configure=configure
+        )
         for url in urls
     ]
 
