@@ -1,6 +1,6 @@
 """Retention of the lookup log: whole months past the retention period are dropped.
 
-``felles.oppslagslogg`` is partitioned by month (migration 0016). Nothing may delete a row
+``felles.oppslagslogg`` is partitioned by month (migration felles_0003). Nothing may delete a row
 of it; only the schema owner may drop a partition, and ``prune`` does, for the months that
 ended before the cutoff, each journalled in ``felles.oppslagslogg_sletting`` (when, by
 whom, which month, how many rows, the cutoff) in the same transaction. It also makes the

@@ -137,7 +137,7 @@ def test_the_migration_keeps_the_rows_and_their_ids(admin_url: str):
     name = scratch_name("logmonth")
     database = bootstrap(admin_url, name, TEST_ROLES)
     try:
-        migrate.upgrade(database, "0015")
+        migrate.upgrade(database, "felles_0002")
         _log(database, dt.datetime(2020, 1, 1, tzinfo=UTC), dt.datetime.now(UTC))
         migrate.upgrade(database)
         with connect(database.app_url) as conn:
@@ -166,5 +166,5 @@ def _downgrade(database: Database) -> None:
     engine = migrate.engine_for(database.owner_url)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0015")
+        command.downgrade(config, "felles_0002")
     engine.dispose()

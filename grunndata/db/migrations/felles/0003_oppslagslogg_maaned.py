@@ -13,8 +13,8 @@ partition (PostgreSQL clones it), and each partition gets the TRUNCATE trigger t
 the owner can drop a partition: ``grunndata db prune-log`` does, journalled in
 ``felles.oppslagslogg_sletting``.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: felles_0003
+Revises: felles_0002
 Create Date: 2026-12-07
 """
 
@@ -22,8 +22,8 @@ from alembic import op
 
 from grunndata.db.migration_helpers import grant_app
 
-revision = "0016"
-down_revision = "0015"
+revision = "felles_0003"
+down_revision = "felles_0002"
 branch_labels = None
 depends_on = None
 
@@ -127,6 +127,14 @@ def _append_only() -> None:
     op.execute(
         "COMMENT ON TABLE felles.oppslagslogg IS 'Who looked up which persons (one row per "
         "request and field-group set), when, why and which field groups they got: append-only'"
+    )
+    op.execute(
+        "COMMENT ON COLUMN felles.oppslagslogg.konsument IS "
+        "'The consumer''s organisasjonsnummer (from the token''s consumer.ID 0192:<orgnr>)'"
+    )
+    op.execute(
+        "COMMENT ON COLUMN felles.oppslagslogg.identifikasjonsnumre IS "
+        "'The persons returned with these field groups (GIN: identifikasjonsnumre @> ARRAY[x])'"
     )
 
 

@@ -12,8 +12,8 @@ before (0 after a killed first load), and every plan then takes the growing tabl
 empty. Either way it takes SHARE UPDATE EXCLUSIVE on the table until the transaction ends,
 so autovacuum cannot reset the estimate again while the load runs.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: felles_0002
+Revises: felles_0001
 Create Date: 2026-12-07
 """
 
@@ -21,8 +21,8 @@ from alembic import op
 
 from grunndata.db.migration_helpers import grant_app
 
-revision = "0015"
-down_revision = "0014"
+revision = "felles_0002"
+down_revision = "felles_0001"
 branch_labels = None
 depends_on = None
 
