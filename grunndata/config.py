@@ -51,6 +51,8 @@ class Settings:
     read_max_lag_s: float = 5.0
     #: The map's background (``/kart``): a MapLibre style URL; none by default (docs/gis.md).
     basemap_style: str = ""
+    #: ``grunndata db prune-log``'s default: the lookup log keeps ten years.
+    lookup_log_retention_days: int = 3653
     security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
@@ -78,6 +80,7 @@ class Settings:
             read_database_urls=tuple(u for u in _URLS.split(get("READ_DATABASE_URLS") or "") if u),
             read_max_lag_s=_seconds("READ_MAX_LAG_SECONDS", get("READ_MAX_LAG_SECONDS"), 5.0),
             basemap_style=get("BASEMAP_STYLE") or "",
+            lookup_log_retention_days=_days(get("LOOKUP_LOG_RETENTION_DAYS")),
             security=SecuritySettings.from_env(get),
         )
 
@@ -110,6 +113,14 @@ def _seconds(name: str, value: str | None, default: float) -> float:
     if not seconds >= 0:
         raise SetupError(f"GRUNNDATA_{name} {value!r} is not a number of seconds >= 0.")
     return seconds
+
+
+def _days(value: str | None) -> int:
+    if value is None:
+        return Settings.lookup_log_retention_days
+    if not value.isdigit() or int(value) < 1:
+        raise SetupError(f"GRUNNDATA_LOOKUP_LOG_RETENTION_DAYS {value!r} is not a number of days.")
+    return int(value)
 
 
 def _log_level(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ from rich.markup import escape
 
 from grunndata.cli.base import app, out, refuse_external
 from grunndata.config import Settings
-from grunndata.db import migrate
+from grunndata.db import backup, logretention, migrate, versions
 from grunndata.db.database import embedded_cluster, log_database, open_database
 from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
@@ -59,6 +60,7 @@ def db_status() -> None:
         raise typer.Exit(1)
     state = f"running (PID {status.pid})" if status.running else "stopped"
     out.print(f"embedded PostgreSQL {status.major}: {state}; data directory {status.data_dir}")
+    out.print(versions.binaries_note(embedded_cluster(settings)))
     if not status.running:
         raise typer.Exit(1)
 
@@ -85,3 +87,50 @@ def db_upgrade() -> None:
         before = migrate.current_revision(database)
         after = migrate.upgrade(database)
         out.print(f"{what} at revision {after}" + (f" (was {before})" if before != after else ""))
+
+
+@db_app.command("prune-log", epilog="Example:  grunndata db prune-log --older-than 3653")
+def db_prune_log(
+    older_than: Annotated[
+        int | None,
+        typer.Option(
+            "--older-than",
+            metavar="DAYS",
+            help="Drop the months that ended more than DAYS ago "
+            "[default: GRUNNDATA_LOOKUP_LOG_RETENTION_DAYS, ten years].",
+        ),
+    ] = None,
+) -> None:
+    """Drop the lookup log's whole months past retention (as the schema owner, journalled
+    in felles.oppslagslogg_sletting), and make the coming months' partitions."""
+    settings = Settings.from_env()
+    days = older_than if older_than is not None else settings.lookup_log_retention_days
+    dropped = logretention.prune(log_database(settings) or open_database(settings), days)
+    for month in dropped:
+        out.print(f"dropped {month.partition}: {month.rows} lookups from {month.start:%Y-%m}")
+    out.print(f"lookup log: {len(dropped)} month(s) older than {days} days dropped")
+
+
+@db_app.command("backup", epilog="Example:  grunndata db backup grunndata-$(date +%F).dump")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The file the dump is written to.")],
+) -> None:
+    """Dump the database while it serves: one consistent snapshot, pg_dump's custom format,
+    grants included (restore it with `grunndata db restore`)."""
+    settings = Settings.from_env()
+    database = open_database(settings)
+    size = backup.backup(database, path, versions.dump_binaries(settings, database))
+    out.print(f"backup of {describe(database.owner_url)} written to {path} ({size:,} bytes)")
+
+
+@db_app.command("restore", epilog="Example:  grunndata db restore grunndata-2026-12-07.dump")
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A dump made by `grunndata db backup`.")],
+) -> None:
+    """Restore a backup into an empty database (a new embedded cluster, or the empty
+    database GRUNNDATA_DATABASE_URL names), then apply pending migrations."""
+    settings = Settings.from_env()
+    database = open_database(settings)
+    backup.restore(database, path, versions.dump_binaries(settings, database))
+    revision = migrate.upgrade(database)
+    out.print(f"restored {path} into {describe(database.owner_url)}, now at revision {revision}")

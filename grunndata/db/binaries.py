@@ -43,6 +43,10 @@ def _major_of(bindir: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
+#: Where Debian and Ubuntu install each PostgreSQL major: ``<root>/<major>/bin``.
+VERSIONED_ROOT = Path("/usr/lib/postgresql")
+
+
 def _candidate_bindirs(preferred: Path | None) -> Iterator[Path]:
     if preferred is not None:
         yield preferred
@@ -55,7 +59,7 @@ def _candidate_bindirs(preferred: Path | None) -> Iterator[Path]:
             ).stdout.strip()
             yield Path(out)
     versioned = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
+        VERSIONED_ROOT.glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
@@ -65,16 +69,37 @@ def _candidate_bindirs(preferred: Path | None) -> Iterator[Path]:
         yield Path(initdb).resolve().parent
 
 
-def find_pg_binaries(preferred: Path | None = None) -> PgBinaries:
-    """The first directory holding initdb, pg_ctl and postgres: ``preferred``
-    (``GRUNNDATA_PG_BINDIR``), ``pg_config --bindir``, ``/usr/lib/postgresql/*/bin``
-    (newest first), then PATH."""
+def _all_binaries(preferred: Path | None) -> Iterator[PgBinaries]:
     for bindir in _candidate_bindirs(preferred):
         if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres")):
             major = _major_of(bindir)
             if major is not None:
-                return PgBinaries(bindir, major)
+                yield PgBinaries(bindir, major)
+
+
+def installed_majors() -> list[int]:
+    """Every PostgreSQL major whose server binaries are found, newest first."""
+    return sorted({b.major for b in _all_binaries(None)}, reverse=True)
+
+
+def find_pg_binaries(preferred: Path | None = None, *, major: int | None = None) -> PgBinaries:
+    """The first directory holding initdb, pg_ctl and postgres (of PostgreSQL ``major``,
+    when given: a cluster runs only with its own major's binaries): ``preferred``
+    (``GRUNNDATA_PG_BINDIR``), ``pg_config --bindir``, ``/usr/lib/postgresql/*/bin``
+    (newest first), then PATH."""
+    found = [b for b in _all_binaries(preferred) if major is None or b.major == major]
+    if found:
+        return found[0]
     where = f" in {preferred}" if preferred else ""
+    if major is not None:
+        others = sorted({b.major for b in _all_binaries(preferred)}, reverse=True)
+        raise SetupError(
+            f"The embedded cluster was made by PostgreSQL {major}, whose server binaries were "
+            f"not found{where}"
+            + (f" (found: PostgreSQL {', '.join(map(str, others))})." if others else "."),
+            hint=f"Install PostgreSQL {major} beside the newer one (the cluster keeps using "
+            "its own major), or upgrade the cluster with pg_upgrade: docs/operations.md.",
+        )
     raise SetupError(
         f"PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found{where}.",
         hint=install_hint(),

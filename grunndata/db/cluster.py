@@ -49,6 +49,15 @@ class ClusterStatus:
     socket_dir: Path
 
 
+def cluster_major(data_dir: Path) -> int | None:
+    """The PostgreSQL major that made the cluster in ``data_dir`` (None: not made yet)."""
+    version_file = data_dir / "pgdata" / "PG_VERSION"
+    try:
+        return int(version_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
 class EmbeddedCluster:
     """A private PostgreSQL cluster in ``data_dir``; see the module docstring."""
 
@@ -73,7 +82,7 @@ class EmbeddedCluster:
     @property
     def binaries(self) -> PgBinaries:
         if self._binaries is None:
-            self._binaries = find_pg_binaries()
+            self._binaries = find_pg_binaries(major=cluster_major(self.data_dir))
         return self._binaries
 
     @property
@@ -85,8 +94,7 @@ class EmbeddedCluster:
         return socket_url(str(self.socket_dir), user=role, dbname=database, port=self.port)
 
     def status(self) -> ClusterStatus:
-        version_file = self.pgdata / "PG_VERSION"
-        major = int(version_file.read_text().strip()) if version_file.is_file() else None
+        major = cluster_major(self.data_dir)
         pid = self._live_postmaster_pid()
         return ClusterStatus(
             data_dir=self.data_dir,

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from grunndata.config import Settings
 from grunndata.db.binaries import find_pg_binaries, install_hint
-from grunndata.db.cluster import EmbeddedCluster
+from grunndata.db.cluster import EmbeddedCluster, cluster_major
 from grunndata.db.urls import describe, parse, with_params
 from grunndata.errors import DatabaseUnavailable, SetupError
 
@@ -163,7 +163,9 @@ def _ensure_connect_grant(conn: psycopg.Connection, database: str, app: str) -> 
 
 
 def embedded_cluster(settings: Settings) -> EmbeddedCluster:
-    binaries = find_pg_binaries(settings.pg_bindir)
+    """The embedded cluster, with the binaries of the PostgreSQL major that made it (read
+    from its ``PG_VERSION``), whichever majors are installed; the newest for a new one."""
+    binaries = find_pg_binaries(settings.pg_bindir, major=cluster_major(settings.data_dir))
     return EmbeddedCluster(settings.data_dir, binaries=binaries, cluster_user=settings.cluster_user)
 
 

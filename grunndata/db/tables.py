@@ -7,6 +7,7 @@ checks that they make exactly these. Loaders and queries use psycopg and SQL dir
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import (
@@ -213,7 +214,13 @@ Table(
     "oppslagslogg",
     METADATA,
     Column("id", BigInteger, Identity(always=True), primary_key=True),
-    Column("tidspunkt", TIMESTAMP(timezone=True), nullable=False, server_default=text("now()")),
+    Column(
+        "tidspunkt",
+        TIMESTAMP(timezone=True),
+        primary_key=True,
+        nullable=False,
+        server_default=text("now()"),
+    ),
     Column(
         "konsument",
         Text,
@@ -238,6 +245,36 @@ Table(
     comment=(
         "Who looked up which persons (one row per request and field-group set), when, why and "
         "which field groups they got: append-only"
+    ),
+    postgresql_partition_by="RANGE (tidspunkt)",
+)
+
+#: The lookup log's partitions, made at run time (``felles.oppslagslogg_partisjoner``):
+#: one per month, named by it, and the default. Declared by their parent, not here.
+LOG_PARTITION = re.compile(r"^oppslagslogg_(y\d{4}m\d{2}|standard)$")
+#: A monthly partition's name (in its indexes' and constraints' names too).
+LOG_MONTH = re.compile(r"oppslagslogg_y\d{4}m\d{2}")
+
+Table(
+    "oppslagslogg_sletting",
+    METADATA,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column(
+        "tidspunkt",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("utfort_av", Text, nullable=False, server_default=text("SESSION_USER")),
+    Column("partisjon", Text, nullable=False),
+    Column("fra", TIMESTAMP(timezone=True), nullable=False),
+    Column("til", TIMESTAMP(timezone=True), nullable=False),
+    Column("rader", BigInteger, nullable=False),
+    Column("eldre_enn", TIMESTAMP(timezone=True), nullable=False),
+    schema="felles",
+    comment=(
+        "Months of the lookup log dropped past retention (grunndata db prune-log): when, by "
+        "whom, how many rows"
     ),
 )
 

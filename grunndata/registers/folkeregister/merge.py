@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import psycopg
 
 from grunndata.errors import SourceError
+from grunndata.loaders import statistics
 from grunndata.loaders.bulk import copy_rows
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.run import register_lock_key
@@ -94,6 +95,15 @@ REFRESH_GRADED = (
 _FAKTA_COLUMNS = (
     "f.versjon_id, f.person_id, f.element, f.relasjon, f.gyldig, f.registrert, f.load_id"
 )
+
+#: The tables whose row estimates the merge's plans depend on.
+TARGETS = (
+    "folkeregister.person",
+    "folkeregister.identifikator",
+    "folkeregister.versjon",
+    "folkeregister.fakta",
+)
+
 _SAME = "n.versjon_id = f.versjon_id AND n.gyldig = f.gyldig"
 _SAME_START = f"{_SAME} AND lower(n.registrert) IS NOT DISTINCT FROM lower(f.registrert)"
 
@@ -104,6 +114,9 @@ def write_batch(
     """Merge one batch of documents (one transaction is the caller's)."""
     load_id = context.load_id
     conn.execute(STAGING)
+    # The load's earlier batches are invisible to autovacuum, which may have taken the
+    # growing tables for empty (a retry after a killed load): their plans would crawl.
+    statistics.refresh_if_stale(conn, *TARGETS)
     documents, groups = _resolve_persons(conn, documents, context)
     # grense: a document older than its person's stored facts is history before that time
     documents, groups, limits = extract_order.judge(conn, documents, groups, context)
@@ -236,6 +249,7 @@ def write_batch(
         [load_id],
     )
     conn.execute("ANALYZE st_berort")
+    statistics.refresh_if_stale(conn, "folkeregister.versjon", "folkeregister.fakta")
     closed = rederive(conn, load_id)
     conn.execute(REFRESH_GRADED)
     held = sum(len(d.versions) for d in documents)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg import sql
 
+from grunndata.loaders import statistics
 from grunndata.loaders.bulk import copy_rows, create_staging
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.versioning import VersionedTable, merge_snapshot
@@ -148,8 +149,7 @@ def default_valid_from(conn: psycopg.Connection, context: LoadContext) -> dateti
 def analyze(conn: psycopg.Connection, *tables: str) -> None:
     """Fresh statistics for the tables a load wrote, so the first queries after a big load
     plan with them (autovacuum would get there, later)."""
-    for table in tables:
-        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(*table.split("."))))
+    statistics.refresh(conn, *tables)
 
 
 def merge(
