@@ -72,7 +72,7 @@ def _current(database: Database, table: str) -> list[tuple[object, ...]]:
         "SELECT (to_jsonb(t) - 'id' - 'gyldig' - 'registrert' - 'load_id')::text "
         f"FROM enhetsregister.{table} t WHERE upper_inf(t.registrert) AND upper_inf(t.gyldig) "
         "AND NOT EXISTS (SELECT 1 FROM enhetsregister.fjernet f "
-        "WHERE f.organisasjonsnummer = t.organisasjonsnummer) ORDER BY 1",
+        "WHERE f.organisasjonsnummer = t.organisasjonsnummer AND f.opphevet IS NULL) ORDER BY 1",
     )
 
 
@@ -115,6 +115,10 @@ def test_brreg_week_after_a_lastned_load_equals_a_bulk_load(
     assert any(u["roller"] for u in expected_answers)
     assert units(one_gateway, fresh_database) == expected_answers
     withdrawn = {
-        r[0] for r in rows(fresh_database, "SELECT organisasjonsnummer FROM enhetsregister.fjernet")
+        r[0]
+        for r in rows(
+            fresh_database,
+            "SELECT organisasjonsnummer FROM enhetsregister.fjernet WHERE opphevet IS NULL",
+        )
     }
     assert withdrawn == b.withdrawn and withdrawn

@@ -7,14 +7,13 @@
 
 from pathlib import Path
 
-from grunndata.loaders.revert import Revertible
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.enhetsregister.access import ACCESS
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
-from grunndata.registers.enhetsregister.tables import ENHET, ROLLE
+from grunndata.registers.enhetsregister.revert import REVERTIBLE
 from grunndata.registers.enhetsregister.tables import METADATA as TABLES
 from grunndata.registers.enhetsregister.types import enhet_batch
 
@@ -31,5 +30,5 @@ REGISTER = Register(
     kilder=KILDER,
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
-    revertible=Revertible(tables=(ENHET, ROLLE)),
+    revertible=REVERTIBLE,
 )

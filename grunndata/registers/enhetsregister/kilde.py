@@ -5,9 +5,10 @@ Every update but ``Fjernet`` means "fetch the unit as it is now"
 (``/{kind}?organisasjonsnummer=a,b,…``; what that leaves out, such as deleted units, one by
 one), merged by the ``lastned`` JSON format's own reader and writer. A unit that answers
 410 is withdrawn (``Fjernet``): listed in ``enhetsregister.fjernet``, which every query
-leaves out. The first run after a ``lastned`` load starts from that load's time minus a
-safety margin (by ``dato``). Roles: page ``oppdateringer/roller`` (CloudEvents) by
-``afterId`` and fetch ``/enheter/{orgnr}/roller`` for each unit named.
+leaves out, until a batch finds it published again (append-only: that batch closes the
+row, so a revert can undo either). The first run after a ``lastned`` load starts from
+that load's time minus a safety margin (by ``dato``). Roles: page ``oppdateringer/roller``
+(CloudEvents) by ``afterId`` and fetch ``/enheter/{orgnr}/roller`` for each unit named.
 """
 
 from __future__ import annotations
@@ -131,11 +132,14 @@ class UnitFollower:
         def after(conn: psycopg.Connection, context: LoadContext) -> None:
             conn.execute(
                 "INSERT INTO enhetsregister.fjernet (organisasjonsnummer, load_id) "
-                "SELECT unnest(%s::text[]), %s ON CONFLICT DO NOTHING",
+                "SELECT unnest(%s::text[]), %s "
+                "ON CONFLICT (organisasjonsnummer) WHERE opphevet IS NULL DO NOTHING",
                 [sorted(withdrawn), context.load_id],
             )
             conn.execute(
-                "DELETE FROM enhetsregister.fjernet WHERE organisasjonsnummer = ANY(%s)", [present]
+                "UPDATE enhetsregister.fjernet SET opphevet = clock_timestamp(), opphevet_av = %s "
+                "WHERE organisasjonsnummer = ANY(%s) AND opphevet IS NULL",
+                [context.load_id, present],
             )
 
         return apply(self.database, Batch(

@@ -20,11 +20,11 @@ KOMMUNENUMMER = "coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'komm
 
 
 def shown(alias: str) -> str:
-    """Not withdrawn from open data (``Fjernet``, listed in ``enhetsregister.fjernet``):
+    """Not withdrawn from open data (``Fjernet``, in force in ``enhetsregister.fjernet``):
     a withdrawn unit and its roles are left out of every answer, at any time asked for."""
     return (
         "NOT EXISTS (SELECT 1 FROM enhetsregister.fjernet f "
-        f"WHERE f.organisasjonsnummer = {alias}.organisasjonsnummer)"
+        f"WHERE f.organisasjonsnummer = {alias}.organisasjonsnummer AND f.opphevet IS NULL)"
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Computed,
     Date,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -209,16 +210,51 @@ Table(
 Table(
     "fjernet",
     METADATA,
-    Column("organisasjonsnummer", Text, primary_key=True),
+    Column("organisasjonsnummer", Text, nullable=False),
     Column(
         "fjernet",
         TIMESTAMP(timezone=True),
         nullable=False,
         server_default=text("clock_timestamp()"),
+        comment="When grunndata recorded the withdrawal (or its restoration by a revert)",
     ),
-    Column("load_id", BigInteger, ForeignKey("felles.load.id")),
+    Column(
+        "load_id",
+        BigInteger,
+        ForeignKey("felles.load.id"),
+        comment="The followed batch that withdrew the unit",
+    ),
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column(
+        "opphevet",
+        TIMESTAMP(timezone=True),
+        comment="When the withdrawal stopped being in force (grunndata's transaction time)",
+    ),
+    Column(
+        "opphevet_av",
+        BigInteger,
+        ForeignKey("felles.load.id"),
+        comment="The batch that found the unit published again, or the revert that took the "
+        "withdrawal out",
+    ),
+    Column(
+        "gjenopprettet_av",
+        BigInteger,
+        ForeignKey("felles.load.id"),
+        comment="The revert that put back this withdrawal, which a reverted batch had ended",
+    ),
+    CheckConstraint("(opphevet IS NULL) = (opphevet_av IS NULL)", name="fjernet_opphevet_check"),
+    Index(
+        "fjernet_gjeldende",
+        "organisasjonsnummer",
+        unique=True,
+        postgresql_where=text("(opphevet IS NULL)"),
+    ),
     schema="enhetsregister",
-    comment="Units withdrawn from open data (Fjernet: HTTP 410): rows stay, no query shows them",
+    comment=(
+        "Units withdrawn from open data (Fjernet: HTTP 410), one row per withdrawal while in "
+        "force (append-only): rows with no opphevet are in force, and no query shows their units"
+    ),
 )
 
 Table(
