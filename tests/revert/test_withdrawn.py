@@ -8,7 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from grunndata.db.database import Database
+from grunndata.loaders.revert import RevertRefused
 from grunndata.server import create_app
 from tests.conftest import Api, LiveServer
 from tests.kilder.conftest import Sources, cursor, load_files, rows, run_follower
@@ -102,3 +105,31 @@ def test_reverting_a_batch_restores_withdrawals_and_publications(
         (True, False, False, False),  # withdrawn again, ended by the re-publication
         (True, False, True, False),  # put back by its revert, ended by the next publication
     ], "append-only: every withdrawal kept, with the loads that added and ended it"
+
+
+def test_a_later_batch_that_published_the_unit_again_is_reverted_first(
+    sources_: Sources, fresh_database: Database, tmp_path: Path
+) -> None:
+    db = fresh_database
+    load_files(db, _brreg_files(sources_, tmp_path / "start"))
+    brreg = sources_.world.brreg
+    orgnr = sorted(o for o in brreg.units if o not in brreg.underenhet)[0]
+    navn = brreg.units[orgnr]["navn"]
+    shown = _answers(db, orgnr, navn)
+    brreg.withdrawn.add(orgnr)
+    brreg.update(orgnr, "Fjernet")
+    withdrawing = _follow(sources_, db)
+    brreg.withdrawn.discard(orgnr)
+    brreg.update(orgnr, "Endring")
+    publishing = _follow(sources_, db)
+
+    refused = f"later loads changed the same entities: load {publishing} "
+    with pytest.raises(RevertRefused, match=refused):
+        revert_load(db, withdrawing)
+    outcome = revert_load(db, withdrawing, cascade=True)
+    assert [r.load_id for r in outcome.reverted] == [publishing, withdrawing]
+    assert _answers(db, orgnr, navn) == shown
+    assert rows(
+        db, "SELECT count(*) FROM enhetsregister.fjernet WHERE organisasjonsnummer = %s "
+        "AND opphevet IS NULL", [orgnr],
+    ) == [(0,)]  # fmt: skip
