@@ -668,3 +668,40 @@ def test_through_the_gateway_ten_and_a_hundred_eiendommer_cost_the_same_statemen
     # 10 reads, and one lookup-log INSERT from each subgraph request that shows persons
     # (Matrikkelen's owners and Enhetsregisteret's roles of persons by their key, too).
     assert counts[10] == counts[100] <= 14, (counts, statements.sent)
+
+
+#: Links to another register's entity the owner does not know, each asking a non-null field
+#: of it: a Freg home and a Brønnøysund address with no address in Matrikkelen.
+UNKNOWN_TO_THE_OWNER = """{
+  person(identifikasjonsnummer: "21867525758") {
+    bostedsadresse { adresseIMatrikkelen { adresseId } } }
+  enhet(organisasjonsnummer: "310911410") {
+    forretningsadresse { adresseIMatrikkelen { adresseId } }
+    roller { innehaver { person { identifikasjonsnummer } } } }
+}"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a reference its owner cannot resolve: Hive Gateway nulls its fields and adds "
+    "'Cannot return null for non-nullable field' (docs/federation.md, Known differences)",
+)
+def test_a_link_the_owner_cannot_resolve_is_null_as_in_the_single_process(
+    fresh_database: Database, one_gateway: OneGateway
+):
+    """Folkeregisteret and Enhetsregisteret without Matrikkelen: every
+    ``adresseIMatrikkelen`` is null, with no error, through the gateway as in the single
+    process."""
+    from grunndata.cli import formats
+    from grunndata.loaders.run import run
+
+    paths = [CAST_DIR / "folkeregister", CAST_DIR / "enhetsregister"]
+    outcome = run(paths, formats=formats(), database=fresh_database)
+    assert outcome.exit_code == 0, outcome
+    with one_gateway.serving(fresh_database, keep=False) as running:
+        single = post(running.single, UNKNOWN_TO_THE_OWNER)
+        through_gateway = post(running.gateway, UNKNOWN_TO_THE_OWNER)
+    assert "errors" not in single, single
+    assert single["data"]["person"]["bostedsadresse"] == {"adresseIMatrikkelen": None}
+    assert single["data"]["enhet"]["forretningsadresse"] == {"adresseIMatrikkelen": None}
+    assert through_gateway == single
