@@ -18,10 +18,16 @@ ENGINE_MODULES = sorted(
     [
         PACKAGE / "graphql" / "access.py",
         PACKAGE / "graphql" / "lenker.py",
+        PACKAGE / "graphql" / "oppslagslogg.py",
         PACKAGE / "graphql" / "schema.py",
         *(PACKAGE / "graphql" / "federation").glob("*.py"),
     ]
 )
+
+#: Words a module may use as its own: the lookup log's field and argument
+#: ``identifikasjonsnummer`` (the log's column is ``identifikasjonsnumre``) is the general
+#: name of a person's identifier (fødselsnummer or D-nummer), not a register's field.
+OWN_WORDS = {"oppslagslogg.py": {"identifikasjonsnummer"}}
 
 
 def register_words() -> set[str]:
@@ -43,14 +49,14 @@ def register_words() -> set[str]:
 
 def test_the_checked_modules_exist():
     assert all(path.is_file() for path in ENGINE_MODULES)
-    assert len(ENGINE_MODULES) >= 6  # access, lenker, schema and the federation package
+    assert len(ENGINE_MODULES) >= 7  # access, lenker, oppslagslogg, schema, federation
 
 
 @pytest.mark.parametrize("path", ENGINE_MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_an_engine_module_names_no_register(path):
     text = path.read_text()
     found = []
-    for word in sorted(register_words()):
+    for word in sorted(register_words() - OWN_WORDS.get(path.name, set())):
         if word.islower() and "/" not in word:  # a register's name: also inside a word
             pattern = re.compile(re.escape(word), re.IGNORECASE)
         else:  # a type, a field or a scope: as a whole word

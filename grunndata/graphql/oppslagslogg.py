@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
 import strawberry
@@ -34,6 +34,7 @@ from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from grunndata.errors import Forbidden, InvalidArgument, Unauthenticated
+from grunndata.graphql.access import policy
 from grunndata.graphql.auth import Principal
 from grunndata.graphql.context import Context
 from grunndata.graphql.tid import aware
@@ -46,10 +47,8 @@ MAX_ROWS = 1000
 #: statement's JSON stays within a few hundred kB.
 MAX_BATCH_PERSONS = 5000
 OPERATION_NAME = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
-ENHET_TYPES = "grunndata.registers.enhetsregister.types"
-#: The entity types the log's fields reach (``Context.entity``): the persons looked up, and
-#: the consumers as units. The log is in a schema that serves both.
-ENTITIES_READ = ("Person", "Enhet")
+#: The GraphQL type of one lookup: registers add their links to it (``Register.log_links``).
+LOG_TYPE = "Oppslag"
 COLUMNS = (
     "tidspunkt", "konsument", "scopes", "pid", "feltgrupper", "identifikasjonsnumre",
     "operasjon", "request_id", "behandlingsgrunnlag",
@@ -259,8 +258,13 @@ def _first_operation(query: str) -> str | None:
     return found.group(2) if found else None
 
 
-@strawberry.type(description="One lookup of a person: who, when, why and what they got.")
+@strawberry.type(
+    name=LOG_TYPE, description="One lookup of a person: who, when, why and what they got."
+)
 class Oppslag:
+    """The log's own fields; the registers' links follow (``Register.log_links``: the
+    consumer's unit, read from ``konsument``)."""
+
     tidspunkt: dt.datetime
     identifikasjonsnummer: strawberry.ID = strawberry.field(
         description="The identifier logged: the one the person held then (a lookup under a "
@@ -278,14 +282,6 @@ class Oppslag:
     behandlingsgrunnlag: str | None = strawberry.field(
         description="The purpose the consumer gave (the Behandlingsgrunnlag header)."
     )
-
-    @strawberry.field(description="The consumer's unit in Enhetsregisteret (its name).")
-    async def enhet(
-        self, info: Info[Context, None]
-    ) -> Annotated["Enhet", strawberry.lazy(ENHET_TYPES)] | None:  # noqa: F821, UP037
-        if self.konsument is None:
-            return None
-        return await info.context.entity("Enhet", self.konsument)
 
 
 async def _read(
@@ -318,8 +314,9 @@ async def _read(
 async def _identifiers_of(context: Context, number: str) -> list[str]:
     """Every identifier the person ``number`` names has held (the log records the one in
     use at the time: lookups made under a former D-nummer are theirs too); just ``number``
-    when Folkeregisteret does not know it."""
-    person = await context.entity("Person", number)
+    when the register that holds persons does not know it (``PersonAccess.type_name``;
+    its entity answers ``person_identifiers``)."""
+    person = await context.entity(policy().persons.type_name, number)
     identifiers = getattr(person, "person_identifiers", None)
     if identifiers is None:
         return [number]

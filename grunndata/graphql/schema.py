@@ -87,23 +87,37 @@ def add_extensions(schema: strawberry.Schema, registers: Sequence[Register]) -> 
     """Add each register's ``extensions`` to the (graphql-core) type they extend, in this
     schema only: the rooms' classes are left as they are. Skipped when no register in the
     schema serves the extended type."""
-    types = schema._schema.type_map
     for register in registers:
         for extension in register.extensions:
-            target = types.get(extension.type_name)
-            if not isinstance(target, GraphQLObjectType):
-                continue
-            definition = extension.fields.__strawberry_definition__  # type: ignore[attr-defined]
-            for field in definition.fields:
-                name = schema.config.name_converter.get_graphql_name(field)
-                converted = schema.schema_converter.from_field(field, type_definition=definition)
-                missing = _unknown_types(converted, types)
-                if missing:
-                    raise TypeError(
-                        f"{register.name}: {extension.type_name}.{name} returns {missing}, "
-                        "a type no field of the schema reaches: add it to the register's types"
-                    )
-                target.fields[name] = converted
+            add_fields(schema, extension.type_name, extension.fields, register.name)
+
+
+def add_log_links(schema: strawberry.Schema, registers: Sequence[Register]) -> None:
+    """Add the ``registers``' links (``Register.log_links``) to the lookup log's type, when
+    this schema serves the log."""
+    for register in registers:
+        for fields in register.log_links:
+            add_fields(schema, oppslagslogg.LOG_TYPE, fields, register.name)
+
+
+def add_fields(schema: strawberry.Schema, type_name: str, fields: type, owner: str) -> None:
+    """Add the fields of the strawberry type ``fields`` to the type ``type_name`` of
+    ``schema`` (when it has it); ``owner`` names the register in errors."""
+    types = schema._schema.type_map
+    target = types.get(type_name)
+    if not isinstance(target, GraphQLObjectType):
+        return
+    definition = fields.__strawberry_definition__  # type: ignore[attr-defined]
+    for field in definition.fields:
+        name = schema.config.name_converter.get_graphql_name(field)
+        converted = schema.schema_converter.from_field(field, type_definition=definition)
+        missing = _unknown_types(converted, types)
+        if missing:
+            raise TypeError(
+                f"{owner}: {type_name}.{name} returns {missing}, "
+                "a type no field of the schema reaches: add it to the register's types"
+            )
+        target.fields[name] = converted
 
 
 def _unknown_types(field: GraphQLField, types: Mapping[str, Any]) -> str | None:
@@ -122,8 +136,7 @@ def build_schema(
     security = security or SecuritySettings()
     query_types = [_core_query(registers)]
     query_types += [register.query for register in registers if register.query is not None]
-    served = {name for register in registers for name in register.entities}
-    if set(oppslagslogg.ENTITIES_READ) <= served:  # the lookup log and what it links to
+    if any(register.access.persons for register in registers):  # the log, beside persons
         query_types.append(OppslagsloggQuery)
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
@@ -137,6 +150,7 @@ def build_schema(
         extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security, allow_list)],
     )
     add_extensions(schema, registers)
+    add_log_links(schema, registers)
     guard_schema(schema._schema)  # after the extensions: their fields are guarded too
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()

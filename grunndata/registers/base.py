@@ -144,6 +144,11 @@ class Register:
     entities: Mapping[str, EntityBatch] = field(default_factory=dict)
     extensions: Sequence[TypeExtension] = ()
     """Fields this register contributes to other registers' entity types."""
+    log_links: Sequence[type] = ()
+    """Fields this register adds to the lookup log's ``Oppslag`` (``grunndata.graphql.
+    oppslagslogg``): plain strawberry types whose resolvers read the entry's attributes
+    (``konsument``, the consumer's organisasjonsnummer) and may return this register's
+    entities (through ``Context.entity``: a stub in a subgraph that does not own them)."""
     scalars: Mapping[object, Any] = field(default_factory=dict)
     """Custom scalars: a ``NewType`` used in annotations → its ``strawberry.scalar(name=…,
     serialize=…, parse_value=…)`` definition (strawberry's ``scalar_map``)."""

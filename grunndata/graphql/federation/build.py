@@ -34,7 +34,12 @@ from grunndata.graphql.federation.stubs import (
     stub_type,
 )
 from grunndata.graphql.oppslagslogg import OppslagsloggQuery
-from grunndata.graphql.schema import SCHEMA_EXTENSIONS, Schema, security_extensions
+from grunndata.graphql.schema import (
+    SCHEMA_EXTENSIONS,
+    Schema,
+    add_log_links,
+    security_extensions,
+)
 from grunndata.registers import REGISTERS, Register
 
 SUBGRAPH_NAMES = tuple(register.name for register in REGISTERS)
@@ -151,19 +156,42 @@ def build_subgraph_schema(
     query_types: list[type] = [entities_query(entity_types, resolvable_keys, required)]
     if register.query is not None:
         query_types.append(register.query)
+    log_links: list[type] = []
     if register.access.persons is not None:  # the lookup log, read where persons are
         query_types.append(OppslagsloggQuery)
+        log_links = [fields for other in registers for fields in other.log_links]
+    linked = sorted({name for fields in log_links for name in _returned_types(fields)})
     schema = SubgraphSchema(
         plan=SubgraphPlan(owned_keys=owned_keys, stubs=stubs),
         query=merge_types("Query", tuple(query_types)),
-        types=[*register.types, *(stubs[t] for t in extensions)],
+        types=[
+            *register.types,
+            *(stubs[t] for t in extensions),
+            *(stubs[t] for t in linked if t in stubs and t not in extensions),
+        ],
         config=StrawberryConfig(scalar_map=dict(register.scalars)),
         extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security)],
         federation_version="2.7",
     )
+    add_log_links(schema, registers if log_links else ())
     guard_schema(schema._schema)
     schema.entity_batches = batches
     return schema
+
+
+def _returned_types(fields: type) -> set[str]:
+    """The names of the object types the fields of the strawberry type ``fields`` return
+    (another room's entity becomes its stub here)."""
+    names: set[str] = set()
+    for field in get_object_definition(fields, strict=True).fields:
+        type_: Any = field.type
+        while isinstance(type_, StrawberryContainer | LazyType):
+            is_container = isinstance(type_, StrawberryContainer)
+            type_ = type_.of_type if is_container else type_.resolve_type()
+        definition = get_object_definition(type_, strict=False)
+        if definition is not None:
+            names.add(definition.name)
+    return names
 
 
 def _extensions_by_type(register: Register) -> dict[str, tuple[Any, ...]]:

@@ -11,7 +11,7 @@ from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.enhetsregister.access import ACCESS
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.kilde import KILDER
-from grunndata.registers.enhetsregister.lenker import EXTENSIONS
+from grunndata.registers.enhetsregister.lenker import EXTENSIONS, LOG_LINKS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
 from grunndata.registers.enhetsregister.revert import REVERTIBLE
 from grunndata.registers.enhetsregister.tables import METADATA as TABLES
@@ -27,6 +27,7 @@ REGISTER = Register(
     entity_keys=(EntityKeys("Enhet", key="organisasjonsnummer"),),
     access=ACCESS,
     extensions=EXTENSIONS,
+    log_links=LOG_LINKS,
     kilder=KILDER,
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,

@@ -1,5 +1,5 @@
-"""What Enhetsregisteret adds to the other registers' entities: ``Person.roller`` and
-``Adresse.enheter``."""
+"""What Enhetsregisteret adds to the other registers' entities (``Person.roller`` and
+``Adresse.enheter``) and to the lookup log (``Oppslag.enhet``)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,21 @@ class AdresseEnheter:
         loader = _loader(info, "enhetsregister.adresseenheter", tid, queries.enheter_ved_adresser)
         return [Enhet.of(row, tid) for row in await loader.load(form)]
 
+
+@strawberry.type
+class OppslagEnhet:
+    """``Oppslag.enhet``: reads only ``konsument`` from the lookup log's entry."""
+
+    @strawberry.field(description="The consumer's unit in Enhetsregisteret (its name).")
+    async def enhet(self, info: Info[Context, None]) -> Enhet | None:
+        konsument = getattr(self, "konsument", None)
+        if konsument is None:
+            return None
+        return await info.context.entity("Enhet", konsument)
+
+
+#: The lookup log's links (``Register.log_links``).
+LOG_LINKS = (OppslagEnhet,)
 
 EXTENSIONS = (
     TypeExtension("Person", PersonRoller, key="identifikasjonsnummer"),
