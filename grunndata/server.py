@@ -264,6 +264,13 @@ async def _database_health(pool: AsyncConnectionPool) -> dict[str, Any]:
     }
 
 
+async def _log_health(pool: AsyncConnectionPool) -> dict[str, Any]:
+    """The lookup log's own database (``GRUNNDATA_LOG_DATABASE_URL``): reachable, and at
+    which schema version (``None``: not migrated, so no log table to write)."""
+    async with pool.connection(timeout=HEALTH_TIMEOUT_S) as conn:
+        return {"reachable": True, "schemaVersion": await current_revision_async(conn)}
+
+
 async def _kilder(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
     """Each followed source's cursor, last success and error, lag and rejects."""
     exists = await (await conn.execute("SELECT to_regclass('felles.kilde')")).fetchone()
@@ -283,7 +290,8 @@ async def _kilder(conn: psycopg.AsyncConnection[Any]) -> list[dict[str, Any]]:
 
 async def healthz(request: Request) -> Response:
     """200 with the database's reachability and schema version; 503 when the database is
-    down or has no grunndata schema yet."""
+    down or has no grunndata schema yet. When the lookup log has a database of its own,
+    the same for it under ``oppslagslogg`` (down, no answer with a person can leave)."""
     body: dict[str, Any] = {"status": "ok", "version": grunndata.__version__}
     try:
         body["database"] = await _database_health(request.app.state.pool)
@@ -291,7 +299,15 @@ async def healthz(request: Request) -> Response:
     except Exception as exc:  # any failure to answer means: not healthy
         log.warning("health check: database unreachable: %s", type(exc).__name__)
         body["database"] = {"reachable": False}
-    if body["database"].get("schemaVersion") is None:
+    checked = [body["database"]]
+    if request.app.state.log_reader is not None:
+        try:
+            body["oppslagslogg"] = await _log_health(request.app.state.log_reader)
+        except Exception as exc:
+            log.warning("health check: lookup log database unreachable: %s", type(exc).__name__)
+            body["oppslagslogg"] = {"reachable": False}
+        checked.append(body["oppslagslogg"])
+    if any(part.get("schemaVersion") is None for part in checked):
         body["status"] = "unavailable"
         return JSONResponse(body, status_code=503)
     return JSONResponse(body)
