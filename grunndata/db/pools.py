@@ -5,12 +5,14 @@ every connection as it leaves the pool costs a round trip per request; a connect
 back less than ``RECENT_S`` ago has just worked, so only connections that sat idle longer
 are checked (one empty query) before they are handed out. A database restart takes longer
 than that, so every connection that was in the pool across a restart is checked and, if
-dead, replaced; the request's snapshot also takes a fresh connection once when its first
-statement finds its connection dead (``graphql/snapshot.py``).
+dead, replaced. A restart quicker than that is caught where a dead connection is met: the
+request's snapshot (``graphql/snapshot.py``) and the lookup log's writer then have every
+idle connection checked (``replace_dead``) and try once more.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -56,3 +58,10 @@ def pool(
         check=_check_unless_recent,
         reset=_stamp,
     )
+
+
+async def replace_dead(pool: Any) -> None:
+    """Check every idle connection of ``pool`` (of each pool behind read replicas'
+    ``ReadPools``) and replace the dead ones: after one was found dead."""
+    members = [pool.primary, *pool.replicas] if hasattr(pool, "primary") else [pool]
+    await asyncio.gather(*(member.check() for member in members))

@@ -28,11 +28,13 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
+import psycopg
 import strawberry
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
+from grunndata.db import pools
 from grunndata.errors import Forbidden, InvalidArgument, Unauthenticated
 from grunndata.graphql.access import policy
 from grunndata.graphql.auth import Principal
@@ -186,8 +188,20 @@ class LookupLogWriter:
     async def _insert(self, batch: list[_Waiting]) -> None:
         """Write ``batch``'s rows in one statement."""
         rows = [row for waiting in batch for row in waiting.rows]
-        async with self.pool.connection() as conn:
-            await conn.execute(FLUSH_SQL, [orjson.dumps(rows).decode()])
+        payload = [orjson.dumps(rows).decode()]
+        try:
+            async with self.pool.connection() as conn:
+                await conn.execute(FLUSH_SQL, payload)
+        except psycopg.OperationalError as exc:
+            if not conn.broken:
+                raise
+            # The database went away. After a restart the INSERT met a dead connection and
+            # reached no backend; at worst (it died between commit and answer) the rows
+            # are written twice, which never hides a lookup. Replace the dead, try again.
+            log.info("lookup log: a pooled connection was dead (%s); writing again", exc)
+            await pools.replace_dead(self.pool)
+            async with self.pool.connection() as conn:
+                await conn.execute(FLUSH_SQL, payload)
         self.statements += 1
 
 

@@ -33,6 +33,8 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from grunndata.db import pools
+
 log = logging.getLogger(__name__)
 
 BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
@@ -77,6 +79,7 @@ class Snapshot:
                 if attempt == 2:
                     raise
                 log.info("snapshot: a pooled connection was dead (%s); taking another", exc)
+                await pools.replace_dead(self.pool)  # its idle peers likely died with it
                 continue
             self._held = held
             return conn

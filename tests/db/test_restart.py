@@ -8,8 +8,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
-from grunndata.db import migrate
+from grunndata.db import migrate, pools
 from grunndata.db.cluster import EmbeddedCluster
 from grunndata.db.database import bootstrap, connect
 from grunndata.errors import DatabaseUnavailable
@@ -50,7 +51,18 @@ def healthy(base: str, within: float = 60) -> None:
         time.sleep(0.2)
 
 
-def test_the_first_request_after_a_database_restart_succeeds(cluster_dir):
+@pytest.mark.parametrize(
+    "recent_s",
+    [pools.RECENT_S, 3600.0],
+    ids=["restart-slower-than-the-idle-check", "restart-quicker-than-the-idle-check"],
+)
+def test_the_first_request_after_a_database_restart_succeeds(
+    cluster_dir, recent_s: float, monkeypatch: pytest.MonkeyPatch
+):
+    # With 3600 s every pooled connection counts as just used, so none is checked as it
+    # leaves the pool: the dead ones are met by the request itself (a restart quicker
+    # than the idle check), and the snapshot and the lookup log must replace them.
+    monkeypatch.setattr(pools, "RECENT_S", recent_s)
     cluster = EmbeddedCluster(cluster_dir)
     cluster.start()
     try:
