@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -320,9 +319,7 @@ def _endpoint(
     open (no token), under the same per-client rate limit as ``/graphql`` (429)."""
 
     async def endpoint(request: Request) -> Response:
-        wait = limiter.wait(consumer_key(ANONYMOUS, request.scope)) if limiter.rate else 0.0
-        if wait > 0:
-            seconds = max(1, math.ceil(wait))
+        if (seconds := limiter.retry_after(consumer_key(ANONYMOUS, request.scope))) is not None:
             message = f"Too many requests from this client; retry after {seconds} s."
             return JSONResponse({"error": {"code": "RATE_LIMITED", "message": message}}, 429,
                                 headers={"Retry-After": str(seconds)})  # fmt: skip

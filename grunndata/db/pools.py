@@ -12,7 +12,6 @@ idle connection checked (``replace_dead``) and try once more.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -61,7 +60,9 @@ def pool(
 
 
 async def replace_dead(pool: Any) -> None:
-    """Check every idle connection of ``pool`` (of each pool behind read replicas'
-    ``ReadPools``) and replace the dead ones: after one was found dead."""
-    members = [pool.primary, *pool.replicas] if hasattr(pool, "primary") else [pool]
-    await asyncio.gather(*(member.check() for member in members))
+    """Check every idle connection of ``pool`` and replace the dead ones, after one was
+    found dead; read replicas' ``ReadPools`` does so for each pool behind it."""
+    if isinstance(pool, AsyncConnectionPool):
+        await pool.check()
+    else:
+        await pool.replace_dead()

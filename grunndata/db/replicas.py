@@ -17,6 +17,7 @@ or is no longer in recovery. When the primary cannot be asked, the last verdicts
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -102,6 +103,11 @@ class ReadPools:
     async def close(self) -> None:
         for pool in self.replicas:
             await pool.close()
+
+    async def replace_dead(self) -> None:
+        """Check the idle connections of the primary's pool and every replica's, and
+        replace the dead ones (``pools.replace_dead``)."""
+        await asyncio.gather(*(pool.check() for pool in (self.primary, *self.replicas)))
 
     async def check(self) -> None:
         """Measure each replica's lag; choose the replicas that serve."""

@@ -61,6 +61,12 @@ class RateLimiter:
             return 0.0
         return (1 - bucket.tokens) / self.rate
 
+    def retry_after(self, key: str) -> int | None:
+        """None when ``key`` may go ahead now, else the whole seconds to wait (at least 1),
+        as a 429's ``Retry-After`` says them."""
+        wait = self.wait(key)
+        return max(1, math.ceil(wait)) if wait > 0 else None
+
 
 def consumer_key(principal: Principal, scope: Scope) -> str:
     if principal.orgnr:
@@ -119,9 +125,7 @@ class Gate:
             await _refuse(scope, send, 401, exc.code, exc.message,
                           [(b"www-authenticate", b'Bearer error="invalid_token"')])  # fmt: skip
             return
-        wait = self.limiter.wait(consumer_key(principal, scope)) if self.limiter.rate else 0.0
-        if wait > 0:
-            seconds = max(1, math.ceil(wait))
+        if (seconds := self.limiter.retry_after(consumer_key(principal, scope))) is not None:
             await _refuse(scope, send, 429, "RATE_LIMITED",
                           f"Too many requests from this consumer; retry after {seconds} s.",
                           [(b"retry-after", str(seconds).encode())])  # fmt: skip

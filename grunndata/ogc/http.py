@@ -9,7 +9,6 @@ request (path, query and format): cheap to make before any feature is read, and 
 from __future__ import annotations
 
 import hashlib
-import math
 
 from psycopg import AsyncConnection
 from starlette.requests import Request
@@ -75,12 +74,9 @@ def cache_headers(tag: str) -> dict[str, str]:
 def too_many(limiter: RateLimiter, request: Request, what: str) -> Response | None:
     """A 429 with ``Retry-After`` when the client (by address: these are open data, asked
     without a token) asks faster than ``limiter`` allows; None when it may go ahead."""
-    if not limiter.rate:
-        return None
     client = request.client.host if request.client else "?"
-    if (wait := limiter.wait(f"addr:{client}")) <= 0:
+    if (seconds := limiter.retry_after(f"addr:{client}")) is None:
         return None
-    seconds = max(1, math.ceil(wait))
     refused = Problem(429, "TooManyRequests", f"Too many {what}; retry after {seconds} s.")
     response = refused.response()
     response.headers["Retry-After"] = str(seconds)
