@@ -69,7 +69,7 @@ def examples(ci: int) -> int:
 #: turn (``--dist loadgroup``, as scripts/test runs them): those whose fixtures include
 #: ``one_gateway`` get it here; one that asks for the gateway by name, with this mark.
 ON_THE_GATEWAY = pytest.mark.xdist_group("gateway")
-pytest_plugins = ["tests.gateway", "tests.xdist_groups"]
+pytest_plugins = ["tests.gateway", "tests.slow_first", "tests.xdist_groups"]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -34,6 +34,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_parallel_commands_on_a_fresh_machine_then_every_db_command(cluster_dir):
     # Six processes at once on a data directory that does not exist yet: one initialises,
     # one bootstraps, one migrates; all succeed.
@@ -64,6 +65,7 @@ def test_parallel_commands_on_a_fresh_machine_then_every_db_command(cluster_dir)
     assert cli("db", "status", data_dir=cluster_dir).returncode == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_demo_serves_and_stops_the_cluster_it_started(cluster_dir, stop):
     port = free_port()

@@ -131,6 +131,7 @@ CONTENT_TYPES = st.one_of(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300,
     deadline=None,

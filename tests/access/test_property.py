@@ -174,6 +174,7 @@ EXAMPLES = {"server": examples(200), "gateway": examples(200)}
 # The live servers' pools draw their jitter from their own generator
 # (``pool_jitter_apart_from_hypothesis`` in conftest), so hypothesis sees no use of the
 # global random module while it draws.
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_no_protected_link_and_no_unseen_identifier_ever_appears(
     endpoint: str, server: str, request: pytest.FixtureRequest

@@ -125,6 +125,7 @@ gradings = st.lists(
 loads = st.lists(st.tuples(gradings, st.booleans()), min_size=1, max_size=4)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(loads)
 def test_after_any_loads_the_table_says_what_the_facts_say(graded_db, tmp_path_factory, plan):

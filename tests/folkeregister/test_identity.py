@@ -164,6 +164,7 @@ def identity_database(clones) -> Database:
     return clones.make()
 
 
+@pytest.mark.slow
 @settings(max_examples=25)
 @given(first=population("A"), second=population("B"))
 def test_every_stored_person_answers_as_before_or_the_document_was_rejected(

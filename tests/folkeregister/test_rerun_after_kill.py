@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from benchmarks.folkeregister import generate
@@ -20,6 +21,7 @@ from grunndata.loaders.run import Mode, run
 from grunndata.registers.folkeregister import REGISTER
 
 
+@pytest.mark.slow
 def test_a_retry_after_a_killed_load_plans_with_fresh_statistics(
     fresh_database: Database, admin_url: str, tmp_path: Path
 ):

@@ -55,6 +55,7 @@ def _names(body: dict[str, Any]) -> tuple[Any, Any]:
     return data["a"]["bruksnavn"], second
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", QUERIES)
 def test_no_answer_mixes_two_states_of_the_database(
     units: Any, path: str, monkeypatch: pytest.MonkeyPatch

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grunndata.db.database import Database, connect
 from grunndata.loaders import journal
 from grunndata.loaders.sources import SourceFile
@@ -52,6 +54,7 @@ def test_a_relative_path_is_journalled_absolute(db, tmp_path, monkeypatch):
     assert journal.journal(db)[0].source == str(tmp_path / "a.navn.csv")
 
 
+@pytest.mark.slow
 def test_piped_output_cuts_nothing_and_filters_apply(db, tmp_path):
     deep = tmp_path / ("a-very-long-folder-name-" * 4)
     deep.mkdir()

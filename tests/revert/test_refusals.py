@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from grunndata.db.database import Database, connect
 from grunndata.loaders import journal
 from grunndata.loaders.sources import SourceFile
@@ -34,6 +36,7 @@ def three_loads(db: Database, tmp_path: Path) -> list[int]:
     return ids
 
 
+@pytest.mark.slow
 def test_refused_naming_the_later_loads_then_cascade_newest_first(fresh_database, tmp_path):
     db = fresh_database
     a, b, c = three_loads(db, tmp_path)
@@ -74,6 +77,7 @@ def test_refused_naming_the_later_loads_then_cascade_newest_first(fresh_database
     assert f"by {entries[b]['reverted_by']}" in table and f"reverts {b}" in table
 
 
+@pytest.mark.slow
 def test_a_revert_of_a_revert_an_unknown_or_a_running_load_is_refused(fresh_database, tmp_path):
     db = fresh_database
     a, b, _ = three_loads(db, tmp_path)

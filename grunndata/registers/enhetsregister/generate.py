@@ -172,23 +172,23 @@ def write_json_gz(path: Path, records: Iterable[dict[str, Any]]) -> Path:
 def csv_row(record: dict[str, Any], underenhet: bool) -> dict[str, str]:
     """One record as the CSV's cells (dotted columns; several values joined by line breaks)."""
     cells: dict[str, str] = {"organisasjonsnummer": record["organisasjonsnummer"]}
-    for f in fields.fields_of(underenhet):
-        value = record.get(f.name)
-        names = fields.csv_columns(f, underenhet)
-        if f.kind is Kind.CODE:
+    get = record.get
+    for name, kind, names in fields.csv_plan(underenhet):
+        value = get(name)
+        if kind is Kind.CODE:
             cells[names[0]] = (value or {}).get("kode") or ""
             cells[names[1]] = (value or {}).get("beskrivelse") or ""
-        elif f.kind is Kind.ADDRESS:
-            for part, name in zip(fields.ADDRESS_PARTS, names, strict=True):
+        elif kind is Kind.ADDRESS:
+            for part, column in zip(fields.ADDRESS_PARTS, names, strict=True):
                 part_value = (value or {}).get(part)
-                cells[name] = (
+                cells[column] = (
                     CSV_LIST_SEPARATOR.join(part_value or [])
                     if part == "adresse"
                     else part_value or ""
                 )
-        elif f.kind is Kind.LIST:
+        elif kind is Kind.LIST:
             cells[names[0]] = CSV_LIST_SEPARATOR.join(value or [])
-        elif f.kind is Kind.BOOL:
+        elif kind is Kind.BOOL:
             cells[names[0]] = "" if value is None else ("true" if value else "false")
         else:
             cells[names[0]] = "" if value is None else str(value)
