@@ -5,8 +5,10 @@ persons and scripted days until the Freg feed holds ``--events`` events (persons
 again by ``personErOppdatert`` make up the bulk, as in the live feed) and Brønnøysund's
 update lists ``--updates`` updates. The followers then read both from the start into a
 scratch database, as ``grunndata follow ... --once`` does, and the benchmark prints
-events/s, the share of time spent fetching (HTTP), merging (the formats' read and write)
-and committing, and the peak memory of the following process.
+events/s, the share of time spent fetching (HTTP, summed over the threads that fetch), the
+share the loop waited for a fetch (what fetching the next batch while one merges did not
+hide), merging (the formats' read and write) and committing, and the peak memory of the
+following process.
 
 Usage:  .venv/bin/python -m benchmarks.follow [--persons 20000] [--events 100000]
         [--updates 50000]
@@ -29,7 +31,7 @@ from benchmarks.common import scratch_database
 from grunndata.cli.follow import sources
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
-from grunndata.kilder.follow import follow
+from grunndata.kilder.follow import Totals, follow
 from grunndata.kilder.http import SourceClient
 from grunndata.kilder.settings import FollowSettings
 
@@ -75,30 +77,17 @@ def run(database: Database, settings: FollowSettings, source: str, timed: _Timed
     if source == "freg":
         with connect(database.app_url) as conn, conn.transaction():
             state.advance(conn, "freg", "0")  # the whole feed, as after a baseline at 0
-    merge = commit = 0.0
-    counted = 0
 
     def echo(line: str) -> None:
         pass
 
     stop = threading.Event()
     follower = sources()[source](database, settings, stop, echo)
-    step = follower.step
-
-    def timed_step() -> Any:
-        nonlocal merge, commit, counted
-        result = step()
-        if result.applied:
-            merge += result.applied.merge_s
-            commit += result.applied.commit_s
-            counted += result.applied.records
-        return result
-
-    follower.step = timed_step  # type: ignore[method-assign]
+    totals = Totals()
     timed.fetch = 0.0
     started = time.perf_counter()
     try:
-        follow(database, follower, once=True, interval=0, stop=stop, echo=echo)
+        follow(database, follower, once=True, interval=0, stop=stop, echo=echo, totals=totals)
     finally:
         follower.close()
     seconds = time.perf_counter() - started
@@ -106,8 +95,9 @@ def run(database: Database, settings: FollowSettings, source: str, timed: _Timed
         position = int(state.read(conn, source).posisjon or 0)
     print(
         f"{source:20} {position:>8} events in {seconds:6.1f} s: {position / seconds:7.0f}/s   "
-        f"({counted} documents)  fetching {timed.fetch / seconds:4.0%}  merging "
-        f"{merge / seconds:4.0%}  committing {commit / seconds:4.0%}"
+        f"({totals.records} documents)  fetching {timed.fetch / seconds:4.0%} (waited for "
+        f"{totals.waited_s / seconds:4.0%})  merging {totals.merge_s / seconds:4.0%}  "
+        f"committing {totals.commit_s / seconds:4.0%}"
     )
 
 

@@ -38,7 +38,7 @@ from grunndata.config import SecuritySettings, Settings
 from grunndata.db import pools
 from grunndata.db.migrate import current_revision_async
 from grunndata.db.replicas import ReadPools, replica_pools
-from grunndata.graphql import oppslagslogg, requests
+from grunndata.graphql import admission, oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
 from grunndata.graphql.context import Context
 from grunndata.graphql.errors import coded_error
@@ -179,6 +179,7 @@ class GraphQLApp(GraphQL[Context, None]):
         result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        admission.refuse(result.errors, sub_response)
         purpose = request.headers.get("behandlingsgrunnlag")
         try:
             await oppslagslogg.write(

@@ -83,7 +83,10 @@ def coded_error(error: GraphQLError, request_id: str | None = None) -> GraphQLEr
         return _with_code(error, code, error.message)
     known = error_code_and_message(original)
     if known is not None:
-        return _with_code(error, *known)
+        coded = _with_code(error, *known)
+        if request_id and known[0] == "OVERLOADED":  # refused: the id to quote when asking
+            coded.extensions["requestId"] = request_id
+        return coded
     log.error(
         "unexpected error at %s (request %s)",
         error.path,

@@ -18,7 +18,8 @@ answer, and a later statement of the same request begins a new snapshot.
 A pooled connection that sat idle is checked before it is handed out, so one that died
 with a database restart is replaced first (``db/pools.py``); when the ``BEGIN`` still
 fails on a dead one, nothing of the request has been sent yet, so the snapshot takes a
-fresh connection once more before it gives up.
+fresh connection once more before it gives up. A request that finds every connection in
+use for a moment is refused (``admission.py``); its later statements are refused at once.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grunndata.db import pools
+from grunndata.graphql import admission
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +59,27 @@ class Snapshot:
         self._held = AsyncExitStack()
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._ending: list[asyncio.Task[None]] = []
+        self._refused: admission.Overloaded | None = None
 
     @asynccontextmanager
     async def connection(
         self, timeout: float | None = None
     ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         async with self._lock:
+            if self._refused is not None:
+                raise self._refused
             if self._conn is None:
-                self._conn = await self._begin(timeout)
+                try:
+                    self._conn = await self._begin(timeout)
+                except admission.Overloaded as exc:
+                    self._refused = exc
+                    raise
             yield self._conn
 
     async def _begin(self, timeout: float | None) -> psycopg.AsyncConnection[Any]:
         for attempt in (1, 2):
             held = AsyncExitStack()
-            conn = await held.enter_async_context(self.pool.connection(timeout))
+            conn = await admission.connection(self.pool, held, timeout)
             try:
                 await conn.execute(BEGIN)
             except psycopg.OperationalError as exc:

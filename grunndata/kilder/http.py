@@ -4,6 +4,10 @@ A timeout, a broken connection, 5xx and 429 are tried again (429 and 503 after a
 the ``Retry-After`` the source asks for), up to ``FollowSettings.retries`` times; then
 ``SourceUnavailable``. Every other answer goes back to the caller, who knows what a 404 or
 a 410 means for that endpoint. Headers are never logged (they may carry a token).
+
+``each`` sends lookups in parallel, at most ``FollowSettings.concurrency`` at once. A
+``Retry-After`` the source asks for holds back every request of the client, not only the
+one that was refused, so parallel lookups respect the source's rate limit.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import httpx
 
@@ -22,6 +28,8 @@ from grunndata.kilder.settings import FollowSettings
 
 log = logging.getLogger(__name__)
 MAX_DELAY_S = 60.0
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class SourceUnavailable(GrunndataError):
@@ -57,9 +65,31 @@ class SourceClient:
             headers={"User-Agent": f"grunndata/{grunndata.__version__}"},
         )
         self.requests = 0
+        self._lock = threading.Lock()
+        self._not_before = 0.0  # monotonic time before which no request is sent (429)
 
     def close(self) -> None:
         self._http.close()
+
+    def each(self, lookup: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``lookup`` of every item, in order, at most ``concurrency`` at once; the first
+        failure is raised (after the lookups in flight end)."""
+        workers = min(self._settings.concurrency, len(items))
+        if workers <= 1:
+            return [lookup(item) for item in items]
+        with ThreadPoolExecutor(workers, thread_name_prefix=f"{self.name}-lookup") as pool:
+            futures = [pool.submit(lookup, item) for item in items]
+            try:
+                return [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _hold_back(self) -> None:
+        """Wait while the source has asked every request to wait (a 429's Retry-After)."""
+        while (delay := self._not_before - time.monotonic()) > 0:
+            if self._stop.wait(delay):
+                raise Stopped(f"{self.name}: stopped while waiting for the source")
 
     def request(
         self,
@@ -75,6 +105,7 @@ class SourceClient:
         problem = ""
         for attempt in range(attempts):
             wait = 0.0
+            self._hold_back()
             try:
                 all_headers = {**(self._auth() if self._auth else {}), **(headers or {})}
                 self.requests += 1
@@ -88,6 +119,8 @@ class SourceClient:
                     return response
                 problem = f"HTTP {response.status_code}"
                 wait = self._retry_after(response)
+                with self._lock:
+                    self._not_before = max(self._not_before, time.monotonic() + wait)
             if attempt + 1 < attempts:
                 delay = max(wait, self._backoff(attempt))
                 log.warning(

@@ -30,6 +30,8 @@ class FollowSettings:
     retries: int = 6
     backoff_s: float = 1.0
     timeout_s: float = 30.0
+    concurrency: int = 4
+    """Lookups a follower sends to a source at once (Brønnøysund's per-unit lookups)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> FollowSettings:
@@ -61,4 +63,5 @@ class FollowSettings:
             retries=int(number("FOLLOW_RETRIES", cls.retries)),
             backoff_s=number("FOLLOW_BACKOFF", cls.backoff_s),
             timeout_s=number("FOLLOW_TIMEOUT", cls.timeout_s),
+            concurrency=max(1, int(number("FOLLOW_CONCURRENCY", cls.concurrency))),
         )

@@ -25,7 +25,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from psycopg_pool import PoolTimeout
 
 from grunndata.config import SecuritySettings
-from grunndata.graphql import access, gradering, limits, oppslagslogg
+from grunndata.graphql import access, admission, gradering, limits, oppslagslogg
 from grunndata.graphql.auth import ANONYMOUS, Principal
 from grunndata.graphql.snapshot import Connections
 from grunndata.graphql.sql.compiler import Compiler
@@ -122,7 +122,8 @@ class SqlAnswers:
                 check = sorted(seen.unchecked) if not sees_graded else []
                 if check and await _any_graded(conn, check, now):
                     return None  # in the request's snapshot, like every other statement
-        except (psycopg.Error, PoolTimeout, Unsupported) as exc:  # the resolvers answer
+        except (psycopg.Error, PoolTimeout, Unsupported, admission.Overloaded) as exc:
+            # the resolvers answer (an overloaded snapshot refuses them at once)
             log.info("sql answer failed, resolvers take over: %s", type(exc).__name__)
             return None
         body_bytes = ('{"data":{' + ",".join(parts) + "}}").encode()

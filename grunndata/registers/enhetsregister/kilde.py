@@ -19,12 +19,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import psycopg
 
 from grunndata.db.database import Database, connect
 from grunndata.kilder import state
-from grunndata.kilder.batch import Applied, Batch, apply
-from grunndata.kilder.follow import Step, StewardNeeded, read_json
+from grunndata.kilder.batch import Batch
+from grunndata.kilder.follow import Fetched, StewardNeeded, read_json
 from grunndata.kilder.http import SourceClient
 from grunndata.kilder.settings import FollowSettings
 from grunndata.loaders.formats import LoadContext
@@ -57,12 +58,14 @@ class UnitFollower:
     def close(self) -> None:
         self.client.close()
 
-    def step(self) -> Step:
+    def position(self) -> str | None:
         with connect(self.database.app_url) as conn:
-            kilde = state.read(conn, self.source)
+            return state.read(conn, self.source).posisjon
+
+    def fetch(self, position: str | None) -> Fetched:
         params: dict[str, Any] = {"size": PAGE, "page": 0}
-        if kilde.posisjon is not None:
-            params["oppdateringsid"] = int(kilde.posisjon) + 1
+        if position is not None:
+            params["oppdateringsid"] = int(position) + 1
         elif since := _since_load(
             self.database, (f"brreg-{self.kind}-json", f"brreg-{self.kind}-csv")
         ):
@@ -76,11 +79,11 @@ class UnitFollower:
         body = read_json(response, self.source, what)
         updates = self._read(body, what)
         if not updates:
-            return Step(caught_up=True, lag=0)
+            return Fetched(lag=0)
         total = (body.get("page") or {}).get("totalElements")
         label = f"{self.source} oppdateringsid {updates[0][0]}-{updates[-1][0]}"
         lag = max(total - len(updates), 0) if isinstance(total, int) else None
-        return Step(applied=self._apply(updates, kilde.posisjon, label), label=label, lag=lag)
+        return Fetched(batch=self._batch(updates, position, label), lag=lag)
 
     def _read(self, body: Any, what: str) -> list[tuple[int, str, str]]:
         elements = ((body.get("_embedded") or {}).get(self.member, []) if isinstance(body, dict)
@@ -101,19 +104,13 @@ class UnitFollower:
     def _units(self, orgnrs: list[str]) -> tuple[list[dict[str, Any]], set[str], list[str]]:
         """The units as Brønnøysund answers them now, those withdrawn (410), those unknown."""
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(orgnrs), LOOKUP):
-            chunk = orgnrs[start : start + LOOKUP]
-            response = self.client.get(
-                f"/{self.kind}", params={"organisasjonsnummer": ",".join(chunk), "size": LOOKUP}
-            )
-            body = read_json(response, self.source, f"/{self.kind}?organisasjonsnummer=…")
+        chunks = [orgnrs[i : i + LOOKUP] for i in range(0, len(orgnrs), LOOKUP)]
+        for body in self.client.each(self._chunk, chunks):
             for unit in (body.get("_embedded") or {}).get(self.kind, []):
                 found[str(unit.get("organisasjonsnummer"))] = unit
         withdrawn, unknown = set(), []
-        for orgnr in orgnrs:
-            if orgnr in found:
-                continue
-            response = self.client.get(f"/{self.kind}/{orgnr}")
+        missing = [o for o in orgnrs if o not in found]
+        for orgnr, response in zip(missing, self.client.each(self._one, missing), strict=True):
             if response.status_code == 200:
                 found[orgnr] = read_json(response, self.source, f"/{self.kind}/{orgnr}")
             elif response.status_code == 410:
@@ -122,7 +119,16 @@ class UnitFollower:
                 unknown.append(orgnr)
         return [found[o] for o in orgnrs if o in found], withdrawn, unknown
 
-    def _apply(self, updates: list[tuple[int, str, str]], fra: str | None, label: str) -> Applied:
+    def _chunk(self, chunk: list[str]) -> Any:
+        response = self.client.get(
+            f"/{self.kind}", params={"organisasjonsnummer": ",".join(chunk), "size": LOOKUP}
+        )
+        return read_json(response, self.source, f"/{self.kind}?organisasjonsnummer=…")
+
+    def _one(self, orgnr: str) -> httpx.Response:
+        return self.client.get(f"/{self.kind}/{orgnr}")
+
+    def _batch(self, updates: list[tuple[int, str, str]], fra: str | None, label: str) -> Batch:
         last: dict[str, int] = {}
         for oppdateringsid, orgnr, _ in updates:
             last[orgnr] = oppdateringsid
@@ -142,7 +148,7 @@ class UnitFollower:
                 [context.load_id, present],
             )
 
-        return apply(self.database, Batch(
+        return Batch(
             source=self.source, label=label, fmt=self.fmt,
             payload=json.dumps(units, ensure_ascii=False).encode(),
             fra=fra, til=str(updates[-1][0]), start=fra,
@@ -150,7 +156,7 @@ class UnitFollower:
             warnings=[(f"oppdateringsid {last[o]}", f"{o}: Brønnøysund does not know the unit")
                       for o in unknown],
             after=after,
-        ))  # fmt: skip
+        )  # fmt: skip
 
 
 class RolleFollower:
@@ -163,12 +169,14 @@ class RolleFollower:
     def close(self) -> None:
         self.client.close()
 
-    def step(self) -> Step:
+    def position(self) -> str | None:
         with connect(self.database.app_url) as conn:
-            kilde = state.read(conn, self.source)
+            return state.read(conn, self.source).posisjon
+
+    def fetch(self, position: str | None) -> Fetched:
         params: dict[str, Any] = {"size": PAGE}
-        if kilde.posisjon is not None:
-            params["afterId"] = kilde.posisjon
+        if position is not None:
+            params["afterId"] = position
         elif since := _since_load(self.database, ("brreg-roller-json",)):
             params["afterTime"] = since.astimezone(UTC).isoformat(timespec="milliseconds")
         else:
@@ -185,27 +193,29 @@ class RolleFollower:
                 f"{self.source}: {what} are malformed: not CloudEvents; nothing written"
             )
         if not events:
-            return Step(caught_up=True, lag=0)
+            return Fetched(lag=0)
         orgnrs: dict[str, str] = {}
         for event in events:
             orgnrs[str(event["data"].get("organisasjonsnummer"))] = str(event["id"])
-        documents, locations = [], []
-        for orgnr, event_id in orgnrs.items():
-            response = self.client.get(f"/enheter/{orgnr}/roller")
-            if response.status_code in (404, 410):
-                document: dict[str, Any] = {"rollegrupper": []}  # no roles (any more)
-            else:
-                document = read_json(response, self.source, f"/enheter/{orgnr}/roller")
-            documents.append({**document, "organisasjonsnummer": orgnr})
-            locations.append(f"event {event_id}")
+        documents = [
+            {**document, "organisasjonsnummer": orgnr}
+            for orgnr, document in zip(orgnrs, self.client.each(self._roles, list(orgnrs)),
+                                       strict=True)
+        ]  # fmt: skip
         label = f"{self.source} events {events[0]['id']}-{events[-1]['id']}"
-        applied = apply(self.database, Batch(
+        return Fetched(batch=Batch(
             source=self.source, label=label, fmt=self.fmt,
             payload=json.dumps(documents, ensure_ascii=False).encode(),
-            fra=kilde.posisjon, til=str(events[-1]["id"]), locations=locations,
-            start=kilde.posisjon,
+            fra=position, til=str(events[-1]["id"]),
+            locations=[f"event {event_id}" for event_id in orgnrs.values()], start=position,
         ))  # fmt: skip
-        return Step(applied=applied, label=label)
+
+    def _roles(self, orgnr: str) -> dict[str, Any]:
+        response = self.client.get(f"/enheter/{orgnr}/roller")
+        if response.status_code in (404, 410):
+            return {"rollegrupper": []}  # no roles (any more)
+        result: dict[str, Any] = read_json(response, self.source, f"/enheter/{orgnr}/roller")
+        return result
 
 
 def _client(name: str, settings: FollowSettings, stop: threading.Event) -> SourceClient:

@@ -23,8 +23,8 @@ import httpx
 from grunndata.db.database import Database, connect
 from grunndata.errors import SetupError
 from grunndata.kilder import state
-from grunndata.kilder.batch import Batch, apply
-from grunndata.kilder.follow import Step, StewardNeeded, read_json
+from grunndata.kilder.batch import Batch
+from grunndata.kilder.follow import Fetched, StewardNeeded, read_json
 from grunndata.kilder.http import SourceClient
 from grunndata.kilder.maskinporten import Maskinporten
 from grunndata.kilder.settings import FollowSettings
@@ -110,7 +110,7 @@ class FregFollower:
                 raise StewardNeeded(f"{SOURCE}: bulkoppslag answered HTTP {response.status_code}")
             yield from read_documents(response)
 
-    def step(self) -> Step:
+    def position(self) -> str | None:
         kilde = self._cursor()
         if kilde.baseline is not None or kilde.posisjon is None:
             raise StewardNeeded(
@@ -118,11 +118,14 @@ class FregFollower:
                 + (" (a baseline is unfinished)" if kilde.baseline else "")
                 + ": run `grunndata follow freg --baseline` first"
             )
-        last = int(kilde.posisjon)
+        return kilde.posisjon
+
+    def fetch(self, position: str | None) -> Fetched:
+        last = int(position or 0)
         headers = {"If-None-Match": self._etag[1]} if self._etag and self._etag[0] == last else {}
         response = self.client.get("/v1/hendelser/feed", params={"seq": last + 1}, headers=headers)
         if response.status_code == 304:
-            return Step(caught_up=True, lag=0)
+            return Fetched(lag=0)
         if response.status_code == 406:
             raise StewardNeeded(
                 f"{SOURCE}: the cursor ({last}) is older than Folkeregisteret keeps events "
@@ -135,8 +138,8 @@ class FregFollower:
         if not events:
             if etag := response.headers.get("ETag"):
                 self._etag = (last, etag)
-            return Step(caught_up=True, lag=self._lag(last))
-        return Step(applied=self._apply(events, last), label=self._label(events))
+            return Fetched(lag=self._lag(last))
+        return Fetched(batch=self._batch(events, last))
 
     @staticmethod
     def _label(events: list[tuple[int, str, str]]) -> str:
@@ -147,7 +150,7 @@ class FregFollower:
         text = response.text.strip().strip('"')
         return max(int(text) - last, 0) if response.status_code == 200 and text.isdigit() else None
 
-    def _apply(self, events: list[tuple[int, str, str]], last: int) -> Any:
+    def _batch(self, events: list[tuple[int, str, str]], last: int) -> Batch:
         warnings = []
         expected = last + 1
         for number, _, _ in events:
@@ -171,12 +174,12 @@ class FregFollower:
         unknown = sorted({t for _, _, t in events if t not in KNOWN_TYPES})
         if unknown:
             log.info("%s: event types fetched again as any other: %s", SOURCE, ", ".join(unknown))
-        return apply(self.database, Batch(
+        return Batch(
             source=SOURCE, label=self._label(events), fmt=FORMAT,
             payload=json.dumps(documents, ensure_ascii=False).encode(),
             fra=str(events[0][0]), til=str(events[-1][0]), locations=locations, warnings=warnings,
             start=str(last),
-        ))  # fmt: skip
+        )  # fmt: skip
 
     def baseline(self) -> int | None:
         """Load the complete extract first (``uttrekk.baseline``)."""
