@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -102,9 +102,9 @@ class PersonDocument:
     versions: list[Version]
     warnings: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def ajourholdt(self) -> dt.datetime | None:
-        """The document's time: its latest ajourholdstidspunkt."""
+        """The document's time: its latest ajourholdstidspunkt (read once per batch step)."""
         times = [v.ajourholdstidspunkt for v in self.versions if v.ajourholdstidspunkt]
         return max(times, default=None)
 
@@ -120,9 +120,16 @@ def parse_timestamp(value: object, name: str) -> dt.datetime | None:
     if not isinstance(value, str):
         raise BadRecord(f"{name} {value!r} is not a timestamp")
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        return _instant(value)
     except ValueError:
         raise BadRecord(f"{name} {value!r} is not a timestamp") from None
+
+
+@lru_cache(maxsize=65536)
+def _instant(value: str) -> dt.datetime:
+    """``parse_timestamp``'s reading, once per distinct text (a document's versions share
+    their times, and many documents the same ones)."""
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=OSLO)
 
 
@@ -166,6 +173,8 @@ def _year(value: Any) -> int:
 def _normalise(value: Any, warn: Callable[[str], None], name: str = "") -> Any:
     """Shapes checked, enum codes to camelCase, dates checked, kommunenummer checked
     (any that existed)."""
+    if type(value) in _PLAIN and name not in _RULED:  # no rule below applies: as it is
+        return value
     _check_shape(value, name)
     if name == "foedselsaar":
         return _year(value)
@@ -186,6 +195,14 @@ def _normalise(value: Any, warn: Callable[[str], None], name: str = "") -> Any:
         except InvalidIdentifier as exc:
             warn(f"{name} {value!r} kept as given: {exc.reason}")
     return value
+
+
+#: Field names some rule of ``_normalise`` or ``_check_shape`` applies to.
+_RULED = (
+    OBJECT_FIELDS | TEXT_LIST_FIELDS | SCALAR_FIELDS | INTEGER_FIELDS | ENUM_FIELDS
+    | DATE_FIELDS | KOMMUNE_FIELDS | {"foedselsaar"}
+)  # fmt: skip
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def _related_person(value: object, what: str, warn: Callable[[str], None]) -> str | None:
