@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
+    from grunndata.fixtures.hooks import FixtureFactory
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.kilder.follow import FollowerFactory
@@ -182,3 +183,6 @@ class Register:
     migrations make (``tests/db/test_tables.py``)."""
     revertible: Revertible | None = None
     """What its loads write, so that ``grunndata loads revert`` can take a load out."""
+    fixtures: FixtureFactory | None = None
+    """Optional: its part of ``grunndata fixtures generate``, made from the generated
+    persons (``grunndata.fixtures.hooks``)."""
