@@ -7,6 +7,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -45,7 +46,9 @@ def der_of(text: str) -> bytes:
     return der
 
 
+@lru_cache(maxsize=256)
 def read(der: bytes) -> Sertifikat:
+    """The certificate's fields (cached: a provider's certificate serves many mailboxes)."""
     try:
         certificate = x509.load_der_x509_certificate(der)
     except ValueError as exc:
