@@ -11,7 +11,7 @@ import pytest
 from grunndata.db.database import Database, connect
 from grunndata.loaders.run import RunOutcome, run
 from grunndata.registers.kontaktregister import REGISTER
-from tests.access.conftest import access_database, server  # noqa: F401 (fixtures)
+from tests.access.conftest import access_database, gateway, server  # noqa: F401 (fixtures)
 from tests.conftest import CAST_DIR
 
 CAST = CAST_DIR / "kontaktregister" / "personer.json"

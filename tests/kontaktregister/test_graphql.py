@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from grunndata.registers.folkeregister.access import IDENTITET, MED_HJEMMEL
 from grunndata.registers.kontaktregister.access import DIGITALPOST, KONTAKTINFORMASJON
-from tests.access.conftest import ask, codes, logged
+from tests.access.conftest import ENDPOINTS, ask, codes, logged
 from tests.conftest import test_token
 
 ARNE, BERIT, CAMILLA, DAVID = "14834806046", "02915116372", "21867525758", "09817748772"
@@ -105,7 +107,9 @@ def test_a_person_reaches_their_entry(server):
     assert codes(without) == {"person.kontaktinformasjon": "FORBIDDEN"}
 
 
-def test_each_scope_opens_its_fields_and_reservation_and_status_open_with_either(server):
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_each_scope_opens_its_fields_and_reservation_and_status_open_with_either(request, endpoint):
+    server = request.getfixturevalue(endpoint)
     query = f"""{{ kontaktinformasjon(identifikasjonsnummer: "{ARNE}") {{
       personidentifikator status reservasjon epost {{ verdi }} spraak varslingsstatus {{ status }}
       digitalPostkasse {{ postkasseadresse }} }} }}"""
@@ -126,7 +130,11 @@ def test_each_scope_opens_its_fields_and_reservation_and_status_open_with_either
     assert codes(none) == {"kontaktinformasjon": "UNAUTHENTICATED"}
 
 
-def test_every_lookup_is_logged_with_its_groups_and_the_citizen_sees_it(server, access_database):
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_lookup_is_logged_with_its_groups_and_the_citizen_sees_it(
+    request, endpoint, access_database
+):
+    server = request.getfixturevalue(endpoint)
     request_id = uuid.uuid4().hex
     query = f"""query Varsling {{ kontaktinformasjoner(identifikasjonsnummer:
       ["{ARNE}", "{GJEST}"]) {{ reservasjon varslingsstatus {{ status }}
