@@ -33,6 +33,7 @@ FILES = (
     "enhetsregister/enheter.json",
     "enhetsregister/underenheter.json",
     "enhetsregister/roller_totalbestand.json",
+    "kontaktregister/kontaktinformasjon.jsonl",
     "cast.md",
 )
 

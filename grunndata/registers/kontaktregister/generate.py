@@ -39,7 +39,7 @@ class KrrFixtures:
         self.out: TextIO = files.open(FILE)
         self.rng = random.Random(f"kontaktregister:{files.seed}")
         self.today = dt.datetime.combine(files.today, dt.time(6), OSLO)
-        self.answer: list[dict[str, Any]] = []
+        self.in_answer = 0
         self.counts = {"entries": 0, "slettet": 0, "reservert": 0, "utdatert": 0, "utlopt": 0}
 
     def person(self, document: Mapping[str, Any]) -> None:
@@ -47,8 +47,10 @@ class KrrFixtures:
         if entry is None:
             return
         self.counts["entries"] += 1
-        self.answer.append(entry)
-        if len(self.answer) == ANSWER:
+        self.out.write(('{"personer": [' if not self.in_answer else ", ") + json.dumps(
+            entry, ensure_ascii=False))  # fmt: skip
+        self.in_answer += 1
+        if self.in_answer == ANSWER:
             self._flush()
 
     def close(self) -> str:
@@ -62,9 +64,10 @@ class KrrFixtures:
         )
 
     def _flush(self) -> None:
-        if self.answer:
-            self.out.write(json.dumps({"personer": self.answer}, ensure_ascii=False) + "\n")
-            self.answer = []
+        """End the answer being written (streamed: one entry at a time in memory)."""
+        if self.in_answer:
+            self.out.write("]}\n")
+            self.in_answer = 0
 
     def _stamp(self, days_ago: int) -> str:
         moment = self.today - dt.timedelta(days=days_ago, minutes=self.rng.randint(0, 600))
