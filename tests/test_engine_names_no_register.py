@@ -38,7 +38,9 @@ def register_words() -> set[str]:
         words |= {register.name, register.title, register.db_schema}
         rules = register.access
         words |= set(rules.scopes) | rules.place_types | rules.person_link_types
-        words |= {type_name for type_name, _ in rules.field_scopes}
+        # the root type is the engine's: a register may guard its own root fields
+        words |= {type_name for type_name, _ in rules.field_scopes if type_name != "Query"}
+        words |= {type_name for type_name, _ in rules.field_groups}
         words |= {keys.type_name for keys in register.entity_keys}
         words |= {name.partition(":")[0] for name in register.entities}
         if rules.persons is not None:

@@ -86,8 +86,9 @@ class Policy:
 
     scopes: tuple[str, ...]
     persons: PersonAccess
-    field_scopes: Mapping[tuple[str, str], tuple[str, ...]]
+    field_scopes: Mapping[tuple[str, str], tuple[str | frozenset[str], ...]]
     identifier_fields: frozenset[tuple[str, str]]
+    field_groups: Mapping[tuple[str, str], str]
     place_types: frozenset[str]
     person_link_types: frozenset[str]
 
@@ -103,6 +104,7 @@ class Policy:
             field_scopes={k: v for r in rules for k, v in r.field_scopes.items()}
             | ENGINE_FIELD_SCOPES,
             identifier_fields=frozenset(f for r in rules for f in r.identifier_fields),
+            field_groups={k: v for r in rules for k, v in r.field_groups.items()},
             place_types=frozenset(t for r in rules for t in r.place_types),
             person_link_types=frozenset(t for r in rules for t in r.person_link_types),
         )
@@ -153,7 +155,8 @@ def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> R
     rules = policy()
     persons = rules.persons
     requires: list[frozenset[str]] = [
-        frozenset({scope}) for scope in rules.field_scopes.get((type_name, field_name), ())
+        frozenset({scope}) if isinstance(scope, str) else scope
+        for scope in rules.field_scopes.get((type_name, field_name), ())
     ]
     graded = False
     group = None
@@ -177,6 +180,8 @@ def rule_for(type_name: str, field_name: str, field_type: GraphQLNamedType) -> R
         graded, group = True, GROUP_ADRESSE
     elif (type_name, field_name) in rules.identifier_fields:
         group = GROUP_IDENTITET
+    elif (type_name, field_name) in rules.field_groups:
+        group = rules.field_groups[type_name, field_name]
     links = rules.person_link_types | {persons.type_name}
     holds_persons = returns_person or any(_holds(field_type, name) for name in links)
     if not (requires or graded or holds_persons):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
+    from grunndata.fixtures.hooks import FixtureFactory
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.kilder.follow import FollowerFactory
@@ -95,16 +96,22 @@ class AccessRules:
     """A register's part of access control (``grunndata.graphql.access``).
 
     ``scopes``: the scopes it defines (without the configured prefix). ``field_scopes``:
-    ``(type, field)`` → the scopes it needs (each of them), for identifiers and person
-    links that open data does not show. ``identifier_fields``: fields that show a
-    person's identifier without returning the person (logged as identity). ``place_types``:
+    ``(type, field)`` → the scopes it needs (each of them; an entry that is a set of scopes
+    needs one of them), for identifiers, person links and person data that open data does
+    not show. ``identifier_fields``: fields that show a person's identifier without
+    returning the person (logged as identity). ``field_groups``: ``(type, field)`` → the
+    lookup log's field group a guarded field of a person's object is logged under (the
+    object names its person by ``linked_person()``). ``place_types``:
     types that are a place (a person reached through one is linked to it).
     ``person_link_types``: types whose values name a person (filtered at places, logged).
     ``persons``: set by the register that holds persons."""
 
     scopes: tuple[str, ...] = ()
-    field_scopes: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    field_scopes: Mapping[tuple[str, str], tuple[str | frozenset[str], ...]] = field(
+        default_factory=dict
+    )
     identifier_fields: frozenset[tuple[str, str]] = frozenset()
+    field_groups: Mapping[tuple[str, str], str] = field(default_factory=dict)
     place_types: frozenset[str] = frozenset()
     person_link_types: frozenset[str] = frozenset()
     persons: PersonAccess | None = None
@@ -176,3 +183,6 @@ class Register:
     migrations make (``tests/db/test_tables.py``)."""
     revertible: Revertible | None = None
     """What its loads write, so that ``grunndata loads revert`` can take a load out."""
+    fixtures: FixtureFactory | None = None
+    """Optional: its part of ``grunndata fixtures generate``, made from the generated
+    persons (``grunndata.fixtures.hooks``)."""

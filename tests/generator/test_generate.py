@@ -33,6 +33,7 @@ FILES = (
     "enhetsregister/enheter.json",
     "enhetsregister/underenheter.json",
     "enhetsregister/roller_totalbestand.json",
+    "kontaktregister/kontaktinformasjon.jsonl",
     "cast.md",
 )
 
@@ -117,10 +118,10 @@ def generated_database(clones, tmp_path_factory) -> Database:
     formats = [f for register in REGISTERS for f in register.formats]
     outcome = run([folder], formats=formats, database=database)
     assert outcome.exit_code == 0, outcome
-    assert [f.rejected for f in outcome.files] == [0] * 7, outcome
+    assert [f.rejected for f in outcome.files] == [0] * 8, outcome
     assert {f.format for f in outcome.files} == {
         "freg-person", "kartverket-adresse-csv", "matrikkel-teiger-geojson", "matrikkel-jsonl",
-        "brreg-enheter-json", "brreg-underenheter-json", "brreg-roller-json",
+        "brreg-enheter-json", "brreg-underenheter-json", "brreg-roller-json", "krr-personer",
     }  # fmt: skip
     return database
 

@@ -325,6 +325,11 @@ CROSSING = {
         [{"__typename": "Person", "identifikasjonsnummer": "14834806046"}],
         "... on Person { roller { enhet { organisasjonsnummer } } }",
     ),
+    "kontaktregister": (
+        """{ kontaktinformasjon(identifikasjonsnummer: "14834806046") { status } }""",
+        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"}],
+        "... on Person { kontaktinformasjon { status varslingsstatus { status } } }",
+    ),
 }  # fmt: skip
 
 

@@ -10,16 +10,15 @@ from strawberry.types import Info
 
 from grunndata.errors import InvalidArgument, NotFound, NotUnique
 from grunndata.graphql.context import Context
+from grunndata.graphql.keylist import MAX_KEYS, in_input_order
 from grunndata.graphql.tid import Ajourholdstidspunkt, Gyldighetstidspunkt, tidspunkt
-from grunndata.identifiers import InvalidIdentifier, parse_person_id
+from grunndata.identifiers import parse_person_id
 from grunndata.registers.folkeregister import queries
 from grunndata.registers.folkeregister.types import Person
 
-MAX_PERSONER = 1000
 
-
-async def _failed(error: Exception) -> None:
-    raise error
+def _number(value: str) -> str:
+    return parse_person_id(value).value
 
 
 @strawberry.type
@@ -40,7 +39,7 @@ class FolkeregisterQuery:
         return await info.context.entity("Person", number, tid)
 
     @strawberry.field(
-        description=f"Up to {MAX_PERSONER} persons by identifier, in input order; "
+        description=f"Up to {MAX_KEYS} persons by identifier, in input order; "
         "null for an unknown one, and null with an INVALID_IDENTIFIER error at its index "
         "for a malformed one."
     )
@@ -51,25 +50,12 @@ class FolkeregisterQuery:
         gyldighetstidspunkt: Gyldighetstidspunkt = None,
         ajourholdstidspunkt: Ajourholdstidspunkt = None,
     ) -> list[Person | None] | None:
-        if len(identifikasjonsnummer) > MAX_PERSONER:
-            raise InvalidArgument(
-                f"at most {MAX_PERSONER} identifiers per call, got {len(identifikasjonsnummer)}"
-            )
         tid = tidspunkt(info, gyldighetstidspunkt, ajourholdstidspunkt)
-        numbers: list[str | InvalidIdentifier] = []
-        for value in identifikasjonsnummer:
-            try:
-                numbers.append(parse_person_id(value).value)
-            except InvalidIdentifier as exc:
-                numbers.append(exc)
-        found = iter(
-            await asyncio.gather(
-                *(info.context.entity("Person", n, tid) for n in numbers if isinstance(n, str))
-            )
-        )
-        # A malformed entry is null with its error at its index (graphql completes the
-        # list's items one by one); the others are answered, fetched in one batch.
-        return [next(found) if isinstance(n, str) else _failed(n) for n in numbers]
+
+        async def fetch(numbers: list[str]) -> list[Person | None]:
+            return await asyncio.gather(*(info.context.entity("Person", n, tid) for n in numbers))
+
+        return await in_input_order(identifikasjonsnummer, _number, fetch)  # type: ignore[return-value]
 
     @strawberry.field(
         description="Freg's unambiguous search: the one person with this name "
