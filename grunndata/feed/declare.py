@@ -44,10 +44,13 @@ class Hendelser:
     hendelsestype ``tilbakefoert``; the engine maps ``tables`` itself.
     ``entiteter``: every entity name its events carry (what consumers may filter by).
     ``personer``: entity → the scopes (any one of them) a consumer needs to see its
-    events, for entities keyed by a person (``grunndata.feed.access``)."""
+    events, for entities keyed by a person (``grunndata.feed.access``). ``lenker``: entity
+    → the entity type (``Register.entities``) an event's link returns, when not its own
+    (an Underenhet's is the Enhet by the same key)."""
 
     entiteter: Sequence[str]
     tables: Sequence[TableEvents] = ()
     load: Sequence[str] = ()
     reverted: Sequence[str] = ()
     personer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lenker: Mapping[str, str] = field(default_factory=dict)

@@ -31,4 +31,5 @@ HENDELSER = Hendelser(
     ),
     load=(_WITHDRAWN,),
     reverted=(_REVERTED,),
+    lenker={"Underenhet": "Enhet", "Rolle": "Enhet"},
 )
