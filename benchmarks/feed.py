@@ -12,6 +12,9 @@ not in the difference.
 Prints each load's seconds, the events written, and the ratio with/without per file
 (target: at most 1.10). On a shared machine, read the load average printed with them.
 
+The embedded cluster is started once for all rounds (and stopped after, if this started
+it); give it a data directory of its own (``GRUNNDATA_DATA_DIR``) on a machine others share.
+
 Usage:  .venv/bin/python -m benchmarks.feed [--n 100000] [--rounds 2]
 """
 
@@ -30,7 +33,8 @@ from pathlib import Path
 
 from benchmarks.common import scratch_database
 from benchmarks.folkeregister import generate
-from grunndata.db.database import Database, connect
+from grunndata.config import Settings
+from grunndata.db.database import Database, connect, embedded_cluster
 from grunndata.feed import publish
 from grunndata.loaders import versioning
 from grunndata.loaders.run import run
@@ -89,12 +93,22 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2, help="pairs of loads (A and B)")
     args = parser.parse_args()
+    cluster = embedded_cluster(Settings.from_env())
+    started = cluster.start()
+    try:
+        measure(args.n, args.rounds)
+    finally:
+        if started:
+            cluster.stop()
+
+
+def measure(n: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         first, second = Path(folder) / "personer.jsonl", Path(folder) / "endret.jsonl"
-        generate(first, args.n)
+        generate(first, n)
         renamed(first, second)
         times: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
-        for i in range(args.rounds * 2):
+        for i in range(rounds * 2):
             with_feed = (i % 4) in (0, 3)  # A B B A
             created, changed, events = one_round((first, second), with_feed)
             times[with_feed].append((created, changed))
@@ -104,7 +118,7 @@ def main() -> None:
     for index, name in ((0, "created"), (1, "changed")):
         on = statistics.median(t[index] for t in times[True])
         off = statistics.median(t[index] for t in times[False])
-        print(f"{args.n} persons {name}: with/without = {on / off:.3f} "
+        print(f"{n} persons {name}: with/without = {on / off:.3f} "
               f"(median {on:.1f} s / {off:.1f} s; target <= 1.10)")  # fmt: skip
 
 
