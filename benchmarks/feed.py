@@ -10,7 +10,9 @@ A B B A ... so the machine's drift falls on both. The merge's own notes of chang
 not in the difference.
 
 Prints each load's seconds, the events written, and the ratio with/without per file
-(target: at most 1.10). On a shared machine, read the load average printed with them.
+(target: at most 1.10), and the seconds the feed's own step took at the end of each load
+(staging, numbering, insert: a direct measure, less noisy than the difference). On a
+shared machine, read the load average printed with them.
 
 The embedded cluster is started once for all rounds (and stopped after, if this started
 it); give it a data directory of its own (``GRUNNDATA_DATA_DIR``) on a machine others share.
@@ -30,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import scratch_database
 from benchmarks.folkeregister import generate
@@ -70,6 +73,28 @@ def feed_off() -> Iterator[None]:
         publish.publish_load, versioning.feed_staging.note_versions = saved
 
 
+#: Seconds spent in the feed's own step at the end of each load (staging and numbering).
+PUBLISHING: list[float] = []
+
+
+@contextlib.contextmanager
+def publishing_timed() -> Iterator[None]:
+    saved = publish.publish_load
+
+    def timed(conn: Any, register: str, load_id: int) -> int:
+        started = time.perf_counter()
+        try:
+            return saved(conn, register, load_id)
+        finally:
+            PUBLISHING.append(time.perf_counter() - started)
+
+    publish.publish_load = timed  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        publish.publish_load = saved
+
+
 def timed_load(database: Database, path: Path) -> float:
     started = time.perf_counter()
     outcome = run([path], formats=REGISTER.formats, database=database)
@@ -80,7 +105,7 @@ def timed_load(database: Database, path: Path) -> float:
 
 def one_round(paths: tuple[Path, Path], with_feed: bool) -> tuple[float, float, int]:
     with scratch_database(DATABASE) as (database, _):
-        with contextlib.nullcontext() if with_feed else feed_off():
+        with publishing_timed() if with_feed else feed_off():
             created = timed_load(database, paths[0])
             changed = timed_load(database, paths[1])
         with connect(database.app_url) as conn:
@@ -110,11 +135,14 @@ def measure(n: int, rounds: int) -> None:
         times: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
         for i in range(rounds * 2):
             with_feed = (i % 4) in (0, 3)  # A B B A
+            del PUBLISHING[:]
             created, changed, events = one_round((first, second), with_feed)
             times[with_feed].append((created, changed))
+            steps = " + ".join(f"{p:.2f}" for p in PUBLISHING)
             print(f"{'with' if with_feed else 'without':>7} events: created {created:7.1f} s, "
-                  f"changed {changed:7.1f} s, {events} events   "
-                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
+                  f"changed {changed:7.1f} s, {events} events"
+                  + (f", the feed's step {steps} s" if with_feed else "")
+                  + f"   (load average {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
     for index, name in ((0, "created"), (1, "changed")):
         on = statistics.median(t[index] for t in times[True])
         off = statistics.median(t[index] for t in times[False])
