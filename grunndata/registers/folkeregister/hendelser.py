@@ -16,30 +16,46 @@ CHANGED = """
 CREATE TEMP TABLE IF NOT EXISTS st_endret (person_id bigint, element text) ON COMMIT DROP;
 """
 
-#: The identifier in use of person ``{0}`` (as ``Person.identifikasjonsnummer`` answers:
-#: in use, a fødselsnummer before a D-nummer), else any it held: a person a revert took
-#: out entirely is still named.
-_IDENT = """coalesce((SELECT v.data->>'foedselsEllerDNummer' FROM folkeregister.fakta f
-    JOIN folkeregister.versjon v ON v.id = f.versjon_id
-    WHERE f.person_id = {0} AND f.element = 'identifikasjonsnummer'
-      AND upper_inf(f.registrert) AND upper_inf(f.gyldig) AND v.data->>'status' = 'iBruk'
-    ORDER BY v.data->>'identifikatortype' = 'foedselsnummer' DESC,
-             lower(f.gyldig) DESC NULLS LAST, f.relasjon DESC, v.id DESC LIMIT 1),
-  (SELECT min(i.identifikasjonsnummer) FROM folkeregister.identifikator i
-    WHERE i.person_id = {0}),
-  (SELECT min(i.identifikasjonsnummer) FROM folkeregister.identifikator_tilbakefort i
-    WHERE i.person_id = {0}))"""
+
+def _named(persons: str) -> str:
+    """(person_id, noekkel) for the persons ``persons`` selects (a query of ``person_id``),
+    set-based: the identifier in use (as ``Person.identifikasjonsnummer`` answers: in use,
+    a fødselsnummer before a D-nummer), else any it held, so a person a revert took out
+    entirely is still named."""
+    return f"""SELECT p.person_id, coalesce(c.ident, i.ident, t.ident) AS noekkel
+    FROM ({persons}) p
+    LEFT JOIN (SELECT DISTINCT ON (f.person_id) f.person_id,
+                      v.data->>'foedselsEllerDNummer' AS ident
+               FROM folkeregister.fakta f JOIN folkeregister.versjon v ON v.id = f.versjon_id
+               WHERE f.person_id IN ({persons}) AND f.element = 'identifikasjonsnummer'
+                 AND upper_inf(f.registrert) AND upper_inf(f.gyldig)
+                 AND v.data->>'status' = 'iBruk'
+               ORDER BY f.person_id, v.data->>'identifikatortype' = 'foedselsnummer' DESC,
+                        lower(f.gyldig) DESC NULLS LAST, f.relasjon DESC, v.id DESC) c
+      USING (person_id)
+    LEFT JOIN (SELECT person_id, min(identifikasjonsnummer) AS ident
+               FROM folkeregister.identifikator WHERE person_id IN ({persons})
+               GROUP BY person_id) i USING (person_id)
+    LEFT JOIN (SELECT person_id, min(identifikasjonsnummer) AS ident
+               FROM folkeregister.identifikator_tilbakefort WHERE person_id IN ({persons})
+               GROUP BY person_id) t USING (person_id)"""
+
 
 _LOAD = f"""INSERT INTO fh_staged (last_id, entitet, noekkel, hendelsestype, feltgruppe)
-    SELECT %(load)s, 'Person', {_IDENT.format("p.id")},
+    SELECT %(load)s, 'Person', n.noekkel,
            CASE WHEN p.load_id = %(load)s THEN 'opprettet' ELSE 'endret' END, e.element
     FROM (SELECT DISTINCT person_id, element FROM st_endret) e
-    JOIN folkeregister.person p ON p.id = e.person_id"""
+    JOIN folkeregister.person p ON p.id = e.person_id
+    JOIN ({_named("SELECT DISTINCT person_id FROM st_endret")}) n USING (person_id)"""
 
 _REVERTED = f"""INSERT INTO fh_staged (last_id, entitet, noekkel, hendelsestype)
-    SELECT %(revert)s, 'Person', {_IDENT.format("t.nokkel::bigint")}, 'tilbakefoert'
-    FROM felles.tilbakefort t
-    WHERE t.revert_id = %(revert)s AND t.tabell = 'folkeregister.person'"""
+    SELECT %(revert)s, 'Person', n.noekkel, 'tilbakefoert'
+    FROM ({
+    _named(
+        "SELECT DISTINCT nokkel::bigint AS person_id FROM felles.tilbakefort "
+        "WHERE revert_id = %(revert)s AND tabell = 'folkeregister.person'"
+    )
+}) n"""
 
 #: The elements that say where a person lives or gets post, or that its address is graded.
 ADDRESS_ELEMENTS = (
@@ -52,7 +68,7 @@ assert _PERSONS is not None
 
 HENDELSER = Hendelser(
     entiteter=("Person",),
-    load=(CHANGED.strip().rstrip(";"), _LOAD),
+    load=(CHANGED.strip().rstrip(";"), "ANALYZE st_endret", _LOAD),
     reverted=(_REVERTED,),
     personer={"Person": (_PERSONS.identity_scope, _PERSONS.full_scope)},
     adressegrupper={"Person": ADDRESS_ELEMENTS},
