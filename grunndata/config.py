@@ -53,6 +53,8 @@ class Settings:
     basemap_style: str = ""
     #: ``grunndata db prune-log``'s default: the lookup log keeps ten years.
     lookup_log_retention_days: int = 3653
+    #: How long the change feed keeps its events (docs/feed.md).
+    hendelser_retention_days: int = 400
     security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
@@ -81,6 +83,9 @@ class Settings:
             read_max_lag_s=_seconds("READ_MAX_LAG_SECONDS", get("READ_MAX_LAG_SECONDS"), 5.0),
             basemap_style=get("BASEMAP_STYLE") or "",
             lookup_log_retention_days=_days(get("LOOKUP_LOG_RETENTION_DAYS")),
+            hendelser_retention_days=_days(
+                get("HENDELSER_RETENTION"), "HENDELSER_RETENTION", Settings.hendelser_retention_days
+            ),
             security=SecuritySettings.from_env(get),
         )
 
@@ -115,11 +120,15 @@ def _seconds(name: str, value: str | None, default: float) -> float:
     return seconds
 
 
-def _days(value: str | None) -> int:
+def _days(
+    value: str | None,
+    name: str = "LOOKUP_LOG_RETENTION_DAYS",
+    default: int = Settings.lookup_log_retention_days,
+) -> int:
     if value is None:
-        return Settings.lookup_log_retention_days
+        return default
     if not value.isdigit() or int(value) < 1:
-        raise SetupError(f"GRUNNDATA_LOOKUP_LOG_RETENTION_DAYS {value!r} is not a number of days.")
+        raise SetupError(f"GRUNNDATA_{name} {value!r} is not a number of days.")
     return int(value)
 
 

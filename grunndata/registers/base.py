@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
+    from grunndata.feed.declare import Hendelser
     from grunndata.fixtures.hooks import FixtureFactory
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
@@ -186,3 +187,5 @@ class Register:
     fixtures: FixtureFactory | None = None
     """Optional: its part of ``grunndata fixtures generate``, made from the generated
     persons (``grunndata.fixtures.hooks``)."""
+    hendelser: Hendelser | None = None
+    """What it publishes in the change feed (``grunndata.feed``): None publishes nothing."""
