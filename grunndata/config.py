@@ -53,6 +53,8 @@ class Settings:
     basemap_style: str = ""
     #: ``grunndata db prune-log``'s default: the lookup log keeps ten years.
     lookup_log_retention_days: int = 3653
+    #: How long the change feed keeps its events (docs/feed.md).
+    hendelser_retention_days: int = 400
     security: SecuritySettings = field(default_factory=lambda: SecuritySettings())
 
     @classmethod
@@ -81,6 +83,7 @@ class Settings:
             read_max_lag_s=_seconds("READ_MAX_LAG_SECONDS", get("READ_MAX_LAG_SECONDS"), 5.0),
             basemap_style=get("BASEMAP_STYLE") or "",
             lookup_log_retention_days=_days(get("LOOKUP_LOG_RETENTION_DAYS")),
+            hendelser_retention_days=_feed_days(get("HENDELSER_RETENTION")),
             security=SecuritySettings.from_env(get),
         )
 
@@ -120,6 +123,14 @@ def _days(value: str | None) -> int:
         return Settings.lookup_log_retention_days
     if not value.isdigit() or int(value) < 1:
         raise SetupError(f"GRUNNDATA_LOOKUP_LOG_RETENTION_DAYS {value!r} is not a number of days.")
+    return int(value)
+
+
+def _feed_days(value: str | None) -> int:
+    if value is None:
+        return Settings.hendelser_retention_days
+    if not value.isdigit() or int(value) < 1:
+        raise SetupError(f"GRUNNDATA_HENDELSER_RETENTION {value!r} is not a number of days.")
     return int(value)
 
 

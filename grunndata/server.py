@@ -39,6 +39,7 @@ from grunndata.config import SecuritySettings, Settings
 from grunndata.db import pools
 from grunndata.db.migrate import current_revision_async
 from grunndata.db.replicas import ReadPools, replica_pools
+from grunndata.feed import http as feed_http
 from grunndata.feed.listen import FeedListener
 from grunndata.graphql import oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
@@ -443,6 +444,7 @@ def create_app(
         *ogc_routes(collections, security),
         *tile_routes(collections, security),
         *kart_routes(settings.basemap_style if basemap_style is None else basemap_style),
+        *feed_http.routes(authenticator, limiter),
         *(
             Route(path, _endpoint(handler, limiter), methods=["POST"])
             for register in REGISTERS

@@ -330,3 +330,24 @@ Table(
     schema="felles",
     comment="The entities each revert touched (by table and key)",
 )
+
+Table(
+    "hendelse",
+    METADATA,
+    Column("sekvensnummer", BigInteger, primary_key=True, autoincrement=False),
+    Column("last_id", BigInteger, nullable=False, comment="The load or followed batch"),
+    Column("tidspunkt", TIMESTAMP(timezone=True), nullable=False),
+    Column("register", Text, nullable=False),
+    Column("entitet", Text, nullable=False),
+    Column("noekkel", Text, nullable=False),
+    Column("hendelsestype", Text, nullable=False),
+    Column("feltgrupper", ARRAY(Text), nullable=False),
+    CheckConstraint(
+        "hendelsestype = ANY (ARRAY['opprettet'::text, 'endret'::text, 'opphoert'::text, "
+        "'slettet'::text, 'tilbakefoert'::text])",
+        name="hendelse_hendelsestype_check",
+    ),
+    Index("hendelse_tidspunkt_brin", "tidspunkt", postgresql_using="brin"),
+    schema="felles",
+    comment="The change feed: one event per entity a load changed, numbered in commit order",
+)

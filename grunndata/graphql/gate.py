@@ -140,11 +140,7 @@ class Gate:
         await self.app(scope, receive, send)
 
     async def _principal(self, authorization: str | None) -> Principal:
-        if authorization is None:
-            return self.authenticator.principal(None)
-        if isinstance(self.authenticator.keys, jwt.PyJWKClient):  # may fetch the JWKS
-            return await asyncio.to_thread(self.authenticator.principal, authorization)
-        return self.authenticator.principal(authorization)
+        return await principal_of(self.authenticator, authorization)
 
     async def _body(self, declared: bytes | None, receive: Receive) -> bytes | None:
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
@@ -163,6 +159,16 @@ class Gate:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+async def principal_of(authenticator: Authenticator, authorization: str | None) -> Principal:
+    """The ``Authorization`` header's principal (raises ``InvalidToken``), off the event
+    loop when verifying may fetch the JWKS."""
+    if authorization is None:
+        return authenticator.principal(None)
+    if isinstance(authenticator.keys, jwt.PyJWKClient):
+        return await asyncio.to_thread(authenticator.principal, authorization)
+    return authenticator.principal(authorization)
 
 
 def refusal_body(code: str, message: str, request_id: str | None) -> bytes:

@@ -24,6 +24,7 @@ from strawberry.types import Info
 import grunndata
 from grunndata.config import SecuritySettings
 from grunndata.db.migrate import current_revision_async
+from grunndata.feed import graphql as feed_graphql
 from grunndata.graphql import oppslagslogg
 from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
@@ -138,6 +139,8 @@ def build_schema(
     query_types += [register.query for register in registers if register.query is not None]
     if any(register.access.persons for register in registers):  # the log, beside persons
         query_types.append(OppslagsloggQuery)
+    if any(register.hendelser for register in registers):  # the change feed
+        query_types.append(feed_graphql.HendelserQuery)
     query = merge_types("Query", tuple(query_types))
     extra_types = [t for register in registers for t in register.types]
     # Every known register's scalars: a lazy link may bring another room's type (and its
@@ -151,6 +154,7 @@ def build_schema(
     )
     add_extensions(schema, registers)
     add_log_links(schema, registers)
+    feed_graphql.add_links(schema, {name for register in registers for name in register.entities})
     guard_schema(schema._schema)  # after the extensions: their fields are guarded too
     schema.entity_batches = {
         name: batch for register in registers for name, batch in register.entities.items()

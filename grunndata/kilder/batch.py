@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import GrunndataError
+from grunndata.feed import publish
 from grunndata.kilder import state
 from grunndata.loaders import journal
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts
@@ -150,6 +151,7 @@ def apply(database: Database, batch: Batch) -> Applied:
             state.advance(
                 conn, batch.source, batch.til, rejected=report.rejected, baseline=batch.baseline
             )
+            publish.publish_load(conn, batch.fmt.register, journal_id)
             merged = time.perf_counter()
     except CursorMoved as exc:
         journal.end(database, running, _ending("failed", WriteCounts(), report, exc.message))

@@ -14,7 +14,8 @@ here, a register's own journals for its derived rows). A revert then:
   (``ajourholdstidspunkt``) answers as if the load had never run;
 - puts back what it overwrote in ``felles.uttak``, then runs the register's own ``undo``;
 - records the entities it touched in ``felles.tilbakefort`` (``touched`` reads them): the
-  one place that knows, for the change feed;
+  one place that knows, for the change feed, which gets a ``tilbakefoert`` event for each
+  (``grunndata.feed``), numbered last in the same transaction;
 - is a journal entry of its own (``reverts``; the load's ``reverted_by``; ``os_user``).
 
 A load that later loads changed the same entities of is refused, naming them, unless
@@ -34,6 +35,7 @@ from psycopg.types.json import Jsonb
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import GrunndataError
+from grunndata.feed import publish
 from grunndata.loaders import journal
 from grunndata.loaders.run import register_lock_key
 from grunndata.loaders.versioning import VersionedTable
@@ -129,6 +131,8 @@ def revert(
             outcome.reverted.append(_revert_one(conn, entry, register))
         if dry_run:
             raise psycopg.Rollback(transaction)
+        reverts = [entry.revert_id for entry in outcome.reverted]
+        publish.publish_reverts(conn, load.register or "", reverts)  # ``tilbakefoert``
     return outcome
 
 

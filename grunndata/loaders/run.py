@@ -23,6 +23,7 @@ import psycopg
 
 from grunndata.db.database import Database, connect
 from grunndata.errors import DatabaseUnavailable, SourceError
+from grunndata.feed import publish
 from grunndata.loaders import journal, nearmiss
 from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, SourceFormat, WriteCounts, by_name, detect
@@ -303,6 +304,8 @@ def _load(
             context.load_id = journal_id
             records = _counted(source_format.read(stream, context), context, counter, progress)
             outcome.counts = source_format.write(conn, records, context)
+            if mode is Mode.LOAD:  # its events, numbered last (``grunndata.feed``)
+                publish.publish_load(conn, source_format.register, journal_id)
             outcome.load_id = journal_id if mode is Mode.LOAD else None
             if mode is not Mode.LOAD:  # a dry run or a validation: everything, then undone
                 raise psycopg.Rollback(transaction)

@@ -49,6 +49,7 @@ import psycopg
 from psycopg import sql
 
 from grunndata.errors import SourceError
+from grunndata.feed import staging as feed_staging
 from grunndata.loaders.formats import WriteCounts
 
 
@@ -160,6 +161,10 @@ def merge_snapshot(
             f"of {table.name} recorded after it (up to {too_late[0].isoformat()}): "
             "recorded time cannot run backwards"
         )
+    # What changed per entity, for the change feed (``grunndata.feed``).
+    feed_staging.note_versions(
+        conn, table, names["new"], names["gone"], valid_time=bool(valid_from)
+    )
     distinct_staged = run("SELECT count(*) FROM (SELECT DISTINCT {columns} FROM {staging}) s")
     staged_count = distinct_staged.fetchone()[0]  # type: ignore[index]
     if valid_from:

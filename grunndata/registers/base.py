@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
+    from grunndata.feed.declare import Hendelser
     from grunndata.graphql.context import EntityBatch
     from grunndata.graphql.sql.forms import SqlRoot, SqlType
     from grunndata.kilder.follow import FollowerFactory
@@ -176,3 +177,5 @@ class Register:
     migrations make (``tests/db/test_tables.py``)."""
     revertible: Revertible | None = None
     """What its loads write, so that ``grunndata loads revert`` can take a load out."""
+    hendelser: Hendelser | None = None
+    """What it publishes in the change feed (``grunndata.feed``): None publishes nothing."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.enhetsregister.access import ACCESS
 from grunndata.registers.enhetsregister.formats import FORMATS
+from grunndata.registers.enhetsregister.hendelser import HENDELSER
 from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS, LOG_LINKS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
@@ -32,4 +33,5 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=REVERTIBLE,
+    hendelser=HENDELSER,
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.folkeregister.access import ACCESS
 from grunndata.registers.folkeregister.formats import FORMATS
+from grunndata.registers.folkeregister.hendelser import HENDELSER
 from grunndata.registers.folkeregister.kilde import follower
 from grunndata.registers.folkeregister.lenker import EXTENSIONS
 from grunndata.registers.folkeregister.query import FolkeregisterQuery
@@ -30,4 +31,5 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=REVERTIBLE,
+    hendelser=HENDELSER,
 )

@@ -31,10 +31,12 @@ from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.run import register_lock_key
 from grunndata.registers.folkeregister import extract_order, identity
 from grunndata.registers.folkeregister.document import PersonDocument
+from grunndata.registers.folkeregister.hendelser import CHANGED
 
 NAME = "folkeregister"
 
-STAGING = """
+STAGING = (
+    """
 CREATE TEMP TABLE IF NOT EXISTS st_dok (doc int, gruppe int, ajourholdt timestamptz,
     location text, grense timestamptz) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS st_ident (gruppe int, identifikasjonsnummer text) ON COMMIT DROP;
@@ -46,6 +48,8 @@ CREATE TEMP TABLE IF NOT EXISTS st_person (gruppe int PRIMARY KEY, person_id big
 CREATE TEMP TABLE IF NOT EXISTS st_berort (person_id bigint PRIMARY KEY) ON COMMIT DROP;
 TRUNCATE st_dok, st_ident, st_versjon, st_person, st_berort;
 """
+    + CHANGED
+)
 
 #: Registrations of the versions of the persons in ``st_berort``, by the time rules.
 DERIVE = """
@@ -198,8 +202,9 @@ def write_batch(
                FROM st_versjon s JOIN st_dok d USING (doc) JOIN st_person p ON p.gruppe = s.gruppe
                ORDER BY p.person_id, s.innhold, d.ajourholdt DESC NULLS LAST
                ON CONFLICT (person_id, innhold) WHERE tilbakefort_av IS NULL DO NOTHING
-               RETURNING person_id),
-           berort AS (INSERT INTO st_berort SELECT DISTINCT person_id FROM ny)
+               RETURNING person_id, element),
+           berort AS (INSERT INTO st_berort SELECT DISTINCT person_id FROM ny),
+           hendelse AS (INSERT INTO st_endret SELECT DISTINCT person_id, element FROM ny)
            SELECT count(*) FROM ny""",
         [load_id],
     ).fetchone()[0]
@@ -218,9 +223,11 @@ def write_batch(
                         AND v.er_gjeldende IS DISTINCT FROM s.er_gjeldende),
            was AS (INSERT INTO folkeregister.versjon_endret
                        (load_id, versjon_id, er_gjeldende, sist_sett, fjernet)
-                   SELECT %s, id, er_gjeldende, sist_sett, fjernet FROM endres)
-           UPDATE folkeregister.versjon v SET er_gjeldende = e.ny, sist_sett = e.ajourholdt
-           FROM endres e WHERE v.id = e.id""",
+                   SELECT %s, id, er_gjeldende, sist_sett, fjernet FROM endres),
+           endret AS (UPDATE folkeregister.versjon v
+               SET er_gjeldende = e.ny, sist_sett = e.ajourholdt
+               FROM endres e WHERE v.id = e.id RETURNING v.person_id, v.element)
+           INSERT INTO st_endret SELECT DISTINCT person_id, element FROM endret""",
         [load_id],
     )
     # A newer document that holds an element but no longer a version of it: removed then.
@@ -244,7 +251,8 @@ def write_batch(
                    (load_id, versjon_id, er_gjeldende, sist_sett, fjernet)
                SELECT %s, id, er_gjeldende, sist_sett, fjernet FROM endres), endret AS (
                UPDATE folkeregister.versjon v SET fjernet = e.t FROM endres e
-               WHERE v.id = e.id RETURNING v.person_id)
+               WHERE v.id = e.id RETURNING v.person_id, v.element), hendelse AS (
+               INSERT INTO st_endret SELECT DISTINCT person_id, element FROM endret)
            INSERT INTO st_berort SELECT DISTINCT person_id FROM endret ON CONFLICT DO NOTHING""",
         [load_id],
     )

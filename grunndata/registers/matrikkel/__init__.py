@@ -23,6 +23,7 @@ from grunndata.registers.lenker import (
 from grunndata.registers.matrikkel.access import ACCESS
 from grunndata.registers.matrikkel.adresse_csv import ADRESSE
 from grunndata.registers.matrikkel.formats import FORMATS
+from grunndata.registers.matrikkel.hendelser import HENDELSER
 from grunndata.registers.matrikkel.lenker import (
     EXTENSIONS,
     adresse_by_folkeregisternoekkel_batch,
@@ -88,4 +89,5 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=Revertible(tables=(MATRIKKELENHET, TIDLIGERE, TEIG, EIERFORHOLD, BYGNING, ADRESSE)),
+    hendelser=HENDELSER,
 )
