@@ -3,19 +3,21 @@ new ones as the listener hands them out, with no gap and no repeat at the switch
 
 1. Read pages after the cursor until a page is short (the subscriber has caught up
    with what was committed then); nothing is buffered meanwhile, so a long catch-up
-   never overflows a buffer.
+   never fills a buffer.
 2. Join the listener's fan-out (``FeedListener.subscribe``): from its position ``P``
    on, every event the subscriber wants goes to its queue.
 3. Read pages once more: this reaches at least ``P`` (``P`` was committed before the
    read began, and numbers are in commit order), so table and queue overlap.
 4. Take the queue, skipping what step 1 or 3 already gave (numbers ≤ the last sent).
+   When the queue overflowed (the subscriber fell ``buffer`` events behind), it is
+   drained and the stream goes back to step 1 from the last number sent.
 
 Reads go to the primary (the listener's pool): a replica could be behind ``P``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 
 from grunndata.feed import store
@@ -43,31 +45,26 @@ class Filter:
 
 
 async def follow(
-    listener: FeedListener,
-    after: int,
-    wanted: Filter,
-    on_overflow: Callable[[int], None],
+    listener: FeedListener, after: int, wanted: Filter
 ) -> AsyncIterator[store.Hendelse]:
-    """Every event after ``after`` that ``wanted`` lets through, in order, forever.
-    ``on_overflow(last)`` is called (once) when the subscriber's buffer overflows, with the
-    last number it was given; the stream then ends."""
+    """Every event after ``after`` that ``wanted`` lets through, in order, forever."""
     last = after
-    async for event in _read(listener, last, wanted):
-        last = event.sekvensnummer
-        yield event
-    subscriber = await listener.subscribe(wanted.wants, lambda: on_overflow(last))
-    try:
+    while True:
         async for event in _read(listener, last, wanted):
             last = event.sekvensnummer
             yield event
-        while not subscriber.overflowed:
-            event = await subscriber.queue.get()
-            if event.sekvensnummer <= last or subscriber.overflowed:
-                continue
-            last = event.sekvensnummer
-            yield event
-    finally:
-        listener.unsubscribe(subscriber)
+        subscriber = await listener.subscribe(wanted.wants)
+        try:
+            async for event in _read(listener, last, wanted):
+                last = event.sekvensnummer
+                yield event
+            while not (subscriber.behind and subscriber.queue.empty()):
+                event = await subscriber.queue.get()
+                if event.sekvensnummer > last:
+                    last = event.sekvensnummer
+                    yield event
+        finally:
+            listener.unsubscribe(subscriber)
 
 
 async def _read(

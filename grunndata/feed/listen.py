@@ -9,8 +9,11 @@ commit order, so what it reads after ``position`` is exactly what was committed 
 
 A subscriber joins at the listener's ``position`` (``Subscriber.start``) and gets every
 event after it that it ``wants``. Its queue holds at most ``buffer`` events: when one
-more does not fit, the subscriber is dropped and told (``on_overflow``), so one slow
-consumer never holds the others back, nor the server's memory.
+more does not fit, the subscriber leaves the fan-out, marked ``behind``: it reads on from
+the table itself and joins again (``grunndata.feed.follow``). So a burst (one load of
+100 000 changes) or one slow consumer never holds the others back, nor fills the
+server's memory; a consumer that stops reading is closed by its connection
+(``grunndata.graphql.websocket``).
 """
 
 from __future__ import annotations
@@ -42,9 +45,8 @@ class Subscriber:
 
     start: int  # the listener's position when it joined: every later event is offered
     wants: Callable[[store.Hendelse], bool]
-    on_overflow: Callable[[], None]
     queue: asyncio.Queue[store.Hendelse] = field(default_factory=asyncio.Queue)
-    overflowed: bool = False
+    behind: bool = False  # its queue overflowed: it left the fan-out
 
 
 class FeedListener:
@@ -67,9 +69,7 @@ class FeedListener:
         self._listening = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def subscribe(
-        self, wants: Callable[[store.Hendelse], bool], on_overflow: Callable[[], None]
-    ) -> Subscriber:
+    async def subscribe(self, wants: Callable[[store.Hendelse], bool]) -> Subscriber:
         """Join the fan-out. Raises ``DatabaseUnavailable`` when the listener cannot
         start listening within ``START_TIMEOUT_S``."""
         if not self._tasks:
@@ -86,7 +86,7 @@ class FeedListener:
                 ) from None
         assert self.position is not None
         queue: asyncio.Queue[store.Hendelse] = asyncio.Queue(self.buffer)
-        subscriber = Subscriber(self.position, wants, on_overflow, queue)
+        subscriber = Subscriber(self.position, wants, queue)
         self.subscribers.add(subscriber)
         return subscriber
 
@@ -149,7 +149,6 @@ class FeedListener:
                 subscriber.queue.put_nowait(event)
             except asyncio.QueueFull:
                 self.unsubscribe(subscriber)
-                subscriber.overflowed = True
-                subscriber.on_overflow()
+                subscriber.behind = True
                 return
             self.delivered += 1

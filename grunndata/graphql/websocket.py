@@ -8,9 +8,11 @@ grunndata's rules for a connection that lives for hours.
 - **Keep-alive:** the server sends a protocol ``ping`` every ``KEEPALIVE_S`` and closes
   with 4408 when no ``pong`` came back within ``PONG_TIMEOUT_S``; it answers the
   client's pings.
-- **Slow consumers:** a subscription's buffer is bounded (``grunndata.feed.listen``); when
-  it overflows, or one message cannot be sent within ``SEND_TIMEOUT_S``, the socket is
-  closed with 4503, naming the last event sent so the client can resume after it.
+- **Slow consumers:** what waits for a consumer is bounded: a subscription's buffer
+  (``grunndata.feed.listen``; past it, the subscription reads on from the table) and one
+  message being sent. A message the client does not take within ``SEND_TIMEOUT_S`` closes
+  the socket with 4503 (``SLOW_CONSUMER``); the client resumes after the last event it
+  received. Other consumers are never held back.
 - **Lookup log:** before each message leaves, the persons in it are written to the lookup
   log (as an HTTP answer's are); when that fails the socket is closed with 4500.
 - **Bad input:** a message that is not a JSON object with a known ``type``, a malformed
@@ -28,7 +30,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +52,7 @@ log = logging.getLogger(__name__)
 KEEPALIVE_S = 15.0
 PONG_TIMEOUT_S = 10.0
 SEND_TIMEOUT_S = 10.0
-CLOSE_TIMEOUT_S = 5.0
+CLOSE_TIMEOUT_S = 30.0  # a slow client still gets the reason once it reads
 MAX_REASON_BYTES = 123  # RFC 6455: a close reason fits in one control frame
 
 BAD_REQUEST = 4400
@@ -67,8 +69,6 @@ class SocketContext(Context):
 
     feed: Any = None  # the process's ``FeedListener``, when it serves the feed
     behandlingsgrunnlag: str | None = None
-    #: Closes the connection (``GrunndataTransportWS.close``); set by the handler.
-    close: Callable[[int, str], Awaitable[None]] | None = None
 
 
 def reason(code: str, message: str) -> str:
@@ -89,7 +89,6 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self._timers: list[asyncio.Task[None]] = []
         self._log_lock = asyncio.Lock()
         self._alive = False
-        self.context.close = self.close
         work = asyncio.create_task(super().handle())
         ended = asyncio.create_task(self._ended.wait())
         try:
@@ -188,7 +187,7 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             await asyncio.wait_for(self.websocket.ws.send_text(text), SEND_TIMEOUT_S)  # type: ignore[attr-defined]
         except TimeoutError:
-            waited = f"a message waited over {SEND_TIMEOUT_S:g} s to be sent"
+            waited = f"unread for {SEND_TIMEOUT_S:g} s; resume after the last event received"
             await self.close(SLOW_CONSUMER, reason("SLOW_CONSUMER", waited))
         except Exception:  # the client has gone: the receiving loop ends the connection
             self._ended.set()

@@ -17,7 +17,8 @@ def write_events(
         staging.ensure(conn)
         conn.execute(
             "INSERT INTO fh_staged (last_id, entitet, noekkel, hendelsestype, feltgruppe) "
-            "SELECT %s, %s, g::text, 'endret', 'adresse' FROM generate_series(%s::int, %s::int) g",
+            "SELECT %s, %s, g::text, 'endret', 'adresse' "
+            "FROM generate_series(%s::bigint, %s::bigint) g",
             [load_id, entitet, first_key, first_key + count - 1],
         )
         publish.publish(conn, register)
