@@ -2,7 +2,9 @@
 register declares for that entity (``Hendelser.personer``); without one it is left out,
 in SQL, so the consumer does not learn that the person changed. Asking for such an
 entity by name without the scope is refused instead (``FORBIDDEN``/``UNAUTHENTICATED``).
-Every person key an answer shows goes to the lookup log (``person_keys``)."""
+A graded person's event shows no field group saying its address changed to a consumer
+without the graded scope (``unplaced``). Every person key an answer shows goes to the
+lookup log (``person_keys``)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,20 @@ def _guarded() -> dict[tuple[str, str], tuple[str, ...]]:
 def hidden(principal: Principal) -> list[tuple[str, str]]:
     """The (register, entitet) pairs whose events ``principal`` may not see."""
     return [pair for pair, scopes in _guarded().items() if principal.scopes.isdisjoint(scopes)]
+
+
+def unplaced(principal: Principal) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(register, entitet, address field groups) to leave out of graded persons' events,
+    unless ``principal`` sees graded persons."""
+    from grunndata.graphql.access import graded_scope
+
+    if principal.has(graded_scope()):
+        return []
+    return [
+        (register, entity, groups)
+        for register, hendelser in declared().items()
+        for entity, groups in hendelser.adressegrupper.items()
+    ]
 
 
 def refuse_asked(principal: Principal, entities: Sequence[str] | None) -> None:

@@ -46,7 +46,9 @@ class Hendelser:
     ``personer``: entity → the scopes (any one of them) a consumer needs to see its
     events, for entities keyed by a person (``grunndata.feed.access``). ``lenker``: entity
     → the entity type (``Register.entities``) an event's link returns, when not its own
-    (an Underenhet's is the Enhet by the same key)."""
+    (an Underenhet's is the Enhet by the same key). ``adressegrupper``: entity → the
+    field groups that say a person's address changed, left out of a graded person's events
+    for a consumer without the graded scope."""
 
     entiteter: Sequence[str]
     tables: Sequence[TableEvents] = ()
@@ -54,3 +56,4 @@ class Hendelser:
     reverted: Sequence[str] = ()
     personer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     lenker: Mapping[str, str] = field(default_factory=dict)
+    adressegrupper: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -110,6 +110,7 @@ class HendelserQuery:
                 conn, after=asked.after, limit=asked.limit, registers=asked.registers,
                 entities=asked.entities, types=asked.types,
                 hidden=access.hidden(context.principal),
+                unplaced=access.unplaced(context.principal),
             )  # fmt: skip
         persons = set(access.person_keys(events))
         nodes = [HendelseNode.of(e, e.noekkel in persons and _guarded(e)) for e in events]

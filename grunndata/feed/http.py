@@ -89,15 +89,16 @@ async def _page(http: Request, principal: Principal) -> Response:
         names=NAMES,
     )
     access.refuse_asked(principal, asked.entities)
-    hidden = access.hidden(principal)
+    hidden, unplaced = access.hidden(principal), access.unplaced(principal)
     async with http.app.state.pool.connection() as conn:
         events = await aread_events(
             conn, after=asked.after, limit=asked.limit, registers=asked.registers,
             entities=asked.entities, types=asked.types, hidden=hidden,
+            unplaced=unplaced,
         )  # fmt: skip
     last = events[-1].sekvensnummer if events else asked.after
     filters = [(name, value) for name in NAMES[2:] for value in query.getlist(name)]
-    tag = _etag(asked.after, asked.limit, last, len(events), filters, hidden)
+    tag = _etag(asked.after, asked.limit, last, len(events), filters, [*hidden, *unplaced])
     full = len(events) == asked.limit
     headers = {
         "Link": f"<{PATH}?{urlencode([('etter', last), ('antall', asked.limit), *filters])}>; "
@@ -128,8 +129,8 @@ def _etag(
     last: int,
     count: int,
     filters: list[tuple[str, str]],
-    hidden: list[tuple[str, str]],
+    hidden: list[Any],
 ) -> str:
     """The page's identity: what was asked, what the consumer may see, where it ended."""
-    seen = repr((after, limit, last, count, sorted(filters), sorted(hidden))).encode()
+    seen = repr((after, limit, last, count, sorted(filters), sorted(map(repr, hidden)))).encode()
     return '"' + hashlib.sha256(seen).hexdigest()[:32] + '"'

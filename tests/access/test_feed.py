@@ -10,9 +10,11 @@ import uuid
 
 import httpx
 
-from grunndata.registers.folkeregister.access import IDENTITET
+from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, IDENTITET
+from grunndata.registers.folkeregister.hendelser import ADDRESS_ELEMENTS
 from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
+    OPEN_PERSON,
     SHARED_UNIT,
     SHARED_UNIT_OWNERS,
     STRENGT_FORTROLIG,
@@ -22,6 +24,8 @@ from tests.access.conftest import (
 )
 from tests.conftest import test_token
 
+GROUPS = """{ hendelser(entiteter: ["Person"], first: 1000) {
+  edges { node { noekkel feltgrupper } } } }"""
 FEED = """query($after: String, $first: Int, $entiteter: [String!]) {
   hendelser(after: $after, first: $first, entiteter: $entiteter) {
     edges { cursor node { sekvensnummer register entitet noekkel hendelsestype } }
@@ -123,3 +127,17 @@ def test_no_event_links_a_protected_person_to_a_place(server):
     (protected,) = [n for n in nodes if n["noekkel"] == STRENGT_FORTROLIG]
     assert protected["person"] == {"identifikasjonsnummer": STRENGT_FORTROLIG}
     assert protected["eiendom"] is None
+
+
+def test_a_graded_persons_events_say_nothing_of_the_address_without_the_graded_scope(server):
+    def groups(token: str) -> dict[str, list[str]]:
+        body = ask(server, GROUPS, token).json()
+        return {e["node"]["noekkel"]: e["node"]["feltgrupper"]
+                for e in body["data"]["hendelser"]["edges"]}  # fmt: skip
+
+    plain = groups(test_token(IDENTITET))
+    graded = groups(test_token(IDENTITET, ADRESSEBESKYTTELSE))
+    assert "bostedsadresse" in graded[STRENGT_FORTROLIG]
+    assert not set(plain[STRENGT_FORTROLIG]) & set(ADDRESS_ELEMENTS)
+    assert "navn" in plain[STRENGT_FORTROLIG]
+    assert "bostedsadresse" in plain[OPEN_PERSON] == graded[OPEN_PERSON], "an open person's"

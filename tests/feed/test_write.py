@@ -5,8 +5,9 @@ as it was."""
 from __future__ import annotations
 
 from grunndata.db.database import connect
+from grunndata.loaders.run import Mode, run
 from tests.feed.helpers import events, kinds
-from tests.revert.helpers import load, revert_load
+from tests.revert.helpers import FORMATS, load, revert_load
 from tests.revert.test_registers import (
     KORSVIK,
     PERSON,
@@ -93,3 +94,27 @@ def test_a_person_is_named_by_the_identifier_in_use_with_the_elements_that_chang
     }
     renamed = next(r for r in second if r["noekkel"] == "08871748471")
     assert renamed["feltgrupper"] == ["navn"]
+
+
+def test_a_folkeregister_revert_names_the_persons_it_took_back(fresh_database, tmp_path):
+    db = fresh_database
+    load(db, PERSON)
+    b = load(db, _renamed(tmp_path / "b.json"))
+    (done,) = revert_load(db, b.load_id).reverted
+    reverted = events(db, 3)
+    assert kinds(reverted) == {
+        ("Person", "08871748471", "tilbakefoert"),
+        ("Person", "21860398300", "tilbakefoert"),
+    }, "a person the revert took out entirely is still named"
+    assert {r["last_id"] for r in reverted} == {done.revert_id}
+
+
+def test_a_dry_run_and_a_failed_load_write_no_event(fresh_database, tmp_path):
+    db = fresh_database
+    path = extract(tmp_path / "a.csv", "04.01.2021 05:32:37")
+    (dry,) = run([path], formats=FORMATS, database=db, mode=Mode.DRY_RUN).files
+    assert dry.exit_code == 0 and events(db) == []
+    truncated = tmp_path / "b.csv"
+    truncated.write_bytes(path.read_bytes()[:-40])
+    (failed,) = run([truncated], formats=FORMATS, database=db).files
+    assert failed.exit_code != 0 and events(db) == []

@@ -1,7 +1,8 @@
 """Folkeregisteret's part of the change feed (``grunndata.feed``): a ``Person`` event,
 keyed by the identifier in use, for every person a load changed, with the elements that
 changed (``navn``, ``bostedsadresse``, ...) as field groups: never a value, so never an
-address. Seen only with a scope for persons (``ACCESS.persons``).
+address. Seen only with a scope for persons (``ACCESS.persons``); a graded person's
+address elements (``ADDRESS_ELEMENTS``) only with the graded scope.
 
 The merge notes in ``st_endret`` (a temporary table for the whole load) each person and
 element a batch changed: versions added, ``erGjeldende`` or removal marks rewritten.
@@ -40,6 +41,12 @@ _REVERTED = f"""INSERT INTO fh_staged (last_id, entitet, noekkel, hendelsestype)
     FROM felles.tilbakefort t
     WHERE t.revert_id = %(revert)s AND t.tabell = 'folkeregister.person'"""
 
+#: The elements that say where a person lives or gets post, or that its address is graded.
+ADDRESS_ELEMENTS = (
+    "adressebeskyttelse", "bostedsadresse", "deltBosted", "oppholdsadresse", "postadresse",
+    "postadresseIUtlandet",
+)  # fmt: skip
+
 _PERSONS = ACCESS.persons
 assert _PERSONS is not None
 
@@ -48,4 +55,5 @@ HENDELSER = Hendelser(
     load=(CHANGED.strip().rstrip(";"), _LOAD),
     reverted=(_REVERTED,),
     personer={"Person": (_PERSONS.identity_scope, _PERSONS.full_scope)},
+    adressegrupper={"Person": ADDRESS_ELEMENTS},
 )
