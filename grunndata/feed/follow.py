@@ -9,7 +9,9 @@ new ones as the listener hands them out, with no gap and no repeat at the switch
 3. Read pages once more: this reaches at least ``P`` (``P`` was committed before the
    read began, and numbers are in commit order), so table and queue overlap.
 4. Take the queue, skipping what step 1 or 3 already gave (numbers ≤ the last sent).
-   When the queue overflowed (the subscriber fell ``buffer`` events behind), it is
+   Events whose field groups depend on the reader (``unplaced``: a graded person's
+   address) are read again from the table, by the same statement as a page of the
+   query. When the queue overflowed (the subscriber fell ``buffer`` events behind), it is
    drained and the stream goes back to step 1 from the last number sent.
 
 Reads go to the primary (the listener's pool): a replica could be behind ``P``.
@@ -28,12 +30,19 @@ PAGE = 500
 
 @dataclass(frozen=True)
 class Filter:
-    """What a subscriber asked for (None: all) and what its scopes hide."""
+    """What a subscriber asked for (None: all) and what its scopes hide
+    (``grunndata.feed.access``: ``hidden`` and ``unplaced``)."""
 
     registers: Sequence[str] | None = None
     entities: Sequence[str] | None = None
     types: Sequence[str] | None = None
     hidden: Collection[tuple[str, str]] = ()
+    unplaced: Sequence[tuple[str, str, tuple[str, ...]]] = ()
+
+    def reread(self, events: list[store.Hendelse]) -> bool:
+        """Whether ``events`` must be read again from the table for this reader."""
+        pairs = {(register, entity) for register, entity, _ in self.unplaced}
+        return any((e.register, e.entitet) in pairs for e in events)
 
     def wants(self, event: store.Hendelse) -> bool:
         return (
@@ -59,8 +68,13 @@ async def follow(
                 last = event.sekvensnummer
                 yield event
             while not (subscriber.behind and subscriber.queue.empty()):
-                event = await subscriber.queue.get()
-                if event.sekvensnummer > last:
+                batch = [await subscriber.queue.get()]
+                while not subscriber.queue.empty():
+                    batch.append(subscriber.queue.get_nowait())
+                batch = [event for event in batch if event.sekvensnummer > last]
+                if wanted.reread(batch):
+                    batch = [event async for event in _read(listener, last, wanted)]
+                for event in batch:
                     last = event.sekvensnummer
                     yield event
         finally:
@@ -75,6 +89,7 @@ async def _read(
             page = await store.aread_events(
                 conn, after=after, limit=PAGE, registers=wanted.registers,
                 entities=wanted.entities, types=wanted.types, hidden=list(wanted.hidden),
+                unplaced=wanted.unplaced,
             )  # fmt: skip
         for event in page:
             yield event

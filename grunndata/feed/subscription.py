@@ -49,7 +49,8 @@ class HendelserSubscription:
         asked = request.utvalg(after, None, registre, entiteter, types)
         access.refuse_asked(context.principal, asked.entities)
         wanted = Filter(asked.registers, asked.entities, asked.types,
-                        frozenset(access.hidden(context.principal)))  # fmt: skip
+                        frozenset(access.hidden(context.principal)),
+                        access.unplaced(context.principal))  # fmt: skip
         async for event in follow(context.feed, asked.after, wanted):
             node = HendelseNode.of(event, bool(access.person_keys([event])))
             if node.person_key:

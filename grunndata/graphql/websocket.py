@@ -185,7 +185,8 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             return
         text = orjson.dumps(message).decode()
         try:
-            await asyncio.wait_for(self.websocket.ws.send_text(text), SEND_TIMEOUT_S)  # type: ignore[attr-defined]
+            async with asyncio.timeout(SEND_TIMEOUT_S):  # no task per message, as wait_for
+                await self.websocket.ws.send_text(text)  # type: ignore[attr-defined]
         except TimeoutError:
             waited = f"unread for {SEND_TIMEOUT_S:g} s; resume after the last event received"
             await self.close(SLOW_CONSUMER, reason("SLOW_CONSUMER", waited))
