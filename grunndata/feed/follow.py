@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 
 from grunndata.feed import store
-from grunndata.feed.listen import FeedListener
+from grunndata.feed.listen import READ_WAIT_S, FeedListener
 
 PAGE = 500
 
@@ -85,7 +85,7 @@ async def _read(
     listener: FeedListener, after: int, wanted: Filter
 ) -> AsyncIterator[store.Hendelse]:
     while True:
-        async with listener.pool.connection() as conn:
+        async with listener.readers, listener.pool.connection(READ_WAIT_S) as conn:
             page = await store.aread_events(
                 conn, after=after, limit=PAGE, registers=wanted.registers,
                 entities=wanted.entities, types=wanted.types, hidden=list(wanted.hidden),

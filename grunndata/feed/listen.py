@@ -37,6 +37,8 @@ BUFFER = 1000  # events one subscriber may have waiting
 PAGE = 1000  # events read per statement
 RETRY_S = 1.0  # wait before reconnecting
 START_TIMEOUT_S = 5.0  # how long a first subscriber waits for the listener
+READERS = 3  # subscriptions reading the table at once: the rest of the pool serves requests
+READ_WAIT_S = 120.0  # a subscription waits this long for its turn (requests wait 5 s)
 
 
 @dataclass(eq=False)
@@ -68,6 +70,9 @@ class FeedListener:
         self._wake = asyncio.Event()
         self._listening = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        #: Taken by a subscription reading the table (``grunndata.feed.follow``): a hundred
+        #: catching up at once must not take every connection of the requests' pool.
+        self.readers = asyncio.Semaphore(READERS)
 
     async def subscribe(self, wants: Callable[[store.Hendelse], bool]) -> Subscriber:
         """Join the fan-out. Raises ``DatabaseUnavailable`` when the listener cannot

@@ -56,12 +56,12 @@ def transport(url: str, token: str | None = None, **options: Any) -> WebsocketsT
 
 
 async def follow(
-    url: str, until: int, token: str | None = None, **variables: Any
+    url: str, until: int, token: str | None = None, query: str = HENDELSER, **variables: Any
 ) -> list[dict[str, Any]]:
     """The events a gql client receives, up to the one numbered ``until``."""
     got: list[dict[str, Any]] = []
     async with Client(transport=transport(url, token)) as session:
-        request = GraphQLRequest(HENDELSER, variable_values=variables)
+        request = GraphQLRequest(query, variable_values=variables)
         async for result in session.subscribe(request):
             got.append(result["hendelser"])
             if int(got[-1]["sekvensnummer"]) >= until:
