@@ -15,10 +15,16 @@ from grunndata.feed.listen import FeedListener
 from tests.subscriptions.helpers import write_events
 
 
-async def _collect(listener: FeedListener, after: int, until: int, wanted: Filter) -> list[int]:
+async def _collect(
+    listener: FeedListener, after: int, until: int, wanted: Filter, pause_at: int = -1
+) -> list[int]:
+    """The numbers ``follow`` gives, up to ``until``; it pauses 0.5 s after ``pause_at``
+    (the end of the replay: the writer and the listener go on meanwhile)."""
     got: list[int] = []
     async for event in follow(listener, after, wanted):
         got.append(event.sekvensnummer)
+        if event.sekvensnummer == pause_at:
+            await asyncio.sleep(0.5)
         if event.sekvensnummer >= until:
             return got
     return got
@@ -56,10 +62,9 @@ def test_replay_then_live_has_no_gap_and_no_repeat_while_writes_race_the_switch(
         try:
             await asyncio.sleep(0.2)  # the writer is committing while subscribers switch
             cursors = [0, 3, start - 5, start]
-            got = await asyncio.wait_for(
-                asyncio.gather(*(_collect(listener, c, start + 300, Filter()) for c in cursors)),
-                60,
-            )
+            await _collect(listener, start, start + 1, Filter())  # the listener is running
+            streams = (_collect(listener, c, start + 300, Filter(), start) for c in cursors)
+            got = await asyncio.wait_for(asyncio.gather(*streams), 60)
         finally:
             stop.set()
             await asyncio.to_thread(thread.join)
