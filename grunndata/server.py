@@ -26,11 +26,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 import grunndata
@@ -39,6 +40,7 @@ from grunndata.db import pools
 from grunndata.db.migrate import current_revision_async
 from grunndata.db.replicas import ReadPools, replica_pools
 from grunndata.feed import http as feed_http
+from grunndata.feed.listen import FeedListener
 from grunndata.graphql import admission, oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
 from grunndata.graphql.context import Context
@@ -50,6 +52,7 @@ from grunndata.graphql.open_get import OpenGet
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.snapshot import SnapshotPerRequest
 from grunndata.graphql.sql.asgi import SqlFirst
+from grunndata.graphql.websocket import GrunndataTransportWS, socket_context
 from grunndata.observe import metrics
 from grunndata.observe.endpoint import metrics_route, scrape_registry
 from grunndata.observe.middleware import Observe, answered_by
@@ -120,6 +123,8 @@ class RequestId:
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = GrunndataTransportWS
+
     def __init__(
         self,
         schema: strawberry.Schema,
@@ -127,12 +132,15 @@ class GraphQLApp(GraphQL[Context, None]):
         ide: bool,
         allow_list: PersistedQueries | None = None,
         ide_headers: dict[str, str] | None = None,
+        authenticator: Authenticator | None = None,
     ) -> None:
         super().__init__(
-            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True
-        )
+            schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )  # fmt: skip
         self.allow_list = allow_list
         self.ide_headers = ide_headers
+        self.authenticator = authenticator  # a WebSocket's token (connection_init)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As strawberry's, but what it refuses is a coded JSON error, not plain text."""
@@ -150,6 +158,8 @@ class GraphQLApp(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
+        if request.scope["type"] == "websocket":
+            return socket_context(request, getattr(self.schema, "entity_batches", {}))
         return Context(
             pool=request.state.snapshot,
             request_id=request.state.request_id,
@@ -395,6 +405,7 @@ def create_app(
             await reads.open()
             await reads.check()
             app.state.pool = reads
+        app.state.feed = FeedListener(database_url, pool)  # starts at the first subscriber
         watched = {"request": pool, "lookup_log": log_pool}
         ticker = asyncio.create_task(_every_second(reads, watched))
         try:
@@ -403,6 +414,7 @@ def create_app(
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            await app.state.feed.close()
             await reads.close()
             await app.state.lookup_log.close()
             await log_pool.close()
@@ -410,8 +422,9 @@ def create_app(
 
     schema = schema or build_schema(security=security, allow_list=allow_list)
     graphql_app = GraphQLApp(
-        schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers
-    )
+        schema, ide=security.graphiql, allow_list=allow_list, ide_headers=ide_headers,
+        authenticator=authenticator,
+    )  # fmt: skip
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     limiter = RateLimiter(security.rate_limit_per_minute, security.rate_limit_burst)
     collections = [c for register in REGISTERS for c in register.collections]
@@ -427,6 +440,7 @@ def create_app(
             ),
             methods=["GET", "POST"],
         ),
+        WebSocketRoute(GRAPHQL_PATH, graphql_app),  # subscriptions (graphql-transport-ws)
         Route("/healthz", healthz, methods=["GET"]),
         *ogc_routes(collections, security),
         *tile_routes(collections, security),

@@ -117,14 +117,18 @@ class Authenticator:
 
     def verify(self, token: str) -> Principal:
         """The token's principal: verified once, then remembered until its ``exp``."""
+        return self.verify_until(token)[0]
+
+    def verify_until(self, token: str) -> tuple[Principal, float]:
+        """The token's principal and its expiry (``exp``, seconds since the epoch)."""
         remembered = self._verified.get(token)
         if remembered is not None and time.time() < remembered[1]:
-            return remembered[0]
+            return remembered
         principal, expires = self._verify(token)
         if len(self._verified) >= VERIFIED_TOKENS:
             self._verified.clear()
         self._verified[token] = (principal, expires)
-        return principal
+        return principal, expires
 
     def _verify(self, token: str) -> tuple[Principal, float]:
         if self.keys is None:

@@ -25,6 +25,7 @@ import grunndata
 from grunndata.config import SecuritySettings
 from grunndata.db.migrate import current_revision_async
 from grunndata.feed import graphql as feed_graphql
+from grunndata.feed.subscription import HendelserSubscription
 from grunndata.graphql import oppslagslogg
 from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import Context, EntityBatch
@@ -146,8 +147,10 @@ def build_schema(
     # Every known register's scalars: a lazy link may bring another room's type (and its
     # scalars, e.g. a GeoJSON scalar) into a schema built without that register.
     scalar_map = {k: v for r in (*REGISTERS, *registers) for k, v in r.scalars.items()}
+    feed = any(register.hendelser for register in registers)
     schema = Schema(
         query=query,
+        subscription=HendelserSubscription if feed else None,  # over WebSocket
         types=extra_types,
         config=StrawberryConfig(scalar_map=scalar_map),
         extensions=[*SCHEMA_EXTENSIONS, *security_extensions(security, allow_list)],
