@@ -94,7 +94,7 @@ async def read(
         )  # fmt: skip
         result = await schema.execute(document(records, batch), context_value=context)
         for error in result.errors or ():
-            code = (error.extensions or {}).get("code")
+            code = getattr(error.original_error, "code", None)
             if code not in ACCESS_CODES:
                 raise GrunndataError(
                     f"export of {records.entitet}: the API refused {error.path}: {error.message}"

@@ -27,6 +27,19 @@ def loaded(clones) -> Database:
     return database
 
 
+@pytest.fixture(scope="module")
+def cast(clones) -> Database:
+    """The hand-written test cast, with its graded persons (tests/data/cast/cast.md)."""
+    from grunndata.loaders.run import run
+    from grunndata.registers import REGISTERS
+    from tests.conftest import CAST_DIR
+
+    database = clones.make()
+    formats = [f for register in REGISTERS for f in register.formats]
+    assert run([CAST_DIR], formats=formats, database=database).exit_code == 0
+    return database
+
+
 def grunndata(database: Database, *args: str) -> subprocess.CompletedProcess:
     """The installed command, as a user runs it, against ``database``."""
     env = {
@@ -34,6 +47,4 @@ def grunndata(database: Database, *args: str) -> subprocess.CompletedProcess:
         "GRUNNDATA_DATABASE_URL": database.app_url,
         "GRUNNDATA_OWNER_DATABASE_URL": database.owner_url,
     }
-    return subprocess.run(
-        [GRUNNDATA, *args], capture_output=True, text=True, timeout=300, env=env
-    )
+    return subprocess.run([GRUNNDATA, *args], capture_output=True, text=True, timeout=300, env=env)
