@@ -38,6 +38,7 @@ from grunndata.config import SecuritySettings, Settings
 from grunndata.db import pools
 from grunndata.db.migrate import current_revision_async
 from grunndata.db.replicas import ReadPools, replica_pools
+from grunndata.export.http import eksport_routes
 from grunndata.feed import http as feed_http
 from grunndata.graphql import oppslagslogg, requests
 from grunndata.graphql.auth import ANONYMOUS, Authenticator
@@ -414,6 +415,7 @@ def create_app(
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     limiter = RateLimiter(security.rate_limit_per_minute, security.rate_limit_burst)
     collections = [c for register in REGISTERS for c in register.collections]
+    downloads = [r.name for r in REGISTERS if r.eksport is not None and r.eksport.nedlasting]
     resolvers = answered_by("resolvers", graphql_app)
     routes = [
         Route(
@@ -431,6 +433,7 @@ def create_app(
         *tile_routes(collections, security),
         *kart_routes(settings.basemap_style if basemap_style is None else basemap_style),
         *feed_http.routes(authenticator, limiter),
+        *eksport_routes(database_url, settings.data_dir / "eksport", downloads, security),
         *(
             Route(path, _endpoint(handler, limiter), methods=["POST"])
             for register in REGISTERS

@@ -20,7 +20,6 @@ from psycopg import IsolationLevel, sql
 
 from grunndata.db.database import open_connection
 from grunndata.feed.store import last_sequence
-from grunndata.server import _connection_setup
 
 
 @dataclass(frozen=True)
@@ -98,6 +97,8 @@ class Imported:
 @asynccontextmanager
 async def imported(url: str, snapshot_id: str) -> AsyncIterator[Imported]:
     """``snapshot_id``'s snapshot on an async connection set up as the server's are."""
+    from grunndata.server import _connection_setup  # the server imports the download route
+
     conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
     try:
         await _connection_setup(0)(conn)

@@ -7,6 +7,8 @@ from grunndata.registers.matrikkel.samlinger import ADRESSER, BYGNINGER, TEIGER
 
 _IN_KOMMUNE = "left(k.matrikkelnummer, 4) = ANY(%(kommuner)s)"
 
+#: Only the entity's own fields: what its events cover (its addresses and buildings are
+#: entities of their own, with events of their own).
 EIENDOM = Records(
     entitet="Eiendom",
     # units named by a unit file, and those known from a teig only (kunFraKart)
@@ -18,8 +20,7 @@ EIENDOM = Records(
     key="matrikkelnummer",
     selection="matrikkelnummer kommunenummer gardsnummer bruksnummer festenummer "
     "seksjonsnummer type status bruksnavn gyldigFra kunFraKart arealM2 "
-    "teiger { arealM2 } adresser { adresseId } bygninger { bygningsnummer } "
-    "hjemmelshavere { andel { teller nevner } navn organisasjonsnummer } "
+    "teiger { arealM2 } hjemmelshavere { andel { teller nevner } navn organisasjonsnummer } "
     "tidligereMatrikkelnumre",
     kommune=_IN_KOMMUNE,
 )
