@@ -39,6 +39,7 @@ from grunndata.config import SecuritySettings, Settings
 from grunndata.db import pools
 from grunndata.db.migrate import current_revision_async
 from grunndata.db.replicas import ReadPools, replica_pools
+from grunndata.export.http import eksport_routes
 from grunndata.feed import http as feed_http
 from grunndata.feed.listen import FeedListener
 from grunndata.graphql import admission, oppslagslogg, requests
@@ -428,6 +429,7 @@ def create_app(
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     limiter = RateLimiter(security.rate_limit_per_minute, security.rate_limit_burst)
     collections = [c for register in REGISTERS for c in register.collections]
+    downloads = [r.name for r in REGISTERS if r.eksport is not None and r.eksport.nedlasting]
     resolvers = answered_by("resolvers", graphql_app)
     routes = [
         Route(
@@ -446,6 +448,7 @@ def create_app(
         *tile_routes(collections, security),
         *kart_routes(settings.basemap_style if basemap_style is None else basemap_style),
         *feed_http.routes(authenticator, limiter),
+        *eksport_routes(database_url, settings.data_dir / "eksport", downloads, security),
         *(
             Route(path, _endpoint(handler, limiter), methods=["POST"])
             for register in REGISTERS

@@ -9,6 +9,7 @@ to see the traceback of an unexpected error.
 # isort: off
 from grunndata.cli import serving, tokens, loading, loads, follow, adressevask, schema, db, fixtures
 from grunndata.cli import revert
+from grunndata.cli import export
 
 # isort: on
 from grunndata.cli.base import FIXTURES_DIR, app, formats, main
@@ -18,6 +19,7 @@ __all__ = [
     "adressevask",
     "app",
     "db",
+    "export",
     "fixtures",
     "follow",
     "formats",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
+    from grunndata.export.declare import Eksport
     from grunndata.feed.declare import Hendelser
     from grunndata.fixtures.hooks import FixtureFactory
     from grunndata.graphql.context import EntityBatch
@@ -176,6 +177,8 @@ class Register:
     collections: Sequence[Collection] = ()
     """Optional: what it serves as OGC API feature collections and vector-tile layers
     (``grunndata.ogc``)."""
+    eksport: Eksport | None = None
+    """Optional: what ``grunndata export`` writes of it (``grunndata.export``)."""
     migrations: Path | None = None
     """Its Alembic version branch: the directory of its revisions (``migrations/`` in its
     room), labelled with its ``name`` (``docs/migrations.md``)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.enhetsregister.access import ACCESS
+from grunndata.registers.enhetsregister.eksport import EKSPORT
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.hendelser import HENDELSER
 from grunndata.registers.enhetsregister.kilde import KILDER
@@ -27,6 +28,7 @@ REGISTER = Register(
     entities={"Enhet": enhet_batch},
     entity_keys=(EntityKeys("Enhet", key="organisasjonsnummer"),),
     access=ACCESS,
+    eksport=EKSPORT,
     extensions=EXTENSIONS,
     log_links=LOG_LINKS,
     kilder=KILDER,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.folkeregister.access import ACCESS
+from grunndata.registers.folkeregister.eksport import EKSPORT
 from grunndata.registers.folkeregister.formats import FORMATS
 from grunndata.registers.folkeregister.hendelser import HENDELSER
 from grunndata.registers.folkeregister.kilde import follower
@@ -24,6 +25,7 @@ REGISTER = Register(
     entities={"Person": person_batch},
     entity_keys=(EntityKeys("Person", key="identifikasjonsnummer"),),
     access=ACCESS,
+    eksport=EKSPORT,
     extensions=EXTENSIONS,
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,

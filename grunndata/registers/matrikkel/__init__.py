@@ -22,6 +22,7 @@ from grunndata.registers.lenker import (
 )
 from grunndata.registers.matrikkel.access import ACCESS
 from grunndata.registers.matrikkel.adresse_csv import ADRESSE
+from grunndata.registers.matrikkel.eksport import EKSPORT
 from grunndata.registers.matrikkel.formats import FORMATS
 from grunndata.registers.matrikkel.hendelser import HENDELSER
 from grunndata.registers.matrikkel.lenker import (
@@ -86,6 +87,7 @@ REGISTER = Register(
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,
     collections=COLLECTIONS,
+    eksport=EKSPORT,
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=Revertible(tables=(MATRIKKELENHET, TIDLIGERE, TEIG, EIERFORHOLD, BYGNING, ADRESSE)),
