@@ -12,6 +12,7 @@ import httpx
 
 from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE, IDENTITET
 from grunndata.registers.folkeregister.hendelser import ADDRESS_ELEMENTS
+from grunndata.registers.kontaktregister.access import DIGITALPOST, KONTAKTINFORMASJON
 from grunndata.registers.matrikkel.access import HJEMMEL
 from tests.access.conftest import (
     OPEN_PERSON,
@@ -141,3 +142,19 @@ def test_a_graded_persons_events_say_nothing_of_the_address_without_the_graded_s
     assert not set(plain[STRENGT_FORTROLIG]) & set(ADDRESS_ELEMENTS)
     assert "navn" in plain[STRENGT_FORTROLIG]
     assert "bostedsadresse" in plain[OPEN_PERSON] == graded[OPEN_PERSON], "an open person's"
+
+
+def test_contact_register_events_need_its_scope(server):
+    """Kontakt- og reservasjonsregisteret's entries are keyed by a person: its events reach
+    only a token with one of its scopes, a Folkeregisteret scope is not enough."""
+    krr = {e["noekkel"] for e in _all(server, test_token(KONTAKTINFORMASJON))
+           if e["entitet"] == "Kontaktinformasjon"}  # fmt: skip
+    assert len(krr) >= 5
+    assert {e["noekkel"] for e in _all(server, test_token(DIGITALPOST))
+            if e["entitet"] == "Kontaktinformasjon"} == krr  # fmt: skip
+    for token in (None, test_token(IDENTITET), test_token(HJEMMEL)):
+        assert all(e["entitet"] != "Kontaktinformasjon" for e in _all(server, token))
+        lines = _lines(_plain(server, token, antall=1000))
+        assert all(line["entitet"] != "Kontaktinformasjon" for line in lines)
+    refused = _plain(server, test_token(IDENTITET), entitet="Kontaktinformasjon")
+    assert refused.status_code == 403

@@ -5,7 +5,7 @@ language, versioned in valid and recorded time, loaded from KRR's lookup answers
 - ``record``, ``formats``, ``extract_order``: the loader; ``tables``: the versioned table;
 - ``varsling``: the 18-month rule and varslingsstatus; ``sertifikat``: the certificate;
 - ``queries``, ``types``, ``query``, ``lenker``: the GraphQL surface; ``access``: scopes;
-- ``generate``: its part of ``grunndata fixtures generate``.
+- ``generate``: its part of ``grunndata fixtures generate``; ``hendelser``: its events.
 """
 
 from pathlib import Path
@@ -15,6 +15,7 @@ from grunndata.registers.base import Register
 from grunndata.registers.kontaktregister.access import ACCESS
 from grunndata.registers.kontaktregister.formats import FORMATS
 from grunndata.registers.kontaktregister.generate import fixtures
+from grunndata.registers.kontaktregister.hendelser import HENDELSER
 from grunndata.registers.kontaktregister.lenker import EXTENSIONS
 from grunndata.registers.kontaktregister.query import KontaktregisterQuery
 from grunndata.registers.kontaktregister.tables import KONTAKT
@@ -32,4 +33,5 @@ REGISTER = Register(
     tables=TABLES,
     revertible=Revertible(tables=(KONTAKT,)),
     fixtures=fixtures,
+    hendelser=HENDELSER,
 )
