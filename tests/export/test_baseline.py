@@ -8,15 +8,13 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from grunndata.db.database import connect
 from grunndata.export.check import Ask
 from grunndata.export.records import document
 from grunndata.export.run import export
-from grunndata.loaders.revert import revert
-from grunndata.registers import REGISTERS
 from grunndata.registers.matrikkel.eksport import EKSPORT
 from grunndata.server import create_app
 from tests.conftest import LiveServer
+from tests.export.conftest import revert_last_address_load
 
 DECLARED = {r.entitet: r for r in EKSPORT.records}
 
@@ -52,12 +50,7 @@ def test_the_export_at_n_and_the_events_after_n_give_the_database(loaded, tmp_pa
     export(loaded.app_url, Ask("matrikkel", tmp_path / "a.jsonl", "jsonl"))
     n, copy = state(tmp_path / "a.jsonl")
     before = dict(copy)
-    with connect(loaded.app_url) as conn:
-        load_id = conn.execute(
-            "SELECT max(id) FROM felles.load WHERE source LIKE '%%adresse%%'"
-        ).fetchone()[0]
-    revertibles = {r.name: r.revertible for r in REGISTERS if r.revertible is not None}
-    revert(loaded, load_id, revertibles, cascade=True)
+    revert_last_address_load(loaded)
     with LiveServer(create_app(loaded.app_url), token=None) as base:
         reached = follow(base, copy, n)
     export(loaded.app_url, Ask("matrikkel", tmp_path / "b.jsonl", "jsonl"))

@@ -10,10 +10,9 @@ import pyogrio
 import pytest
 
 from grunndata.db.database import connect
-from grunndata.loaders.revert import revert
-from grunndata.registers import REGISTERS
 from grunndata.server import create_app
 from tests.conftest import LiveServer
+from tests.export.conftest import revert_last_address_load
 
 URL = "/eksport/matrikkel/0301.gpkg"
 
@@ -79,12 +78,7 @@ def test_a_kommune_downloads_as_a_geopackage_cached_until_the_database_changes(
     teiger = pyogrio.read_info(tmp_path / "first.gpkg", layer="teiger")["features"]
     assert f"Feature Count: {teiger}" in remote.stdout
 
-    with connect(loaded.app_url) as conn:
-        load_id = conn.execute(
-            "SELECT max(id) FROM felles.load WHERE source LIKE '%%adresse%%'"
-        ).fetchone()[0]
-    revertibles = {r.name: r.revertible for r in REGISTERS if r.revertible is not None}
-    revert(loaded, load_id, revertibles, cascade=True)
+    revert_last_address_load(loaded)
     assert last_sequence(loaded) > n
     changed = download(
         server, tmp_path / "changed.gpkg", **{"If-None-Match": first.headers["etag"]}
