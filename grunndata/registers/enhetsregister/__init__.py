@@ -14,6 +14,7 @@ from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS, LOG_LINKS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
 from grunndata.registers.enhetsregister.revert import REVERTIBLE
+from grunndata.registers.enhetsregister.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.enhetsregister.tables import METADATA as TABLES
 from grunndata.registers.enhetsregister.types import enhet_batch
 
@@ -32,4 +33,6 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=REVERTIBLE,
+    sql_types=SQL_TYPES,
+    sql_roots=SQL_ROOTS,
 )
