@@ -81,6 +81,18 @@ QUERIES = {
         f'{{ eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ hjemmelshavere '
         "{ navn identifikasjonsnummer organisasjonsnummer } } }"
     ),
+    "a unit's open data and roles": (
+        '{ enhet(organisasjonsnummer: "310911410") { navn forretningsadresse { adresse '
+        "postnummer } roller { type { kode } innehaver { navn foedselsdato } } } }"
+    ),
+    "a unit's role holders followed to persons": (
+        'query Roller { enhet(organisasjonsnummer: "310911410") { roller { innehaver { '
+        "navn foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"
+    ),
+    "a unit whose holder is graded": (
+        '{ enhet(organisasjonsnummer: "310283827") { navn roller { innehaver '
+        "{ navn foedselsnummer } } } }"
+    ),
 }
 
 #: Who asks: no token, each scope alone, the usual sets, everything.
@@ -109,6 +121,9 @@ SQL_ANSWERS = {
     ("owners followed to persons, graded co-owner", "all"),
     ("owners followed to persons, open owners", "all"),
     ("owners' identifiers, no person", "hjemmel"),
+    ("a unit's open data and roles", "no token"),
+    ("a unit's role holders followed to persons", "all"),
+    ("a unit whose holder is graded", "all"),
 }
 #: (query, scopes) the SQL forms must leave to the resolvers: a refused field, a graded person.
 RESOLVERS_ANSWER = {
@@ -124,6 +139,9 @@ RESOLVERS_ANSWER = {
     ("owners followed to persons, open owners", "hjemmel"),
     ("owners followed to persons, open owners", "hjemmel + identitet"),  # an address
     ("owners' identifiers, no person", "no token"),
+    ("a unit's role holders followed to persons", "no token"),
+    ("a unit's role holders followed to persons", "roller"),  # the person's fields
+    ("a unit whose holder is graded", "roller"),
 }
 
 

@@ -90,6 +90,16 @@ ANSWERED = {
         "{ adressetekst } } } } }",
         {},
     ),
+    "pageInfo: first, middle, last, empty and past the end": (
+        'query { a: eiendommer(filter: {kommunenummer: "4204"}, first: 2) { ...P } '
+        'b: eiendommer(filter: {kommunenummer: "4204"}, first: 2, after: "bzox") { ...P } '
+        'c: eiendommer(filter: {kommunenummer: "4204"}, first: 1000, after: "bzox") { ...P } '
+        'd: eiendommer(filter: {kommunenummer: "4204"}, first: 0) { ...P } '
+        'e: eiendommer(filter: {kommunenummer: "4204"}, after: "bzo1MDA=") { ...P } } '
+        "fragment P on EiendomConnection { totalCount pageInfo { hasNextPage hasPreviousPage "
+        "startCursor endCursor __typename } edges { cursor } }",
+        {},
+    ),
     "units by type, an empty page": (
         "{ eiendommer(filter: {type: grunneiendom}, first: 0) { totalCount edges "
         "{ node { matrikkelnummer } } } }",

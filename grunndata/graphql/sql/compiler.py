@@ -11,6 +11,7 @@ from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, SelectionSetNod
 from grunndata.graphql import access, gradering
 from grunndata.graphql.sql.forms import ByKey, Column, Nested, RootPlan, SqlType, Unsupported
 from grunndata.graphql.sql.marks import LOGGED, MARK, NOT_LOGGED, mark_sql
+from grunndata.graphql.sql.pages import cursor_sql, page_info_sql
 from grunndata.graphql.sql.selection import Fragments, response_fields
 from grunndata.graphql.tid import Tidspunkt
 
@@ -164,11 +165,14 @@ class Compiler:
         source = self.source(plan.source, "r0")
         order = plan.order_by.format(r="r0")
         pairs = []
-        for key, node in response_fields(selection, "Connection", self.fragments):
+        for key, node in response_fields(selection, f"{plan.type_name}Connection", self.fragments):
             if node.name.value == "totalCount":
                 pairs.append(f"'{key}', (SELECT count(*) {source})")
             elif node.name.value == "edges":
                 pairs.append(f"'{key}', {self.edges_sql(plan, node.selection_set, source, order)}")
+            elif node.name.value == "pageInfo":
+                count = f"SELECT count(*) {source}"
+                pairs.append(f"'{key}', {page_info_sql(node.selection_set, self.fragments, count)}")
             else:
                 raise Unsupported(f"connection {node.name.value}")
         return f"SELECT json_build_object({', '.join(pairs)})::text"
@@ -178,12 +182,9 @@ class Compiler:
         if selection is None:
             raise Unsupported("edges")
         pairs = []
-        for key, node in response_fields(selection, "Edge", self.fragments):
-            if node.name.value == "cursor":  # as grunndata.graphql.connection.encode_cursor
-                pairs.append(
-                    f"'{key}', translate(encode(convert_to('o:' || (r0.n__ - 1), 'UTF8'), "
-                    "'base64'), '+/', '-_')"
-                )
+        for key, node in response_fields(selection, f"{plan.type_name}Edge", self.fragments):
+            if node.name.value == "cursor":
+                pairs.append(f"'{key}', {cursor_sql('r0.n__ - 1')}")
             elif node.name.value == "node":
                 node_sql = self.object_sql(plan.type_name, node.selection_set, "r0")
                 pairs.append(f"'{key}', {node_sql}")
