@@ -1,9 +1,10 @@
 """The SQL forms against the resolvers, field by field, from the schema itself (issue 21 §1).
 
 Every field of every type reachable from every root field is asked (``tests.sqlform_examples``)
-of both paths on the test cast, with every scope and with none: when the SQL forms answer,
-it is the resolvers' answer (data, no error, the same persons logged with the same field
-groups). Where they decline with every scope, the field is a gap, and the gaps must be
+of both paths on the test cast, with every scope and with none (and, where the SQL forms
+answer, with every scope for the root's next arguments too, for other data): when the SQL
+forms answer, it is the resolvers' answer (data, no error, the same persons logged with the
+same field groups). Where they decline with every scope, the field is a gap, and the gaps must be
 exactly those listed in ``sqlform_gaps.txt``: a field given a form shrinks the list (rewrite
 it with ``REWRITE`` below), and a form that stops answering fails. The forms themselves may
 name no type or field the schema lacks.
@@ -66,8 +67,12 @@ ROOT_ARGUMENTS: dict[str, list[dict[str, Any]]] = {
         {"organisasjonsnummer": "314400291"},  # an underenhet
         {"organisasjonsnummer": "312984164"},  # a unit holds a role
         {"organisasjonsnummer": "317848641"},  # deleted
+        {"organisasjonsnummer": "310283827"},  # its innehaver's address is graded
     ],
-    "enheter": [{"filter": {"kommunenummer": ["4204"]}, "first": 3}],
+    "enheter": [
+        {"filter": {"kommunenummer": ["4204"]}, "first": 3},
+        {"filter": {"naeringskode": ["43"]}, "first": 2, "after": "bzow"},
+    ],
     "oppslagslogg": [{"identifikasjonsnummer": "14834806046"}],
     "mineOppslag": [{}],
 }
@@ -131,6 +136,10 @@ def declined(paths: BothPaths) -> set[str]:
             continue  # declined for its selection: so it is without a token
         fast, resolved = paths.ask(text, ANONYMOUS)
         same(fast, resolved, f"{example.key}, no token: {text}")
+        other = query(example, number + 1)  # the root's next arguments: other data
+        if other != text:
+            fast, resolved = paths.ask(other, ALL_SCOPES)
+            assert same(fast, resolved, f"{example.key}: {other}"), f"declined {other}"
     return missed
 
 

@@ -11,14 +11,27 @@ row; a code (``EnhetKode``) is built as a JSON object from its two columns, an a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from grunndata.graphql.sql.forms import ByKey, Column, Field, Nested, Related, RootPlan, SqlType
+from grunndata.errors import GrunndataError
+from grunndata.graphql.connection import page
+from grunndata.graphql.sql.forms import (
+    ByKey,
+    Column,
+    Field,
+    Nested,
+    Related,
+    RootPlan,
+    Shape,
+    SqlType,
+)
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
-from grunndata.registers.enhetsregister.fields import FIELDS, Kind
+from grunndata.registers.enhetsregister.fields import FIELDS, Kind, column
 from grunndata.registers.enhetsregister.queries import shown
+from grunndata.registers.enhetsregister.query import EnhetFilter, _search
 
 _SHOWN = shown("{r}")
 _ROLE_ORDER = "{r}.rollegruppe_kode, {r}.rekkefolge, {r}.rolletype_kode, " \
@@ -76,7 +89,8 @@ ENHET = SqlType(
             "CASE WHEN {t}.registrert_i_mvaregisteret THEN "
             "'NO' || {t}.organisasjonsnummer || 'MVA' END"
         ),
-        "naeringskoder": Column(f"({_NAERINGSKODER})"),
+        # the codes held, in order: each element of the array is the row {r} (as a value)
+        "naeringskoder": Related("EnhetKode", f"FROM jsonb_array_elements({_NAERINGSKODER}) {{r}}"),
         "erSlettet": Column("{t}.slettedato IS NOT NULL"),
         "overordnetEnhet": _unit("{t}.overordnet_enhet"),
         "roller": Related(
@@ -166,4 +180,26 @@ def enhet(arguments: Mapping[str, Any], now: dt.datetime) -> RootPlan | None:
     )  # fmt: skip
 
 
-SQL_ROOTS = {"enhet": enhet}
+def enheter(arguments: Mapping[str, Any], now: dt.datetime) -> RootPlan | None:
+    """A page of units by the filter's conditions (``queries.Search.where``), in
+    organisasjonsnummer order; a name search (ranked) or a filter the resolver refuses:
+    the resolver."""
+    given = arguments.get("filter")
+    try:
+        wanted = page(arguments.get("first"), arguments.get("after"))
+        search = _search(
+            None if given is None else EnhetFilter(**{column(k): v for k, v in given.items()})
+        )
+    except (GrunndataError, ValueError):
+        return None
+    if search.navn is not None:
+        return None
+    conditions, params = search.where()
+    where = re.sub(r"\be\.", "{r}.", " AND ".join(conditions))
+    return RootPlan(
+        "Enhet", Tidspunkt(gyldig=now), "FROM enhetsregister.enhet {r} WHERE " + where,
+        params, Shape.CONNECTION, "{r}.organisasjonsnummer", wanted.limit, wanted.offset,
+    )  # fmt: skip
+
+
+SQL_ROOTS = {"enhet": enhet, "enheter": enheter}
