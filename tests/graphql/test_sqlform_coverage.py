@@ -22,7 +22,7 @@ from graphql import GraphQLObjectType, get_named_type
 
 from grunndata.db.database import Database
 from grunndata.graphql.auth import ANONYMOUS
-from grunndata.graphql.sql.forms import ByKey, Nested, Related
+from grunndata.graphql.sql.forms import ByKey, Link, Nested, Related
 from tests.conftest import ALL_SCOPES
 from tests.sqlform_examples import Example, schema_examples
 from tests.sqlforms import SCHEMA, BothPaths
@@ -184,7 +184,7 @@ def test_the_forms_name_only_what_the_schema_has():
         assert isinstance(graphql_type, GraphQLObjectType), sql_type.name
         for name, form in sql_type.fields.items():
             assert name in graphql_type.fields, f"{sql_type.name}.{name} is not in the schema"
-            if isinstance(form, Nested | Related | ByKey):
+            if isinstance(form, Nested | Related | ByKey | Link):
                 named = get_named_type(graphql_type.fields[name].type)
                 assert form.type_name == named.name, f"{sql_type.name}.{name}"
                 assert form.type_name in FORMS, f"{sql_type.name}.{name}: no form"

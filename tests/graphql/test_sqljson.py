@@ -113,6 +113,16 @@ ANSWERED = {
         "{ type { kode } innehaver { navn } } } } }",
         {},
     ),
+    "links between registers: a person's roles, an address's units": (
+        '{ a: person(identifikasjonsnummer: "14834806046") { roller { type { kode } '
+        "rollegruppe { beskrivelse } innehaver { navn foedselsnummer } enhet { navn "
+        "forretningsadresse { adresse } roller { innehaver { navn person { navn { fornavn } "
+        '} } } } } } b: person(identifikasjonsnummer: "21867525758", gyldighetstidspunkt: '
+        '"2000-01-01") { navn { etternavn } roller { type { kode } enhet { navn } } } '
+        'c: eiendom(matrikkelnummer: "4204-97/90") { adresser { adressetekst enheter { '
+        "organisasjonsnummer navn roller { type { kode } } } } } }",
+        {},
+    ),
     "units by type, an empty page": (
         "{ eiendommer(filter: {type: grunneiendom}, first: 0) { totalCount edges "
         "{ node { matrikkelnummer } } } }",

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, SelectionSetNode, get_named_type
 
 from grunndata.graphql import access, gradering
-from grunndata.graphql.sql.forms import ByKey, Column, Nested, RootPlan, SqlType, Unsupported
+from grunndata.graphql.sql.forms import (
+    ByKey,
+    Column,
+    Link,
+    Nested,
+    RootPlan,
+    SqlType,
+    Unsupported,
+)
 from grunndata.graphql.sql.marks import LOGGED, MARK, NOT_LOGGED, mark_sql
 from grunndata.graphql.sql.pages import cursor_sql, page_info_sql
 from grunndata.graphql.sql.selection import Fragments, response_fields
@@ -138,6 +146,8 @@ class Compiler:
         related = f"r{self.depth}"
         if isinstance(definition, ByKey):
             return self.by_key_sql(definition, node, row, related)
+        if isinstance(definition, Link):
+            return self.link_sql(sql_type, definition, node, row, related)
         inner = self.object_sql(definition.type_name, node.selection_set, related)
         source = self.source(definition.source, related, row)
         order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
@@ -157,6 +167,23 @@ class Compiler:
         finally:
             self.at_now = outer
         return f"(SELECT {inner} {source} LIMIT 1)"
+
+    def link_sql(self, sql_type: SqlType, definition: Link, node: FieldNode, row: str,
+                 related: str) -> str:  # fmt: skip
+        key = sql_type.fields.get(definition.key)
+        if not isinstance(key, Column):
+            raise Unsupported(f"{sql_type.name}.{definition.key}")
+        key_sql = self.subquery(key.sql, row)
+        outer, self.at_now = self.at_now, True
+        try:
+            inner = self.object_sql(definition.type_name, node.selection_set, related)
+            source = definition.source.format(r=related, key=key_sql, as_of=self.as_of(related))
+        finally:
+            self.at_now = outer
+        order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
+        if not definition.many:
+            return f"(SELECT {inner} {source}{order} LIMIT 1)"
+        return f"(SELECT coalesce(json_agg({inner}{order}), '[]'::json) {source})"
 
     def connection_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
         """``edges { cursor node }`` and ``totalCount`` of a page of ``plan``'s rows."""

@@ -21,6 +21,7 @@ from grunndata.graphql.sql.forms import (
     ByKey,
     Column,
     Field,
+    Link,
     Nested,
     Related,
     RootPlan,
@@ -161,7 +162,21 @@ ROLLEINNEHAVER = SqlType(
     linked_person=_HOLDER,
 )
 
-SQL_TYPES = (ENHET, ENHET_KODE, ENHET_ADRESSE, ROLLE, ROLLEINNEHAVER)
+#: What this room adds to the others' types (``lenker``): a person's roles, resigned ones
+#: left out, and the units at an address, found by the key each link reads.
+LINKS = (
+    SqlType("Person", {"roller": Link(
+        "Rolle", "identifikasjonsnummer", "FROM enhetsregister.rolle {r} WHERE "
+        "{r}.person_fodselsnummer = {key} AND {r}.fratraadt IS NOT TRUE AND {as_of} AND "
+        + _SHOWN, "{r}.organisasjonsnummer, {r}.rollegruppe_kode, {r}.rekkefolge, "
+        "{r}.rolletype_kode")}),
+    SqlType("Adresse", {"enheter": Link(
+        "Enhet", "normalisertPostadresse", "FROM enhetsregister.enhet {r} WHERE "
+        "({r}.forretningsadresse_form = {key} OR {r}.beliggenhetsadresse_form = {key}) AND "
+        "{as_of} AND " + _SHOWN, "{r}.organisasjonsnummer")}),
+)  # fmt: skip
+
+SQL_TYPES = (ENHET, ENHET_KODE, ENHET_ADRESSE, ROLLE, ROLLEINNEHAVER, *LINKS)
 
 
 def enhet(arguments: Mapping[str, Any], now: dt.datetime) -> RootPlan | None:
