@@ -132,6 +132,19 @@ class RootPlan:
     fall_back_on_null: bool = False
 
 
+def one_at(
+    type_name: str, source: str, params: Mapping[str, Any], arguments: Mapping[str, Any],
+    now: dt.datetime,
+) -> RootPlan:  # fmt: skip
+    """A root field's plan for one row of ``type_name`` by key, at the instants its time
+    arguments ask for (``gyldighetstidspunkt``, ``ajourholdstidspunkt``; now without
+    them); a miss goes to the resolver, which knows what to say."""
+    tid = Tidspunkt.fra_argumenter(
+        arguments.get("gyldighetstidspunkt"), arguments.get("ajourholdstidspunkt"), naa=now
+    )
+    return RootPlan(type_name, tid, source, params, fall_back_on_null=True)
+
+
 #: A root field's SQL form: its (coerced) arguments and the request's instant → a plan,
 #: or None to leave the field to its resolver.
 SqlRoot = Callable[[Mapping[str, Any], dt.datetime], RootPlan | None]

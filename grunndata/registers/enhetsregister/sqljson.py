@@ -27,6 +27,7 @@ from grunndata.graphql.sql.forms import (
     RootPlan,
     Shape,
     SqlType,
+    one_at,
 )
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
@@ -185,13 +186,10 @@ def enhet(arguments: Mapping[str, Any], now: dt.datetime) -> RootPlan | None:
         orgnr = parse_orgnr(str(arguments["organisasjonsnummer"])).value
     except ValueError:
         return None
-    tid = Tidspunkt.fra_argumenter(
-        arguments.get("gyldighetstidspunkt"), arguments.get("ajourholdstidspunkt"), naa=now
-    )
-    return RootPlan(
-        "Enhet", tid, "FROM enhetsregister.enhet {r} WHERE {r}.organisasjonsnummer = "
+    return one_at(
+        "Enhet", "FROM enhetsregister.enhet {r} WHERE {r}.organisasjonsnummer = "
         "%(organisasjonsnummer)s AND {as_of} AND " + _SHOWN,
-        {"organisasjonsnummer": orgnr}, fall_back_on_null=True,
+        {"organisasjonsnummer": orgnr}, arguments, now,
     )  # fmt: skip
 
 
