@@ -4,7 +4,10 @@ release is listed for integrators in CHANGELOG.md (docs/api.md: "Changing the sc
 - ``schema.graphql``: the schema as it is, made by ``grunndata schema > schema.graphql``.
 - ``docs/released-schema.graphql``: the schema of the last release (replaced at a release).
 - ``CHANGELOG.md``: its ``## Unreleased`` section names each breaking change between the
-  two with graphql-core's own description (``Field Query.x was removed.``).
+  two with graphql-core's own description (``Field Query.x was removed.``), and each
+  dangerous one that can change what a working client gets (``find_dangerous_changes``: an
+  enum value or a union member added, an argument's default changed); a plain addition (a
+  type, a field, an optional argument) needs no entry.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ import difflib
 from pathlib import Path
 
 import pytest
+from graphql import DangerousChangeType, find_breaking_changes, find_dangerous_changes
 from graphql import build_schema as parse_sdl
-from graphql import find_breaking_changes
 
 from grunndata.graphql.schema import build_schema
 
@@ -33,11 +36,20 @@ def unreleased(changelog: str) -> str:
     return rest.split("\n## ", 1)[0].replace("`", "")
 
 
+#: Dangerous changes (graphql-core's word) that only add what no client asked for yet.
+ADDITIONS = {DangerousChangeType.OPTIONAL_ARG_ADDED, DangerousChangeType.OPTIONAL_INPUT_FIELD_ADDED}
+
+
 def unlisted_breaking_changes(released: str, current: str, changelog: str) -> list[str]:
-    """graphql-core's description of each breaking change from the ``released`` SDL to the
-    ``current`` one that ``changelog``'s Unreleased section does not contain."""
+    """graphql-core's description of each breaking change, and of each dangerous one that
+    is more than an addition, from the ``released`` SDL to the ``current`` one that
+    ``changelog``'s Unreleased section does not contain."""
     listed = unreleased(changelog)
-    changes = find_breaking_changes(parse_sdl(released), parse_sdl(current))
+    old, new = parse_sdl(released), parse_sdl(current)
+    changes = [
+        *find_breaking_changes(old, new),
+        *(c for c in find_dangerous_changes(old, new) if c.type not in ADDITIONS),
+    ]
     return [change.description for change in changes if change.description not in listed]
 
 
@@ -103,8 +115,21 @@ def test_breaking_changes_listed_under_unreleased_pass_backticks_or_not():
 
 
 def test_additions_are_not_breaking():
-    added = "type Query { a: Int b(x: Int, y: Int): String c: E d: Int }\nenum E { X Y Z }"
+    added = "type Query { a: Int b(x: Int, y: Int): String c: E d: Int }\nenum E { X Y }"
     assert unlisted_breaking_changes(RELEASED_SDL, added, changelog("")) == []
+
+
+def test_a_dangerous_change_not_in_the_changelog_is_reported():
+    """An enum value added (a client's exhaustive switch meets it) and a default changed
+    (a query that worked gets another answer) are listed as breaks are."""
+    released = "type Query { b(x: Int = 1): String c: E }\nenum E { X Y }"
+    changed = "type Query { b(x: Int = 2): String c: E }\nenum E { X Y Z }"
+    assert unlisted_breaking_changes(released, changed, changelog("")) == [
+        "Query.b(x:) has changed defaultValue from 1 to 2.",
+        "Enum value E.Z was added.",
+    ]
+    listed = "- Enum value `E.Z` was added.\n- Query.b(x:) has changed defaultValue from 1 to 2."
+    assert unlisted_breaking_changes(released, changed, changelog(listed)) == []
 
 
 def test_a_changelog_without_an_unreleased_section_is_an_error():

@@ -32,6 +32,7 @@ from grunndata.graphql.context import Context, EntityBatch
 from grunndata.graphql.limits import PersistedQueries, limits_extension
 from grunndata.graphql.oppslagslogg import OppslagsloggQuery
 from grunndata.graphql.sql.answers import SqlAnswers
+from grunndata.graphql.sql.forms import merged
 from grunndata.registers import REGISTERS, Register
 
 #: Factories; both caches live at module level, shared by every request.
@@ -164,7 +165,7 @@ def build_schema(
     }
     schema.sql_answers = SqlAnswers(
         schema._schema,
-        {t.name: t for register in registers for t in register.sql_types},
+        merged(t for register in registers for t in register.sql_types),
         {name: root for register in registers for name, root in register.sql_roots.items()},
         security=security,
         allow_list=allow_list,

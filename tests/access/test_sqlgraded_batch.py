@@ -13,7 +13,14 @@ from grunndata.graphql.access import SCOPES
 from grunndata.graphql.sql import answers as sql_answers
 from grunndata.registers.folkeregister.access import ADRESSEBESKYTTELSE
 from tests.access.conftest import SHARED_UNIT
-from tests.access.test_sqlguard import CASES, QUERIES, SCOPE_SETS, _same, principal
+from tests.access.test_sqlguard import (
+    CASES,
+    QUERIES,
+    SCOPE_SETS,
+    _same,
+    answered_as_listed,
+    principal,
+)
 from tests.sqlforms import SCHEMA, BothPaths
 
 KOMMUNE, GARD = SHARED_UNIT.split("/")[0].split("-")
@@ -94,3 +101,4 @@ def test_a_list_of_open_owners_is_answered_by_the_sql_forms(paths, open_gard):
 def test_each_case_asked_after_gets_the_resolvers_answer(paths, query_name, scopes_name):
     fast, resolved = paths.ask(QUERIES[query_name], principal(SCOPE_SETS[scopes_name]))
     _same(fast, resolved)
+    answered_as_listed(query_name, scopes_name, fast)

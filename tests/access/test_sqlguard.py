@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grunndata.config import Settings
@@ -81,6 +81,18 @@ QUERIES = {
         f'{{ eiendom(matrikkelnummer: "{OPEN_UNIT}") {{ hjemmelshavere '
         "{ navn identifikasjonsnummer organisasjonsnummer } } }"
     ),
+    "a unit's open data and roles": (
+        '{ enhet(organisasjonsnummer: "310911410") { navn forretningsadresse { adresse '
+        "postnummer } roller { type { kode } innehaver { navn foedselsdato } } } }"
+    ),
+    "a unit's role holders followed to persons": (
+        'query Roller { enhet(organisasjonsnummer: "310911410") { roller { innehaver { '
+        "navn foedselsnummer person { identifikasjonsnummer navn { fornavn } } } } } }"
+    ),
+    "a unit whose holder is graded": (
+        '{ enhet(organisasjonsnummer: "310283827") { navn roller { innehaver '
+        "{ navn foedselsnummer } } } }"
+    ),
 }
 
 #: Who asks: no token, each scope alone, the usual sets, everything.
@@ -109,6 +121,9 @@ SQL_ANSWERS = {
     ("owners followed to persons, graded co-owner", "all"),
     ("owners followed to persons, open owners", "all"),
     ("owners' identifiers, no person", "hjemmel"),
+    ("a unit's open data and roles", "no token"),
+    ("a unit's role holders followed to persons", "all"),
+    ("a unit whose holder is graded", "all"),
 }
 #: (query, scopes) the SQL forms must leave to the resolvers: a refused field, a graded person.
 RESOLVERS_ANSWER = {
@@ -124,6 +139,9 @@ RESOLVERS_ANSWER = {
     ("owners followed to persons, open owners", "hjemmel"),
     ("owners followed to persons, open owners", "hjemmel + identitet"),  # an address
     ("owners' identifiers, no person", "no token"),
+    ("a unit's role holders followed to persons", "no token"),
+    ("a unit's role holders followed to persons", "roller"),  # the person's fields
+    ("a unit whose holder is graded", "roller"),
 }
 
 
@@ -140,15 +158,25 @@ def paths(access_database: Database) -> Iterator[BothPaths]:
     p.close()
 
 
-def _same(fast: Any, resolved: dict[str, Any]) -> None:
-    """When the SQL forms answer, it is the resolvers' answer: no error, the same data,
-    the same persons logged with the same field groups."""
+def _same(fast: Any, resolved: dict[str, Any]) -> bool:
+    """Whether the SQL forms answered; when they do, it is the resolvers' answer: no error,
+    the same data, the same persons logged with the same field groups. (A caller checks
+    that they answered what they must: ``True`` here proves nothing alone.)"""
     if fast is None:
-        return
+        return False
     data, persons = fast
     assert resolved["codes"] == [], "the SQL forms answered what the resolvers refuse"
     assert data == resolved["data"]
     assert persons == resolved["logged"]
+    return True
+
+
+def answered_as_listed(query_name: str, scopes_name: str, fast: Any) -> None:
+    """The SQL forms answered the cases of ``SQL_ANSWERS`` and left ``RESOLVERS_ANSWER``."""
+    if (query_name, scopes_name) in SQL_ANSWERS:
+        assert fast is not None, "the SQL forms declined"
+    if (query_name, scopes_name) in RESOLVERS_ANSWER:
+        assert fast is None, "the SQL forms answered"
 
 
 CASES = [(q, s) for q in QUERIES for s in SCOPE_SETS]
@@ -158,10 +186,7 @@ CASES = [(q, s) for q in QUERIES for s in SCOPE_SETS]
 def test_each_principal_gets_the_resolvers_answer_and_log(paths, query_name, scopes_name):
     fast, resolved = paths.ask(QUERIES[query_name], principal(SCOPE_SETS[scopes_name]))
     _same(fast, resolved)
-    if (query_name, scopes_name) in SQL_ANSWERS:
-        assert fast is not None, "the SQL forms declined"
-    if (query_name, scopes_name) in RESOLVERS_ANSWER:
-        assert fast is None, "the SQL forms answered"
+    answered_as_listed(query_name, scopes_name, fast)
 
 
 def test_the_cases_hold_both_kinds():
@@ -195,15 +220,30 @@ def cast(access_database: Database) -> tuple[list[str], list[str]]:
     return [r[0] for r in persons], [r[0] for r in units]
 
 
-@settings(
-    max_examples=examples(60),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(data=st.data())
-def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast, data):
+def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast):
+    """Random selections and scope sets; the SQL forms must answer a good share of them (a
+    fast path that declined everything would pass the comparison alone)."""
+    asked = answered = 0
+
+    @settings(max_examples=examples(60), deadline=None)
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        nonlocal asked, answered
+        fast, resolved = paths.ask(*random_query(cast, data))
+        asked += 1
+        answered += _same(fast, resolved)
+
+    run()
+    print(f"the SQL forms answered {answered} of {asked}")
+    assert answered >= asked // 10, f"the SQL forms answered {answered} of {asked}"
+
+
+def random_query(cast: tuple[list[str], list[str]], data: st.DataObject) -> tuple[str, Principal]:
     persons, units = cast
-    scopes = data.draw(st.none() | st.lists(st.sampled_from(SCOPES), unique=True).map(tuple))
+    every = st.just(tuple(SCOPES))  # a third of the principals: the SQL forms mostly answer
+    scopes = data.draw(
+        st.none() | every | st.lists(st.sampled_from(SCOPES), unique=True).map(tuple)
+    )
     graded = (STRENGT_FORTROLIG, FORTROLIG, REAL_PROTECTED)
     if data.draw(st.booleans()):
         number = data.draw(st.sampled_from(graded) | st.sampled_from(persons))
@@ -217,8 +257,7 @@ def test_any_selection_and_any_scopes_get_the_resolvers_answer(paths, cast, data
                                     unique=True))  # fmt: skip
         selection = " ".join(f"f{i}: {f}" for i, f in enumerate(fields))
         query = f'{{ eiendom(matrikkelnummer: "{unit}") {{ hjemmelshavere {{ {selection} }} }} }}'
-    fast, resolved = paths.ask(query, principal(scopes))
-    _same(fast, resolved)
+    return query, principal(scopes)
 
 
 @pytest.mark.parametrize("query_name, scopes_name", CASES, ids=[f"{q} | {s}" for q, s in CASES])

@@ -90,6 +90,39 @@ ANSWERED = {
         "{ adressetekst } } } } }",
         {},
     ),
+    "pageInfo: first, middle, last, empty and past the end": (
+        'query { a: eiendommer(filter: {kommunenummer: "4204"}, first: 2) { ...P } '
+        'b: eiendommer(filter: {kommunenummer: "4204"}, first: 2, after: "bzox") { ...P } '
+        'c: eiendommer(filter: {kommunenummer: "4204"}, first: 1000, after: "bzox") { ...P } '
+        'd: eiendommer(filter: {kommunenummer: "4204"}, first: 0) { ...P } '
+        'e: eiendommer(filter: {kommunenummer: "4204"}, after: "bzo1MDA=") { ...P } } '
+        "fragment P on EiendomConnection { totalCount pageInfo { hasNextPage hasPreviousPage "
+        "startCursor endCursor __typename } edges { cursor } }",
+        {},
+    ),
+    "enheter by every filter but the name, pages and counts": (
+        'query { a: enheter(filter: {kommunenummer: ["4204"]}, first: 4, after: "bzox") '
+        '{ ...E } b: enheter(filter: {organisasjonsform: ["as", "ENK"], naeringskode: '
+        '["43", "62.01"]}) { ...E } c: enheter(filter: {konkurs: true}) { ...E } '
+        "d: enheter(filter: {erSlettet: true, erUnderenhet: false}) { ...E } "
+        'e: enheter(filter: {overordnetEnhet: "310911410"}) { ...E } '
+        "f: enheter(filter: {underAvvikling: false, fraAntallAnsatte: 0, tilAntallAnsatte: 50}) "
+        "{ ...E } g: enheter { ...E } } fragment E on EnhetConnection { totalCount pageInfo "
+        "{ hasNextPage endCursor } edges { cursor node { organisasjonsnummer navn "
+        "forretningsadresse { adresse kommunenummer } naeringskoder { kode } roller "
+        "{ type { kode } innehaver { navn } } } } }",
+        {},
+    ),
+    "links between registers: a person's roles, an address's units": (
+        '{ a: person(identifikasjonsnummer: "14834806046") { roller { type { kode } '
+        "rollegruppe { beskrivelse } innehaver { navn foedselsnummer } enhet { navn "
+        "forretningsadresse { adresse } roller { innehaver { navn person { navn { fornavn } "
+        '} } } } } } b: person(identifikasjonsnummer: "21867525758", gyldighetstidspunkt: '
+        '"2000-01-01") { navn { etternavn } roller { type { kode } enhet { navn } } } '
+        'c: eiendom(matrikkelnummer: "4204-97/90") { adresser { adressetekst enheter { '
+        "organisasjonsnummer navn roller { type { kode } } } } } }",
+        {},
+    ),
     "units by type, an empty page": (
         "{ eiendommer(filter: {type: grunneiendom}, first: 0) { totalCount edges "
         "{ node { matrikkelnummer } } } }",
@@ -138,6 +171,7 @@ DECLINED = {
         '{ eiendom(matrikkelnummer: "1001-97/90") { matrikkelnummer } }'
     ),
     "a root field without an SQL form": "{ serverInfo { version } }",
+    "a name search (ranked)": '{ enheter(filter: {navn: "Korsvik"}) { totalCount } }',
     "a shape filter": (
         '{ eiendommer(filter: {geometri: {intersects: "POINT(8.05 58.15)"}}) { totalCount } }'
     ),
@@ -148,6 +182,13 @@ DECLINED = {
 def test_what_the_sql_form_cannot_answer_goes_to_the_resolvers(both, query):
     fast, _ = both.ask(query)
     assert fast is None
+
+
+def test_a_filter_the_resolver_refuses_is_left_to_it(both):
+    query = "{ enheter(filter: {fraAntallAnsatte: -1}) { totalCount } }"
+    fast, resolved = BothPaths.ask(both, query, ALL_SCOPES)
+    assert fast is None
+    assert [path for path, _ in resolved["codes"]] == ["enheter"]  # the error is its own
 
 
 LEAVES = ["matrikkelnummer", "kommunenummer", "gardsnummer", "bruksnummer", "festenummer",

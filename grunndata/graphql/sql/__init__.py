@@ -13,7 +13,9 @@ Anything else runs through the resolvers as before, which stay the reference: a 
 without an SQL form, any directive, a field argument, a root field whose ``SqlRoot``
 declines (``None``: e.g. a malformed key, for the resolver to report), or a null answer
 where the resolver may have more to say (``RootPlan.fall_back_on_null``: a former
-matrikkelnummer, an error). ``tests/graphql/test_sqljson.py`` checks both paths answer alike.
+matrikkelnummer, an error). ``tests/graphql/test_sqljson.py`` checks both paths answer alike;
+``tests/graphql/test_sqlform_coverage.py`` asks every field of the schema both ways, and
+``tests/graphql/sqlform_gaps.txt`` lists the fields without a form.
 
 Access control (``grunndata.graphql.access``) holds on both paths, from the same rules: a
 query selecting any field the request's principal may not read goes to the resolvers
@@ -38,9 +40,10 @@ marks, and the round trip cost more than its probes (``eiendom`` 0.35 → 0.50 m
 answer), so ``Shape.ONE`` roots keep the probes.
 
 The modules, one concept each: ``forms`` (what a register declares: ``SqlType``,
-``Column``, ``Nested``, ``Related``, ``ByKey``, ``PersonForm``, ``SqlRoot`` and its
-``RootPlan``), ``marks`` (the access-control marks and taking them out), ``selection``
+``Column``, ``Nested``, ``Related``, ``ByKey``, ``Link``, ``PersonForm``, ``SqlRoot`` and
+its ``RootPlan``), ``marks`` (the access-control marks and taking them out), ``selection``
 (the operation and the fields a query selects), ``compiler`` (a root field's statement),
-``answers`` (``SqlAnswers``: answering, and its caches) and ``asgi`` (``SqlFirst``, the
-entry in front of the resolvers, and ``logged_answer``).
+``pages`` (a connection's ``pageInfo``), ``answers`` (``SqlAnswers``: answering, and its
+caches) and ``asgi`` (``SqlFirst``, the entry in front of the resolvers, and
+``logged_answer``).
 """

@@ -9,8 +9,17 @@ from dataclasses import dataclass
 from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, SelectionSetNode, get_named_type
 
 from grunndata.graphql import access, gradering
-from grunndata.graphql.sql.forms import ByKey, Column, Nested, RootPlan, SqlType, Unsupported
+from grunndata.graphql.sql.forms import (
+    ByKey,
+    Column,
+    Link,
+    Nested,
+    RootPlan,
+    SqlType,
+    Unsupported,
+)
 from grunndata.graphql.sql.marks import LOGGED, MARK, NOT_LOGGED, mark_sql
+from grunndata.graphql.sql.pages import cursor_sql, page_info_sql
 from grunndata.graphql.sql.selection import Fragments, response_fields
 from grunndata.graphql.tid import Tidspunkt
 
@@ -137,6 +146,8 @@ class Compiler:
         related = f"r{self.depth}"
         if isinstance(definition, ByKey):
             return self.by_key_sql(definition, node, row, related)
+        if isinstance(definition, Link):
+            return self.link_sql(sql_type, definition, node, row, related)
         inner = self.object_sql(definition.type_name, node.selection_set, related)
         source = self.source(definition.source, related, row)
         order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
@@ -157,6 +168,23 @@ class Compiler:
             self.at_now = outer
         return f"(SELECT {inner} {source} LIMIT 1)"
 
+    def link_sql(self, sql_type: SqlType, definition: Link, node: FieldNode, row: str,
+                 related: str) -> str:  # fmt: skip
+        key = sql_type.fields.get(definition.key)
+        if not isinstance(key, Column):
+            raise Unsupported(f"{sql_type.name}.{definition.key}")
+        key_sql = self.subquery(key.sql, row)
+        outer, self.at_now = self.at_now, True
+        try:
+            inner = self.object_sql(definition.type_name, node.selection_set, related)
+            source = definition.source.format(r=related, key=key_sql, as_of=self.as_of(related))
+        finally:
+            self.at_now = outer
+        order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
+        if not definition.many:
+            return f"(SELECT {inner} {source}{order} LIMIT 1)"
+        return f"(SELECT coalesce(json_agg({inner}{order}), '[]'::json) {source})"
+
     def connection_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
         """``edges { cursor node }`` and ``totalCount`` of a page of ``plan``'s rows."""
         if selection is None:
@@ -164,11 +192,14 @@ class Compiler:
         source = self.source(plan.source, "r0")
         order = plan.order_by.format(r="r0")
         pairs = []
-        for key, node in response_fields(selection, "Connection", self.fragments):
+        for key, node in response_fields(selection, f"{plan.type_name}Connection", self.fragments):
             if node.name.value == "totalCount":
                 pairs.append(f"'{key}', (SELECT count(*) {source})")
             elif node.name.value == "edges":
                 pairs.append(f"'{key}', {self.edges_sql(plan, node.selection_set, source, order)}")
+            elif node.name.value == "pageInfo":
+                count = f"SELECT count(*) {source}"
+                pairs.append(f"'{key}', {page_info_sql(node.selection_set, self.fragments, count)}")
             else:
                 raise Unsupported(f"connection {node.name.value}")
         return f"SELECT json_build_object({', '.join(pairs)})::text"
@@ -178,12 +209,9 @@ class Compiler:
         if selection is None:
             raise Unsupported("edges")
         pairs = []
-        for key, node in response_fields(selection, "Edge", self.fragments):
-            if node.name.value == "cursor":  # as grunndata.graphql.connection.encode_cursor
-                pairs.append(
-                    f"'{key}', translate(encode(convert_to('o:' || (r0.n__ - 1), 'UTF8'), "
-                    "'base64'), '+/', '-_')"
-                )
+        for key, node in response_fields(selection, f"{plan.type_name}Edge", self.fragments):
+            if node.name.value == "cursor":
+                pairs.append(f"'{key}', {cursor_sql('r0.n__ - 1')}")
             elif node.name.value == "node":
                 node_sql = self.object_sql(plan.type_name, node.selection_set, "r0")
                 pairs.append(f"'{key}', {node_sql}")

@@ -1,12 +1,12 @@
 """The forms a register declares for its types and root fields in SQL (``SqlType`` with
-its ``Column``, ``Nested``, ``Related`` and ``ByKey`` fields; an ``SqlRoot`` giving a
+its ``Column``, ``Nested``, ``Related``, ``ByKey`` and ``Link`` fields; an ``SqlRoot`` giving a
 ``RootPlan``), read by the compiler (``grunndata.graphql.sql.compiler``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -54,7 +54,21 @@ class ByKey:
     key: str
 
 
-Field = Column | Nested | Related | ByKey
+@dataclass(frozen=True)
+class Link:
+    """A field one room adds to another room's type (a ``TypeExtension``): rows of
+    ``type_name`` from ``source`` (``FROM … WHERE …`` over the related row ``{r}``, with
+    ``{key}`` the parent's field ``key`` as the parent type's own ``Column`` computes it),
+    as they are now (``{as_of}``), as a link asked without time arguments answers."""
+
+    type_name: str
+    key: str
+    source: str
+    order_by: str = ""
+    many: bool = True
+
+
+Field = Column | Nested | Related | ByKey | Link
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,21 @@ class SqlType:
     linked_person: str | None = None
 
 
+def merged(types: Iterable[SqlType]) -> dict[str, SqlType]:
+    """The rooms' forms by type name, a type's fields from every room that declares some
+    (its own room, and rooms that add ``Link`` fields to it), its own room's settings."""
+    found: dict[str, SqlType] = {}
+    for sql_type in types:
+        known = found.get(sql_type.name)
+        if known is None:
+            found[sql_type.name] = sql_type
+        elif sql_type.by_key or sql_type.person or sql_type.linked_person:
+            found[sql_type.name] = replace(sql_type, fields={**known.fields, **sql_type.fields})
+        else:
+            found[sql_type.name] = replace(known, fields={**known.fields, **sql_type.fields})
+    return found
+
+
 class Shape(Enum):
     ONE = "one"
     CONNECTION = "connection"
@@ -101,6 +130,19 @@ class RootPlan:
     limit: int = 0
     offset: int = 0
     fall_back_on_null: bool = False
+
+
+def one_at(
+    type_name: str, source: str, params: Mapping[str, Any], arguments: Mapping[str, Any],
+    now: dt.datetime,
+) -> RootPlan:  # fmt: skip
+    """A root field's plan for one row of ``type_name`` by key, at the instants its time
+    arguments ask for (``gyldighetstidspunkt``, ``ajourholdstidspunkt``; now without
+    them); a miss goes to the resolver, which knows what to say."""
+    tid = Tidspunkt.fra_argumenter(
+        arguments.get("gyldighetstidspunkt"), arguments.get("ajourholdstidspunkt"), naa=now
+    )
+    return RootPlan(type_name, tid, source, params, fall_back_on_null=True)
 
 
 #: A root field's SQL form: its (coerced) arguments and the request's instant → a plan,

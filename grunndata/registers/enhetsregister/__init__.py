@@ -16,6 +16,7 @@ from grunndata.registers.enhetsregister.kilde import KILDER
 from grunndata.registers.enhetsregister.lenker import EXTENSIONS, LOG_LINKS
 from grunndata.registers.enhetsregister.query import EnhetsregisterQuery
 from grunndata.registers.enhetsregister.revert import REVERTIBLE
+from grunndata.registers.enhetsregister.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.enhetsregister.tables import METADATA as TABLES
 from grunndata.registers.enhetsregister.types import enhet_batch
 
@@ -36,4 +37,6 @@ REGISTER = Register(
     tables=TABLES,
     revertible=REVERTIBLE,
     hendelser=HENDELSER,
+    sql_types=SQL_TYPES,
+    sql_roots=SQL_ROOTS,
 )

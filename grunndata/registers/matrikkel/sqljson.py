@@ -13,7 +13,16 @@ from typing import Any
 
 from grunndata.errors import GrunndataError
 from grunndata.graphql.connection import page
-from grunndata.graphql.sql.forms import ByKey, Column, Nested, Related, RootPlan, Shape, SqlType
+from grunndata.graphql.sql.forms import (
+    ByKey,
+    Column,
+    Nested,
+    Related,
+    RootPlan,
+    Shape,
+    SqlType,
+    one_at,
+)
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
 from grunndata.registers.matrikkel.geometri import geojson_sql
@@ -135,13 +144,10 @@ def eiendom(arguments: Mapping[str, Any], now: dt.datetime) -> RootPlan | None:
         nummer = parse_matrikkelnummer(arguments["matrikkelnummer"])
     except InvalidIdentifier:
         return None
-    tid = Tidspunkt.fra_argumenter(
-        arguments.get("gyldighetstidspunkt"), arguments.get("ajourholdstidspunkt"), naa=now
-    )
-    return RootPlan(
-        "Eiendom", tid, "FROM matrikkel.matrikkelenhet {r} "
+    return one_at(
+        "Eiendom", "FROM matrikkel.matrikkelenhet {r} "
         "WHERE {r}.matrikkelnummer = %(matrikkelnummer)s AND {as_of}",
-        {"matrikkelnummer": str(nummer)}, fall_back_on_null=True,
+        {"matrikkelnummer": str(nummer)}, arguments, now,
     )  # fmt: skip
 
 
