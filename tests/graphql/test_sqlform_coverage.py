@@ -75,6 +75,13 @@ ROOT_ARGUMENTS: dict[str, list[dict[str, Any]]] = {
     ],
     "oppslagslogg": [{"identifikasjonsnummer": "14834806046"}],
     "mineOppslag": [{}],
+    "hendelser": [{"first": 5}, {"after": "3", "first": 5, "entiteter": ["Person", "Enhet"]}],
+    "sisteHendelse": [{}],
+    "kontaktinformasjon": [
+        {"identifikasjonsnummer": "14834806046"},
+        {"identifikasjonsnummer": "06865829386"},  # dead: SLETTET
+    ],
+    "kontaktinformasjoner": [{"identifikasjonsnummer": ["14834806046", "02915116372"]}],
 }
 
 
