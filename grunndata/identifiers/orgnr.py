@@ -43,6 +43,8 @@ Errors name the check that failed:
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from stdnum.no import orgnr as _stdnum
@@ -82,6 +84,22 @@ def _computed_check_digit(first8: str) -> int:
     """``11 − (Σ w·d mod 11)`` with 11 → 0; 10 means the number is never issued."""
     # stdnum's checksum includes the ninth digit with weight 1; a trailing 0 leaves Σ w·d.
     return (11 - _stdnum.checksum(first8 + "0")) % 11
+
+
+def orgnumre(rng: random.Random, start: int = 0) -> Iterator[str]:
+    """Distinct valid organisasjonsnummer in Tenor's synthetic 3xx range, in order (for
+    generated data).
+
+    >>> numbers = orgnumre(random.Random(1))
+    >>> [parse_orgnr(next(numbers)).synthetic for _ in range(3)]
+    [True, True, True]
+    """
+    first8 = 31000000 + start
+    while True:
+        check = _computed_check_digit(str(first8))
+        if check != 10:
+            yield f"{first8}{check}"
+        first8 += rng.randint(1, 3)
 
 
 def _split_affixes(text: str) -> tuple[str, bool, bool]:

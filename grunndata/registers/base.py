@@ -188,7 +188,7 @@ class Register:
     revertible: Revertible | None = None
     """What its loads write, so that ``grunndata loads revert`` can take a load out."""
     fixtures: FixtureFactory | None = None
-    """Optional: its part of ``grunndata fixtures generate``, made from the generated
-    persons (``grunndata.fixtures.hooks``)."""
+    """Optional: its part of ``grunndata fixtures generate``: the generated world's
+    persons, lots and businesses in its own files (``grunndata.fixtures.hooks``)."""
     hendelser: Hendelser | None = None
     """What it publishes in the change feed (``grunndata.feed``): None publishes nothing."""

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from grunndata.fixtures.facts import Branch, Business, Roles
 from grunndata.fixtures.freg import P, recorded, stamp
 from grunndata.fixtures.generate import TODAY, Adresse, Block, Identifiers, Person
 from grunndata.fixtures.generate import World as Generator
 from grunndata.fixtures.names import ETTERNAVN, FORNAVN_KVINNE, FORNAVN_MANN
+from grunndata.registers.enhetsregister.fixtures import enhet, roller, underenhet
 
 
 class _Identifiers(Identifiers):
@@ -33,27 +35,29 @@ class _Identifiers(Identifiers):
         self._next = {False: array("H", bytes(2 * days)), True: array("H", bytes(2 * days))}
 
 
-class _Kept(list[Any]):
-    def add(self, value: Any) -> None:
-        self.append(value)
-
-
 class _Capture:
-    """The generator's writers, keeping what concerns the followed registers."""
+    """The generator's writers, keeping what concerns the followed registers (their units
+    and roles, written as Enhetsregisteret's part of the generator writes them)."""
 
     def __init__(self) -> None:
-        self.personer, self.enheter = _Kept(), _Kept()
-        self.underenheter, self.roller = _Kept(), _Kept()
-        self.matrikkel = self
+        self.enheter: list[dict[str, Any]] = []
+        self.underenheter: list[dict[str, Any]] = []
+        self.roller: list[dict[str, Any]] = []
 
-    def write(self, text: str) -> None:
+    def person(self, document: object) -> None:
         pass
 
-    def teig(self, lot: object) -> None:
+    def lot(self, lot: object) -> None:
         pass
 
-    def adresse(self, adresse: object) -> None:
-        pass
+    def business(self, business: Business) -> None:
+        self.enheter.append(enhet(business))
+
+    def branch(self, branch: Branch) -> None:
+        self.underenheter.append(underenhet(branch))
+
+    def roles(self, roles: Roles) -> None:
+        self.roller.append(roller(roles))
 
 
 @dataclass

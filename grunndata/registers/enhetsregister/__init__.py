@@ -2,7 +2,8 @@
 
 - ``fields``: every field of Brønnøysund's enhet/underenhet (JSON and CSV names, columns);
 - ``formats``, ``merge``: the loaders; ``tables``: the versioned tables;
-- ``queries``: batched SQL; ``types`` and ``query``: the GraphQL surface.
+- ``queries``: batched SQL; ``types`` and ``query``: the GraphQL surface;
+- ``fixtures``: its part of ``grunndata fixtures generate``.
 """
 
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.enhetsregister.access import ACCESS
 from grunndata.registers.enhetsregister.eksport import EKSPORT
+from grunndata.registers.enhetsregister.fixtures import fixtures
 from grunndata.registers.enhetsregister.formats import FORMATS
 from grunndata.registers.enhetsregister.hendelser import HENDELSER
 from grunndata.registers.enhetsregister.kilde import KILDER
@@ -36,6 +38,7 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=REVERTIBLE,
+    fixtures=fixtures,
     hendelser=HENDELSER,
     sql_types=SQL_TYPES,
     sql_roots=SQL_ROOTS,

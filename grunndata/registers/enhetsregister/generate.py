@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from grunndata.identifiers.orgnr import orgnumre
 from grunndata.registers.enhetsregister import fields
 from grunndata.registers.enhetsregister.fields import CSV_LIST_SEPARATOR, Kind
 
@@ -49,18 +50,6 @@ KOMMUNER = [
     ("4601", "BERGEN", "5003", "BERGEN"),
     ("5001", "TRONDHEIM", "7010", "TRONDHEIM"),
 ]
-
-
-def orgnumre(rng: random.Random, start: int = 0) -> Iterator[str]:
-    """Distinct valid organisasjonsnummer in the synthetic 3xx range, in order."""
-    first8 = 31000000 + start
-    while True:
-        candidate = f"{first8}0"
-        weights = (3, 2, 7, 6, 5, 4, 3, 2)
-        check = (11 - sum(w * int(d) for w, d in zip(weights, candidate, strict=False)) % 11) % 11
-        if check != 10:
-            yield f"{first8}{check}"
-        first8 += rng.randint(1, 3)
 
 
 def _date(rng: random.Random, start: int = 1950, end: int = 2025) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from grunndata.registers.base import EntityKeys, Register
 from grunndata.registers.folkeregister.access import ACCESS
 from grunndata.registers.folkeregister.eksport import EKSPORT
+from grunndata.registers.folkeregister.fixtures import fixtures
 from grunndata.registers.folkeregister.formats import FORMATS
 from grunndata.registers.folkeregister.hendelser import HENDELSER
 from grunndata.registers.folkeregister.kilde import follower
@@ -33,5 +34,6 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=REVERTIBLE,
+    fixtures=fixtures,
     hendelser=HENDELSER,
 )

@@ -6,7 +6,8 @@
 - ``types`` and ``query``: the GraphQL types and root fields, and the ``Eiendom`` and
   ``Adresse`` entities other registers reach by key;
 - ``adresseparser`` and ``vask*``: address washing (GraphQL ``adressevask``, in bulk from
-  the command line and ``POST /adressevask``).
+  the command line and ``POST /adressevask``);
+- ``fixtures``: its part of ``grunndata fixtures generate``.
 """
 
 from pathlib import Path
@@ -23,6 +24,7 @@ from grunndata.registers.lenker import (
 from grunndata.registers.matrikkel.access import ACCESS
 from grunndata.registers.matrikkel.adresse_csv import ADRESSE
 from grunndata.registers.matrikkel.eksport import EKSPORT
+from grunndata.registers.matrikkel.fixtures import fixtures
 from grunndata.registers.matrikkel.formats import FORMATS
 from grunndata.registers.matrikkel.hendelser import HENDELSER
 from grunndata.registers.matrikkel.lenker import (
@@ -91,5 +93,6 @@ REGISTER = Register(
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=Revertible(tables=(MATRIKKELENHET, TIDLIGERE, TEIG, EIERFORHOLD, BYGNING, ADRESSE)),
+    fixtures=fixtures,
     hendelser=HENDELSER,
 )
