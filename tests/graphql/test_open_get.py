@@ -42,7 +42,7 @@ def test_variables_in_the_url(server):
 @pytest.mark.parametrize(
     ("query", "token"),
     [
-        (OPEN, test_token()),
+        (OPEN, test_token(ttl=86400)),  # made at collection: valid for the whole suite
         ('{ eiendom(matrikkelnummer: "4204-97/90") { hjemmelshavere { navn } } }', None),
         ('{ person(identifikasjonsnummer: "14834806046") { navn { fornavn } } }', None),
         (

@@ -15,7 +15,8 @@ from tests.conftest import test_token
 
 ARNE, BERIT, CAMILLA, DAVID = "14834806046", "02915116372", "21867525758", "09817748772"
 ODA, RUNE, INGRID, GJEST = "06865829386", "08887128066", "11821555231", "15848610086"
-BOTH = test_token(KONTAKTINFORMASJON, DIGITALPOST)
+#: Minted at import: valid for the whole suite however long it runs.
+BOTH = test_token(KONTAKTINFORMASJON, DIGITALPOST, ttl=86400)
 ENTRY = """query ($nr: ID!, $at: DateTime) {
   kontaktinformasjon(identifikasjonsnummer: $nr, gyldighetstidspunkt: $at) {
     personidentifikator status reservasjon spraak
