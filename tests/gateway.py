@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from grunndata.db.database import Database
-from grunndata.graphql.federation.build import SUBGRAPH_NAMES, build_subgraph_schema
+from grunndata.graphql.federation.build import ALL_SUBGRAPHS, build_subgraph_schema
 from grunndata.graphql.federation.composition import FEDERATION_DIR, compose_supergraph
 from grunndata.server import create_app
 from tests.conftest import ALL, LiveServer, test_token, with_token
@@ -109,7 +109,7 @@ class OneGateway:
     """Hive Gateway and the servers behind it; ``serving`` points them at a database."""
 
     def __init__(self, work: Path) -> None:
-        self.switches = {name: Switch() for name in (*SUBGRAPH_NAMES, SINGLE)}
+        self.switches = {name: Switch() for name in (*ALL_SUBGRAPHS, SINGLE)}
         self.tenants: dict[str, Tenant] = {}
         self.stack = ExitStack()
         try:
@@ -145,7 +145,7 @@ class OneGateway:
                 self.gateway,
                 self.bases[SINGLE],
                 tenant.seen,
-                {name: self.bases[name] for name in SUBGRAPH_NAMES},
+                {name: self.bases[name] for name in ALL_SUBGRAPHS},
                 self.supergraph,
             )
         finally:
@@ -159,7 +159,7 @@ class OneGateway:
         seen: list[tuple[str, dict[str, str]]] = []
         apps: dict[str, Any] = {
             name: HeaderLog(create_app(urls[name], schema=build_subgraph_schema(name)), name, seen)
-            for name in SUBGRAPH_NAMES
+            for name in ALL_SUBGRAPHS
         }
         apps[SINGLE] = create_app(urls[SINGLE])
         stops = [self.switches[name].start(app) for name, app in apps.items()]
@@ -206,7 +206,7 @@ def _gateway(bases: dict[str, str], work: Path) -> Iterator[str]:
     """Hive Gateway on the supergraph of the subgraphs at ``bases`` (``work``: for the
     supergraph and the gateway's log)."""
     supergraph = work / "supergraph.graphql"
-    urls = {name: f"{bases[name]}/graphql" for name in SUBGRAPH_NAMES}
+    urls = {name: f"{bases[name]}/graphql" for name in ALL_SUBGRAPHS}
     supergraph.write_text(compose_supergraph(urls))
     port = _free_port()
     with (work / "gateway.log").open("wb") as log:

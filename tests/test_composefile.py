@@ -7,7 +7,7 @@ import dataclasses
 
 import yaml
 
-from grunndata.composefile import COMPOSE_FILE, current, main
+from grunndata.composefile import COMPOSE_FILE, FELLES, current, main
 from grunndata.registers import REGISTERS
 
 
@@ -21,7 +21,9 @@ def test_every_register_is_a_subgraph_service_the_gateway_waits_for():
     services = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
     gateway = services["gateway"]
     urls = dict(entry.split("=", 1) for entry in gateway["environment"]["SUBGRAPHS"].split())
-    assert list(urls) == [r.name for r in REGISTERS]
+    assert list(urls) == [*(r.name for r in REGISTERS), FELLES]
+    assert services[FELLES]["command"][:4] == ["grunndata", "serve", "--subgraph", FELLES]
+    assert gateway["depends_on"][FELLES] == {"condition": "service_healthy"}
     for register in REGISTERS:
         service = services[register.name]
         assert service["command"][:4] == ["grunndata", "serve", "--subgraph", register.name]

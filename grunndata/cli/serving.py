@@ -59,7 +59,7 @@ def serve(
         typer.Option(
             help="Serve this register alone as a Federation v2 subgraph: "
             + " | ".join(r.name for r in REGISTERS)
-            + " (see docs/federation.md).",
+            + "; or felles, the change feed (see docs/federation.md).",
         ),
     ] = None,
     workers: Annotated[
@@ -76,7 +76,9 @@ def serve(
     no_migrate: NoMigrate = False,
 ) -> None:
     """Serve the GraphQL API at /graphql, health at /healthz and metrics at /metrics."""
-    names = [r.name for r in REGISTERS]
+    from grunndata.composefile import FELLES
+
+    names = [*(r.name for r in REGISTERS), FELLES]
     if subgraph is not None and subgraph not in names:
         choices = ", ".join(names)
         err.print(f"[red]error:[/] --subgraph {escape(subgraph)!r}: choose one of {choices}")

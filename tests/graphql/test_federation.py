@@ -72,6 +72,22 @@ def test_each_subgraph_declares_its_entity_keys_and_only_its_own_root_fields():
     person_stub = sdl["enhetsregister"].split("type Person @key(")[1].split("\n}")[0]
     assert "  identifikasjonsnummer: ID!" in person_stub
     assert "navn" not in person_stub and "bostedsadresse" not in person_stub
+    assert all("hendelser(" not in text for text in sdl.values())
+
+
+def test_the_feed_is_a_subgraph_of_its_own_linking_to_entities_by_reference():
+    """``felles`` (the engine's, no register's) serves the change feed; an event's links
+    are references (their primary key, not resolvable there) to each entity type the
+    registers' events name."""
+    sdl = build_subgraph_schema("felles").as_str()
+    assert "  hendelser(" in sdl and "  sisteHendelse:" in sdl and "type Subscription {" in sdl
+    assert "  person(" not in sdl and "  eiendom(" not in sdl and "  enhet(" not in sdl
+    for type_name, key in (("Person", "identifikasjonsnummer"), ("Eiendom", "matrikkelnummer"),
+                           ("Adresse", "adresseId"), ("Enhet", "organisasjonsnummer")):  # fmt: skip
+        stub = sdl.split(f"type {type_name} @key(")[1].split("\n}")[0]
+        assert stub == f'fields: "{key}", resolvable: false) {{\n  {key}: ID!'
+        field = type_name[0].lower() + type_name[1:]
+        assert f"  {field}: {type_name}\n" in sdl.split("type Hendelse {")[1]
 
 
 def test_folkeregister_names_addresses_by_its_key_and_requires_the_rest():
@@ -111,7 +127,7 @@ def test_supergraph_composes_the_three_subgraphs(tmp_path: Path):
     result = cli("supergraph", "--out", str(out), "--subgraph-url", f"matrikkel={url}")
     assert result.returncode == 0, result.stderr
     sdl = out.read_text()
-    for graph in ("FOLKEREGISTER", "MATRIKKEL", "ENHETSREGISTER"):
+    for graph in ("FOLKEREGISTER", "MATRIKKEL", "ENHETSREGISTER", "FELLES"):
         assert f"{graph} @join__graph(" in sdl
     assert f'MATRIKKEL @join__graph(name: "matrikkel", url: "{url}")' in sdl
     assert '"http://127.0.0.1:4001/graphql"' in sdl  # the default for folkeregister
@@ -127,7 +143,7 @@ def test_bad_subgraph_arguments_get_one_clear_sentence():
     assert "--subgraph 'tinglysing': choose one of folkeregister, matrikkel, " in bad_name.stderr
     bad_schema = cli("schema", "--subgraph", "tinglysing")
     assert bad_schema.returncode == 2
-    assert "no register 'tinglysing'; choose one of folkeregister, " in bad_schema.stderr
+    assert "no subgraph 'tinglysing'; choose one of folkeregister, " in bad_schema.stderr
     for result in (bad_url, bad_name, bad_schema):
         assert "Traceback" not in result.stdout + result.stderr
 

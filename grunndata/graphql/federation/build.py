@@ -25,6 +25,7 @@ from grunndata.errors import InvalidArgument
 from grunndata.graphql.access import guard_schema
 from grunndata.graphql.context import EntityBatch
 from grunndata.graphql.federation.entities import entities_query
+from grunndata.graphql.federation.felles import FELLES, build_felles_schema
 from grunndata.graphql.federation.keys import EntityKey, entity_keys
 from grunndata.graphql.federation.stubs import (
     no_reference,
@@ -43,6 +44,8 @@ from grunndata.graphql.schema import (
 from grunndata.registers import REGISTERS, Register
 
 SUBGRAPH_NAMES = tuple(register.name for register in REGISTERS)
+#: Every subgraph: each register's, and the engine's own (``felles``: the change feed).
+ALL_SUBGRAPHS = (*SUBGRAPH_NAMES, FELLES)
 
 
 class _SubgraphConverter(GraphQLCoreConverter):
@@ -128,8 +131,12 @@ def build_subgraph_schema(
     from strawberry.tools import merge_types
 
     by_name = {register.name: register for register in registers}
+    if name == FELLES and FELLES not in by_name:
+        return build_felles_schema(registers, security)  # type: ignore[return-value]
     if name not in by_name:
-        raise InvalidArgument(f"no register {name!r}; choose one of {', '.join(by_name)}")
+        raise InvalidArgument(
+            f"no subgraph {name!r}; choose one of {', '.join([*by_name, FELLES])}"
+        )
     register = by_name[name]
     all_keys = entity_keys(registers)
     owned_keys = entity_keys([register])

@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from grunndata.errors import InvalidArgument, SetupError
-from grunndata.graphql.federation.build import SUBGRAPH_NAMES, build_subgraph_schema
+from grunndata.graphql.federation.build import ALL_SUBGRAPHS, build_subgraph_schema
 
 #: The Node project (package.json, package-lock.json, compose.mjs, gateway config).
 FEDERATION_DIR = Path(__file__).resolve().parents[3] / "federation"
 #: Where the gateway reaches each subgraph unless told otherwise.
-DEFAULT_SUBGRAPH_PORTS = {name: 4001 + i for i, name in enumerate(SUBGRAPH_NAMES)}
+DEFAULT_SUBGRAPH_PORTS = {name: 4001 + i for i, name in enumerate(ALL_SUBGRAPHS)}
 
 
 def subgraph_urls(given: Sequence[str] = ()) -> dict[str, str]:
@@ -33,7 +33,7 @@ def subgraph_urls(given: Sequence[str] = ()) -> dict[str, str]:
 
 
 def compose_supergraph(urls: Mapping[str, str]) -> str:
-    """The supergraph SDL of every register's subgraph, composed by
+    """The supergraph SDL of every subgraph (each register's and ``felles``), composed by
     ``@theguild/federation-composition`` (``federation/compose.mjs``)."""
     node = shutil.which("node")
     if node is None:
