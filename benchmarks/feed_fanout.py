@@ -11,7 +11,11 @@ Prints events/s delivered (all clients together, first commit to the last event 
 last client), and the p50/p95/max delay from commit to client (target p95 < 1 s), with
 the load average: on a shared machine the figures are pessimistic.
 
+``--rate`` paces the commits (events/s): a burst of 10 000 events is a million messages at
+once, so without it the delay measures the queue, not the fan-out.
+
 Usage:  .venv/bin/python -m benchmarks.feed_fanout [--events 10000] [--clients 100]
+            [--batch 100] [--rate 100]
 """
 
 from __future__ import annotations
@@ -64,11 +68,14 @@ async def _clients(url: str, count: int, after: str, until: int) -> None:
     print(json.dumps({"delays": delays, "done": time.time()}), flush=True)
 
 
-def _write(database: Database, events: int, batch: int) -> float:
-    """Commit ``events`` in commits of ``batch``; when the first commit began."""
+def _write(database: Database, events: int, batch: int, rate: float | None) -> float:
+    """Commit ``events`` in commits of ``batch``, at ``rate`` events/s (None: as fast as
+    they go); when the first commit began."""
     started = time.time()
     with connect(database.app_url) as conn:
         for first in range(1, events + 1, batch):
+            if rate is not None:
+                time.sleep(max(0.0, started + (first - 1) / rate - time.time()))
             staging.ensure(conn)
             conn.execute(
                 "INSERT INTO fh_staged (last_id, entitet, noekkel, hendelsestype, feltgruppe) "
@@ -81,7 +88,7 @@ def _write(database: Database, events: int, batch: int) -> float:
     return started
 
 
-def measure(events: int, clients: int, batch: int) -> None:
+def measure(events: int, clients: int, batch: int, rate: float | None = None) -> None:
     with scratch_database(DATABASE) as (database, _):
         config = uvicorn.Config(create_app(database.app_url), host="127.0.0.1", port=0,
                                 log_level="warning", ws_ping_interval=None)  # fmt: skip
@@ -103,7 +110,7 @@ def measure(events: int, clients: int, batch: int) -> None:
         time.sleep(1.0)  # every subscription has joined the fan-out
         load = os.getloadavg()
         cpu = time.process_time()
-        started = _write(database, events, batch)
+        started = _write(database, events, batch, rate)
         result = json.loads(child.stdout.readline())
         child.wait()
         server_cpu = time.process_time() - cpu
@@ -111,9 +118,10 @@ def measure(events: int, clients: int, batch: int) -> None:
         thread.join(timeout=30)
     delays = sorted(result["delays"])
     took = result["done"] - started
-    rate = len(delays) / took
-    print(f"{events} events in commits of {batch} to {clients} clients: "
-          f"{len(delays)} delivered in {took:.1f} s = {rate:,.0f} events/s")  # fmt: skip
+    delivered = len(delays) / took
+    paced = f" at {rate:g} events/s" if rate else " as fast as they commit"
+    print(f"{events} events in commits of {batch}{paced} to {clients} clients: "
+          f"{len(delays)} delivered in {took:.1f} s = {delivered:,.0f} events/s")  # fmt: skip
     print(f"delay commit→client: p50 {statistics.median(delays) * 1000:.0f} ms, "
           f"p95 {delays[int(len(delays) * 0.95)] * 1000:.0f} ms, max {delays[-1] * 1000:.0f} ms "
           f"(target p95 < 1000 ms)")  # fmt: skip
@@ -126,12 +134,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--batch", type=int, default=100, help="events per commit")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="events committed per second (default: "
+        "as fast as they commit: the delay is then mostly queueing)",
+    )
     parser.add_argument("--as-clients", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.as_clients:
         asyncio.run(_clients(args.as_clients, args.clients, "0", args.events))
     else:
-        measure(args.events, args.clients, args.batch)
+        measure(args.events, args.clients, args.batch, args.rate)
 
 
 if __name__ == "__main__":

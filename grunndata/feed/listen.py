@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from grunndata.errors import DatabaseUnavailable
-from grunndata.feed import store
+from grunndata.feed import fanout, store
 from grunndata.feed.publish import CHANNEL
 from grunndata.graphql.snapshot import Connections
 
@@ -73,6 +73,7 @@ class FeedListener:
         #: Taken by a subscription reading the table (``grunndata.feed.follow``): a hundred
         #: catching up at once must not take every connection of the requests' pool.
         self.readers = asyncio.Semaphore(READERS)
+        self.payloads = fanout.Payloads()  # events serialized once per selection
 
     async def subscribe(self, wants: Callable[[store.Hendelse], bool]) -> Subscriber:
         """Join the fan-out. Raises ``DatabaseUnavailable`` when the listener cannot

@@ -5,7 +5,8 @@ It replays the events after ``N`` and then goes live (``grunndata.feed.follow``)
 ``next`` message per event, as the ``Hendelse`` of the ``hendelser`` query with the same
 arguments (bar ``first``) and the same access: events keyed by a person are left out
 without a scope for persons (asking for them by name is refused), and each person key a
-message shows is in the lookup log before the message leaves.
+message shows is in the lookup log before the message leaves. A selection of plain fields
+only is sent without executing it per consumer (``grunndata.feed.fanout``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import strawberry
 from strawberry.types import Info
 
 from grunndata.errors import InvalidArgument
-from grunndata.feed import access, request
+from grunndata.feed import access, fanout, request
 from grunndata.feed.follow import Filter, follow
 from grunndata.feed.graphql import HendelseNode, Hendelsestype
 from grunndata.graphql.access import GROUP_IDENTITET
 from grunndata.graphql.context import Context
-from grunndata.graphql.websocket import SocketContext
+from grunndata.graphql.websocket import OPERATION, SocketContext
 
 
 @strawberry.type(name="Subscription")
@@ -51,8 +52,15 @@ class HendelserSubscription:
         wanted = Filter(asked.registers, asked.entities, asked.types,
                         frozenset(access.hidden(context.principal)),
                         access.unplaced(context.principal))  # fmt: skip
+        socket, operation = OPERATION.get() or (None, None)
+        plain = fanout.plain_selection(info._raw_info.field_nodes)
         async for event in follow(context.feed, asked.after, wanted):
             node = HendelseNode.of(event, bool(access.person_keys([event])))
             if node.person_key:
                 context.lookups.saw(node, GROUP_IDENTITET)
-            yield node
+            if socket is None or plain is None:
+                yield node
+                continue
+            data = context.feed.payloads.data(plain, node)
+            if not await socket.send_data(operation, data):
+                return

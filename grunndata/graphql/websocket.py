@@ -31,6 +31,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncGenerator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types import ExecutionResult
 
+from grunndata.feed import fanout
 from grunndata.graphql import oppslagslogg
 from grunndata.graphql.access import Lookups
 from grunndata.graphql.auth import Authenticator, InvalidToken
@@ -60,6 +62,11 @@ UNAUTHORIZED = 4401
 PONG_TIMEOUT = 4408
 INTERNAL = 4500
 SLOW_CONSUMER = 4503
+
+#: The connection and operation a subscription's resolver runs for (set in its task).
+OPERATION: ContextVar[tuple[GrunndataTransportWS, Any] | None] = ContextVar(
+    "operation", default=None
+)
 
 
 @dataclass
@@ -89,6 +96,7 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         self._timers: list[asyncio.Task[None]] = []
         self._log_lock = asyncio.Lock()
         self._alive = False
+        self._names: dict[str, str] = {}  # the lookup log's name of each operation
         work = asyncio.create_task(super().handle())
         ended = asyncio.create_task(self._ended.wait())
         try:
@@ -181,9 +189,11 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     async def send_message(self, message: Mapping[str, Any]) -> None:  # type: ignore[override]
         """As text (the protocol's frames); a send the client does not take within
         ``SEND_TIMEOUT_S`` makes it a slow consumer."""
+        await self._send_text(orjson.dumps(message).decode())
+
+    async def _send_text(self, text: str) -> None:
         if self._ended.is_set():
             return
-        text = orjson.dumps(message).decode()
         try:
             async with asyncio.timeout(SEND_TIMEOUT_S):  # no task per message, as wait_for
                 await self.websocket.ws.send_text(text)  # type: ignore[attr-defined]
@@ -203,21 +213,48 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             if isinstance(result, ExecutionResult) and result.errors:
                 result.errors = [coded_error(e, self.context.request_id) for e in result.errors]
             async with self._log_lock:  # held until sent: no message outruns its log rows
-                lookups, self.context.lookups = self.context.lookups, Lookups()
-                try:
-                    found = await lookups.identified(self.context) if lookups else []
-                    await oppslagslogg.write_found(
-                        self.websocket.ws.app.state.lookup_log, found,  # type: ignore[attr-defined]
-                        principal=self.context.principal,
-                        now=datetime.now(UTC), request_id=self.context.request_id,
-                        operation=name, behandlingsgrunnlag=self.context.behandlingsgrunnlag,
-                    )  # fmt: skip
-                except Exception:
-                    log.exception("lookup log not written (socket %s)", self.context.request_id)
-                    failed = reason("LOOKUP_LOG_UNAVAILABLE", "the lookup log could not be written")
-                    await self.close(INTERNAL, failed)
+                if not await self._write_lookups(name):
                     return
                 yield result
+
+    async def run_operation(self, operation: Any) -> None:
+        """As strawberry's, with the operation known to its resolvers (``OPERATION``)."""
+        OPERATION.set((self, operation))
+        await super().run_operation(operation)
+
+    async def send_data(self, operation: Any, data: bytes) -> bool:
+        """Send one ``next`` message of already serialized ``data`` (``feed.fanout``),
+        after its persons are in the lookup log; False when the socket is closing."""
+        name = self._names.get(operation.id)
+        if name is None:
+            name = oppslagslogg.operation_name(operation.operation_name, operation.query) or ""
+            self._names[operation.id] = name
+        async with self._log_lock:
+            if operation.completed or not await self._write_lookups(name or None):
+                return False
+            await self._send_text(fanout.next_message(operation.id, data))
+        return not self._ended.is_set()
+
+    async def _write_lookups(self, name: str | None) -> bool:
+        """Write the persons gathered since the last message to the lookup log; when that
+        fails, close the socket (4500) and return False."""
+        if not self.context.lookups:
+            return True
+        lookups, self.context.lookups = self.context.lookups, Lookups()
+        try:
+            found = await lookups.identified(self.context)
+            await oppslagslogg.write_found(
+                self.websocket.ws.app.state.lookup_log, found,  # type: ignore[attr-defined]
+                principal=self.context.principal,
+                now=datetime.now(UTC), request_id=self.context.request_id,
+                operation=name, behandlingsgrunnlag=self.context.behandlingsgrunnlag,
+            )  # fmt: skip
+        except Exception:
+            log.exception("lookup log not written (socket %s)", self.context.request_id)
+            failed = reason("LOOKUP_LOG_UNAVAILABLE", "the lookup log could not be written")
+            await self.close(INTERNAL, failed)
+            return False
+        return True
 
 
 def _problem(message: Any) -> str | None:
