@@ -230,6 +230,13 @@ def clones(admin_url: str, template_database: Database) -> Iterator[Clones]:
         _drop(admin_url, name)
 
 
+def query(db: Database, statement: str, params: Any = None) -> list[tuple]:
+    """The rows of ``statement`` on ``db`` as its app reads them, in Norwegian time."""
+    with connect(db.app_url) as conn:
+        conn.execute("SET TIME ZONE 'Europe/Oslo'")
+        return conn.execute(statement, params).fetchall()
+
+
 @pytest.fixture(scope="session")
 def database(clones: Clones) -> Database:
     """A migrated database shared by tests that do not commit lasting changes."""

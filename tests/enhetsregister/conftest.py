@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from grunndata.db.database import Database, connect
+from grunndata.db.database import Database
 from grunndata.loaders.run import RunOutcome, run
 from grunndata.registers.enhetsregister import REGISTER
 from grunndata.server import create_app
 from tests.conftest import Api, Clones, LiveServer
+from tests.conftest import query as query
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,12 +26,6 @@ def load(db: Database | None, *paths: Path, **kwargs: Any) -> RunOutcome:
 def write_json(path: Path, value: Any) -> Path:
     path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def query(db: Database, statement: str, params: Any = None) -> list[tuple]:
-    with connect(db.app_url) as conn:
-        conn.execute("SET TIME ZONE 'Europe/Oslo'")
-        return conn.execute(statement, params).fetchall()
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from grunndata.db.database import Database, connect
+from grunndata.db.database import Database
 from grunndata.loaders.run import RunOutcome, run
 from grunndata.registers.kontaktregister import REGISTER
 from tests.access.conftest import access_database, gateway, server  # noqa: F401 (fixtures)
 from tests.conftest import CAST_DIR
+from tests.conftest import query as query
 
 CAST = CAST_DIR / "kontaktregister" / "personer.json"
 
@@ -33,12 +34,6 @@ def answer(path: Path, *entries: dict[str, Any]) -> Path:
     """A KRR lookup answer holding ``entries``, written to ``path``."""
     path.write_text(json.dumps({"personer": list(entries)}, ensure_ascii=False), "utf-8")
     return path
-
-
-def query(db: Database, statement: str, params: Any = None) -> list[tuple]:
-    with connect(db.app_url) as conn:
-        conn.execute("SET TIME ZONE 'Europe/Oslo'")
-        return conn.execute(statement, params).fetchall()
 
 
 @pytest.fixture
