@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import grunndata
+import grunndata.registers
 from grunndata.registers import REGISTERS
 
 PACKAGE = Path(grunndata.__file__).parent
@@ -17,6 +18,8 @@ ROOMS = sorted(p.name for p in (PACKAGE / "registers").iterdir() if (p / "__init
 
 def test_every_room_is_registered_once():
     assert sorted(r.name for r in REGISTERS) == ROOMS
+    # REGISTERS is built from the registry's room names, in its order, each named as its room.
+    assert [r.name for r in REGISTERS] == list(grunndata.registers.ROOMS)
 
 
 @pytest.mark.parametrize("register", REGISTERS, ids=lambda r: r.name)

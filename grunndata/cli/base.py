@@ -6,18 +6,21 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from grunndata.config import Settings
-from grunndata.db import migrate
 from grunndata.db.database import Database, log_database, open_database
 from grunndata.errors import GrunndataError
-from grunndata.loaders.formats import SourceFormat
-from grunndata.registers import REGISTERS
+
+if TYPE_CHECKING:
+    from grunndata.loaders.formats import SourceFormat
+
+# A command imports what it needs when it runs (the registers, migrations, the server), so
+# `grunndata --help` and the small commands start quickly (tests/test_cli_imports.py).
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
@@ -37,6 +40,8 @@ NoMigrate = Annotated[
 
 
 def formats() -> list[SourceFormat]:
+    from grunndata.registers import REGISTERS
+
     return [f for register in REGISTERS for f in register.formats]
 
 
@@ -51,6 +56,8 @@ def database_for(*, no_migrate: bool = False) -> Database:
 
 
 def _migrated(database: Database, what: str, *, no_migrate: bool) -> None:
+    from grunndata.db import migrate
+
     if no_migrate:
         current, head = migrate.current_revision(database), migrate.head_revision()
         if current != head:

@@ -11,8 +11,6 @@ import typer
 from grunndata.cli.base import app, database_for, out
 from grunndata.config import Settings
 from grunndata.db.database import log_database
-from grunndata.export.check import Ask
-from grunndata.export.run import export as run_export
 
 
 @app.command(
@@ -45,6 +43,9 @@ def export(
     """Export a register's current state from one snapshot. The file records the change
     feed's last sequence number N in that snapshot (also printed): the export and the
     events after N (`GET /hendelser?etter=N`) together give the database's state."""
+    from grunndata.export.check import Ask
+    from grunndata.export.run import export as run_export
+
     settings = Settings.from_env()
     prefix = settings.security.scope_prefix
     ask = Ask(

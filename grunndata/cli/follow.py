@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -14,17 +14,17 @@ from rich.table import Table
 from grunndata.cli.base import app, err, out
 from grunndata.cli.fixtures import fixtures_app
 from grunndata.config import Settings
-from grunndata.db import migrate
 from grunndata.db.database import connect, open_database
 from grunndata.errors import GrunndataError
 from grunndata.kilder import state
-from grunndata.kilder.follow import Follower, FollowerFactory, StewardNeeded, follow
-from grunndata.kilder.http import SourceUnavailable, Stopped
-from grunndata.kilder.settings import FollowSettings
-from grunndata.registers import REGISTERS
+
+if TYPE_CHECKING:
+    from grunndata.kilder.follow import Follower, FollowerFactory
 
 
 def sources() -> dict[str, FollowerFactory]:
+    from grunndata.registers import REGISTERS
+
     return {name: factory for r in REGISTERS for name, factory in r.kilder.items()}
 
 
@@ -46,6 +46,11 @@ def follow_command(
     status: Annotated[bool, typer.Option("--status", help="Print each source's state.")] = False,
 ) -> None:
     """Follow a source's change feed into the database (docs/follow.md)."""
+    from grunndata.db import migrate
+    from grunndata.kilder.follow import StewardNeeded, follow
+    from grunndata.kilder.http import SourceUnavailable, Stopped
+    from grunndata.kilder.settings import FollowSettings
+
     database = open_database(Settings.from_env())
     migrate.upgrade(database)
     if status:

@@ -12,7 +12,6 @@ from rich.progress import Progress, TaskID
 
 from grunndata.cli.base import NoMigrate, app, database_for, err, formats, out
 from grunndata.config import Settings
-from grunndata.db import migrate
 from grunndata.db.database import Database, open_database
 from grunndata.errors import GrunndataError
 from grunndata.loaders import extract_order
@@ -256,6 +255,8 @@ def reachable_database() -> tuple[Database | None, str | None]:
     """The configured database when it answers and is at this version's schema, else
     None and why not. Starts nothing and migrates nothing."""
     try:
+        from grunndata.db import migrate
+
         database = open_database(Settings.from_env(), start=False)
         current, head = migrate.current_revision(database), migrate.head_revision()
     except GrunndataError as exc:

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from grunndata.cli.base import app, err, out
 from grunndata.config import Settings
-from grunndata.db import migrate
 from grunndata.db.database import Database, open_database
 from grunndata.errors import GrunndataError
 from grunndata.loaders import journal
@@ -53,6 +52,8 @@ def _since(value: str | None) -> datetime | None:
 
 
 def _migrated() -> Database | None:
+    from grunndata.db import migrate
+
     database = open_database(Settings.from_env())
     if migrate.current_revision(database) is None:
         out.print("No loads yet: the database has no grunndata schema (`grunndata db upgrade`).")

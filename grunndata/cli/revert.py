@@ -8,8 +8,6 @@ import typer
 
 from grunndata.cli.base import err, out
 from grunndata.cli.loads import _migrated, loads_app
-from grunndata.loaders.revert import revert as revert_load
-from grunndata.registers import REGISTERS
 
 
 @loads_app.command(
@@ -34,6 +32,9 @@ def revert(
     began, so the next `grunndata follow` applies it again. The revert is a load of its
     own in `grunndata loads`.
     """
+    from grunndata.loaders.revert import revert as revert_load
+    from grunndata.registers import REGISTERS
+
     database = _migrated()
     if database is None:
         raise typer.Exit(2)

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from grunndata.cli.base import FIXTURES_DIR, NoMigrate, app, database_for, err, formats, out
 from grunndata.config import Settings
-from grunndata.db.database import Database, embedded_cluster
+from grunndata.db.database import embedded_cluster
 from grunndata.db.urls import describe
 from grunndata.errors import GrunndataError
-from grunndata.graphql.access import SCOPES
-from grunndata.loaders.run import run
-from grunndata.registers import REGISTERS
-from grunndata.workers import ServeSpec
-from grunndata.workers import serve as serve_workers
+from grunndata.registers import ROOMS
+
+if TYPE_CHECKING:
+    from grunndata.db.database import Database
 
 
 def _serve(
@@ -32,6 +31,9 @@ def _serve(
     workers: int = 1,
     metrics_port: int | None = None,
 ) -> None:
+    from grunndata.workers import ServeSpec
+    from grunndata.workers import serve as serve_workers
+
     spec = ServeSpec(database.app_url, dev=dev, dev_auth=dev_auth, token=token, subgraph=subgraph)
     serve_workers(spec, host, port, workers=workers, metrics_port=metrics_port)
 
@@ -58,7 +60,7 @@ def serve(
         str | None,
         typer.Option(
             help="Serve this register alone as a Federation v2 subgraph: "
-            + " | ".join(r.name for r in REGISTERS)
+            + " | ".join(ROOMS)
             + "; or felles, the change feed (see docs/federation.md).",
         ),
     ] = None,
@@ -77,6 +79,7 @@ def serve(
 ) -> None:
     """Serve the GraphQL API at /graphql, health at /healthz and metrics at /metrics."""
     from grunndata.composefile import FELLES
+    from grunndata.registers import REGISTERS
 
     names = [*(r.name for r in REGISTERS), FELLES]
     if subgraph is not None and subgraph not in names:
@@ -105,6 +108,8 @@ def demo(
     """Start the embedded database, load the demo data and serve it with GraphiQL."""
     from grunndata.cli.loading import print_outcome  # here: commands list in help order
     from grunndata.cli.tokens import DEMO_CONSUMER, dev_token
+    from grunndata.graphql.access import SCOPES
+    from grunndata.loaders.run import run
 
     settings = Settings.from_env()
     cluster = None if settings.database_url else embedded_cluster(settings)

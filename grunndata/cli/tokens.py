@@ -9,7 +9,6 @@ import typer
 from grunndata.cli.base import app, err
 from grunndata.config import Settings
 from grunndata.errors import GrunndataError
-from grunndata.graphql.access import SCOPES
 
 #: The consumer the demo's token speaks for: a unit of the demo data (ANDERSEN BYGG DA).
 DEMO_CONSUMER = "310000000"
@@ -50,6 +49,7 @@ def token(
 
     Only a server started with `grunndata serve --dev-auth` (or `grunndata demo`) trusts it.
     """
+    from grunndata.graphql.access import SCOPES
     from grunndata.identifiers import parse_orgnr, parse_person_id
 
     scopes = [s for value in scope for s in value.split()]

@@ -18,21 +18,20 @@ import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
 from grunndata.db.database import Database, connect, open_connection
 from grunndata.db.urls import describe
 from grunndata.errors import SetupError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Engine
+
+# Alembic and SQLAlchemy are imported by the functions that use them: reading the database's
+# revision (``grunndata db status``, ``grunndata loads``) needs neither.
 
 MIGRATION_LOCK_KEY = 0x6772756E6464  # "grunnd"
 VERSION_SCHEMA = "felles"
@@ -40,21 +39,31 @@ VERSION_SCHEMA = "felles"
 
 def engine_for(url: str) -> Engine:
     """A SQLAlchemy engine over psycopg for a libpq URL or key=value string."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
     return create_engine(
         "postgresql+psycopg://", creator=lambda: open_connection(url), poolclass=NullPool
     )
 
 
 def version_locations() -> list[Path]:
-    """The directories of revisions: the trunk, ``felles`` and each register's branch."""
-    from grunndata.registers import REGISTERS  # the registers import the engine, not it them
+    """The directories of revisions: the trunk, ``felles`` and each register's branch.
+
+    A register's branch is its room's ``migrations/`` folder (``Register.migrations`` names
+    it; ``tests/db/test_migration_branches.py`` checks the two agree). It is found by path,
+    without importing the room, so that reading or applying migrations needs no register."""
+    import grunndata.registers as registers  # the registers import the engine, not it them
 
     migrations = Path(str(resources.files("grunndata.db") / "migrations"))
-    rooms = [r.migrations for r in REGISTERS if r.migrations is not None]
-    return [migrations / "versions", migrations / "felles", *rooms]
+    base = Path(registers.__file__).parent
+    rooms = [base / room / "migrations" for room in registers.ROOMS]
+    return [migrations / "versions", migrations / "felles", *(r for r in rooms if r.is_dir())]
 
 
 def _config(database: Database) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("grunndata.db") / "migrations"))
     config.set_main_option("path_separator", "os")
@@ -70,6 +79,8 @@ def schema_version(heads: Iterable[str]) -> str | None:
 
 def head_revision() -> str | None:
     """The schema version this code migrates to: every branch's head."""
+    from alembic.script import ScriptDirectory
+
     return schema_version(ScriptDirectory.from_config(_config(Database("", ""))).get_heads())
 
 
@@ -102,6 +113,12 @@ def upgrade(database: Database, revision: str = "heads") -> str | None:
 
     A migration that fails leaves the database at the revision it had (they run in one
     transaction) and raises ``SetupError`` with the database's own reason."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
+
     config = _config(database)
     engine = engine_for(database.owner_url)
     try:

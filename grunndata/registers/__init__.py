@@ -1,13 +1,38 @@
-"""The registers grunndata holds. Each room exports ``REGISTER`` (see ``base.Register``)."""
+"""The registers grunndata holds. Each room exports ``REGISTER`` (see ``base.Register``).
 
-from grunndata.registers import enhetsregister, folkeregister, kontaktregister, matrikkel
-from grunndata.registers.base import Register
+``ROOMS`` is the registry: one line per register, its room's name. The rooms themselves
+(GraphQL types, tables, loaders) are imported on first use of ``REGISTERS``, so that a
+command that needs none of them (``grunndata --help``, ``grunndata db status``) starts
+without them.
+"""
 
-REGISTERS: tuple[Register, ...] = (
-    folkeregister.REGISTER,
-    matrikkel.REGISTER,
-    enhetsregister.REGISTER,
-    kontaktregister.REGISTER,
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grunndata.registers.base import Register
+
+    REGISTERS: tuple[Register, ...]
+
+ROOMS: tuple[str, ...] = (
+    "folkeregister",
+    "matrikkel",
+    "enhetsregister",
+    "kontaktregister",
 )
 
-__all__ = ["REGISTERS", "Register"]
+__all__ = ["REGISTERS", "ROOMS", "Register"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "REGISTERS":
+        registers = tuple(import_module(f"{__name__}.{room}").REGISTER for room in ROOMS)
+        globals()["REGISTERS"] = registers
+        return registers
+    if name == "Register":
+        from grunndata.registers.base import Register
+
+        return Register
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -180,8 +180,9 @@ class Register:
     eksport: Eksport | None = None
     """Optional: what ``grunndata export`` writes of it (``grunndata.export``)."""
     migrations: Path | None = None
-    """Its Alembic version branch: the directory of its revisions (``migrations/`` in its
-    room), labelled with its ``name`` (``docs/migrations.md``)."""
+    """Its Alembic version branch: the directory of its revisions, ``migrations/`` in its
+    room, labelled with its ``name`` (``docs/migrations.md``). The migrations are found there
+    by path, without importing the room."""
     tables: MetaData | None = None
     """Its tables, declared once (SQLAlchemy Core, ``tables.py`` in its room): what its
     migrations make (``tests/db/test_tables.py``)."""

@@ -45,6 +45,7 @@ def test_every_register_declares_its_branch_in_its_room(register):
     room = Path(register.query.__module__.replace(".", "/")).parts[:3]  # grunndata/registers/x
     assert register.migrations.parts[-4:] == (*room, "migrations")
     assert register.migrations.is_dir()
+    assert register.migrations in migrate.version_locations()  # found there by path
 
 
 @pytest.mark.parametrize("label", sorted(BRANCHES))
