@@ -17,11 +17,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
-from grunndata.fixtures.freg import FREG_START, _stamps, midnight, recorded, stamp
 from grunndata.fixtures.generate import Identifiers, generate
 from grunndata.identifiers import parse_orgnr, parse_person_id
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
+from grunndata.registers.folkeregister.tidsstempel import (
+    FREG_START,
+    _stamps,
+    midnight,
+    recorded,
+    stamp,
+)
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
 DEMO = Path(__file__).parents[2] / "fixtures"
