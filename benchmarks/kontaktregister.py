@@ -30,6 +30,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from benchmarks.common import scratch_database
 from grunndata.db.database import Database
+from grunndata.fixtures.facts import P, Person
 from grunndata.fixtures.generate import TODAY, Identifiers
 from grunndata.fixtures.hooks import FixtureFiles
 from grunndata.graphql.access import SCOPES
@@ -56,12 +57,7 @@ def write(folder: Path, n: int, seed: int, changed: float = 0.0) -> tuple[Path, 
         fixtures = KrrFixtures(FixtureFiles(lambda _: buffer, 1, TODAY))
         for i in range(n):
             number, born = ids.allocate(dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28))
-            fixtures.person(
-                {
-                    "identifikasjonsnummer": [{"foedselsEllerDNummer": number, "status": "iBruk"}],
-                    "foedsel": [{"foedselsdato": str(born)}],
-                }
-            )
+            fixtures.person(Person(P(number, str(born), "Kari", "Nordmann", "kvinne")))
         fixtures.close()
         numbers = []
         for line in buffer.getvalue().splitlines():

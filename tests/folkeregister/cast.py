@@ -13,7 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from grunndata.fixtures.freg import Bosted, P
+from grunndata.fixtures.facts import Bosted, P
+from grunndata.registers.folkeregister.persondokument import persondokument
 
 FIXTURE = Path(__file__).parents[1] / "data" / "cast" / "folkeregister" / "personer.json"
 
@@ -295,7 +296,7 @@ def _cast() -> list[P]:
 
 
 def documents() -> list[dict[str, Any]]:
-    return [person.document() for person in cast()]
+    return [persondokument(person) for person in cast()]
 
 
 def render() -> str:

@@ -17,29 +17,40 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grunndata.db.database import Database, connect
-from grunndata.fixtures.freg import FREG_START, _stamps, midnight, recorded, stamp
 from grunndata.fixtures.generate import Identifiers, generate
 from grunndata.identifiers import parse_orgnr, parse_person_id
 from grunndata.loaders.run import run
 from grunndata.registers import REGISTERS
+from grunndata.registers.folkeregister.tidsstempel import (
+    FREG_START,
+    _stamps,
+    midnight,
+    recorded,
+    stamp,
+)
 
 GRUNNDATA = str(Path(sys.executable).parent / "grunndata")
 DEMO = Path(__file__).parents[2] / "fixtures"
-FILES = (
-    "folkeregister/personer.json",
-    "matrikkel/adresser.csv",
-    "matrikkel/teiger.geojson",
-    "matrikkel/matrikkel.jsonl",
-    "enhetsregister/enheter.json",
-    "enhetsregister/underenheter.json",
-    "enhetsregister/roller_totalbestand.json",
-    "kontaktregister/kontaktinformasjon.jsonl",
-    "cast.md",
+#: What the generator writes: the files of the committed demo (but its README), each
+#: register's in its folder (``test_each_register_writes_into_its_own_folder``), and cast.md.
+FILES = tuple(
+    sorted(
+        path.relative_to(DEMO).as_posix()
+        for path in DEMO.rglob("*")
+        if path.is_file() and path.name != "README.md"
+    )
 )
+DATA = tuple(name for name in FILES if name != "cast.md")
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:
     return {name: (folder / name).read_bytes() for name in FILES}
+
+
+def test_each_register_writes_into_its_own_folder():
+    assert "cast.md" in FILES and len(DATA) == len(FILES) - 1
+    folders = {name.split("/")[0] for name in DATA}
+    assert folders == {register.name for register in REGISTERS if register.fixtures is not None}
 
 
 def test_the_same_seed_gives_the_same_bytes_and_another_seed_other_data(tmp_path: Path):
@@ -118,11 +129,13 @@ def generated_database(clones, tmp_path_factory) -> Database:
     formats = [f for register in REGISTERS for f in register.formats]
     outcome = run([folder], formats=formats, database=database)
     assert outcome.exit_code == 0, outcome
-    assert [f.rejected for f in outcome.files] == [0] * 8, outcome
-    assert {f.format for f in outcome.files} == {
-        "freg-person", "kartverket-adresse-csv", "matrikkel-teiger-geojson", "matrikkel-jsonl",
-        "brreg-enheter-json", "brreg-underenheter-json", "brreg-roller-json", "krr-personer",
-    }  # fmt: skip
+    assert [f.rejected for f in outcome.files] == [0] * len(DATA), outcome
+    # every file loads, as a format of the register whose folder it is in, each its own
+    loaded = {Path(f.source).relative_to(folder).as_posix(): f.format for f in outcome.files}
+    assert sorted(loaded) == sorted(DATA), outcome
+    owner = {f.name: register.name for register in REGISTERS for f in register.formats}
+    assert all(owner[form] == name.split("/")[0] for name, form in loaded.items()), loaded
+    assert len(set(loaded.values())) == len(loaded), loaded
     return database
 
 
@@ -309,7 +322,7 @@ def test_gzip_writes_the_same_data_smaller_and_the_same_bytes_twice(tmp_path: Pa
     generate(120, 9, tmp_path / "plain")
     generate(120, 9, tmp_path / "a", gzipped=True)
     generate(120, 9, tmp_path / "b", gzipped=True)
-    for name in FILES[:-1]:
+    for name in DATA:
         packed = (tmp_path / "a" / f"{name}.gz").read_bytes()
         assert packed == (tmp_path / "b" / f"{name}.gz").read_bytes()
         assert gzip.decompress(packed) == (tmp_path / "plain" / name).read_bytes()

@@ -1,17 +1,17 @@
 """A register's own part of the generator (``Register.fixtures``): it gets every generated
-person's Freg document and writes its own files, and the other files stay the same bytes."""
+person (the facts, not another register's format) and writes its own files, and the other
+files stay the same bytes."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from grunndata.fixtures import generate as generator
+from grunndata.fixtures.facts import Person
 from grunndata.fixtures.hooks import FixtureFiles
 from grunndata.registers import REGISTERS
 
@@ -21,8 +21,8 @@ class Counting:
         self.out = files.open("nyttregister/personer.txt")
         self.seed, self.count = files.seed, 0
 
-    def person(self, document: Mapping[str, Any]) -> None:
-        self.out.write(document["identifikasjonsnummer"][0]["foedselsEllerDNummer"] + "\n")
+    def person(self, person: Person) -> None:
+        self.out.write(person.p.nummer + "\n")
         self.count += 1
 
     def close(self) -> str:

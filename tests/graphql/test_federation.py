@@ -1,4 +1,4 @@
-"""Each register as a Federation v2 subgraph; the three behind a real Hive Gateway answer
+"""Each register as a Federation v2 subgraph; all of them behind a real Hive Gateway answer
 as the single process does."""
 
 from __future__ import annotations
@@ -18,7 +18,11 @@ from hypothesis import strategies as st
 
 from grunndata.db.database import Database
 from grunndata.graphql.context import Context
-from grunndata.graphql.federation.build import SUBGRAPH_NAMES, build_subgraph_schema
+from grunndata.graphql.federation.build import (
+    ALL_SUBGRAPHS,
+    SUBGRAPH_NAMES,
+    build_subgraph_schema,
+)
 from grunndata.graphql.federation.keys import EntityKey, parse_representation
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.tid import Tidspunkt
@@ -116,19 +120,23 @@ def test_building_subgraphs_leaves_the_single_process_schema_as_it_was():
 
 
 def test_shared_machinery_types_are_shareable_in_every_subgraph():
+    sdl = {name: build_subgraph_schema(name).as_str() for name in ALL_SUBGRAPHS}
     for name in ("matrikkel", "enhetsregister"):
-        assert "type PageInfo @shareable" in build_subgraph_schema(name).as_str()
+        assert "type PageInfo @shareable" in sdl[name]
+    for name, text in sdl.items():
+        assert text.count("type PageInfo") == text.count("type PageInfo @shareable"), name
 
 
 @NEEDS_NODE
-def test_supergraph_composes_the_three_subgraphs(tmp_path: Path):
+def test_supergraph_composes_every_subgraph(tmp_path: Path):
     out = tmp_path / "supergraph.graphql"
     url = "http://matrikkel.internal:8000/graphql"
     result = cli("supergraph", "--out", str(out), "--subgraph-url", f"matrikkel={url}")
     assert result.returncode == 0, result.stderr
     sdl = out.read_text()
-    for graph in ("FOLKEREGISTER", "MATRIKKEL", "ENHETSREGISTER", "FELLES"):
-        assert f"{graph} @join__graph(" in sdl
+    assert {"folkeregister", "matrikkel", "enhetsregister", "felles"} <= set(ALL_SUBGRAPHS)
+    for graph in ALL_SUBGRAPHS:
+        assert f"{graph.upper()} @join__graph(" in sdl, graph
     assert f'MATRIKKEL @join__graph(name: "matrikkel", url: "{url}")' in sdl
     assert '"http://127.0.0.1:4001/graphql"' in sdl  # the default for folkeregister
     assert 'type Person @join__type(graph: ENHETSREGISTER, key: "identifikasjonsnummer"' in sdl
@@ -317,45 +325,23 @@ def test_entities_batch_of_known_unknown_and_malformed_keys(cast_database: Datab
     assert "needs the key fields" in error["message"]
 
 
-#: Per subgraph: a query through its links to other registers' entities, and the
-#: representations the gateway would send for the fields it adds to them.
-CROSSING = {
-    "folkeregister": (
-        """{ person(identifikasjonsnummer: "14834806046") {
-            bostedsadresse { adresseIMatrikkelen { __typename folkeregisternoekkel } } } }""",
-        [{"__typename": "Adresse", "folkeregisternoekkel": "219136687|4204|18981|38|"}],
-        "... on Adresse { beboere { identifikasjonsnummer } }",
-    ),
-    "matrikkel": (
-        """{ adresse(adresseId: "219136687") { eiendom { hjemmelshavere {
-            person { __typename identifikasjonsnummer } enhet { organisasjonsnummer } } } } }""",
-        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"},
-         {"__typename": "Enhet", "organisasjonsnummer": "315761697"}],
-        "... on Person { eiendommer { matrikkelnummer } } "
-        "... on Enhet { eiendommer { matrikkelnummer } }",
-    ),
-    "enhetsregister": (
-        """{ enhet(organisasjonsnummer: "310911410") {
-            forretningsadresse { adresseIMatrikkelen { __typename normalisertPostadresse } }
-            roller { innehaver { person { __typename identifikasjonsnummer } } } } }""",
-        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"}],
-        "... on Person { roller { enhet { organisasjonsnummer } } }",
-    ),
-    "kontaktregister": (
-        """{ kontaktinformasjon(identifikasjonsnummer: "14834806046") { status } }""",
-        [{"__typename": "Person", "identifikasjonsnummer": "14834806046"}],
-        "... on Person { kontaktinformasjon { status varslingsstatus { status } } }",
-    ),
-}  # fmt: skip
+def links_sample(register: Register) -> tuple[str, list[dict[str, Any]], str]:
+    """``tests/<register>/samples/links.json``: a query through the register's links to
+    other registers' entities, and the representations the gateway would send for the
+    fields it adds to them with a selection of those fields."""
+    path = Path(__file__).parents[1] / register.name / "samples" / "links.json"
+    sample = json.loads(path.read_text())
+    return sample["query"], sample["representations"], sample["selection"]
 
 
-@pytest.mark.parametrize("name", SUBGRAPH_NAMES)
+@pytest.mark.parametrize("register", REGISTERS, ids=lambda r: r.name)
 def test_a_subgraph_reads_only_its_own_registers_tables(
-    cast_database: Database, monkeypatch: pytest.MonkeyPatch, name: str
+    cast_database: Database, monkeypatch: pytest.MonkeyPatch, register: Register
 ):
     """Another register's entity is a reference (its key) the owner resolves; the fields a
     subgraph adds to it read only its own tables."""
-    query, representations, selection = CROSSING[name]
+    name = register.name
+    query, representations, selection = links_sample(register)
     entities = f"""query ($r: [_Any!]!) {{ _entities(representations: $r) {{ {selection} }} }}"""
     statements = Statements()
     app = create_app(cast_database.app_url, schema=build_subgraph_schema(name))
@@ -369,8 +355,7 @@ def test_a_subgraph_reads_only_its_own_registers_tables(
     others = [r.db_schema for r in REGISTERS if r.name != name]
     read = " ".join(statements.sent)
     assert statements.sent and not [schema for schema in others if f"{schema}." in read]
-    own = REGISTERS[SUBGRAPH_NAMES.index(name)].db_schema
-    assert f"{own}." in read
+    assert f"{register.db_schema}." in read
     if name == "enhetsregister":
         holders = [r["innehaver"]["person"] for r in links["data"]["enhet"]["roller"]]
         assert {"__typename": "Person", "identifikasjonsnummer": "14834806046"} in holders
@@ -381,7 +366,7 @@ def test_a_subgraph_reads_only_its_own_registers_tables(
 
 @pytest.fixture
 def federated(cast_database: Database, one_gateway: OneGateway) -> Iterator[Federated]:
-    """The three subgraphs and the single process on the test cast (tests/data/cast), and
+    """Every subgraph and the single process on the test cast (tests/data/cast), and
     Hive Gateway serving the composed supergraph, all on loopback."""
     with one_gateway.serving(cast_database) as running:
         yield running

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from grunndata.fixtures.facts import Branch, Business, Roles
-from grunndata.fixtures.freg import P, recorded, stamp
+from grunndata.fixtures.facts import Branch, Business, P, Roles
 from grunndata.fixtures.generate import TODAY, Adresse, Block, Identifiers, Person
 from grunndata.fixtures.generate import World as Generator
 from grunndata.fixtures.names import ETTERNAVN, FORNAVN_KVINNE, FORNAVN_MANN
 from grunndata.registers.enhetsregister.fixtures import enhet, roller, underenhet
+from grunndata.registers.folkeregister.persondokument import persondokument
+from grunndata.registers.folkeregister.tidsstempel import recorded, stamp
 
 
 class _Identifiers(Identifiers):
@@ -37,14 +38,15 @@ class _Identifiers(Identifiers):
 
 class _Capture:
     """The generator's writers, keeping what concerns the followed registers (their units
-    and roles, written as Enhetsregisteret's part of the generator writes them)."""
+    and roles, written as Enhetsregisteret's part of the generator writes them; the persons
+    are kept as ``Block.persons``)."""
 
     def __init__(self) -> None:
         self.enheter: list[dict[str, Any]] = []
         self.underenheter: list[dict[str, Any]] = []
         self.roller: list[dict[str, Any]] = []
 
-    def person(self, document: object) -> None:
+    def person(self, person: Person) -> None:
         pass
 
     def lot(self, lot: object) -> None:
@@ -77,7 +79,7 @@ class Freg:
         if nummer is None:
             return None
         if nummer not in self._docs:
-            self._docs[nummer] = self.people[nummer].p.document()
+            self._docs[nummer] = persondokument(self.people[nummer].p)
         return self._docs[nummer]
 
     def event(self, nummer: str, hendelsetype: str, day: str) -> None:

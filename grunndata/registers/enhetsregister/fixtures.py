@@ -4,7 +4,6 @@ branch and its roles as Brønnøysund's ``lastned`` JSON (``enhetsregister/enhet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from grunndata.fixtures.facts import ROLE_NAMES, Branch, Business, Person, Roles
@@ -117,9 +116,6 @@ class EnhetsregisterFixtures:
         self.enheter = JsonArray(files.open("enhetsregister/enheter.json"))
         self.underenheter = JsonArray(files.open("enhetsregister/underenheter.json"))
         self.roller = JsonArray(files.open("enhetsregister/roller_totalbestand.json"))
-
-    def person(self, document: Mapping[str, Any]) -> None:
-        pass
 
     def business(self, business: Business) -> None:
         self.enheter.add(enhet(business))

@@ -1,20 +1,19 @@
 """Folkeregisteret's part of ``grunndata fixtures generate``: every generated person's Freg
-document, in one JSON array (``folkeregister/personer.json``)."""
+document (``persondokument``), in one JSON array (``folkeregister/personer.json``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from grunndata.fixtures.facts import Person
 from grunndata.fixtures.hooks import FixtureFiles, JsonArray
+from grunndata.registers.folkeregister.persondokument import persondokument
 
 
 class FolkeregisterFixtures:
     def __init__(self, files: FixtureFiles) -> None:
         self.personer = JsonArray(files.open("folkeregister/personer.json"))
 
-    def person(self, document: Mapping[str, Any]) -> None:
-        self.personer.add(document)
+    def person(self, person: Person) -> None:
+        self.personer.add(persondokument(person.p))
 
     def close(self) -> str:
         self.personer.close()

@@ -1,6 +1,7 @@
 """KRR's part of ``grunndata fixtures generate``: an entry for each generated person that
-agrees with Folkeregisteret's document, written as KRR's lookup answers (JSON Lines, up
-to 1 000 persons an answer) to ``kontaktregister/kontaktinformasjon.jsonl``.
+agrees with the person's life events (as Folkeregisteret's document does), written as
+KRR's lookup answers (JSON Lines, up to 1 000 persons an answer) to
+``kontaktregister/kontaktinformasjon.jsonl``.
 
 - the dead are ``SLETTET`` (KRR deletes their details); children under 13 have no entry
   (``IKKE_REGISTRERT``);
@@ -18,10 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections.abc import Mapping
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from grunndata.fixtures.facts import Person
 from grunndata.fixtures.hooks import FixtureFiles
 from grunndata.registers.kontaktregister import sertifikater
 
@@ -42,8 +43,8 @@ class KrrFixtures:
         self.in_answer = 0
         self.counts = {"entries": 0, "slettet": 0, "reservert": 0, "utdatert": 0, "utlopt": 0}
 
-    def person(self, document: Mapping[str, Any]) -> None:
-        entry = self._entry(document)
+    def person(self, person: Person) -> None:
+        entry = self._entry(person)
         if entry is None:
             return
         self.counts["entries"] += 1
@@ -73,20 +74,17 @@ class KrrFixtures:
         moment = self.today - dt.timedelta(days=days_ago, minutes=self.rng.randint(0, 600))
         return moment.isoformat()
 
-    def _entry(self, document: Mapping[str, Any]) -> dict[str, Any] | None:
-        numbers = document.get("identifikasjonsnummer") or []
-        current = [n for n in numbers if n.get("status") == "iBruk"] or numbers[-1:]
-        born = dt.date.fromisoformat(document["foedsel"][0]["foedselsdato"])
-        if not current or (self.today.date() - born).days < 13 * 365:
+    def _entry(self, person: Person) -> dict[str, Any] | None:
+        p = person.p
+        if (self.today.date() - dt.date.fromisoformat(p.born)).days < 13 * 365:
             return None
-        entry: dict[str, Any] = {"personidentifikator": current[0]["foedselsEllerDNummer"]}
+        entry: dict[str, Any] = {"personidentifikator": p.nummer}
         rng = self.rng
-        if document.get("doedsfall"):
+        if p.doed:
             self.counts["slettet"] += 1
             return entry | {"status": "SLETTET", "reservasjon": "NEI"}
-        left = [dt.date.fromisoformat(u["utflyttingsdato"]) for u in
-                document.get("utflytting") or []]  # fmt: skip
-        gone = (self.today.date() - max(left)).days if left else 0
+        left = dt.date.fromisoformat(p.utflyttet[0]) if p.utflyttet else None
+        gone = (self.today.date() - left).days if left else 0
         stale = gone > 0 or rng.random() < 0.17
         days = gone + rng.randint(10, 900) if gone else rng.randint(560, 2500) if stale else None
         oppdatert = days if days is not None else rng.randint(30, 1500)

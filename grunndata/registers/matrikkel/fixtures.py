@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from grunndata.fixtures.facts import Adresse, Lot
@@ -26,9 +25,6 @@ class MatrikkelFixtures:
         )
         self.teig_count = 0
         self.matrikkel = files.open("matrikkel/matrikkel.jsonl")
-
-    def person(self, document: Mapping[str, Any]) -> None:
-        pass
 
     def lot(self, lot: Lot) -> None:
         self._teig(lot)
