@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 
+import httpx
 import orjson
 import pytest
 
@@ -164,3 +165,33 @@ def test_contact_entries_are_exported_as_the_api_shows_them_and_logged(cast, tmp
             [ORGNR, [scope]],
         ).fetchall()
     assert {n for (n,) in logged} >= exported.keys()
+
+
+def test_buildings_are_exported_as_the_ogc_api_shows_them(loaded, tmp_path):
+    """The API has no root field for a building: the Bygning records are the OGC
+    collection's features, each as ``GET /ogc/collections/bygninger/items/{id}`` answers."""
+    out = tmp_path / "bygninger.jsonl"
+    done = grunndata(loaded, "export", "matrikkel", "--out", str(out), "--format", "jsonl",
+                     "--del", "Bygning")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    _, records = read_jsonl(out)
+    with connect(loaded.app_url) as conn:
+        buildings = conn.execute(
+            "SELECT count(*) FROM matrikkel.bygning WHERE upper_inf(registrert) AND gyldig @> now()"
+        ).fetchone()[0]
+    assert len(records) == buildings > 0
+    assert {r["entitet"] for r in records} == {"Bygning"}
+    with LiveServer(create_app(loaded.app_url), token=None) as base:
+        for record in records[:3]:
+            item = httpx.get(f"{base}/ogc/collections/bygninger/items/{record['noekkel']}").json()
+            assert record["data"] == {
+                "geometry": item["geometry"],
+                "properties": item["properties"],
+            }
+    table = tmp_path / "bygninger.csv"
+    done = grunndata(loaded, "export", "matrikkel", "--out", str(table), "--format", "csv",
+                     "--del", "Bygning")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(table.read_text(encoding="utf-8").splitlines()[1:]))
+    assert [row["bygningsnummer"] for row in rows] == [r["noekkel"] for r in records]
+    assert orjson.loads(rows[0]["geometry"]) == records[0]["data"]["geometry"]

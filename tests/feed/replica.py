@@ -17,7 +17,7 @@ import orjson
 from gql import Client, GraphQLRequest
 
 from grunndata.export.check import Ask
-from grunndata.export.declare import Records
+from grunndata.export.declare import Features, Records
 from grunndata.export.records import document
 from grunndata.export.run import export
 from grunndata.registers.enhetsregister.eksport import EKSPORT as ENHETSREGISTER
@@ -26,7 +26,7 @@ from tests.subscriptions.client import transport
 
 REGISTERS = {"matrikkel": MATRIKKEL, "enhetsregister": ENHETSREGISTER}
 #: What the consumer reads again for an event of each entity; a Rolle event names its unit.
-READS: dict[str, Records] = {r.entitet: r for e in REGISTERS.values() for r in e.records}
+READS: dict[str, Records | Features] = {r.entitet: r for e in REGISTERS.values() for r in e.records}
 READS["Rolle"] = READS["Enhet"]
 #: Keys per GraphQL request (the server's alias limit is 30).
 PER_REQUEST = 25
@@ -46,9 +46,14 @@ def exported(database_url: str, folder: Path, name: str) -> tuple[int, Copy]:
         lowest = n if lowest is None else min(lowest, n)
         for line in lines:
             record = orjson.loads(line)
-            copy[(READS[record["entitet"]].root, record["noekkel"])] = record["data"]
+            copy[(_kind(READS[record["entitet"]]), record["noekkel"])] = record["data"]
     assert lowest is not None
     return lowest, copy
+
+
+def _kind(records: Records | Features) -> str:
+    """What the copy files an entity under: its root field, or its OGC collection."""
+    return records.layer.name if isinstance(records, Features) else records.root
 
 
 class Replica:
@@ -58,20 +63,24 @@ class Replica:
         self.base, self.cursor, self.copy = base, cursor, copy
 
     def apply(self, events: list[dict[str, Any]]) -> None:
-        named: dict[tuple[str, str], Records] = {}
+        named: dict[tuple[str, str], Records | Features] = {}
         for event in events:
             number = int(event["sekvensnummer"])
             assert number == self.cursor + 1, f"after {self.cursor} came {number}: a gap or repeat"
             self.cursor = number
             if (records := READS.get(event["entitet"])) is not None:
-                named[(records.root, event["noekkel"])] = records
+                named[(_kind(records), event["noekkel"])] = records
         keys = sorted(named)
         for start in range(0, len(keys), PER_REQUEST):
             chunk = keys[start : start + PER_REQUEST]
             for records in {named[k] for k in chunk}:
                 self._read(records, [key for root, key in chunk if named[(root, key)] is records])
 
-    def _read(self, records: Records, keys: list[str]) -> None:
+    def _read(self, records: Records | Features, keys: list[str]) -> None:
+        if isinstance(records, Features):
+            for key in keys:
+                self._item(records, key)
+            return
         query = document(records, keys)
         body = httpx.post(f"{self.base}/graphql", json={"query": query}, timeout=60).json()
         assert "errors" not in body, body
@@ -81,6 +90,18 @@ class Replica:
                 self.copy.pop((records.root, key), None)
             else:
                 self.copy[(records.root, str(found[records.key]))] = found
+
+    def _item(self, features: Features, key: str) -> None:
+        """A building is read from the OGC API, as its export record says."""
+        url = f"{self.base}/ogc/collections/{features.layer.name}/items/{key}"
+        found = httpx.get(url, timeout=60)
+        if found.status_code == 404:
+            self.copy.pop((features.layer.name, key), None)
+            return
+        assert found.status_code == 200, found.text
+        feature = found.json()
+        data = {"geometry": feature["geometry"], "properties": feature["properties"]}
+        self.copy[(features.layer.name, key)] = data
 
 
 class Pages:
