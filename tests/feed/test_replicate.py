@@ -39,8 +39,8 @@ matrikkel = st.one_of(
 )  # fmt: skip
 enhetsregister = st.one_of(st.just(("follow",)), st.tuples(st.just("revert"), st.integers(0, 10)))
 plans = st.fixed_dictionaries({
-    "rounds": st.lists(st.tuples(matrikkel, enhetsregister), min_size=1, max_size=3),
-    "export_at": st.integers(0, 3),
+    "rounds": st.lists(st.tuples(matrikkel, enhetsregister), min_size=1, max_size=2),
+    "export_at": st.integers(0, 2),
     "antall": st.integers(1, 40),
 })  # fmt: skip
 reconnects = st.lists(st.integers(1, 30), min_size=1, max_size=3)
