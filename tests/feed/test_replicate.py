@@ -46,30 +46,33 @@ plans = st.fixed_dictionaries({
 reconnects = st.lists(st.integers(1, 30), min_size=1, max_size=3)
 
 
-def _concurrently(*actions: Callable[[], None]) -> list[threading.Thread]:
-    """Start ``actions`` in threads of their own, released at the same moment."""
-    start, failures = threading.Barrier(len(actions)), []
+class Together:
+    """``actions`` in threads of their own, released at the same moment; ``join`` raises
+    the first failure in the test's thread."""
 
-    def run(action: Callable[[], None]) -> None:
-        start.wait()
-        try:
-            action()
-        except BaseException as exc:  # reported by _join, from the test's thread
-            failures.append(exc)
+    def __init__(self, *actions: Callable[[], None]) -> None:
+        self.failures: list[BaseException] = []
+        start = threading.Barrier(max(len(actions), 1))
 
-    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
-    for thread in threads:
-        thread.failures = failures  # type: ignore[attr-defined]
-        thread.start()
-    return threads
+        def run(action: Callable[[], None]) -> None:
+            start.wait()
+            try:
+                action()
+            except BaseException as exc:  # raised by join()
+                self.failures.append(exc)
 
+        self.threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+        for thread in self.threads:
+            thread.start()
 
-def _join(threads: list[threading.Thread]) -> None:
-    for thread in threads:
-        thread.join()
-    failures = [f for t in threads[:1] for f in t.failures]  # type: ignore[attr-defined]
-    if failures:
-        raise failures[0]
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        if self.failures:
+            raise self.failures[0]
 
 
 def replicate(clones: Clones, folder: Path, plan: dict[str, Any], via: str, again: list[int]):
@@ -97,10 +100,10 @@ def _run(db: Database, folder: Path, base: str, sources: Sources, plan, via, aga
     replica: Replica | None = None
     follower: Pages | Subscriber | None = None
     for number, changes in enumerate([*rounds, None]):
-        writers = []
+        writers = Together()
         if changes is not None:
             m, e = changes
-            writers = _concurrently(partial(addresses.act, m), partial(followed.act, e))
+            writers = Together(partial(addresses.act, m), partial(followed.act, e))
         if number == export_at:  # the baseline, taken while both registers commit
             n, copy = exported(db.app_url, folder, "baseline")
             replica = Replica(base, n, copy)
@@ -111,9 +114,9 @@ def _run(db: Database, folder: Path, base: str, sources: Sources, plan, via, aga
                 follower = Subscriber(url, n, again)
         if replica is not None and follower is not None:
             _catch_up(replica, follower)
-            while any(w.is_alive() for w in writers):
+            while writers.running():
                 _catch_up(replica, follower)
-        _join(writers)
+        writers.join()
     assert replica is not None and follower is not None
     with connect(db.app_url) as conn:
         last = last_sequence(conn)
