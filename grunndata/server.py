@@ -142,6 +142,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self.allow_list = allow_list
         self.ide_headers = ide_headers
         self.authenticator = authenticator  # a WebSocket's token (connection_init)
+        self.limiter: RateLimiter | None = None  # a WebSocket's share of /graphql's rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """As strawberry's, but what it refuses is a coded JSON error, not plain text."""
@@ -428,6 +429,7 @@ def create_app(
     )  # fmt: skip
     answers = getattr(schema, "sql_answers", None)  # queries the database answers whole
     limiter = RateLimiter(security.rate_limit_per_minute, security.rate_limit_burst)
+    graphql_app.limiter = limiter  # subscriptions spend the same per-client share
     collections = [c for register in REGISTERS for c in register.collections]
     downloads = [r.name for r in REGISTERS if r.eksport is not None and r.eksport.nedlasting]
     resolvers = answered_by("resolvers", graphql_app)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grunndata.errors import GrunndataError
-from grunndata.export.declare import Eksport, Layer, Records
+from grunndata.export.declare import Eksport, Features, Layer, Records
 from grunndata.identifiers import InvalidIdentifier, parse_kommunenummer, parse_orgnr
 from grunndata.ogc.crs import SUPPORTED
 from grunndata.registers import REGISTERS
@@ -41,7 +41,7 @@ class Plan:
     """A checked export: the parts to write, and the CRS of a geographic one."""
 
     ask: Ask
-    records: tuple[Records, ...]
+    records: tuple[Records | Features, ...]
     layers: tuple[Layer, ...]
     epsg: int | None
     kommuner: tuple[str, ...]
@@ -63,7 +63,7 @@ def plan(ask: Ask) -> Plan:
         raise ExportRefused(f"unknown format {ask.format!r}; use one of: {', '.join(FORMATS)}")
     eksport = eksport_of(ask.register)
     geo = ask.format in GEO
-    parts: dict[str, Records | Layer] = (
+    parts: dict[str, Records | Features | Layer] = (
         {layer.name: layer for layer in eksport.layers}
         if geo
         else {r.entitet: r for r in eksport.records}
@@ -79,14 +79,16 @@ def plan(ask: Ask) -> Plan:
         raise ExportRefused(f"{', '.join(flat)} of {ask.register} cannot be filtered by kommune")
     return Plan(
         ask,
-        records=tuple(p for p in chosen.values() if isinstance(p, Records)),
+        records=tuple(p for p in chosen.values() if isinstance(p, Records | Features)),
         layers=tuple(p for p in chosen.values() if isinstance(p, Layer)),
         epsg=_epsg(ask),
         kommuner=kommuner,
     )
 
 
-def _chosen(ask: Ask, parts: dict[str, Records | Layer]) -> dict[str, Records | Layer]:
+def _chosen(
+    ask: Ask, parts: dict[str, Records | Features | Layer]
+) -> dict[str, Records | Features | Layer]:
     unknown = [d for d in ask.deler if d not in parts]
     if unknown:
         raise ExportRefused(

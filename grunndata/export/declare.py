@@ -55,11 +55,27 @@ class Layer:
 
 
 @dataclass(frozen=True)
+class Features:
+    """One entity type as records read from an OGC collection, for an entity the GraphQL
+    API has no root field for (Matrikkelen's Bygning): ``data`` is the feature as
+    ``GET /ogc/collections/<id>/items/<key>`` answers it, its ``geometry`` (CRS84) and
+    ``properties``; ``noekkel`` its id."""
+
+    entitet: str
+    layer: Layer
+    persons: bool = False
+
+    @property
+    def kommune(self) -> str:
+        return self.layer.kommune
+
+
+@dataclass(frozen=True)
 class Eksport:
     """A register's exports: ``records`` (jsonl, csv) and ``layers`` (geojson, gpkg).
     ``nedlasting``: its GeoPackage per kommune is served at ``/eksport/<register>/<kommune>
     .gpkg`` (``grunndata.export.http``)."""
 
-    records: Sequence[Records] = ()
+    records: Sequence[Records | Features] = ()
     layers: Sequence[Layer] = ()
     nedlasting: bool = False

@@ -21,7 +21,8 @@ import psycopg
 import strawberry
 
 from grunndata.errors import GrunndataError
-from grunndata.export.declare import Records
+from grunndata.export import layers
+from grunndata.export.declare import Features, Records
 from grunndata.export.snapshot import Imported
 from grunndata.graphql import oppslagslogg
 from grunndata.graphql.auth import Principal
@@ -110,3 +111,14 @@ def _answers(records: Records, data: dict[str, Any], count: int) -> list[Any]:
     if records.batch:
         return list(data.get("r") or [])
     return [data.get(f"k{n}") for n in range(count)]
+
+
+async def features(
+    conn: psycopg.Connection[Any], declared: Features, naa: datetime, kommuner: tuple[str, ...]
+) -> AsyncIterator[Record]:
+    """The layer's features as records, in key order, as the OGC API's item answers them
+    (CRS84)."""
+    for text in layers.features_json(conn, declared.layer, 4326, naa, kommuner):
+        feature = orjson.loads(text)
+        data = {"geometry": feature["geometry"], "properties": feature["properties"]}
+        yield Record(declared.entitet, str(feature["id"]), data)

@@ -17,6 +17,7 @@ from pathlib import Path
 from grunndata.config import SecuritySettings
 from grunndata.export import geo, layers, records, text
 from grunndata.export.check import Ask, ExportRefused, Plan, persons_allowed, plan
+from grunndata.export.declare import Features, Records
 from grunndata.export.snapshot import Snapshot, Stamp, imported, snapshot
 from grunndata.graphql.auth import Principal
 
@@ -105,7 +106,9 @@ async def _records(
     try:
         async with imported(database_url, snap.id) as view:
 
-            def read(declared: records.Records) -> AsyncIterator[records.Record]:
+            def read(declared: Records | Features) -> AsyncIterator[records.Record]:
+                if isinstance(declared, Features):
+                    return records.features(snap.conn, declared, snap.naa, checked.kommuner)
                 batches = records.keys(snap.conn, declared, snap.naa, checked.kommuner)
                 return records.read(schema, view, declared, batches, principal=principal,
                                     naa=snap.naa, log=log)  # fmt: skip

@@ -3,8 +3,8 @@
 JSON Lines: the first line is the stamp (``{"grunndata": {...}}``), then one line per
 entity, ``{"entitet", "noekkel", "data"}`` with ``data`` as the GraphQL API answers it.
 CSV: the first line is the stamp as a comment (``# grunndata register=… sekvensnummer=…``),
-then a header of the selection's top-level fields and one row per entity; a value that is
-an object or a list is its JSON, a null is empty.
+then a header of the selection's top-level fields (a layer's: its properties and geometry)
+and one row per entity; a value that is an object or a list is its JSON, a null is empty.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 import orjson
 from graphql import FieldNode, OperationDefinitionNode, parse
 
-from grunndata.export.declare import Records
+from grunndata.export.declare import Features, Records
 from grunndata.export.records import Record
 from grunndata.export.snapshot import Stamp
 
@@ -37,8 +37,11 @@ async def write_records(out: BinaryIO, records: AsyncIterable[Record]) -> int:
     return count
 
 
-def columns(records: Records) -> list[str]:
-    """The selection's top-level fields (their aliases where given), in order."""
+def columns(records: Records | Features) -> list[str]:
+    """The selection's top-level fields (their aliases where given), in order; a layer's
+    properties, then its geometry."""
+    if isinstance(records, Features):
+        return [*records.layer.collection.properties, "geometry"]
     operation = parse("{ " + records.selection + " }").definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
     return [
@@ -59,7 +62,7 @@ def _cell(value: Any) -> str:
 
 
 async def write_csv(
-    out: BinaryIO, stamp: Stamp, declared: Records, records: AsyncIterable[Record]
+    out: BinaryIO, stamp: Stamp, declared: Records | Features, records: AsyncIterable[Record]
 ) -> int:
     meta = " ".join(f"{k}={v.replace(' ', ',')}" for k, v in stamp.metadata().items())
     out.write(f"# grunndata {meta}\n".encode())
@@ -69,7 +72,10 @@ async def write_csv(
     writer.writerow(names)
     count = 0
     async for record in records:
-        writer.writerow([_cell(record.data.get(name)) for name in names])
+        data = record.data
+        if isinstance(declared, Features):
+            data = {**data["properties"], "geometry": data["geometry"]}
+        writer.writerow([_cell(data.get(name)) for name in names])
         count += 1
         if buffer.tell() > 1 << 16:
             out.write(buffer.getvalue().encode())

@@ -17,6 +17,9 @@ grunndata's rules for a connection that lives for hours.
   log (as an HTTP answer's are); when that fails the socket is closed with 4500.
 - **Bad input:** a message that is not a JSON object with a known ``type``, a malformed
   ``connection_init`` or ``subscribe``: 4400, with a reason saying what was wrong.
+- **Rate:** each ``connection_init`` and each ``subscribe`` spends one request of the
+  consumer's share of ``/graphql`` (the same per-client buckets, the view's ``limiter``);
+  over it, the socket is closed with 4429 (``RATE_LIMITED``, saying when to retry).
 
 Every close reason starts with a stable code (``INVALID_TOKEN: …``); no reason carries a
 trace. A connection the client stops reading is ended even when the close frame cannot
@@ -48,6 +51,7 @@ from grunndata.graphql.access import Lookups
 from grunndata.graphql.auth import Authenticator, InvalidToken
 from grunndata.graphql.context import Context
 from grunndata.graphql.errors import coded_error
+from grunndata.graphql.gate import RateLimiter, consumer_key
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ MAX_REASON_BYTES = 123  # RFC 6455: a close reason fits in one control frame
 BAD_REQUEST = 4400
 UNAUTHORIZED = 4401
 PONG_TIMEOUT = 4408
+RATE_LIMITED = 4429
 INTERNAL = 4500
 SLOW_CONSUMER = 4503
 
@@ -152,10 +157,30 @@ class GrunndataTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 return
             self._timers.append(asyncio.create_task(self._expire(expires)))
         self.context.behandlingsgrunnlag = purpose[:500] if purpose else None
+        if not self.connection_init_received and not await self._within_rate():
+            return
         await super().handle_connection_init(message)
         if self.connection_acknowledged and not self._alive:
             self._alive = True
             self._timers.append(asyncio.create_task(self._keepalive()))
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if await self._within_rate():
+            await super().handle_subscribe(message)
+
+    async def _within_rate(self) -> bool:
+        """Spend one of the consumer's requests; over its share, close (4429)."""
+        limiter: RateLimiter | None = getattr(self.view, "limiter", None)
+        if limiter is None:
+            return True
+        key = consumer_key(self.context.principal, self.websocket.ws.scope)  # type: ignore[attr-defined]
+        if (seconds := limiter.retry_after(key)) is None:
+            return True
+        if self.connection_init_timeout_task:
+            self.connection_init_timeout_task.cancel()
+        too_many = f"too many requests from this consumer; retry after {seconds} s"
+        await self.close(RATE_LIMITED, reason("RATE_LIMITED", too_many))
+        return False
 
     async def _authenticate(self, authorization: str) -> float:
         kind, _, token = authorization.strip().partition(" ")

@@ -144,6 +144,23 @@ def test_a_graded_persons_events_say_nothing_of_the_address_without_the_graded_s
     assert "bostedsadresse" in plain[OPEN_PERSON] == graded[OPEN_PERSON], "an open person's"
 
 
+def test_the_plain_feed_says_nothing_of_a_graded_persons_address_without_the_scope(server):
+    """``GET /hendelser`` gives a graded person's events without the address field groups
+    to a token without the graded scope, as the GraphQL feed does."""
+
+    def groups(token: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for line in _lines(_plain(server, token, entitet="Person", antall=1000)):
+            found.setdefault(line["noekkel"], set()).update(line["feltgrupper"])
+        return found
+
+    plain, graded = groups(test_token(IDENTITET)), groups(test_token(IDENTITET, ADRESSEBESKYTTELSE))
+    assert "bostedsadresse" in graded[STRENGT_FORTROLIG]
+    assert not plain[STRENGT_FORTROLIG] & set(ADDRESS_ELEMENTS)
+    assert "navn" in plain[STRENGT_FORTROLIG]
+    assert plain[OPEN_PERSON] == graded[OPEN_PERSON] and "bostedsadresse" in plain[OPEN_PERSON]
+
+
 def test_contact_register_events_need_its_scope(server):
     """Kontakt- og reservasjonsregisteret's entries are keyed by a person: its events reach
     only a token with one of its scopes, a Folkeregisteret scope is not enough."""

@@ -1,132 +1,168 @@
-"""A consumer that follows the plain feed from an empty database, reading each entity an
-event names over GraphQL, ends with exactly what the database holds, after random
-sequences of loads of two registers, partial files and reverts; it reads pages of random
-size and starts again from its stored cursor at random points (a reconnect)."""
+"""A consumer that baselines from ``grunndata export`` taken mid-way and follows the events
+after its N ends with exactly the database's state, while random rounds change two
+registers at once: in each round Matrikkelen (address files, some partial, and reverts)
+and Enhetsregisteret (batches followed from the Brønnøysund stand-in, and reverts) commit
+in two threads at the same time, the export and the consumer reading meanwhile. Once over
+plain HTTP and once over the GraphQL subscription, each with and without reconnects at
+random points (a reconnect starts again from the stored cursor). The consumer also checks
+that numbers come one by one: no gap, no repeat, never back."""
 
 from __future__ import annotations
 
-import json
+import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
+from grunndata.db.database import Database, connect
+from grunndata.feed.store import last_sequence
+from grunndata.kilder.settings import FollowSettings
+from grunndata.kilder.standin.app import StandIn, serving
+from grunndata.kilder.standin.freg import BASE as FREG_BASE
+from grunndata.kilder.standin.world import World
 from grunndata.server import create_app
-from tests.conftest import Clones, LiveServer
-from tests.enhetsregister.test_formats import KORSVIK
-from tests.matrikkel.test_adresse_csv import SAMPLE
-from tests.revert.helpers import load, revert_load
+from tests.conftest import Clones, LiveServer, examples
+from tests.feed.replica import Pages, Replica, Subscriber, exported
+from tests.feed.writers import ROWS, Addresses, Followed
+from tests.kilder.conftest import Sources, load_files
+from tests.kilder.test_week import _brreg_files
 
-UNITS = ("310911410", "310911429")
-ROWS = SAMPLE.read_text(encoding="utf-8").splitlines()
-HEADER = ROWS[0].split(";")
-ADDRESS_IDS = sorted({row.split(";")[HEADER.index("adresseId")] for row in ROWS[1:]})
-BATCH = 15
-
-step = st.one_of(
-    st.tuples(st.just("matrikkel"), st.sets(st.integers(0, len(ROWS) - 2), min_size=1),
-              st.sampled_from(["AURE", "NYSTED", "SKOGEN"])),
-    st.tuples(st.just("enhetsregister"), st.sets(st.sampled_from(UNITS), min_size=1),
-              st.sampled_from(["A AS", "B AS", "C AS"])),
+matrikkel = st.one_of(
+    st.tuples(st.just("load"), st.sets(st.integers(0, len(ROWS) - 2), min_size=2),
+              st.sampled_from(["AURE", "NYSTED", "SKOGEN"]), st.booleans()),
     st.tuples(st.just("revert"), st.integers(0, 10)),
-    st.tuples(st.just("read"), st.integers(1, 30), st.booleans()),
 )  # fmt: skip
+enhetsregister = st.one_of(st.just(("follow",)), st.tuples(st.just("revert"), st.integers(0, 10)))
+plans = st.fixed_dictionaries({
+    "rounds": st.lists(st.tuples(matrikkel, enhetsregister), min_size=1, max_size=2),
+    "export_at": st.integers(0, 2),
+    "antall": st.integers(1, 40),
+})  # fmt: skip
+reconnects = st.lists(st.integers(1, 30), min_size=1, max_size=3)
 
 
-class Consumer:
-    """Follows ``/hendelser`` into ``copy``; ``cursor`` is what it stored."""
+class Together:
+    """``actions`` in threads of their own, released at the same moment; ``join`` raises
+    the first failure in the test's thread."""
 
-    def __init__(self, base: str) -> None:
-        self.base, self.cursor, self.copy = base, 0, {}
+    def __init__(self, *actions: Callable[[], None]) -> None:
+        self.failures: list[BaseException] = []
+        start = threading.Barrier(max(len(actions), 1))
 
-    def entity(self, event: dict[str, Any]) -> Any:
-        if event["entitet"] == "Adresse":
-            query = f'{{ adresse(adresseId: "{event["noekkel"]}") {{ poststed }} }}'
-        else:
-            query = f'{{ enhet(organisasjonsnummer: "{event["noekkel"]}") {{ navn }} }}'
-        data = httpx.post(f"{self.base}/graphql", json={"query": query}).json()["data"]
-        value = next(iter(data.values()))
-        return None if value is None else next(iter(value.values()))
+        def run(action: Callable[[], None]) -> None:
+            start.wait()
+            try:
+                action()
+            except BaseException as exc:  # raised by join()
+                self.failures.append(exc)
 
-    def read(self, antall: int, reconnect: bool = False) -> None:
-        url = f"{self.base}/hendelser?etter={self.cursor}&antall={antall}"
-        while True:
-            page = httpx.get(url)
-            assert page.status_code == 200, page.text
-            events = [json.loads(line) for line in page.text.splitlines()]
-            for event in events:
-                key = (event["entitet"], event["noekkel"])
-                value = self.entity(event)
-                if value is None:
-                    self.copy.pop(key, None)
-                else:
-                    self.copy[key] = value
-                self.cursor = int(event["sekvensnummer"])
-            if len(events) < antall or reconnect:
-                return
-            url = self.base + page.links["next"]["url"]
+        self.threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+        for thread in self.threads:
+            thread.start()
+
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        if self.failures:
+            raise self.failures[0]
 
 
-def _addresses(path: Path, rows: set[int], poststed: str, day: int) -> Path:
-    lines = [ROWS[0]]
-    for i in sorted(rows):
-        fields = ROWS[i + 1].split(";")
-        fields[HEADER.index("datauttaksdato")] = f"{day:02d}.01.2030 05:00:00"
-        fields[HEADER.index("poststed")] = poststed
-        fields[HEADER.index("oppdateringsdato")] = f"{day:02d}.01.2030 05:00:00"
-        lines.append(";".join(fields))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def _truth(base: str) -> dict[tuple[str, str], Any]:
-    """What GraphQL answers now for every address and unit the files can hold."""
-    asked = [("Adresse", f'adresse(adresseId: "{a}") {{ poststed }}') for a in ADDRESS_IDS]
-    asked += [("Enhet", f'enhet(organisasjonsnummer: "{o}") {{ navn }}') for o in UNITS]
-    keys = [*ADDRESS_IDS, *UNITS]
-    found: dict[tuple[str, str], Any] = {}
-    for start in range(0, len(asked), BATCH):
-        fields = " ".join(f"f{i}: {q}" for i, (_, q) in enumerate(asked[start : start + BATCH]))
-        data = httpx.post(f"{base}/graphql", json={"query": f"{{ {fields} }}"}).json()["data"]
-        for i, (entity, _) in enumerate(asked[start : start + BATCH]):
-            value = data[f"f{i}"]
-            if value is not None:
-                found[(entity, keys[start + i])] = next(iter(value.values()))
-    return found
-
-
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
-@given(steps=st.lists(step, min_size=2, max_size=7))
-def test_events_after_an_empty_baseline_rebuild_the_database(
-    clones: Clones, tmp_path_factory, steps
-):
+def replicate(clones: Clones, folder: Path, plan: dict[str, Any], via: str, again: list[int]):
     db = clones.make()
-    folder = tmp_path_factory.mktemp("replicate")
-    loads: list[int] = []
+    standin = StandIn(World(40, seed=7, changes_per_day=5))
     try:
-        with LiveServer(create_app(db.app_url)) as base:
-            consumer = Consumer(base)
-            for day, (kind, *args) in enumerate(steps, start=1):
-                if kind == "matrikkel":
-                    path = _addresses(folder / f"a{day}.csv", args[0], args[1], day)
-                    loads.append(load(db, path).load_id)
-                elif kind == "enhetsregister":
-                    units = [{**KORSVIK, "organisasjonsnummer": o, "navn": args[1]}
-                             for o in sorted(args[0])]  # fmt: skip
-                    path = folder / f"e{day}.json"
-                    path.write_text(json.dumps(units), encoding="utf-8")
-                    given_time = {"extract_time": f"2030-01-{day:02d}"}
-                    loads.append(load(db, path, given=given_time).load_id)
-                elif kind == "revert" and loads:
-                    target = loads[args[0] % len(loads)]
-                    reverted = revert_load(db, target, cascade=True).reverted
-                    done = {r.load_id for r in reverted}
-                    loads = [i for i in loads if i not in done]
-                elif kind == "read":
-                    consumer.read(args[0], reconnect=args[1])
-            consumer.read(1000)
-            assert consumer.copy == _truth(base)
+        with serving(standin) as standin_base, LiveServer(create_app(db.app_url), None) as base:
+            settings = FollowSettings(
+                freg_url=f"{standin_base}{FREG_BASE}",
+                brreg_url=f"{standin_base}/enhetsregisteret/api",
+                retries=3, backoff_s=0.01, timeout_s=5.0,
+            )  # fmt: skip
+            sources = Sources(standin, standin_base, settings)
+            load_files(db, _brreg_files(sources, folder / "start"))
+            _run(db, folder, base, sources, plan, via, again)
     finally:
         clones.drop(db)
+
+
+def _run(db: Database, folder: Path, base: str, sources: Sources, plan, via, again) -> None:
+    addresses, followed = Addresses(db, folder), Followed(db, sources)
+    addresses.act(("load", set(range(len(ROWS) - 1)), "AURE", False))
+    rounds = plan["rounds"]
+    export_at = min(plan["export_at"], len(rounds))
+    replica: Replica | None = None
+    follower: Pages | Subscriber | None = None
+    for number, changes in enumerate([*rounds, None]):
+        writers = Together()
+        if changes is not None:
+            m, e = changes
+            writers = Together(partial(addresses.act, m), partial(followed.act, e))
+        if number == export_at:  # the baseline, taken while both registers commit
+            n, copy = exported(db.app_url, folder, "baseline")
+            replica = Replica(base, n, copy)
+            if via == "http":
+                follower = Pages(replica, plan["antall"], again)
+            else:
+                url = base.replace("http://", "ws://") + "/graphql"
+                follower = Subscriber(url, n, again)
+        if replica is not None and follower is not None:
+            _catch_up(replica, follower)
+            while writers.running():
+                _catch_up(replica, follower)
+        writers.join()
+    assert replica is not None and follower is not None
+    with connect(db.app_url) as conn:
+        last = last_sequence(conn)
+    if isinstance(follower, Subscriber):
+        replica.apply(follower.finish(last))
+    else:
+        follower.read()
+        follower.close()
+    n, truth = exported(db.app_url, folder, "truth")
+    assert replica.cursor == n == last
+    assert replica.copy == truth, _difference(replica.copy, truth)
+
+
+def _difference(copy: dict, truth: dict) -> str:
+    """Which entities differ, and in which fields."""
+    lines = [f"missing {k}" for k in truth.keys() - copy.keys()]
+    lines += [f"extra {k}" for k in copy.keys() - truth.keys()]
+    for key in sorted(copy.keys() & truth.keys()):
+        mine, theirs = copy[key], truth[key]
+        for name in sorted(mine.keys() | theirs.keys()):
+            if mine.get(name, "-") != theirs.get(name, "-"):
+                lines.append(f"{key} {name}: {mine.get(name, '-')!r} != {theirs.get(name, '-')!r}")
+    return "\n".join(lines)
+
+
+def _catch_up(replica: Replica, follower: Pages | Subscriber) -> None:
+    if isinstance(follower, Pages):
+        follower.read()
+    else:
+        replica.apply(follower.drain())
+
+
+CASES = [("http", False), ("http", True), ("ws", False), ("ws", True)]
+
+
+@pytest.mark.parametrize(("via", "reconnecting"), CASES, ids=[f"{v}-{r}" for v, r in CASES])
+@settings(
+    max_examples=examples(1),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # an example costs seconds: no shrinking
+)
+@given(plan=plans, again=reconnects)
+def test_an_export_and_the_events_after_it_rebuild_the_database(
+    clones: Clones, tmp_path_factory, via: str, reconnecting: bool, plan, again
+):
+    note(f"plan={plan!r} reconnects={again if reconnecting else []!r}")
+    folder = tmp_path_factory.mktemp("replicate")
+    replicate(clones, folder, plan, via, again if reconnecting else [])

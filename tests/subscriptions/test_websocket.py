@@ -1,19 +1,24 @@
 """``subscription { hendelser }`` over WebSocket (graphql-transport-ws) in the single
 process, with gql's client: replay then live, access and the lookup log, the token at
-connect and at expiry, keep-alive, and coded close reasons for bad input."""
+connect and at expiry, keep-alive, coded close reasons for bad input, and the per-client
+rate."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 
+import httpx
 import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 
+from grunndata.config import Settings
 from grunndata.db.database import connect
 from grunndata.graphql import websocket
-from tests.conftest import test_token
+from grunndata.server import create_app
+from tests.conftest import LiveServer, test_token
 from tests.subscriptions.client import (
     HENDELSER,
     closed_with,
@@ -153,3 +158,30 @@ def test_a_client_that_answers_no_ping_is_closed_4408(fresh_database, monkeypatc
         alive = asyncio.run(answering())
     assert '"ping"' in seen[1] and code == 4408 and why.startswith("PONG_TIMEOUT: ")
     assert alive == "1", "a client answering the pings stays connected"
+
+
+def test_a_consumer_over_its_rate_is_closed_4429_and_others_go_on(fresh_database):
+    """Each connection_init and subscribe spends one of the consumer's requests, the same
+    share ``/graphql`` counts: past its burst the socket closes with 4429, and the
+    consumer's next POST is 429 too; another consumer is not held back."""
+    write_events(fresh_database, 1)
+    security = replace(Settings.from_env().security, rate_limit_per_minute=6, rate_limit_burst=3)
+    busy, calm = test_token(orgnr="318716897"), test_token(orgnr="310911410")
+
+    def subscribe(n: int) -> dict[str, object]:
+        return {"type": "subscribe", "id": str(n), "payload": {"query": HENDELSER}}
+
+    async def flood(url: str, token: str) -> tuple[int, str]:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        return await closed_with(await raw(url), init, *(subscribe(n) for n in range(3)))
+
+    app = create_app(fresh_database.app_url, security=security)
+    with LiveServer(app, token=None) as base:
+        url = base.replace("http://", "ws://") + "/graphql"
+        code, text = asyncio.run(asyncio.wait_for(flood(url, busy), 30))
+        after = httpx.post(f"{base}/graphql", json={"query": "{ sisteHendelse { tidspunkt } }"},
+                           headers={"Authorization": f"Bearer {busy}"})  # fmt: skip
+        calm_events = asyncio.run(asyncio.wait_for(follow(url, 1, calm), 30))
+    assert code == 4429 and text.startswith("RATE_LIMITED: "), (code, text)
+    assert after.status_code == 429
+    assert [e["sekvensnummer"] for e in calm_events] == ["1"]

@@ -1,5 +1,7 @@
 """What Enhetsregisteret exports (``grunndata export enhetsregister``): every hovedenhet
-(Enhet) and underenhet as the API answers them, with their roles."""
+(Enhet) and underenhet as the API answers them, with their roles. Only the unit's own
+fields: ``overordnetEnhet`` is a link, answered through the parent (null while the parent
+is withdrawn), which the unit's events do not cover."""
 
 from grunndata.export.declare import Eksport, Records
 from grunndata.registers.enhetsregister.fields import FIELDS, Kind
@@ -13,8 +15,6 @@ def _field(name: str, kind: Kind) -> str:
         return f"{name} {{ {_KODE} }}"
     if kind is Kind.ADDRESS:
         return f"{name} {{ {_ADRESSE} }}"
-    if name == "overordnetEnhet":
-        return "overordnetEnhet { organisasjonsnummer }"
     return name
 
 
@@ -22,7 +22,7 @@ _SELECTION = " ".join(
     [
         "organisasjonsnummer erUnderenhet mvaNummer erSlettet",
         f"naeringskoder {{ {_KODE} }}",
-        *(_field(f.name, f.kind) for f in FIELDS),
+        *(_field(f.name, f.kind) for f in FIELDS if f.name != "overordnetEnhet"),
         f"roller {{ type {{ {_KODE} }} rollegruppe {{ {_KODE} }} fratraadt rekkefolge "
         f"ansvarsandel valgtAv {{ {_KODE} }} sistEndret innehaver {{ navn fornavn mellomnavn "
         "etternavn foedselsdato erDoed organisasjonsnummer } }",

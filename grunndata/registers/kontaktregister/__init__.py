@@ -5,7 +5,8 @@ language, versioned in valid and recorded time, loaded from KRR's lookup answers
 - ``record``, ``formats``, ``extract_order``: the loader; ``tables``: the versioned table;
 - ``varsling``: the 18-month rule and varslingsstatus; ``sertifikat``: the certificate;
 - ``queries``, ``types``, ``query``, ``lenker``: the GraphQL surface; ``access``: scopes;
-- ``generate``: its part of ``grunndata fixtures generate``; ``hendelser``: its events.
+- ``generate``: its part of ``grunndata fixtures generate``; ``hendelser``: its events;
+  ``eksport``: its part of ``grunndata export``.
 """
 
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from grunndata.loaders.revert import Revertible
 from grunndata.registers.base import Register
 from grunndata.registers.kontaktregister.access import ACCESS
+from grunndata.registers.kontaktregister.eksport import EKSPORT
 from grunndata.registers.kontaktregister.formats import FORMATS
 from grunndata.registers.kontaktregister.generate import fixtures
 from grunndata.registers.kontaktregister.hendelser import HENDELSER
@@ -34,4 +36,5 @@ REGISTER = Register(
     revertible=Revertible(tables=(KONTAKT,)),
     fixtures=fixtures,
     hendelser=HENDELSER,
+    eksport=EKSPORT,
 )

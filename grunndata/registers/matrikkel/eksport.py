@@ -1,8 +1,8 @@
 """What Matrikkelen exports (``grunndata export matrikkel``): Eiendom and Adresse as the
-API answers them (jsonl, csv), and teiger, adresser and bygninger as map layers (geojson,
-gpkg; also ``/eksport/matrikkel/<kommunenummer>.gpkg``)."""
+API answers them and Bygning as the OGC API does (jsonl, csv), and teiger, adresser and
+bygninger as map layers (geojson, gpkg; also ``/eksport/matrikkel/<kommunenummer>.gpkg``)."""
 
-from grunndata.export.declare import Eksport, Layer, Records
+from grunndata.export.declare import Eksport, Features, Layer, Records
 from grunndata.registers.matrikkel.samlinger import ADRESSER, BYGNINGER, TEIGER
 
 _IN_KOMMUNE = "left(k.matrikkelnummer, 4) = ANY(%(kommuner)s)"
@@ -39,16 +39,20 @@ ADRESSE = Records(
     kommune="k.kommunenummer = ANY(%(kommuner)s)",
 )
 
+_BYGNINGER = Layer(
+    BYGNINGER,
+    "EXISTS (SELECT 1 FROM unnest(b.matrikkelnumre) AS n WHERE left(n, 4) = ANY(%(kommuner)s))",
+)
+
+#: The API has no root field for a building: its records are the OGC collection's features.
+BYGNING = Features("Bygning", _BYGNINGER)
+
 EKSPORT = Eksport(
-    records=(EIENDOM, ADRESSE),
+    records=(EIENDOM, ADRESSE, BYGNING),
     layers=(
         Layer(TEIGER, "left(t.matrikkelnummer, 4) = ANY(%(kommuner)s)"),
         Layer(ADRESSER, "a.kommunenummer = ANY(%(kommuner)s)"),
-        Layer(
-            BYGNINGER,
-            "EXISTS (SELECT 1 FROM unnest(b.matrikkelnumre) AS n "
-            "WHERE left(n, 4) = ANY(%(kommuner)s))",
-        ),
+        _BYGNINGER,
     ),
     nedlasting=True,
 )
