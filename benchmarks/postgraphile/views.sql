@@ -6,7 +6,7 @@
 -- of what is valid now as registered now (what grunndata answers without time arguments),
 -- smart tags for their keys and links (views have no constraints to introspect), and
 -- computed columns giving PostGIS geometry as GeoJSON (PostGraphile v5 has no PostGIS
--- support). benchmarks/compare.py creates this schema and checks that both servers give
+-- support). benchmarks/compare/ creates this schema and checks that both servers give
 -- the same data for the same ids.
 
 DROP SCHEMA IF EXISTS postgraphile CASCADE;
