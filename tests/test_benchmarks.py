@@ -22,7 +22,9 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from benchmarks.compare import QUERIES
+from benchmarks.compare.data import VIEWS
 from benchmarks.soak import MIX as SOAK_MIX
+from grunndata.db.database import Database, connect
 from grunndata.graphql.schema import build_schema
 from grunndata.graphql.sql.forms import Unsupported
 from grunndata.graphql.sql.selection import query_operation
@@ -87,6 +89,39 @@ def test_each_benchmark_query_is_valid_and_answered_as_the_gaps_say(name):
     else:
         statements = list(answers._statements(query.grunndata, document, operation, variables, now))
         assert len(statements) == 1
+
+
+def test_the_views_and_the_floor_answer_on_the_cast(cast_database: Database):
+    """PostGraphile's views (benchmarks/postgraphile/views.sql) and each query's floor
+    statement run against this schema, on the test cast, in a transaction rolled back."""
+    with connect(cast_database.owner_url) as conn:
+        try:
+            conn.execute(VIEWS.read_text(encoding="utf-8"))
+            views = [r[0] for r in conn.execute(
+                "SELECT table_name FROM information_schema.views "
+                "WHERE table_schema = 'postgraphile' ORDER BY 1")]  # fmt: skip
+            assert len(views) == 8, views
+            for view in views:
+                assert conn.execute(f"SELECT count(*) FROM postgraphile.{view}").fetchone()[0]
+            keys = dict(KEYS)  # the unit as the table spells its number
+            keys["eiendom"] = conn.execute(
+                "SELECT matrikkelnummer FROM matrikkel.matrikkelenhet WHERE kommunenummer = "
+                "'4204' AND gardsnummer = 97 AND bruksnummer = 90 AND upper_inf(registrert)"
+            ).fetchone()[0]
+            answers = {}
+            for name, query in QUERIES.items():
+                text = query.sql.replace("$1", "%s")
+                row = conn.execute(text, [keys[name]] * text.count("%s")).fetchone()
+                assert row is not None and row[0] is not None, name
+                answers[name] = row[0]
+        finally:
+            conn.rollback()
+    assert answers["person"]["bostedsadresse"]["vegadresse"]
+    assert len(answers["eiendom"]["hjemmelshavere"]) == 2
+    assert answers["list"]["edges"] and answers["enheter"]["edges"]
+    assert answers["enhet"]["roller"] and answers["enhet"]["underenheter"]
+    chain = [r["enhet"]["adresseIMatrikkelen"] for r in answers["kjede"]["roller"]]
+    assert any(a and a["eiendom"] for a in chain), answers["kjede"]
 
 
 @pytest.mark.parametrize("index", range(len(SOAK_MIX)))
