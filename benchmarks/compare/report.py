@@ -47,26 +47,33 @@ def report(results: Results, floors: dict[str, Floor], ours: str, theirs: str) -
         f"{'Q1–Q3':>11}{'CPU ms':>8}{'server':>8}{'PG':>7}{'/floor':>8}{'SQL forms':>10}"
     )
     for name, by_side in results.items():
-        pairs = list(zip(by_side[ours], by_side[theirs], strict=True))
-        ratios = [a.requests_per_s / b.requests_per_s for a, b in pairs]
+        ratios = _ratios(by_side[ours], by_side[theirs])
         found = floors.get(name)
-        floor_cpu = found.cpu_ms if found else None
         for side, runs in by_side.items():
-            cpu = _median(runs, "cpu_ms")
             mine = side == ours
-            print(f"{name:<9}{side:<14}{_median(runs, 'requests_per_s'):7.0f}"
-                  f"{_median(runs, 'p50_ms'):8.2f}{_median(runs, 'p99_ms'):8.2f}"
-                  + (f"{statistics.median(ratios):7.2f}{quartiles(ratios):>11}" if mine
-                     else f"{'':18}")
-                  + f"{cpu:8.2f}{_median(runs, 'server_cpu_ms'):8.2f}"
-                  f"{_median(runs, 'database_cpu_ms'):7.2f}"
-                  + (f"{cpu / floor_cpu:8.2f}" if floor_cpu else f"{'-':>8}")
+            middle = f"{statistics.median(ratios):7.2f}{quartiles(ratios):>11}" if mine else ""
+            vs_floor = (f"{_median(runs, 'cpu_ms') / found.cpu_ms:8.2f}"
+                        if found and found.cpu_ms else f"{'-':>8}")  # fmt: skip
+            print(_line(name, side, runs, f"{middle:18}") + vs_floor
                   + (f"{_fast(runs):>10}" if mine else ""))  # fmt: skip
         if found:
             rate = f"{found.requests_per_s:7.0f}" if found.requests_per_s else f"{'-':>7}"
             cpu_text = f"{found.cpu_ms:8.2f}" if found.cpu_ms else f"{'-':>8}"
             print(f"{name:<9}{'SQL floor':<14}{rate}{'':34}{cpu_text}   pgbench; serial "
                   f"{percentiles(found.latencies)}")  # fmt: skip
+
+
+def _ratios(mine: list[Run], other: list[Run]) -> list[float]:
+    """Each run pair's req/s ratio, ``mine`` over ``other``."""
+    return [a.requests_per_s / b.requests_per_s for a, b in zip(mine, other, strict=True)]
+
+
+def _line(name: str, side: str, runs: list[Run], middle: str) -> str:
+    """A table row: the side's req/s and latencies, ``middle``, its CPU per request."""
+    return (f"{name:<9}{side:<14}{_median(runs, 'requests_per_s'):7.0f}"
+            f"{_median(runs, 'p50_ms'):8.2f}{_median(runs, 'p99_ms'):8.2f}{middle}"
+            f"{_median(runs, 'cpu_ms'):8.2f}{_median(runs, 'server_cpu_ms'):8.2f}"
+            f"{_median(runs, 'database_cpu_ms'):7.2f}")  # fmt: skip
 
 
 def report_gateway(results: Results, single: str, gateway: str) -> None:
@@ -83,14 +90,9 @@ def report_gateway(results: Results, single: str, gateway: str) -> None:
           f"{'Q1–Q3':>11}{'overhead':>9}{'CPU ms':>8}{'server':>8}{'PG':>7}"
           f"{'SQL forms':>10}")  # fmt: skip
     for name, by_side in results.items():
-        pairs = list(zip(by_side[gateway], by_side[single], strict=True))
-        ratios = [a.requests_per_s / b.requests_per_s for a, b in pairs]
+        ratios = _ratios(by_side[gateway], by_side[single])
         ratio = statistics.median(ratios)
         for side, runs in by_side.items():
-            mine = side == gateway
-            print(f"{name:<9}{side:<14}{_median(runs, 'requests_per_s'):7.0f}"
-                  f"{_median(runs, 'p50_ms'):8.2f}{_median(runs, 'p99_ms'):8.2f}"
-                  + (f"{ratio:7.2f}{quartiles(ratios):>11}{1 - ratio:9.0%}" if mine
-                     else f"{'':27}")
-                  + f"{_median(runs, 'cpu_ms'):8.2f}{_median(runs, 'server_cpu_ms'):8.2f}"
-                  f"{_median(runs, 'database_cpu_ms'):7.2f}{_fast(runs):>10}")  # fmt: skip
+            middle = (f"{ratio:7.2f}{quartiles(ratios):>11}{1 - ratio:9.0%}"
+                      if side == gateway else "")  # fmt: skip
+            print(_line(name, side, runs, f"{middle:27}") + f"{_fast(runs):>10}")
