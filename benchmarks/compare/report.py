@@ -31,6 +31,12 @@ def _fast(runs: list[Run]) -> str:
     return f"{statistics.median(shares):.0%}" if shares else "-"
 
 
+def _refused(runs: list[Run]) -> str:
+    """Requests refused (non-2xx) over the runs, if any: not counted in req/s or CPU."""
+    refused = sum(r.refused for r in runs)
+    return f"  ({refused} refused)" if refused else ""
+
+
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} (uptime)"
@@ -55,7 +61,7 @@ def report(results: Results, floors: dict[str, Floor], ours: str, theirs: str) -
             vs_floor = (f"{_median(runs, 'cpu_ms') / found.cpu_ms:8.2f}"
                         if found and found.cpu_ms else f"{'-':>8}")  # fmt: skip
             print(_line(name, side, runs, f"{middle:18}") + vs_floor
-                  + (f"{_fast(runs):>10}" if mine else ""))  # fmt: skip
+                  + (f"{_fast(runs):>10}" if mine else f"{'':10}") + _refused(runs))  # fmt: skip
         if found:
             rate = f"{found.requests_per_s:7.0f}" if found.requests_per_s else f"{'-':>7}"
             cpu_text = f"{found.cpu_ms:8.2f}" if found.cpu_ms else f"{'-':>8}"
@@ -95,4 +101,4 @@ def report_gateway(results: Results, single: str, gateway: str) -> None:
         for side, runs in by_side.items():
             middle = (f"{ratio:7.2f}{quartiles(ratios):>11}{1 - ratio:9.0%}"
                       if side == gateway else "")  # fmt: skip
-            print(_line(name, side, runs, f"{middle:27}") + f"{_fast(runs):>10}")
+            print(_line(name, side, runs, f"{middle:27}") + f"{_fast(runs):>10}" + _refused(runs))
