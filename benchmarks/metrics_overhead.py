@@ -29,7 +29,7 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from benchmarks.common import percentiles, scratch_database
-from benchmarks.compare import trusted_token
+from benchmarks.compare.servers import trusted_token
 from benchmarks.folkeregister import LOOKUP, generate
 from grunndata.loaders.run import Mode, run
 from grunndata.observe.logs import JsonFormatter

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from benchmarks.common import percentiles
-from benchmarks.compare import trusted_token
+from benchmarks.compare.servers import trusted_token
 from benchmarks.matrikkel import Server
 from grunndata.db.database import Database, connect
 

@@ -6,7 +6,7 @@
 -- of what is valid now as registered now (what grunndata answers without time arguments),
 -- smart tags for their keys and links (views have no constraints to introspect), and
 -- computed columns giving PostGIS geometry as GeoJSON (PostGraphile v5 has no PostGIS
--- support). benchmarks/compare.py creates this schema and checks that both servers give
+-- support). benchmarks/compare/ creates this schema and checks that both servers give
 -- the same data for the same ids.
 
 DROP SCHEMA IF EXISTS postgraphile CASCADE;
@@ -86,3 +86,41 @@ SELECT a.adresse_id, a.adressetype, a.adressenavn, a.nummer, a.bokstav, a.adress
 FROM matrikkel.adresse a
 WHERE a.gyldig @> now() AND upper_inf(a.registrert);
 COMMENT ON VIEW postgraphile.adresse IS E'@primaryKey adresse_id\n@foreignKey (matrikkelnummer) references postgraphile.eiendom (matrikkelnummer)|@fieldName eiendom|@foreignFieldName adresser';
+
+-- Enhetsregisteret's units valid now, not withdrawn from open data (as grunndata's
+-- `shown`). `kommunenummer` is the expression grunndata's search filters on, and the view
+-- keeps to the present rows (`upper_inf(gyldig)`), as grunndata's search does, so that
+-- PostgreSQL can use the same partial indexes for PostGraphile's `condition`.
+CREATE VIEW postgraphile.enhet AS
+SELECT e.organisasjonsnummer, e.navn, e.er_underenhet, e.organisasjonsform_kode,
+       e.naeringskode1_kode, e.naeringskode1_beskrivelse, e.forretningsadresse,
+       e.beliggenhetsadresse, e.overordnet_enhet, e.forretningsadresse_form,
+       coalesce(e.forretningsadresse, e.beliggenhetsadresse) ->> 'kommunenummer' AS kommunenummer
+FROM enhetsregister.enhet e
+WHERE e.gyldig @> now() AND upper_inf(e.registrert) AND upper_inf(e.gyldig)
+  AND NOT EXISTS (SELECT 1 FROM enhetsregister.fjernet f
+                  WHERE f.organisasjonsnummer = e.organisasjonsnummer AND f.opphevet IS NULL);
+-- The one current Matrikkel address with a postal form (none where several share it), as
+-- grunndata's `EnhetAdresse.adresseIMatrikkelen` matches a unit's address.
+CREATE VIEW postgraphile.adresse_ved_form AS
+SELECT a.postadresse_form, a.adresse_id, a.adressetekst, a.matrikkelnummer
+FROM matrikkel.adresse a
+WHERE a.gyldig @> now() AND upper_inf(a.registrert)
+  AND NOT EXISTS (SELECT 1 FROM matrikkel.adresse b
+                  WHERE b.postadresse_form = a.postadresse_form AND b.adresse_id <> a.adresse_id
+                    AND b.gyldig @> now() AND upper_inf(b.registrert));
+COMMENT ON VIEW postgraphile.adresse_ved_form IS E'@primaryKey postadresse_form\n@foreignKey (matrikkelnummer) references postgraphile.eiendom (matrikkelnummer)|@fieldName eiendom|@foreignFieldName adresserVedForm';
+COMMENT ON VIEW postgraphile.enhet IS E'@primaryKey organisasjonsnummer\n@foreignKey (overordnet_enhet) references postgraphile.enhet (organisasjonsnummer)|@fieldName overordnetEnhet|@foreignFieldName underenheter\n@foreignKey (forretningsadresse_form) references postgraphile.adresse_ved_form (postadresse_form)|@fieldName adresseIMatrikkelen|@foreignFieldName enheter';
+
+-- A unit's roles valid now; the holder's name as grunndata's `Rolleinnehaver.navn`.
+CREATE VIEW postgraphile.rolle AS
+SELECT r.organisasjonsnummer, r.rollegruppe_kode, r.rolletype_kode, r.rekkefolge, r.fratraadt,
+       r.person_fodselsnummer, r.enhet_organisasjonsnummer,
+       coalesce(nullif(concat_ws(' ', nullif(r.person_fornavn, ''), nullif(r.person_mellomnavn, ''),
+                                 nullif(r.person_etternavn, '')), ''),
+                nullif(r.enhet_navn, ''), '') AS navn
+FROM enhetsregister.rolle r
+WHERE r.gyldig @> now() AND upper_inf(r.registrert)
+  AND NOT EXISTS (SELECT 1 FROM enhetsregister.fjernet f
+                  WHERE f.organisasjonsnummer = r.organisasjonsnummer AND f.opphevet IS NULL);
+COMMENT ON VIEW postgraphile.rolle IS E'@foreignKey (organisasjonsnummer) references postgraphile.enhet (organisasjonsnummer)|@fieldName enhet|@foreignFieldName roller\n@foreignKey (person_fodselsnummer) references postgraphile.person (identifikasjonsnummer)|@fieldName person|@foreignFieldName roller';
