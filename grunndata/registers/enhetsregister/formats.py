@@ -261,6 +261,8 @@ class EnheterCsv(_EnhetFormat):
                 f"{name}: not a Brønnøysund {self.kind} CSV: the header lacks the column(s) "
                 f"{', '.join(missing)}"
             )
+        row_of = fields.csv_reader(header, self.underenhet)
+        key = {name: i for i, name in enumerate(header)}["organisasjonsnummer"]
         for cells in rows:
             number = lines.number
             location = f"{self.numbering} {number}"
@@ -270,12 +272,11 @@ class EnheterCsv(_EnhetFormat):
                     raise lines.truncated(f"has {problem}")
                 context.report.reject(location, problem)
                 continue
-            record = dict(zip(header, cells, strict=True))
-            orgnr = _orgnr(record["organisasjonsnummer"], context, location, "organisasjonsnummer")
+            orgnr = _orgnr(cells[key], context, location, "organisasjonsnummer")
             if orgnr is None:
                 continue
             try:
-                row = fields.row_from_csv(record, self.underenhet)
+                row = row_of(cells)
             except fields.FieldError as exc:
                 context.report.reject(location, f"{orgnr}: {exc}")
                 continue
