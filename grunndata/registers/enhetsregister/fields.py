@@ -252,16 +252,20 @@ def row_from_json(record: dict[str, Any], underenhet: bool) -> Row:
     row: Row = {"er_underenhet": underenhet}
     get = record.get
     for name, columns, read in _PLAN:
-        value = get(name)
-        if value is None:
-            for c in columns:
-                row[c] = None
-            continue
-        try:
-            read(row, columns, name, value)
-        except _Unstorable as exc:
-            raise FieldError(f"{name}: {exc}") from None
+        _fill(row, name, columns, read, get(name))
     return row
+
+
+def _fill(row: Row, name: str, columns: tuple[str, ...], read: Any, value: Any) -> None:
+    """Field ``name``'s ``value`` into its ``columns`` of ``row`` (None: all null)."""
+    if value is None:
+        for c in columns:
+            row[c] = None
+        return
+    try:
+        read(row, columns, name, value)
+    except _Unstorable as exc:
+        raise FieldError(f"{name}: {exc}") from None
 
 
 def _read_code(row: Row, columns: tuple[str, ...], name: str, value: Any) -> None:
@@ -465,15 +469,7 @@ def csv_reader(header: Sequence[str], underenhet: bool) -> Callable[[Sequence[st
     def read(cells: Sequence[str]) -> Row:
         row: Row = {"er_underenhet": underenhet, **absent}
         for name, columns, reader, value_of in steps:
-            value = value_of(cells)
-            if value is None:
-                for c in columns:
-                    row[c] = None
-                continue
-            try:
-                reader(row, columns, name, value)
-            except _Unstorable as exc:
-                raise FieldError(f"{name}: {exc}") from None
+            _fill(row, name, columns, reader, value_of(cells))
         return row
 
     return read
