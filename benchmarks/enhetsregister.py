@@ -6,10 +6,12 @@ In a scratch database (``grunndata_benchmark_brreg``) on the embedded cluster:
 1. load N generated enheter as ``enheter/lastned`` (JSON.gz) through ``grunndata load``'s
    machinery (read, COPY, merge: one transaction);
 2. load the same N as ``/lastned/csv`` (CSV.gz): every unit unchanged;
+   for each load, enheter/s and the CPU per enhet, the loader's (this process) and
+   PostgreSQL's (every process of the cluster: use a private ``GRUNNDATA_DATA_DIR``);
 3. run typical searches (typo-tolerant name, name + kommune, næringskode + size, ...) a
    few rounds each and print p50/p95, with totalCount, through the schema in process.
 
-Usage:  .venv/bin/python benchmarks/enhetsregister.py [--n 20000] [--rounds 5]
+Usage:  .venv/bin/python -m benchmarks.enhetsregister [--n 20000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from psycopg_pool import AsyncConnectionPool
 
 from benchmarks.common import scratch_database
+from benchmarks.national_cost import postgres_cpu
 from grunndata.db.database import connect
 from grunndata.graphql.context import Context
 from grunndata.graphql.schema import build_schema
@@ -52,15 +55,21 @@ QUERY = """query ($f: EnhetFilter) { enheter(filter: $f, first: 20) {
   totalCount edges { node { organisasjonsnummer navn forretningsadresse { poststed } } } } }"""
 
 
-def load(url: str, path: Path) -> tuple[float, Any]:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load(url: str, path: Path, pgdata: Path) -> tuple[float, float, float, Any]:
+    """Wall seconds, this process's CPU seconds (the loader) and PostgreSQL's, and counts."""
     from grunndata.db.database import Database
 
-    started = time.perf_counter()
+    started, cpu, pg = time.perf_counter(), _cpu(), postgres_cpu(pgdata)
     outcome = run([path], formats=REGISTER.formats, database=Database(url, url))
     seconds = time.perf_counter() - started
     (file,) = outcome.files
     assert file.exit_code == 0, file.message
-    return seconds, file.counts
+    return seconds, _cpu() - cpu, postgres_cpu(pgdata) - pg, file.counts
 
 
 async def searches(url: str, rounds: int) -> list[tuple[str, int, float, float]]:
@@ -104,13 +113,20 @@ def main() -> None:
                 f"{args.n:,} generated enheter ({time.perf_counter() - started:.1f} s to "
                 f"write), PostgreSQL {cluster.binaries.major}"
             )
-            print(f"{'load':<34}{'seconds':>9}{'enheter/s':>12}  counts")
+            print(
+                f"{'load':<30}{'seconds':>8}{'enheter/s':>10}{'µs CPU/enhet':>13}"
+                f"{'(loader':>8}{'+ PG)':>6}  counts"
+            )
             for label, path in (
                 ("enheter/lastned (JSON.gz)", json_path),
                 ("enheter/lastned/csv (CSV.gz)", csv_path),
             ):
-                seconds, counts = load(database.app_url, path)
-                print(f"{label:<34}{seconds:>9.2f}{args.n / seconds:>12,.0f}  {counts}")
+                seconds, cpu, pg, counts = load(database.app_url, path, cluster.pgdata)
+                per = 1e6 / args.n
+                print(
+                    f"{label:<30}{seconds:>8.2f}{args.n / seconds:>10,.0f}"
+                    f"{(cpu + pg) * per:>13,.0f}{cpu * per:>8,.0f}{pg * per:>6,.0f}  {counts}"
+                )
         with connect(database.owner_url, autocommit=True) as conn:
             conn.execute("ANALYZE enhetsregister.enhet")
         print(f"\n{'search (first: 20)':<34}{'total':>8}{'p50 ms':>9}{'p95 ms':>9}")

@@ -1,7 +1,19 @@
-"""Bulk writing: COPY rows into a staging table that lives for one transaction."""
+r"""Bulk writing: COPY rows into a staging table that lives for one transaction.
+
+COPY's text format hands each value to its column's input function, so a value may go as
+the text PostgreSQL reads for its type: ``text_array`` and ``json_text`` write a list of
+text and a JSON value so, several times faster than psycopg's dumpers for lists and
+``Jsonb`` (which run in Python for every value).
+
+>>> print(text_array(['Vei 1', 'c/o "Holm"', 'a\\b']))
+{"Vei 1","c/o \"Holm\"","a\\b"}
+>>> print(json_text({"adresse": ["Ås"], "postnummer": None}))
+{"adresse": ["Ås"], "postnummer": null}
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -49,3 +61,20 @@ def copy_rows(
             copy.write_row(row)
             count += 1
     return count
+
+
+def text_array(values: Iterable[str]) -> str:
+    """A ``text[]`` literal of non-null ``values``, every element quoted."""
+    return (
+        "{"
+        + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "}"
+    )
+
+
+_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text, for a ``json`` or ``jsonb`` column."""
+    return _json(value)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
@@ -251,16 +252,20 @@ def row_from_json(record: dict[str, Any], underenhet: bool) -> Row:
     row: Row = {"er_underenhet": underenhet}
     get = record.get
     for name, columns, read in _PLAN:
-        value = get(name)
-        if value is None:
-            for c in columns:
-                row[c] = None
-            continue
-        try:
-            read(row, columns, name, value)
-        except _Unstorable as exc:
-            raise FieldError(f"{name}: {exc}") from None
+        _fill(row, name, columns, read, get(name))
     return row
+
+
+def _fill(row: Row, name: str, columns: tuple[str, ...], read: Any, value: Any) -> None:
+    """Field ``name``'s ``value`` into its ``columns`` of ``row`` (None: all null)."""
+    if value is None:
+        for c in columns:
+            row[c] = None
+        return
+    try:
+        read(row, columns, name, value)
+    except _Unstorable as exc:
+        raise FieldError(f"{name}: {exc}") from None
 
 
 def _read_code(row: Row, columns: tuple[str, ...], name: str, value: Any) -> None:
@@ -442,21 +447,59 @@ CSV_LIST_SEPARATOR = "\n"
 
 
 def row_from_csv(cells: dict[str, str], underenhet: bool) -> Row:
-    """The columns of one CSV record (without its key)."""
-    record: dict[str, Any] = {}
-    get = cells.get
-    for name, kind, names in csv_plan(underenhet):
-        if kind is Kind.CODE:
-            record[name] = {"kode": get(names[0]), "beskrivelse": get(names[1])}
-        elif kind is Kind.ADDRESS:
-            parts = {part: get(n) for part, n in zip(ADDRESS_PARTS, names, strict=True)}
-            parts["adresse"] = _split_list(parts["adresse"])
-            record[name] = parts
-        elif kind is Kind.LIST:
-            record[name] = _split_list(get(names[0]))
-        else:
-            record[name] = get(names[0])
-    return row_from_json(record, underenhet)
+    """The columns of one CSV record (without its key), cells by header name."""
+    return csv_reader(tuple(cells), underenhet)(list(cells.values()))
+
+
+def csv_reader(header: Sequence[str], underenhet: bool) -> Callable[[Sequence[str]], Row]:
+    """``row_from_csv`` for the records of a file with ``header``: each field's cells are
+    found by position once, and read straight into the row (as ``row_from_json`` reads
+    the same field; a column the header lacks reads as missing)."""
+    at = {name: i for i, name in enumerate(header)}
+    readers = {name: read for name, _, read in _PLAN}
+    own = {name for name, _, _ in csv_plan(underenhet)}
+    absent = {c: None for f in FIELDS if f.name not in own for c in f.columns}
+    steps = [
+        (name, f.columns, readers[name], _csv_value(kind, tuple(at.get(n) for n in names)))
+        for f in FIELDS
+        for name, kind, names in csv_plan(underenhet)
+        if name == f.name
+    ]
+
+    def read(cells: Sequence[str]) -> Row:
+        row: Row = {"er_underenhet": underenhet, **absent}
+        for name, columns, reader, value_of in steps:
+            _fill(row, name, columns, reader, value_of(cells))
+        return row
+
+    return read
+
+
+def _csv_value(kind: Kind, positions: tuple[int | None, ...]) -> Callable[[Sequence[str]], Any]:
+    """How a field of ``kind`` is taken from a record's cells at ``positions`` (None: a
+    column the file lacks), as ``row_from_json`` takes it from a JSON record."""
+
+    def cell(cells: Sequence[str], i: int | None) -> str | None:
+        return None if i is None else cells[i]
+
+    if kind is Kind.CODE:
+        kode, beskrivelse = positions
+        return lambda cells: {"kode": cell(cells, kode), "beskrivelse": cell(cells, beskrivelse)}
+    if kind is Kind.ADDRESS:
+        parts = tuple(zip(ADDRESS_PARTS, positions, strict=True))
+
+        def address(cells: Sequence[str]) -> dict[str, Any]:
+            value = {part: cell(cells, i) for part, i in parts}
+            value["adresse"] = _split_list(value["adresse"])
+            return value
+
+        return address
+    (i,) = positions
+    if kind is Kind.LIST:
+        return lambda cells: _split_list(cell(cells, i))
+    if i is None:
+        return lambda cells: None
+    return lambda cells: cells[i]
 
 
 @cache

@@ -16,12 +16,11 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from grunndata.errors import SourceError
 from grunndata.identifiers import InvalidIdentifier, parse_orgnr, parse_person_id
 from grunndata.loaders import extract_order
-from grunndata.loaders.bulk import copy_rows
+from grunndata.loaders.bulk import copy_rows, json_text, text_array
 from grunndata.loaders.complete import Completeness
 from grunndata.loaders.formats import LoadContext, WriteCounts
 from grunndata.loaders.jsonstream import json_values
@@ -40,7 +39,13 @@ from grunndata.registers.enhetsregister.tables import ENHET, ROLLE, ROLLE_CONTEN
 
 OSLO = ZoneInfo("Europe/Oslo")
 REGISTER = "enhetsregister"
-ADDRESSES = frozenset(f.columns[0] for f in fields.FIELDS if f.kind is fields.Kind.ADDRESS)
+#: How each content column goes into COPY: as is, or (an address, a list) as the text
+#: PostgreSQL reads (``grunndata.loaders.bulk``).
+_AS_TEXT = {fields.Kind.ADDRESS: json_text, fields.Kind.LIST: text_array}
+_COPY_PLAN = tuple(
+    (c, _AS_TEXT.get(next((f.kind for f in fields.FIELDS if c in f.columns), fields.Kind.TEXT)))
+    for c in ENHET.content
+)
 EnhetRecord = tuple[str, fields.Row, int]
 RolleRecord = tuple[str, list[tuple[Any, ...]], int]
 
@@ -114,7 +119,10 @@ class _EnhetFormat:
         rows = (
             (
                 orgnr,
-                *(Jsonb(row[c]) if c in ADDRESSES and row[c] else row[c] for c in ENHET.content),
+                *[
+                    row[c] if as_text is None or row[c] is None else as_text(row[c])
+                    for c, as_text in _COPY_PLAN
+                ],
                 _midnight(row["registreringsdato_enhetsregisteret"]),
                 number,
             )
@@ -253,6 +261,8 @@ class EnheterCsv(_EnhetFormat):
                 f"{name}: not a Brønnøysund {self.kind} CSV: the header lacks the column(s) "
                 f"{', '.join(missing)}"
             )
+        row_of = fields.csv_reader(header, self.underenhet)
+        key = {name: i for i, name in enumerate(header)}["organisasjonsnummer"]
         for cells in rows:
             number = lines.number
             location = f"{self.numbering} {number}"
@@ -262,12 +272,11 @@ class EnheterCsv(_EnhetFormat):
                     raise lines.truncated(f"has {problem}")
                 context.report.reject(location, problem)
                 continue
-            record = dict(zip(header, cells, strict=True))
-            orgnr = _orgnr(record["organisasjonsnummer"], context, location, "organisasjonsnummer")
+            orgnr = _orgnr(cells[key], context, location, "organisasjonsnummer")
             if orgnr is None:
                 continue
             try:
-                row = fields.row_from_csv(record, self.underenhet)
+                row = row_of(cells)
             except fields.FieldError as exc:
                 context.report.reject(location, f"{orgnr}: {exc}")
                 continue

@@ -14,8 +14,8 @@ import gzip
 import io
 import json
 import random
-from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +53,10 @@ KOMMUNER = [
 
 
 def _date(rng: random.Random, start: int = 1950, end: int = 2025) -> str:
-    return (date(start, 1, 1) + timedelta(days=rng.randrange((end - start) * 365))).isoformat()
+    return date.fromordinal(_ORDINALS[start] + rng.randrange((end - start) * 365)).isoformat()
 
 
-def _maybe(rng: random.Random, value: Any, p: float = 0.5) -> Any:
-    return value if rng.random() < p else None
+_ORDINALS = {year: date(year, 1, 1).toordinal() for year in (1950, 2000)}
 
 
 def _adresse(rng: random.Random) -> dict[str, Any]:
@@ -76,22 +75,64 @@ def _adresse(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def _value(rng: random.Random, f: fields.Field) -> Any:
-    if f.kind is Kind.CODE:
-        source = {"organisasjonsform": FORMER}.get(f.name, NAERINGER)
+Maker = Callable[[random.Random], Any]
+
+
+def _code(source: list[tuple[str, str]]) -> Maker:
+    def code(rng: random.Random) -> Any:
         kode, beskrivelse = rng.choice(source)
         return {"kode": kode, "beskrivelse": beskrivelse}
-    if f.kind is Kind.ADDRESS:
-        return _adresse(rng)
-    if f.kind is Kind.LIST:
-        return [f"{rng.choice(ORD).title()} og annen virksomhet." for _ in range(rng.randint(1, 2))]
-    if f.kind is Kind.DATE:
-        return _date(rng)
-    if f.kind is Kind.BOOL:
-        return rng.random() < 0.5
-    if f.kind is Kind.INT:
-        return rng.randint(0, 500)
-    return f"{rng.choice(ORD).lower()}{rng.randint(1, 999)}"
+
+    return code
+
+
+def _lines(rng: random.Random) -> list[str]:
+    return [f"{rng.choice(ORD).title()} og annen virksomhet." for _ in range(rng.randint(1, 2))]
+
+
+def _maker(f: fields.Field) -> Maker:
+    """How a value of field ``f`` is made up."""
+    if f.kind is Kind.CODE:
+        return _code({"organisasjonsform": FORMER}.get(f.name, NAERINGER))
+    return {
+        Kind.ADDRESS: _adresse,
+        Kind.LIST: _lines,
+        Kind.DATE: _date,
+        Kind.BOOL: lambda rng: rng.random() < 0.5,
+        Kind.INT: lambda rng: rng.randint(0, 500),
+    }.get(f.kind, lambda rng: f"{rng.choice(ORD).lower()}{rng.randint(1, 999)}")
+
+
+def _maybe(make: Maker) -> Maker:
+    """``make``'s value six times in ten (made first, so the draws stay as they were)."""
+
+    def maybe(rng: random.Random) -> Any:
+        value = make(rng)
+        return value if rng.random() < 0.6 else None
+
+    return maybe
+
+
+#: The fields every unit has.
+_ALWAYS = ("organisasjonsform", "naeringskode1", "registreringsdatoEnhetsregisteret")
+
+
+def _plan(underenhet: bool, parents: list[str] | None) -> list[tuple[str, Maker]]:
+    """Each field of the kind (but navn and slettedato) and how its value is made up."""
+    plan: list[tuple[str, Maker]] = []
+    for f in fields.fields_of(underenhet):
+        if f.name in ("navn", "slettedato"):
+            continue
+        if f.name == "overordnetEnhet":
+            make: Maker = (lambda rng: rng.choice(parents)) if parents else (lambda rng: None)
+        elif f.name == "organisasjonsform" and underenhet:
+            make = _code(UNDER_FORMER)
+        elif f.name in _ALWAYS:
+            make = _maker(f)
+        else:
+            make = _maybe(_maker(f))
+        plan.append((f.name, make))
+    return plan
 
 
 def enheter(
@@ -101,6 +142,7 @@ def enheter(
     every field of its kind present or absent at random, a few deleted units."""
     rng = random.Random(seed)
     numbers = orgnumre(rng, start=500000 * (seed % 100) + (300000 if underenhet else 0))
+    plan = _plan(underenhet, parents)
     for _ in range(n):
         orgnr = next(numbers)
         if rng.random() < 0.02:  # deleted: only a few fields
@@ -112,22 +154,8 @@ def enheter(
             }
             continue
         record: dict[str, Any] = {"organisasjonsnummer": orgnr, "navn": _navn(rng)}
-        for f in fields.fields_of(underenhet):
-            if f.name in ("navn", "slettedato"):
-                continue
-            if f.name == "overordnetEnhet":
-                record[f.name] = rng.choice(parents) if parents else None
-            elif f.name == "organisasjonsform" and underenhet:
-                kode, beskrivelse = rng.choice(UNDER_FORMER)
-                record[f.name] = {"kode": kode, "beskrivelse": beskrivelse}
-            elif f.name in (
-                "organisasjonsform",
-                "naeringskode1",
-                "registreringsdatoEnhetsregisteret",
-            ):
-                record[f.name] = _value(rng, f)
-            else:
-                record[f.name] = _maybe(rng, _value(rng, f), 0.6)
+        for name, make in plan:
+            record[name] = make(rng)
         record["_links"] = {
             "self": {"href": f"https://data.brreg.no/enhetsregisteret/api/enheter/{orgnr}"}
         }
