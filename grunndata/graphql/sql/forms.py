@@ -1,12 +1,12 @@
 """The forms a register declares for its types and root fields in SQL (``SqlType`` with
-its ``Column``, ``Nested``, ``Related``, ``ByKey`` and ``Link`` fields; an ``SqlRoot`` giving a
-``RootPlan``), read by the compiler (``grunndata.graphql.sql.compiler``)."""
+its ``Column``, ``Nested``, ``Related``, ``Paged``, ``ByKey`` and ``Link`` fields; an
+``SqlRoot`` giving a ``RootPlan``), read by the compiler (``grunndata.graphql.sql.compiler``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -45,13 +45,26 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Paged:
+    """A connection (``edges``, ``pageInfo``, ``totalCount``) of rows of ``type_name``
+    linked to the row ``{t}`` (``source`` and ``order_by`` as ``Related``'s; a total order):
+    the page its ``first`` and ``after`` arguments ask for, as ``connection.page`` reads them."""
+
+    type_name: str
+    source: str
+    order_by: str
+
+
+@dataclass(frozen=True)
 class ByKey:
     """The entity ``type_name`` whose key is ``key`` (SQL over ``{t}``), as it is now, as
-    ``Context.entity`` gives it: found by the type's own ``by_key``, so that a room never
-    writes SQL over another room's tables."""
+    ``Context.entity`` gives it: found by the type's own ``by_key``, or by its ``by_keys``
+    entry for ``entity`` (an alternative key's ``Register.entities`` name), so that a room
+    never writes SQL over another room's tables."""
 
     type_name: str
     key: str
+    entity: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,7 @@ class Link:
     many: bool = True
 
 
-Field = Column | Nested | Related | ByKey | Link
+Field = Column | Nested | Related | Paged | ByKey | Link
 
 
 @dataclass(frozen=True)
@@ -85,13 +98,15 @@ class PersonForm:
 @dataclass(frozen=True)
 class SqlType:
     """A GraphQL type's fields in SQL; ``by_key`` (``FROM … WHERE …`` over ``{r}``,
-    ``{key}`` and ``{as_of}``) finds an entity by key for other rooms' ``ByKey``.
+    ``{key}`` and ``{as_of}``) finds an entity by key for other rooms' ``ByKey``, and
+    ``by_keys`` by an alternative key (by its entity name, ``ByKey.entity``).
     ``person``: the type is a person; ``linked_person``: its rows name one by this
     identifier (SQL over ``{t}``), as ``access``'s ``linked_person`` hook."""
 
     name: str
     fields: Mapping[str, Field]
     by_key: str = ""
+    by_keys: Mapping[str, str] = field(default_factory=dict)
     person: PersonForm | None = None
     linked_person: str | None = None
 
@@ -104,7 +119,7 @@ def merged(types: Iterable[SqlType]) -> dict[str, SqlType]:
         known = found.get(sql_type.name)
         if known is None:
             found[sql_type.name] = sql_type
-        elif sql_type.by_key or sql_type.person or sql_type.linked_person:
+        elif sql_type.by_key or sql_type.by_keys or sql_type.person or sql_type.linked_person:
             found[sql_type.name] = replace(sql_type, fields={**known.fields, **sql_type.fields})
         else:
             found[sql_type.name] = replace(known, fields={**known.fields, **sql_type.fields})

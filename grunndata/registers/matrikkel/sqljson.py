@@ -25,6 +25,7 @@ from grunndata.graphql.sql.forms import (
 )
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
+from grunndata.registers.lenker import ADRESSE_BY_POSTFORM
 from grunndata.registers.matrikkel.geometri import geojson_sql
 from grunndata.registers.matrikkel.query import _kommunenumre
 
@@ -114,6 +115,11 @@ ADRESSE = SqlType(
         "normalisertPostadresse": Column("{t}.postadresse_form"),
         "representasjonspunkt": Column(geojson_sql("{t}.punkt", "4326")),
         "eiendom": Related("Eiendom", "FROM matrikkel.matrikkelenhet {r} " + _OF_UNIT, many=False),
+    },
+    by_keys={
+        # as ``lenker.adresse_by_postform_batch``: the one address with the form, else none
+        ADRESSE_BY_POSTFORM: "FROM (SELECT {r}.*, count(*) OVER () AS n__ FROM matrikkel.adresse "
+        "{r} WHERE {r}.postadresse_form = {key} AND {as_of}) {r} WHERE {r}.n__ = 1",
     },
 )
 
