@@ -267,6 +267,8 @@ class SqlAnswers:
             inner = compiler.object_sql(plan.type_name, node.selection_set, "r0")
             source = compiler.source(plan.source, "r0")
             sql = f"SELECT ({inner})::text {source} LIMIT 1"
+        elif plan.shape is Shape.KEYS:
+            sql = compiler.keys_sql(plan, node.selection_set)
         else:
             sql = compiler.connection_sql(plan, node.selection_set)
         return _Compiled(sql, compiler.marked, tuple(compiler.pages))

@@ -57,13 +57,20 @@ class Compiler:
         """Tidspunkt(gyldig=now).as_of_sql, with its own parameter."""
         return f"{alias}.gyldig @> %(naa)s::timestamptz AND upper_inf({alias}.registrert)"
 
+    def instant(self, now: bool = False) -> str:
+        """The query's instant in valid time (``Tidspunkt.gyldig``, as ``as_of_sql`` names
+        its parameter), or now."""
+        return "%(naa)s::timestamptz" if now or self.at_now else "%(gyldig)s::timestamptz"
+
     def subquery(self, sql: str, row: str, *, now: bool = False) -> str:
-        """``sql`` over the row ``{t}``, its subquery rows ``{x}`` as of the query (or now)."""
+        """``sql`` over the row ``{t}``, its subquery rows ``{x}`` as of the query (or now),
+        ``{at}`` the instant."""
         if "{x}" not in sql:
-            return sql.format(t=row)
+            return sql.format(t=row, at=self.instant(now))
         self.depth += 1
         alias = f"x{self.depth}"
-        return sql.format(t=row, x=alias, as_of=self.now(alias) if now else self.as_of(alias))
+        as_of = self.now(alias) if now else self.as_of(alias)
+        return sql.format(t=row, x=alias, as_of=as_of, at=self.instant(now))
 
     def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str,
               identifier: str | None = None) -> str | None:  # fmt: skip
@@ -90,6 +97,8 @@ class Compiler:
             return f"'{MARK}', {mark_sql(LOGGED, identifier, graded, names)}"
         key = str(sql_type.linked_person).format(t=row)
         graded = gradering.graded_sql(key) if self.probe else None
+        if not sql_type.graded_matters:
+            graded = "false"
         logged = LOGGED if names else NOT_LOGGED  # shows no guarded field of the person
         return f"'{MARK}', {mark_sql(logged, key, graded, names)}"
 
@@ -146,12 +155,12 @@ class Compiler:
         if isinstance(definition, Column):  # perhaps a subquery, e.g. an aggregate
             return self.subquery(definition.sql, row)
         if isinstance(definition, Nested):
-            inner = self.object_sql(
-                definition.type_name, node.selection_set, definition.at.format(t=row)
-            )
+            at = definition.at.format(t=row, at=self.instant())
+            inner = self.object_sql(definition.type_name, node.selection_set, at)
             if definition.null_if is None:
                 return inner
-            return f"CASE WHEN {definition.null_if.format(t=row)} THEN NULL ELSE {inner} END"
+            null_if = definition.null_if.format(t=row, at=self.instant())
+            return f"CASE WHEN {null_if} THEN NULL ELSE {inner} END"
         self.depth += 1
         related = f"r{self.depth}"
         if isinstance(definition, ByKey):
@@ -206,6 +215,15 @@ class Compiler:
         window = Window(plan.type_name, source, order, "r0")
         built = connection_sql(window, selection, self.fragments, self.node_sql(plan.type_name))
         return f"SELECT {built}::text"
+
+    def keys_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
+        """A root field's list, one row of ``plan``'s (or null) per key, in their order."""
+        inner = self.object_sql(plan.type_name, selection, "r0")
+        source = plan.source.format(r="r0", key="k.key", as_of=self.as_of("r0"))
+        return (
+            f"SELECT coalesce(json_agg((SELECT {inner} {source} LIMIT 1) ORDER BY k.i), "
+            "'[]'::json)::text FROM unnest(%(keys)s::text[]) WITH ORDINALITY AS k(key, i)"
+        )
 
     def paged_sql(self, sql_type: SqlType, definition: Paged, node: FieldNode, row: str,
                   related: str) -> str:  # fmt: skip

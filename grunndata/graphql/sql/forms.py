@@ -16,8 +16,9 @@ from grunndata.graphql.tid import Tidspunkt
 @dataclass(frozen=True)
 class Column:
     """A leaf: an SQL expression over the row ``{t}`` giving exactly what the resolver
-    serialises (ids as text, GeoJSON as json, ...). It may be a subquery over rows
-    ``{x}`` with ``{as_of}`` the query's Tidspunkt condition on them."""
+    serialises (ids as text, GeoJSON as json, timestamps by ``scalars.datetime_sql``, ...).
+    It may be a subquery over rows ``{x}`` with ``{as_of}`` the query's Tidspunkt condition
+    on them; ``{at}`` is the query's instant in valid time (a timestamptz), as any form's."""
 
     sql: str
 
@@ -25,7 +26,8 @@ class Column:
 @dataclass(frozen=True)
 class Nested:
     """An object built from the same row, or from ``at`` (SQL over ``{t}``, e.g. a part
-    of a JSON column) as its row; null when ``null_if`` (SQL over ``{t}``) holds."""
+    of a JSON column, or a value its fields read) as its row; null when ``null_if`` (SQL
+    over ``{t}``) holds."""
 
     type_name: str
     null_if: str | None = None
@@ -101,7 +103,9 @@ class SqlType:
     ``{key}`` and ``{as_of}``) finds an entity by key for other rooms' ``ByKey``, and
     ``by_keys`` by an alternative key (by its entity name, ``ByKey.entity``).
     ``person``: the type is a person; ``linked_person``: its rows name one by this
-    identifier (SQL over ``{t}``), as ``access``'s ``linked_person`` hook."""
+    identifier (SQL over ``{t}``), as ``access``'s ``linked_person`` hook; ``graded_matters``:
+    whether access control may hide such a row for a graded person (False: its rows are
+    answered whatever the grading, so its marks do not ask)."""
 
     name: str
     fields: Mapping[str, Field]
@@ -109,6 +113,7 @@ class SqlType:
     by_keys: Mapping[str, str] = field(default_factory=dict)
     person: PersonForm | None = None
     linked_person: str | None = None
+    graded_matters: bool = True
 
 
 def merged(types: Iterable[SqlType]) -> dict[str, SqlType]:
@@ -129,12 +134,14 @@ def merged(types: Iterable[SqlType]) -> dict[str, SqlType]:
 class Shape(Enum):
     ONE = "one"
     CONNECTION = "connection"
+    KEYS = "keys"  # a list, one row (or null) per key of ``%(keys)s``, in their order
 
 
 @dataclass(frozen=True)
 class RootPlan:
     """What a root field asks for: rows of ``type_name`` from ``source`` (``FROM … WHERE
-    …`` over ``{r}``, ``{as_of}`` as in ``Related``) with ``params``, as of ``tid``."""
+    …`` over ``{r}``, ``{as_of}`` as in ``Related``; for ``Shape.KEYS``, ``{key}`` is one
+    key of the text array ``params["keys"]``) with ``params``, as of ``tid``."""
 
     type_name: str
     tid: Tidspunkt
