@@ -217,12 +217,17 @@ class Compiler:
         return f"SELECT {built}::text"
 
     def keys_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
-        """A root field's list, one row of ``plan``'s (or null) per key, in their order."""
+        """A root field's list, one row of ``plan``'s (or null) per key, in their order:
+        the rows of all keys found at once (a subquery per key let the planner pick an
+        index scan per key), then joined to the keys."""
         inner = self.object_sql(plan.type_name, selection, "r0")
-        source = plan.source.format(r="r0", key="k.key", as_of=self.as_of("r0"))
+        keys = "ANY(%(keys)s::text[])"
+        source = plan.source.format(r="r0", key=keys, as_of=self.as_of("r0"))
+        key = plan.key.format(r="r0")
         return (
-            f"SELECT coalesce(json_agg((SELECT {inner} {source} LIMIT 1) ORDER BY k.i), "
-            "'[]'::json)::text FROM unnest(%(keys)s::text[]) WITH ORDINALITY AS k(key, i)"
+            "SELECT coalesce(json_agg(f.v ORDER BY k.i), '[]'::json)::text FROM "
+            "unnest(%(keys)s::text[]) WITH ORDINALITY AS k(key, i) LEFT JOIN "
+            f"(SELECT {key} AS key, {inner} AS v {source}) AS f ON f.key = k.key"
         )
 
     def paged_sql(self, sql_type: SqlType, definition: Paged, node: FieldNode, row: str,

@@ -140,8 +140,9 @@ class Shape(Enum):
 @dataclass(frozen=True)
 class RootPlan:
     """What a root field asks for: rows of ``type_name`` from ``source`` (``FROM … WHERE
-    …`` over ``{r}``, ``{as_of}`` as in ``Related``; for ``Shape.KEYS``, ``{key}`` is one
-    key of the text array ``params["keys"]``) with ``params``, as of ``tid``."""
+    …`` over ``{r}``, ``{as_of}`` as in ``Related``; for ``Shape.KEYS``, ``{r}.x = {key}``
+    matches any key of the text array ``params["keys"]``, ``key`` is a row's, SQL over
+    ``{r}``, and a key has at most one row) with ``params``, as of ``tid``."""
 
     type_name: str
     tid: Tidspunkt
@@ -152,6 +153,7 @@ class RootPlan:
     limit: int = 0
     offset: int = 0
     fall_back_on_null: bool = False
+    key: str = ""
 
 
 def one_at(

@@ -162,10 +162,11 @@ def kontaktinformasjoner(arguments: Mapping[str, Any], now: dt.datetime) -> Root
         numbers = [parse_person_id(str(value)).value for value in given]
     except ValueError:  # as ``keylist.in_input_order`` marks a malformed one
         return None
-    source = _SOURCE + "{key} AND {as_of}"
+    source = _SOURCE + "{key} AND {as_of}"  # one version at an instant: one row a key
     return RootPlan(
-        "Kontaktinformasjon", _tid(arguments, now), source, {"keys": numbers}, Shape.KEYS
-    )
+        "Kontaktinformasjon", _tid(arguments, now), source, {"keys": numbers}, Shape.KEYS,
+        key="{r}.personidentifikator",
+    )  # fmt: skip
 
 
 SQL_ROOTS = {"kontaktinformasjon": kontaktinformasjon, "kontaktinformasjoner": kontaktinformasjoner}
