@@ -102,8 +102,17 @@ class Compiler:
         logged = LOGGED if names else NOT_LOGGED  # shows no guarded field of the person
         return f"'{MARK}', {mark_sql(logged, key, graded, names)}"
 
+    def recorded(self, alias: str) -> str:
+        """The recorded-time half of ``as_of``: the versions registered at the query's
+        ``ajourholdstidspunkt`` (or now), whatever their valid time."""
+        if self.at_now or self.tid.registrert is None:
+            return f"upper_inf({alias}.registrert)"
+        return f"{alias}.registrert @> %(registrert)s::timestamptz"
+
     def source(self, source: str, alias: str, parent: str = "") -> str:
-        return source.format(r=alias, t=parent, as_of=self.as_of(alias))
+        return source.format(
+            r=alias, t=parent, as_of=self.as_of(alias), recorded=self.recorded(alias)
+        )
 
     def object_sql(self, type_name: str, selection: SelectionSetNode | None, row: str) -> str:
         sql_type = self.types.get(type_name)

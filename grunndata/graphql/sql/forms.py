@@ -38,7 +38,8 @@ class Nested:
 class Related:
     """Rows of ``type_name`` linked to the row ``{t}``: ``source`` is ``FROM … WHERE …``
     over ``{t}`` and the related row ``{r}``, where ``{as_of}`` stands for the query's
-    Tidspunkt condition on ``{r}``. A list (``many``, in ``order_by``) or one row."""
+    Tidspunkt condition on ``{r}`` (``{recorded}`` for its recorded-time half alone). A
+    list (``many``, in ``order_by``) or one row."""
 
     type_name: str
     source: str

@@ -30,6 +30,7 @@ from grunndata.graphql.sql.forms import (
     SqlType,
     one_at,
 )
+from grunndata.graphql.sql.scalars import datetime_sql
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers.enhetsregister.fields import FIELDS, Kind, column
@@ -105,6 +106,17 @@ ENHET = SqlType(
         # the codes held, in order: each element of the array is the row {r} (as a value)
         "naeringskoder": Related("EnhetKode", f"FROM jsonb_array_elements({_NAERINGSKODER}) {{r}}"),
         "erSlettet": Column("{t}.slettedato IS NOT NULL"),
+        "gyldigFra": Column(datetime_sql("lower({t}.gyldig)")),
+        "gyldigTil": Column(datetime_sql("upper({t}.gyldig)")),
+        "registrertFra": Column(datetime_sql("lower({t}.registrert)")),
+        "registrertTil": Column(datetime_sql("upper({t}.registrert)")),
+        # every version in valid time, as registered at the query's instant (``historikk``)
+        "historikk": Related(
+            "Enhet",
+            "FROM enhetsregister.enhet {r} WHERE {r}.organisasjonsnummer = "
+            "{t}.organisasjonsnummer AND {recorded} AND " + _SHOWN,
+            "lower({r}.gyldig) NULLS FIRST",
+        ),
         "overordnetEnhet": _unit("{t}.overordnet_enhet"),
         "underenheter": Paged(
             "Enhet",

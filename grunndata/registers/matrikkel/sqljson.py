@@ -23,6 +23,7 @@ from grunndata.graphql.sql.forms import (
     SqlType,
     one_at,
 )
+from grunndata.graphql.sql.scalars import datetime_sql
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
 from grunndata.registers.lenker import ADRESSE_BY_POSTFORM
@@ -54,6 +55,7 @@ EIENDOM = SqlType(
             "bruksnavn",
         ),
         "type": Column("{t}.matrikkelenhetstype"),
+        "gyldigFra": Column(datetime_sql("lower({t}.gyldig)")),
         "kunFraKart": Column("{t}.kun_fra_kart"),
         "arealM2": Column(
             "(SELECT sum(ST_Area(ST_Transform({x}.geometri, 4326)::geography) ORDER BY "
