@@ -25,7 +25,7 @@ from graphql import (
     is_required_argument,
 )
 
-from grunndata.graphql.sql.forms import ByKey, Link, Nested, Related, SqlType
+from grunndata.graphql.sql.forms import ByKey, Link, Nested, Paged, Related, SqlType
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ def schema_examples(
 ) -> Iterator[Example]:
     """An example for every field of every object type reachable from a root field, each
     type asked once, below the first root (breadth first) that reaches it: first along
-    the fields the forms follow (``Nested``, ``Related``, ``ByKey``, ``Link``, and what a type
-    without a form selects, e.g. a connection's ``edges``) from the roots with a form,
-    then along any field from any root."""
+    the fields the forms follow (``Nested``, ``Related``, ``Paged``, ``ByKey``, ``Link``, and
+    what a type without a form selects, e.g. a connection's ``edges``) from the roots with a
+    form, then along any field from any root."""
     query_type = schema.query_type
     assert query_type is not None
     assigned: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -105,7 +105,7 @@ def _walk(
             if (
                 forms is not None
                 and form is not None
-                and not isinstance(form.fields.get(name), Nested | Related | ByKey | Link)
+                and not isinstance(form.fields.get(name), Nested | Related | Paged | ByKey | Link)
             ):
                 continue
             assigned[named.name] = (root, (*path, name))

@@ -10,7 +10,7 @@ import pytest
 
 from grunndata.registers.enhetsregister.types import HAS_PERSON
 from grunndata.server import create_app
-from tests.conftest import LiveServer
+from tests.conftest import ALL_SCOPES, LiveServer
 from tests.enhetsregister.conftest import Api, load, query, write_json
 
 ENHET = """
@@ -271,6 +271,31 @@ def test_history_and_time_arguments(fresh_database, tmp_path):
     assert history[0]["gyldigFra"] == "2004-05-12T00:00:00+02:00"
     assert history[0]["gyldigTil"] == history[1]["gyldigFra"] and history[1]["gyldigTil"] is None
     assert [h["navn"] for h in known_then["historikk"]] == ["KORSVIK BYGG AS"]
+
+
+def test_history_and_its_times_answer_alike_on_both_paths(fresh_database, tmp_path):
+    """Two versions, one closed in valid time: the SQL forms (``historikk``, the version
+    times) answer as the resolvers, now, at an instant, and as recorded between loads."""
+    from tests.enhetsregister.test_formats import KORSVIK
+    from tests.sqlforms import BothPaths
+
+    load(fresh_database, write_json(tmp_path / "enheter.json", [KORSVIK]))
+    (between,) = query(fresh_database, "SELECT clock_timestamp()")[0]
+    renamed = {**KORSVIK, "navn": "KORSVIK BYGG OG ANLEGG AS"}
+    load(fresh_database, write_json(tmp_path / "enheter.json", [renamed]))
+    asked = """query ($g: DateTime, $a: DateTime) { enhet(organisasjonsnummer: "310911410",
+        gyldighetstidspunkt: $g, ajourholdstidspunkt: $a) { navn gyldigFra gyldigTil
+        registrertFra registrertTil historikk { navn gyldigFra gyldigTil registrertFra
+        registrertTil } } }"""
+    both = BothPaths(fresh_database)
+    try:
+        for variables in ({}, {"g": "2010-01-01T12:00:00"}, {"a": between.isoformat()}):
+            fast, resolved = both.ask(asked, ALL_SCOPES, variables)
+            assert fast is not None, f"the SQL forms declined {variables}"
+            assert resolved["codes"] == [] and fast[0] == resolved["data"], variables
+    finally:
+        both.close()
+    assert len(resolved["data"]["enhet"]["historikk"]) == 1  # as recorded between the loads
 
 
 def test_other_registers_reach_units_through_the_enhet_entity(demo):

@@ -22,7 +22,7 @@ from graphql import GraphQLObjectType, get_named_type
 
 from grunndata.db.database import Database
 from grunndata.graphql.auth import ANONYMOUS
-from grunndata.graphql.sql.forms import ByKey, Link, Nested, Related
+from grunndata.graphql.sql.forms import ByKey, Link, Nested, Paged, Related
 from tests.conftest import ALL_SCOPES
 from tests.sqlform_examples import Example, schema_examples
 from tests.sqlforms import SCHEMA, BothPaths
@@ -195,6 +195,10 @@ def test_the_forms_name_only_what_the_schema_has():
             if isinstance(form, Nested | Related | ByKey | Link):
                 named = get_named_type(graphql_type.fields[name].type)
                 assert form.type_name == named.name, f"{sql_type.name}.{name}"
+                assert form.type_name in FORMS, f"{sql_type.name}.{name}: no form"
+            if isinstance(form, Paged):
+                named = get_named_type(graphql_type.fields[name].type)
+                assert named.name == f"{form.type_name}Connection", f"{sql_type.name}.{name}"
                 assert form.type_name in FORMS, f"{sql_type.name}.{name}: no form"
 
 

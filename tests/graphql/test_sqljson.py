@@ -123,6 +123,37 @@ ANSWERED = {
         "organisasjonsnummer navn roller { type { kode } } } } } }",
         {},
     ),
+    "a unit's underenheter, paged by literals and by variables, and its roles' persons": (
+        'query($first: Int, $after: String) { a: enhet(organisasjonsnummer: "310911410") { '
+        "underenheter { totalCount } roller { innehaver { navn person { navn { fornavn } } } } "
+        "p1: underenheter(first: 1) { ...U } p2: underenheter(first: $first, after: $after) "
+        '{ ...U } p3: underenheter(first: 0) { ...U } p4: underenheter(after: "bzo1") '
+        '{ ...U } } b: enhet(organisasjonsnummer: "318716897") { underenheter(first: $first) '
+        '{ ...U } } c: enhet(organisasjonsnummer: "314400291") { underenheter { ...U } } } '
+        "fragment U on EnhetConnection { __typename totalCount pageInfo { hasNextPage "
+        "hasPreviousPage startCursor endCursor } edges { __typename cursor node { "
+        "organisasjonsnummer navn overordnetEnhet { organisasjonsnummer } beliggenhetsadresse "
+        "{ adresse adresseIMatrikkelen { adresseId adressetekst } } } } }",
+        {"first": 1, "after": "bzow"},
+    ),
+    "a person's roles to the unit's address in Matrikkelen and its eiendom": (
+        '{ person(identifikasjonsnummer: "14834806046") { roller { enhet { navn '
+        "forretningsadresse { adresse postnummer adresseIMatrikkelen { adresseId adressetekst "
+        "eiendom { matrikkelnummer hjemmelshavere { navn } } } } postadresse { "
+        'adresseIMatrikkelen { adresseId } } } } } a: enhet(organisasjonsnummer: "310283827") '
+        "{ forretningsadresse { adresseIMatrikkelen { adresseId } } } }",
+        {},
+    ),
+    "a unit's versions and their times, now, at an instant, as recorded then": (
+        'query($at: DateTime) { a: enhet(organisasjonsnummer: "310911410") { ...H } '
+        'b: enhet(organisasjonsnummer: "317848641", gyldighetstidspunkt: "2020-01-01") '
+        '{ ...H } c: enhet(organisasjonsnummer: "310911410", ajourholdstidspunkt: $at) '
+        '{ ...H } d: eiendom(matrikkelnummer: "4204-97/90") { gyldigFra } } '
+        "fragment H on Enhet { gyldigFra gyldigTil registrertFra registrertTil historikk { "
+        "navn erSlettet gyldigFra gyldigTil registrertFra registrertTil roller { type { kode } "
+        "} underenheter { totalCount } } }",
+        {"at": "2030-01-01T00:00:00+01:00"},
+    ),
     "units by type, an empty page": (
         "{ eiendommer(filter: {type: grunneiendom}, first: 0) { totalCount edges "
         "{ node { matrikkelnummer } } } }",
@@ -164,7 +195,9 @@ def test_the_sql_form_answers_as_the_resolvers(both, query, variables):
 
 
 DECLINED = {
-    "a field without an SQL form": '{ eiendom(matrikkelnummer: "4204-97/90") { gyldigFra } }',
+    "a field without an SQL form": (
+        '{ eiendom(matrikkelnummer: "4204-97/90") { bygninger { __typename } } }'
+    ),
     "a field argument": '{ eiendom(matrikkelnummer: "4204-97/90") { geometri(epsg: 25833) } }',
     "a directive": '{ eiendom(matrikkelnummer: "4204-97/90") { bruksnavn @skip(if: true) } }',
     "a former matrikkelnummer (the resolver follows it)": (
@@ -189,6 +222,24 @@ def test_a_filter_the_resolver_refuses_is_left_to_it(both):
     fast, resolved = BothPaths.ask(both, query, ALL_SCOPES)
     assert fast is None
     assert [path for path, _ in resolved["codes"]] == ["enheter"]  # the error is its own
+
+
+@pytest.mark.parametrize(
+    "arguments, where",
+    [
+        ("first: 1001", ""),
+        ('after: "x"', "enhet.underenheter"),
+        ("first: -1", "enhet.underenheter"),
+    ],
+)  # a page size past the limits is refused for the whole query, a cursor by the field
+def test_a_page_refused_below_the_root_is_left_to_the_resolvers(both, arguments, where):
+    query = (
+        '{ enhet(organisasjonsnummer: "310911410") { navn '
+        f"underenheter({arguments}) {{ totalCount }} }} }}"
+    )
+    fast, resolved = BothPaths.ask(both, query, ALL_SCOPES)
+    assert fast is None
+    assert [path for path, _ in resolved["codes"]] == [where]
 
 
 LEAVES = ["matrikkelnummer", "kommunenummer", "gardsnummer", "bruksnummer", "festenummer",

@@ -2,15 +2,16 @@
 
 Executing a query field by field costs Python ~30 µs per field (graphql-core's completion
 plus strawberry's resolver wrapping); a 100-item list with nested lists selects over a
-thousand fields. So rooms may describe their types in SQL too: a ``SqlType`` maps a
-GraphQL field to a ``Column`` (an SQL expression over the row), a ``Nested`` object built
-from the same row, or ``Related`` rows (a correlated subquery, one per relation, inside
-the same statement). A root field with an ``SqlRoot`` then answers a query whose every
-selected field has such a form with one statement building the whole JSON, which the
-server sends as it comes (``SqlFirst``).
+thousand fields. So rooms may describe their types in SQL too: a ``SqlType`` maps a GraphQL
+field to a ``Column`` (an SQL expression over the row), a ``Nested`` object built from the
+same row, ``Related`` rows (a correlated subquery, one per relation, inside the same
+statement), or ``Paged`` ones (a connection, its page bound per request). A root field with
+an ``SqlRoot`` then answers a query whose every selected field has such a form with one
+statement building the whole JSON, which the server sends as it comes (``SqlFirst``).
 
 Anything else runs through the resolvers as before, which stay the reference: a field
-without an SQL form, any directive, a field argument, a root field whose ``SqlRoot``
+without an SQL form, any directive, a field argument (but a ``Paged`` field's page, which
+``connection.page`` checks), a root field whose ``SqlRoot``
 declines (``None``: e.g. a malformed key, for the resolver to report), or a null answer
 where the resolver may have more to say (``RootPlan.fall_back_on_null``: a former
 matrikkelnummer, an error). ``tests/graphql/test_sqljson.py`` checks both paths answer alike;
@@ -40,10 +41,10 @@ marks, and the round trip cost more than its probes (``eiendom`` 0.35 → 0.50 m
 answer), so ``Shape.ONE`` roots keep the probes.
 
 The modules, one concept each: ``forms`` (what a register declares: ``SqlType``,
-``Column``, ``Nested``, ``Related``, ``ByKey``, ``Link``, ``PersonForm``, ``SqlRoot`` and
-its ``RootPlan``), ``marks`` (the access-control marks and taking them out), ``selection``
-(the operation and the fields a query selects), ``compiler`` (a root field's statement),
-``pages`` (a connection's ``pageInfo``), ``answers`` (``SqlAnswers``: answering, and its
-caches) and ``asgi`` (``SqlFirst``, the entry in front of the resolvers, and
-``logged_answer``).
+``Column``, ``Nested``, ``Related``, ``Paged``, ``ByKey``, ``Link``, ``PersonForm``,
+``SqlRoot`` and its ``RootPlan``), ``marks`` (the access-control marks and taking them
+out), ``selection`` (the operation and the fields a query selects), ``compiler`` (a root
+field's statement), ``pages`` (a connection: edges, cursors, ``pageInfo``), ``answers``
+(``SqlAnswers``: answering, and its caches) and ``asgi`` (``SqlFirst``, the entry in front
+of the resolvers, and ``logged_answer``).
 """

@@ -16,6 +16,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
+    GraphQLField,
     GraphQLSchema,
     OperationDefinitionNode,
     parse,
@@ -25,8 +26,10 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from psycopg_pool import PoolTimeout
 
 from grunndata.config import SecuritySettings
+from grunndata.errors import GrunndataError
 from grunndata.graphql import access, admission, gradering, limits, oppslagslogg
 from grunndata.graphql.auth import ANONYMOUS, Principal
+from grunndata.graphql.connection import page
 from grunndata.graphql.snapshot import Connections
 from grunndata.graphql.sql.compiler import Compiler
 from grunndata.graphql.sql.forms import RootPlan, Shape, SqlRoot, SqlType, Unsupported
@@ -59,6 +62,27 @@ class _Statement:
     marked: bool  # its JSON holds person marks to take out
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    marked: bool  # its JSON holds person marks to take out
+    #: fields paged below the root (``Compiler.pages``): their pages bound per request
+    pages: tuple[tuple[str, FieldNode, GraphQLField], ...] = ()
+
+    def page_params(self, variables: Mapping[str, Any]) -> dict[str, int]:
+        """The limit and offset of each paged field, as ``connection.page`` reads its
+        arguments (one it refuses: the resolvers report it)."""
+        params = {}
+        for prefix, node, definition in self.pages:
+            arguments = get_argument_values(definition, node, variables)
+            try:
+                wanted = page(arguments.get("first"), arguments.get("after"))
+            except GrunndataError as exc:
+                raise Unsupported(str(exc)) from None
+            params[f"{prefix}_limit"], params[f"{prefix}_offset"] = wanted.limit, wanted.offset
+        return params
+
+
 @dataclass
 class SqlAnswers:
     """Answers the queries it can from the types and roots the registers describe."""
@@ -70,7 +94,7 @@ class SqlAnswers:
     allow_list: limits.PersistedQueries | None = None
     cache_size: int = 512
     _documents: OrderedDict[str, DocumentNode | None] = field(default_factory=OrderedDict)
-    _sql: dict[tuple[Any, ...], tuple[str, bool]] = field(default_factory=dict)
+    _sql: dict[tuple[Any, ...], _Compiled] = field(default_factory=dict)
     _rules: dict[tuple[str, Any], list[tuple[str, access.Rule]]] = field(default_factory=dict)
     _measured: dict[str, frozenset[str]] = field(default_factory=dict)
     _refused: dict[tuple[Any, ...], bool] = field(default_factory=dict)
@@ -232,18 +256,22 @@ class SqlAnswers:
                 self._sql[cache_key] = compiled
             as_of_params = plan.tid.as_of_sql("r")[1]
             params = {**as_of_params, **plan.params, "limit": plan.limit, "offset": plan.offset,
-                      "naa": now}  # fmt: skip
-            yield _Statement(key, compiled[0], params, plan.fall_back_on_null, compiled[1])
+                      "naa": now, **compiled.page_params(variables)}  # fmt: skip
+            yield _Statement(key, compiled.sql, params, plan.fall_back_on_null, compiled.marked)
 
-    def _root_sql(self, plan: RootPlan, node: FieldNode, fragments: Fragments) -> tuple[str, bool]:
-        """The statement and whether its JSON holds person marks."""
+    def _root_sql(self, plan: RootPlan, node: FieldNode, fragments: Fragments) -> _Compiled:
+        """The statement, whether its JSON holds person marks, and its paged fields."""
         compiler = Compiler(self.types, fragments, plan.tid, self.schema,
                              probe=plan.shape in PROBED_SHAPES)  # fmt: skip
         if plan.shape is Shape.ONE:
             inner = compiler.object_sql(plan.type_name, node.selection_set, "r0")
             source = compiler.source(plan.source, "r0")
-            return f"SELECT ({inner})::text {source} LIMIT 1", compiler.marked
-        return compiler.connection_sql(plan, node.selection_set), compiler.marked
+            sql = f"SELECT ({inner})::text {source} LIMIT 1"
+        elif plan.shape is Shape.KEYS:
+            sql = compiler.keys_sql(plan, node.selection_set)
+        else:
+            sql = compiler.connection_sql(plan, node.selection_set)
+        return _Compiled(sql, compiler.marked, tuple(compiler.pages))
 
 
 async def _any_graded(

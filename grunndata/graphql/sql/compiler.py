@@ -4,9 +4,16 @@ building the whole JSON answer (person marks included, ``grunndata.graphql.sql.m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from graphql import FieldNode, GraphQLObjectType, GraphQLSchema, SelectionSetNode, get_named_type
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    SelectionSetNode,
+    get_named_type,
+)
 
 from grunndata.graphql import access, gradering
 from grunndata.graphql.sql.forms import (
@@ -14,12 +21,13 @@ from grunndata.graphql.sql.forms import (
     Column,
     Link,
     Nested,
+    Paged,
     RootPlan,
     SqlType,
     Unsupported,
 )
 from grunndata.graphql.sql.marks import LOGGED, MARK, NOT_LOGGED, mark_sql
-from grunndata.graphql.sql.pages import cursor_sql, page_info_sql
+from grunndata.graphql.sql.pages import NodeSql, Window, connection_sql
 from grunndata.graphql.sql.selection import Fragments, response_fields
 from grunndata.graphql.tid import Tidspunkt
 
@@ -36,6 +44,8 @@ class Compiler:
     at_now: bool = False  # inside an entity reached by key: "now", whatever the query's tid
     marked: bool = False  # a person mark was added
     probe: bool = True  # marks ask whether the person is graded (else null: asked after)
+    #: the fields paged below the root (``Paged``): parameter prefix, node, definition
+    pages: list[tuple[str, FieldNode, GraphQLField]] = field(default_factory=list)
 
     def as_of(self, alias: str) -> str:
         if self.at_now:
@@ -47,13 +57,20 @@ class Compiler:
         """Tidspunkt(gyldig=now).as_of_sql, with its own parameter."""
         return f"{alias}.gyldig @> %(naa)s::timestamptz AND upper_inf({alias}.registrert)"
 
+    def instant(self, now: bool = False) -> str:
+        """The query's instant in valid time (``Tidspunkt.gyldig``, as ``as_of_sql`` names
+        its parameter), or now."""
+        return "%(naa)s::timestamptz" if now or self.at_now else "%(gyldig)s::timestamptz"
+
     def subquery(self, sql: str, row: str, *, now: bool = False) -> str:
-        """``sql`` over the row ``{t}``, its subquery rows ``{x}`` as of the query (or now)."""
+        """``sql`` over the row ``{t}``, its subquery rows ``{x}`` as of the query (or now),
+        ``{at}`` the instant."""
         if "{x}" not in sql:
-            return sql.format(t=row)
+            return sql.format(t=row, at=self.instant(now))
         self.depth += 1
         alias = f"x{self.depth}"
-        return sql.format(t=row, x=alias, as_of=self.now(alias) if now else self.as_of(alias))
+        as_of = self.now(alias) if now else self.as_of(alias)
+        return sql.format(t=row, x=alias, as_of=as_of, at=self.instant(now))
 
     def marks(self, sql_type: SqlType, keys: list[tuple[str, FieldNode]], row: str,
               identifier: str | None = None) -> str | None:  # fmt: skip
@@ -80,11 +97,22 @@ class Compiler:
             return f"'{MARK}', {mark_sql(LOGGED, identifier, graded, names)}"
         key = str(sql_type.linked_person).format(t=row)
         graded = gradering.graded_sql(key) if self.probe else None
+        if not sql_type.graded_matters:
+            graded = "false"
         logged = LOGGED if names else NOT_LOGGED  # shows no guarded field of the person
         return f"'{MARK}', {mark_sql(logged, key, graded, names)}"
 
+    def recorded(self, alias: str) -> str:
+        """The recorded-time half of ``as_of``: the versions registered at the query's
+        ``ajourholdstidspunkt`` (or now), whatever their valid time."""
+        if self.at_now or self.tid.registrert is None:
+            return f"upper_inf({alias}.registrert)"
+        return f"{alias}.registrert @> %(registrert)s::timestamptz"
+
     def source(self, source: str, alias: str, parent: str = "") -> str:
-        return source.format(r=alias, t=parent, as_of=self.as_of(alias))
+        return source.format(
+            r=alias, t=parent, as_of=self.as_of(alias), recorded=self.recorded(alias)
+        )
 
     def object_sql(self, type_name: str, selection: SelectionSetNode | None, row: str) -> str:
         sql_type = self.types.get(type_name)
@@ -131,23 +159,25 @@ class Compiler:
         if name == "__typename":
             return f"'{sql_type.name}'"
         definition = sql_type.fields.get(name)
-        if definition is None or node.arguments:
+        if definition is None or (node.arguments and not isinstance(definition, Paged)):
             raise Unsupported(f"{sql_type.name}.{name}")
         if isinstance(definition, Column):  # perhaps a subquery, e.g. an aggregate
             return self.subquery(definition.sql, row)
         if isinstance(definition, Nested):
-            inner = self.object_sql(
-                definition.type_name, node.selection_set, definition.at.format(t=row)
-            )
+            at = definition.at.format(t=row, at=self.instant())
+            inner = self.object_sql(definition.type_name, node.selection_set, at)
             if definition.null_if is None:
                 return inner
-            return f"CASE WHEN {definition.null_if.format(t=row)} THEN NULL ELSE {inner} END"
+            null_if = definition.null_if.format(t=row, at=self.instant())
+            return f"CASE WHEN {null_if} THEN NULL ELSE {inner} END"
         self.depth += 1
         related = f"r{self.depth}"
         if isinstance(definition, ByKey):
             return self.by_key_sql(definition, node, row, related)
         if isinstance(definition, Link):
             return self.link_sql(sql_type, definition, node, row, related)
+        if isinstance(definition, Paged):
+            return self.paged_sql(sql_type, definition, node, row, related)
         inner = self.object_sql(definition.type_name, node.selection_set, related)
         source = self.source(definition.source, related, row)
         order = f" ORDER BY {definition.order_by.format(r=related)}" if definition.order_by else ""
@@ -157,13 +187,16 @@ class Compiler:
 
     def by_key_sql(self, definition: ByKey, node: FieldNode, row: str, related: str) -> str:
         target = self.types.get(definition.type_name)
-        if target is None or not target.by_key:
-            raise Unsupported(definition.type_name)
+        found = target and (
+            target.by_keys.get(definition.entity) if definition.entity else target.by_key
+        )
+        if not found:
+            raise Unsupported(f"{definition.type_name} {definition.entity}")
         outer, self.at_now = self.at_now, True
         try:
             inner = self.object_sql(definition.type_name, node.selection_set, related)
             key = definition.key.format(t=row)
-            source = target.by_key.format(r=related, key=key, as_of=self.as_of(related))
+            source = found.format(r=related, key=key, as_of=self.as_of(related))
         finally:
             self.at_now = outer
         return f"(SELECT {inner} {source} LIMIT 1)"
@@ -186,40 +219,41 @@ class Compiler:
         return f"(SELECT coalesce(json_agg({inner}{order}), '[]'::json) {source})"
 
     def connection_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
-        """``edges { cursor node }`` and ``totalCount`` of a page of ``plan``'s rows."""
-        if selection is None:
-            raise Unsupported("connection")
-        source = self.source(plan.source, "r0")
-        order = plan.order_by.format(r="r0")
-        pairs = []
-        for key, node in response_fields(selection, f"{plan.type_name}Connection", self.fragments):
-            if node.name.value == "totalCount":
-                pairs.append(f"'{key}', (SELECT count(*) {source})")
-            elif node.name.value == "edges":
-                pairs.append(f"'{key}', {self.edges_sql(plan, node.selection_set, source, order)}")
-            elif node.name.value == "pageInfo":
-                count = f"SELECT count(*) {source}"
-                pairs.append(f"'{key}', {page_info_sql(node.selection_set, self.fragments, count)}")
-            else:
-                raise Unsupported(f"connection {node.name.value}")
-        return f"SELECT json_build_object({', '.join(pairs)})::text"
+        """A root field's page of ``plan``'s rows (``%(limit)s``, ``%(offset)s``)."""
+        source, order = self.source(plan.source, "r0"), plan.order_by.format(r="r0")
+        window = Window(plan.type_name, source, order, "r0")
+        built = connection_sql(window, selection, self.fragments, self.node_sql(plan.type_name))
+        return f"SELECT {built}::text"
 
-    def edges_sql(self, plan: RootPlan, selection: SelectionSetNode | None, source: str,
-                  order: str) -> str:  # fmt: skip
-        if selection is None:
-            raise Unsupported("edges")
-        pairs = []
-        for key, node in response_fields(selection, f"{plan.type_name}Edge", self.fragments):
-            if node.name.value == "cursor":
-                pairs.append(f"'{key}', {cursor_sql('r0.n__ - 1')}")
-            elif node.name.value == "node":
-                node_sql = self.object_sql(plan.type_name, node.selection_set, "r0")
-                pairs.append(f"'{key}', {node_sql}")
-            else:
-                raise Unsupported(f"edge {node.name.value}")
-        edge = f"json_build_object({', '.join(pairs)})"
+    def keys_sql(self, plan: RootPlan, selection: SelectionSetNode | None) -> str:
+        """A root field's list, one row of ``plan``'s (or null) per key, in their order:
+        the rows of all keys found at once (a subquery per key let the planner pick an
+        index scan per key), then joined to the keys."""
+        inner = self.object_sql(plan.type_name, selection, "r0")
+        keys = "ANY(%(keys)s::text[])"
+        source = plan.source.format(r="r0", key=keys, as_of=self.as_of("r0"))
+        key = plan.key.format(r="r0")
         return (
-            f"(SELECT coalesce(json_agg({edge} ORDER BY r0.n__), '[]'::json) FROM "
-            f"(SELECT r0.*, row_number() OVER (ORDER BY {order}) AS n__ {source} "
-            f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) AS r0)"
+            "SELECT coalesce(json_agg(f.v ORDER BY k.i), '[]'::json)::text FROM "
+            "unnest(%(keys)s::text[]) WITH ORDINALITY AS k(key, i) LEFT JOIN "
+            f"(SELECT {key} AS key, {inner} AS v {source}) AS f ON f.key = k.key"
         )
+
+    def paged_sql(self, sql_type: SqlType, definition: Paged, node: FieldNode, row: str,
+                  related: str) -> str:  # fmt: skip
+        """A field's page of related rows: its ``first`` and ``after`` bound per request
+        (``pages``: a parameter prefix, the field's node and definition)."""
+        graphql_type = self.schema.get_type(sql_type.name)
+        assert isinstance(graphql_type, GraphQLObjectType)
+        self.pages.append((related, node, graphql_type.fields[node.name.value]))
+        window = Window(
+            definition.type_name, self.source(definition.source, related, row),
+            definition.order_by.format(r=related), related,
+            limit=f"%({related}_limit)s", offset=f"%({related}_offset)s",
+        )  # fmt: skip
+        return connection_sql(
+            window, node.selection_set, self.fragments, self.node_sql(definition.type_name)
+        )
+
+    def node_sql(self, type_name: str) -> NodeSql:
+        return lambda selection, row: self.object_sql(type_name, selection, row)

@@ -23,17 +23,20 @@ from grunndata.graphql.sql.forms import (
     Field,
     Link,
     Nested,
+    Paged,
     Related,
     RootPlan,
     Shape,
     SqlType,
     one_at,
 )
+from grunndata.graphql.sql.scalars import datetime_sql
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import parse_orgnr
 from grunndata.registers.enhetsregister.fields import FIELDS, Kind, column
 from grunndata.registers.enhetsregister.queries import shown
 from grunndata.registers.enhetsregister.query import EnhetFilter, _search
+from grunndata.registers.lenker import ADRESSE_BY_POSTFORM
 
 _SHOWN = shown("{r}")
 _ROLE_ORDER = "{r}.rollegruppe_kode, {r}.rekkefolge, {r}.rolletype_kode, " \
@@ -57,11 +60,20 @@ def _code(kode: str, beskrivelse: str) -> Nested:
     )
 
 
+#: The key an ``EnhetAdresse``'s object carries its normalised postal form under (the
+#: column's generated ``<column>_form``): no key of Brønnøysund's (``fields.ADDRESS_PARTS``).
+_FORM = "postform__"
+#: The address columns with a generated postal form (the ones ``adresseIMatrikkelen`` reads).
+_WITH_FORM = ("forretningsadresse", "beliggenhetsadresse")
+
+
 def _address(column: str) -> Nested:
-    """An ``EnhetAdresse`` from a jsonb column: null when missing or empty (``_adresse``)."""
+    """An ``EnhetAdresse`` from a jsonb column: null when missing or empty (``_adresse``);
+    its postal form added when the column has one."""
     path = f"{{t}}.{column}"
     present = f"jsonb_typeof({path}) = 'object' AND {path} <> jsonb_build_object()"
-    return Nested("EnhetAdresse", null_if=f"NOT coalesce({present}, false)", at=path)
+    at = f"({path} || jsonb_build_object('{_FORM}', {path}_form))" if column in _WITH_FORM else path
+    return Nested("EnhetAdresse", null_if=f"NOT coalesce({present}, false)", at=at)
 
 
 def _plain(kind: Kind, columns: tuple[str, ...]) -> Field:
@@ -94,7 +106,24 @@ ENHET = SqlType(
         # the codes held, in order: each element of the array is the row {r} (as a value)
         "naeringskoder": Related("EnhetKode", f"FROM jsonb_array_elements({_NAERINGSKODER}) {{r}}"),
         "erSlettet": Column("{t}.slettedato IS NOT NULL"),
+        "gyldigFra": Column(datetime_sql("lower({t}.gyldig)")),
+        "gyldigTil": Column(datetime_sql("upper({t}.gyldig)")),
+        "registrertFra": Column(datetime_sql("lower({t}.registrert)")),
+        "registrertTil": Column(datetime_sql("upper({t}.registrert)")),
+        # every version in valid time, as registered at the query's instant (``historikk``)
+        "historikk": Related(
+            "Enhet",
+            "FROM enhetsregister.enhet {r} WHERE {r}.organisasjonsnummer = "
+            "{t}.organisasjonsnummer AND {recorded} AND " + _SHOWN,
+            "lower({r}.gyldig) NULLS FIRST",
+        ),
         "overordnetEnhet": _unit("{t}.overordnet_enhet"),
+        "underenheter": Paged(
+            "Enhet",
+            "FROM enhetsregister.enhet {r} WHERE {r}.overordnet_enhet = {t}.organisasjonsnummer "
+            "AND {r}.er_underenhet AND {as_of} AND " + _SHOWN,
+            "{r}.organisasjonsnummer",
+        ),
         "roller": Related(
             "Rolle",
             "FROM enhetsregister.rolle {r} WHERE {r}.organisasjonsnummer = "
@@ -119,6 +148,8 @@ ENHET_ADRESSE = SqlType(
             name: Column(f"({{t}}->'{name}')")
             for name in ("postnummer", "poststed", "kommune", "kommunenummer", "land", "landkode")
         },
+        # Matrikkelen's address by postal form, now, when exactly one has it (its room's SQL)
+        "adresseIMatrikkelen": ByKey("Adresse", f"({{t}}->>'{_FORM}')", ADRESSE_BY_POSTFORM),
     },
 )
 

@@ -4,7 +4,8 @@ language, versioned in valid and recorded time, loaded from KRR's lookup answers
 
 - ``record``, ``formats``, ``extract_order``: the loader; ``tables``: the versioned table;
 - ``varsling``: the 18-month rule and varslingsstatus; ``sertifikat``: the certificate;
-- ``queries``, ``types``, ``query``, ``lenker``: the GraphQL surface; ``access``: scopes;
+- ``queries``, ``types``, ``query``, ``lenker``: the GraphQL surface, and ``sqljson`` the
+  same in SQL (``grunndata.graphql.sql``); ``access``: scopes;
 - ``generate``: its part of ``grunndata fixtures generate``; ``hendelser``: its events;
   ``eksport``: its part of ``grunndata export``.
 """
@@ -20,6 +21,7 @@ from grunndata.registers.kontaktregister.generate import fixtures
 from grunndata.registers.kontaktregister.hendelser import HENDELSER
 from grunndata.registers.kontaktregister.lenker import EXTENSIONS
 from grunndata.registers.kontaktregister.query import KontaktregisterQuery
+from grunndata.registers.kontaktregister.sqljson import SQL_ROOTS, SQL_TYPES
 from grunndata.registers.kontaktregister.tables import KONTAKT
 from grunndata.registers.kontaktregister.tables import METADATA as TABLES
 
@@ -31,6 +33,8 @@ REGISTER = Register(
     formats=FORMATS,
     access=ACCESS,
     extensions=EXTENSIONS,
+    sql_types=SQL_TYPES,
+    sql_roots=SQL_ROOTS,
     migrations=Path(__file__).with_name("migrations"),
     tables=TABLES,
     revertible=Revertible(tables=(KONTAKT,)),

@@ -23,8 +23,10 @@ from grunndata.graphql.sql.forms import (
     SqlType,
     one_at,
 )
+from grunndata.graphql.sql.scalars import datetime_sql
 from grunndata.graphql.tid import Tidspunkt
 from grunndata.identifiers import InvalidIdentifier, parse_matrikkelnummer
+from grunndata.registers.lenker import ADRESSE_BY_POSTFORM
 from grunndata.registers.matrikkel.geometri import geojson_sql
 from grunndata.registers.matrikkel.query import _kommunenumre
 
@@ -53,6 +55,7 @@ EIENDOM = SqlType(
             "bruksnavn",
         ),
         "type": Column("{t}.matrikkelenhetstype"),
+        "gyldigFra": Column(datetime_sql("lower({t}.gyldig)")),
         "kunFraKart": Column("{t}.kun_fra_kart"),
         "arealM2": Column(
             "(SELECT sum(ST_Area(ST_Transform({x}.geometri, 4326)::geography) ORDER BY "
@@ -114,6 +117,11 @@ ADRESSE = SqlType(
         "normalisertPostadresse": Column("{t}.postadresse_form"),
         "representasjonspunkt": Column(geojson_sql("{t}.punkt", "4326")),
         "eiendom": Related("Eiendom", "FROM matrikkel.matrikkelenhet {r} " + _OF_UNIT, many=False),
+    },
+    by_keys={
+        # as ``lenker.adresse_by_postform_batch``: the one address with the form, else none
+        ADRESSE_BY_POSTFORM: "FROM (SELECT {r}.*, count(*) OVER () AS n__ FROM matrikkel.adresse "
+        "{r} WHERE {r}.postadresse_form = {key} AND {as_of}) {r} WHERE {r}.n__ = 1",
     },
 )
 
