@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -320,3 +321,21 @@ def test_over_http_the_sql_form_answers_and_errors_still_come_from_the_resolvers
     assert answered.json() == {"data": {"eiendom": {"matrikkelnummer": "4204-97/90/0/0"}}}
     assert refused.json()["errors"][0]["extensions"]["code"] == "INVALID_IDENTIFIER"
     assert broken.status_code == 400
+
+
+def test_a_unit_with_more_fields_than_one_json_build_object_takes_answers_as_the_resolvers(both):
+    """Every field of Enhet (more than json_build_object's 100 arguments hold): the object
+    is built in parts and joined, keys in order and the lookup-log mark still last."""
+    from grunndata.graphql.sql.compiler import MAX_JSON_KEYS
+    from tests.enhetsregister.test_roundtrip import selection
+
+    every = selection()
+    assert len(parse(f"{{ {every} }}").definitions[0].selection_set.selections) > MAX_JSON_KEYS
+    for query in (
+        f"{{ enheter(first: 30) {{ edges {{ node {{ {every} }} }} }} }}",
+        f"{{ enheter(first: 5) {{ edges {{ node {{ {every} "
+        "roller { type { kode } innehaver { person { navn { fornavn } } } } } } } }",
+    ):
+        fast, resolved = both.ask(query)
+        assert fast is not None, "the SQL form declined"
+        assert fast == resolved

@@ -130,9 +130,9 @@ class Compiler:
         mark = self.marks(sql_type, keys, row, identifier) if pairs else None
         if mark is not None:
             pairs.append(mark)
-        if not pairs or len(pairs) > MAX_JSON_KEYS:
+        if not pairs:
             raise Unsupported(type_name)
-        built = f"json_build_object({', '.join(pairs)})"
+        built = json_object(pairs)
         if shared is None:
             return built
         assert sql_type.person is not None
@@ -257,3 +257,17 @@ class Compiler:
 
     def node_sql(self, type_name: str) -> NodeSql:
         return lambda selection, row: self.object_sql(type_name, selection, row)
+
+
+def json_object(pairs: list[str]) -> str:
+    """``json_build_object`` over ``pairs`` (``'key', value`` each), also for more keys than
+    its 100 arguments hold: objects of at most ``MAX_JSON_KEYS`` keys joined as text, which
+    is the very text one call would write (keys in order, the mark the last pair)."""
+    chunks = [pairs[i : i + MAX_JSON_KEYS] for i in range(0, len(pairs), MAX_JSON_KEYS)]
+    built = [f"json_build_object({', '.join(chunk)})::text" for chunk in chunks]
+    if len(built) == 1:
+        return built[0].removesuffix("::text")
+    middle = [f"left({b}, -1)" for b in built[:-1]]  # each without its closing brace
+    middle[1:] = [f"substr({m}, 2)" for m in middle[1:]]  # ... and the next its opening one
+    joined = " || ', ' || ".join([*middle, f"substr({built[-1]}, 2)"])
+    return f"({joined})::json"
