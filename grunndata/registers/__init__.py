@@ -11,9 +11,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from grunndata.registers.base import Register
+from grunndata.registers.base import Register  # the declaration alone: no room, no framework
 
+if TYPE_CHECKING:
     REGISTERS: tuple[Register, ...]
 
 ROOMS: tuple[str, ...] = (
@@ -31,8 +31,4 @@ def __getattr__(name: str) -> object:
         registers = tuple(import_module(f"{__name__}.{room}").REGISTER for room in ROOMS)
         globals()["REGISTERS"] = registers
         return registers
-    if name == "Register":
-        from grunndata.registers.base import Register
-
-        return Register
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
